@@ -1,0 +1,28 @@
+"""rhymer: rhyming verse written backward from the rhyme word, by a char-LSTM or a Markov baseline.
+
+    >>> import rhymer
+    >>> r = rhymer.load()                       # the shipped default model, no TensorFlow
+    >>> print(r.couplet("night", seed=7))
+    >>> rhymer.rhymes("night")[:5]
+"""
+
+__version__ = "0.1.0"
+
+from rhymer.api import Rhymer, load  # noqa: E402
+from rhymer.errors import (  # noqa: E402
+    CorpusError,
+    FetchError,
+    GenerationError,
+    LexiconError,
+    ModelError,
+    RhymerError,
+    TrainingError,
+)
+from rhymer.lexicon import is_rhyme, rhymes, syllables  # noqa: E402
+from rhymer.scoring import Rules, Weights  # noqa: E402
+from rhymer.verse import Couplet, Line, Verse  # noqa: E402
+
+__all__ = [
+    "load", "Rhymer", "Verse", "Couplet", "Line", "Weights", "Rules", "rhymes", "is_rhyme", "syllables",
+    "RhymerError", "CorpusError", "FetchError", "GenerationError", "LexiconError", "ModelError", "TrainingError",
+]

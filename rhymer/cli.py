@@ -1,0 +1,221 @@
+"""The ``rhymer`` command line: thin typer commands over the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from rhymer.errors import RhymerError
+
+app = typer.Typer(
+    help="Rhyming verse written backward from the rhyme word, by a char-LSTM or a Markov baseline.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+corpus_app = typer.Typer(help="Gather, clean and inspect training text.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+
+MODEL_HELP = "lstm, markov, or a model directory (default: the shipped model)"
+
+
+def _echo_verses(verses, as_json: bool) -> None:
+    for i, verse in enumerate(verses):
+        if as_json:
+            typer.echo(verse.to_json())
+        else:
+            if i:
+                typer.echo("")
+            typer.echo(str(verse))
+            for line in verse.details:
+                if line.failed:
+                    typer.echo(f"# line '{line.end_word}' still fails: {', '.join(line.failed)}", err=True)
+            if verse.near_rhymes:
+                typer.echo("# no perfect rhyme was available: near rhymes used", err=True)
+
+
+def _write_verses(scheme: str, seed_word, model, temperature, seed, count, as_json, candidates, rhyme, strict,
+                  min_words, max_words) -> None:
+    import rhymer
+    from rhymer.scoring import Rules
+
+    if count < 1:
+        raise rhymer.GenerationError(f"--count {count} is below 1; pass a positive count")
+    r = rhymer.load(model)
+    rules = Rules(min_words=min_words, max_words=max_words)
+    verses = (
+        r.verse(scheme, seed_word, temperature=temperature, seed=None if seed is None else seed + i,
+                candidates=candidates, rhyme=rhyme, strict=strict, rules=rules)
+        for i in range(count)
+    )
+    _echo_verses(verses, as_json)
+
+
+@app.command()
+def couplet(
+    seed_word: Optional[str] = typer.Option(None, "--seed-word", "-w", help="the first line's end word"),
+    model: str = typer.Option("default", "--model", "-m", help=MODEL_HELP),
+    temperature: float = typer.Option(0.7, "--temperature", "-t", help="0.05-3; lower is safer, higher wilder"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="random seed; the same seed gives the same output"),
+    count: int = typer.Option(1, "--count", "-n", help="how many couplets (seeds seed, seed+1, ...)"),
+    as_json: bool = typer.Option(False, "--json", help="one JSON object per couplet"),
+    candidates: int = typer.Option(16, "--candidates", "-k", help="candidate lines sampled per line; 1 = plain sampling"),
+    rhyme: str = typer.Option("auto", "--rhyme", help="auto (near rhymes if no perfect one) or perfect"),
+    strict: bool = typer.Option(False, "--strict", help="refuse seed words missing from CMU dict"),
+    min_words: int = typer.Option(3, "--min-words"),
+    max_words: int = typer.Option(14, "--max-words"),
+) -> None:
+    """Write rhyming couplets: line 1 ends in the seed word, line 2 in a rhyme of it."""
+    _write_verses("couplet", seed_word, model, temperature, seed, count, as_json, candidates, rhyme, strict,
+                  min_words, max_words)
+
+
+@app.command()
+def verse(
+    scheme: str = typer.Option("couplet", "--scheme", "-s", help="couplet, AABB, ABAB, ABBA, limerick, sonnet or a pattern"),
+    seed_word: Optional[str] = typer.Option(None, "--seed-word", "-w", help="the first line's end word"),
+    model: str = typer.Option("default", "--model", "-m", help=MODEL_HELP),
+    temperature: float = typer.Option(0.7, "--temperature", "-t"),
+    seed: Optional[int] = typer.Option(None, "--seed"),
+    count: int = typer.Option(1, "--count", "-n"),
+    as_json: bool = typer.Option(False, "--json"),
+    candidates: int = typer.Option(16, "--candidates", "-k"),
+    rhyme: str = typer.Option("auto", "--rhyme"),
+    strict: bool = typer.Option(False, "--strict"),
+    min_words: int = typer.Option(3, "--min-words"),
+    max_words: int = typer.Option(14, "--max-words"),
+) -> None:
+    """Write a verse in a rhyme scheme."""
+    _write_verses(scheme, seed_word, model, temperature, seed, count, as_json, candidates, rhyme, strict,
+                  min_words, max_words)
+
+
+@app.command()
+def rhymes(
+    word: str,
+    near: bool = typer.Option(False, "--near", help="near rhymes (same vowel, similar coda) instead of perfect"),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="only words this model has seen, by frequency"),
+    strict: bool = typer.Option(False, "--strict", help="refuse words missing from CMU dict"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """List rhymes of a word (CMU dict; or a model's vocabulary with --model)."""
+    import rhymer
+
+    if model:
+        rhymer.lexicon.pronunciations(word, strict=strict)
+        found = rhymer.load(model).rhymes(word, near=near)
+    else:
+        found = rhymer.rhymes(word, near=near, strict=strict)
+    typer.echo(json.dumps(found) if as_json else "\n".join(found))
+    if not found:
+        typer.echo(f"# no {'near ' if near else ''}rhymes found for '{word}'", err=True)
+
+
+@app.command()
+def markov(
+    corpus: Path = typer.Argument(..., help="training text (UTF-8)"),
+    out: Path = typer.Option(..., "--out", "-o", help="model directory to write"),
+    order: int = typer.Option(5, "--order", help="characters of context"),
+    val_fraction: float = typer.Option(0.05, "--val-fraction", help="share held out for bits per character"),
+    encoding: str = typer.Option("utf-8", "--encoding"),
+    force: bool = typer.Option(False, "--force", help="overwrite an existing model directory"),
+) -> None:
+    """Build a Markov baseline model directory on a corpus (reversed, Kneser-Ney smoothed)."""
+    from rhymer import files, modeldir
+    from rhymer.corpus import read_text
+
+    text = read_text(corpus, encoding)
+    modeldir.prepare_out(out, force)
+    info = modeldir.write_baseline(out, text, order=order, val_fraction=val_fraction)
+    files.write_json(out / modeldir.METADATA,
+                     modeldir.metadata("markov", text, "backward", val_fraction, sorted(set(text)), markov=info))
+    bpc = info["heldout_bpc"]
+    typer.echo(f"wrote {out}: order {order}" + (f", held-out {bpc:.3f} bits/char" if bpc is not None else ""))
+
+
+@corpus_app.command("fetch")
+def corpus_fetch(
+    urls: List[str] = typer.Argument(..., help="http(s) addresses of text or HTML pages"),
+    out: Path = typer.Option(..., "--out", "-o"),
+    timeout: float = typer.Option(20.0, "--timeout", help="seconds per request"),
+    retries: int = typer.Option(3, "--retries"),
+    max_bytes: int = typer.Option(20 * 1024 * 1024, "--max-bytes"),
+) -> None:
+    """Download texts (HTML becomes plain text) and join them into one file."""
+    from rhymer.fetch import fetch_text
+    from rhymer.files import write_text
+
+    texts = [fetch_text(u, timeout=timeout, max_bytes=max_bytes, retries=retries) for u in urls]
+    write_text(out, "\n".join(t.strip("\n") + "\n" for t in texts))
+    typer.echo(f"wrote {out}: {sum(map(len, texts))} characters from {len(urls)} address(es)")
+
+
+@corpus_app.command("clean")
+def corpus_clean(
+    source: Path = typer.Argument(..., help="text to clean"),
+    out: Path = typer.Option(..., "--out", "-o"),
+    encoding: str = typer.Option("utf-8", "--encoding"),
+    drop_lines: Optional[str] = typer.Option(None, "--drop-lines", help="regex of whole lines to remove"),
+) -> None:
+    """Normalise Unicode and quotes, drop [annotations], tidy blank lines and spaces (idempotent)."""
+    from rhymer.corpus import clean, read_text
+    from rhymer.errors import CorpusError
+    from rhymer.files import write_text
+
+    cleaned = clean(read_text(source, encoding), drop_lines)
+    if not cleaned:
+        raise CorpusError(f"nothing is left of '{source}' after cleaning; check the file")
+    write_text(out, cleaned)
+    typer.echo(f"wrote {out}: {len(cleaned)} characters")
+
+
+@corpus_app.command("build")
+def corpus_build(
+    recipe: Path = typer.Argument(..., help="TOML recipe, e.g. corpora/default.toml"),
+    out: Path = typer.Option(..., "--out", "-o"),
+) -> None:
+    """Build one training text from a recipe of files and URLs (each checked by sha256)."""
+    from rhymer import recipe as recipes
+    from rhymer.files import write_text
+
+    text = recipes.build(recipe)
+    write_text(out, text)
+    typer.echo(f"wrote {out}: {len(text)} characters")
+
+
+@corpus_app.command("stats")
+def corpus_stats(
+    source: Path = typer.Argument(...),
+    encoding: str = typer.Option("utf-8", "--encoding"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Characters, lines, vocabularies, and the share of line-final words in CMU dict."""
+    from dataclasses import asdict
+
+    from rhymer.corpus import read_text, stats
+
+    result = asdict(stats(read_text(source, encoding)))
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=str(source), show_header=False)
+    for key, value in result.items():
+        table.add_row(key.replace("_", " "), f"{value:.1%}" if isinstance(value, float) else f"{value:,}")
+    Console().print(table)
+
+
+def main() -> None:
+    """Entry point: every RhymerError becomes one line on stderr and exit code 2, never a traceback."""
+    try:
+        app()
+    except RhymerError as err:
+        typer.echo(f"error: {err}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)

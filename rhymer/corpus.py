@@ -1,0 +1,140 @@
+"""Corpus text: reading it safely, cleaning it, and describing it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from rhymer.errors import CorpusError
+from rhymer.words import last_word, tokens
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"',
+        "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+        "\t": " ",
+    }
+)
+_BRACKETED = re.compile(r"\[[^\[\]\n]*\]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SPACES = re.compile(r" {2,}")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def read_text(path: str | Path, encoding: str = "utf-8") -> str:
+    """Read a corpus file; refuse missing, empty, binary or wrongly-encoded files with a clear message."""
+    path = Path(path)
+    if not path.is_file():
+        raise CorpusError(f"corpus file '{path}' does not exist; pass the path of a UTF-8 text file")
+    raw = path.read_bytes()
+    return decode(raw, str(path), encoding)
+
+
+def decode(raw: bytes, name: str, encoding: str = "utf-8") -> str:
+    """Decode corpus bytes (a UTF-8 BOM is dropped); binary data and decoding errors are refused."""
+    if b"\x00" in raw[:65536]:
+        raise CorpusError(f"'{name}' looks binary (it contains NUL bytes); pass a plain text file")
+    try:
+        text = raw.decode("utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding)
+    except UnicodeDecodeError as err:
+        raise CorpusError(
+            f"'{name}' is not valid {encoding} (byte 0x{raw[err.start]:02x} at offset {err.start}); "
+            "pass --encoding latin-1 (or the file's real encoding), or convert it to UTF-8"
+        ) from None
+    except LookupError:
+        raise CorpusError(f"unknown encoding '{encoding}'; pass a Python codec name such as utf-8 or latin-1") from None
+    if not text.strip():
+        raise CorpusError(f"'{name}' is empty; pass a file with some verse in it")
+    return text
+
+
+def clean(text: str, drop_line_regex: str | None = None) -> str:
+    """Normalise Unicode, quotes and dashes, drop [annotations] and control characters, tidy spacing.
+
+    Idempotent: ``clean(clean(t)) == clean(t)``. Lines matching ``drop_line_regex`` are removed
+    (e.g. section markers such as ``#``).
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    drop = re.compile(drop_line_regex) if drop_line_regex else None
+    lines = []
+    for line in text.split("\n"):
+        had_words = bool(line.strip())
+        line = _SPACES.sub(" ", _BRACKETED.sub("", line)).strip()
+        if (had_words and not line) or (drop and drop.fullmatch(line)):
+            continue  # the line held only an annotation: drop it rather than leave a blank
+        lines.append(line)
+    text = _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n")
+    return text + "\n" if text else ""
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    characters: int
+    lines: int
+    character_vocabulary: int
+    word_vocabulary: int
+    words: int
+    line_final_words: int
+    line_final_in_cmu: float  # share of line-final words found in CMU dict
+
+
+def stats(text: str) -> CorpusStats:
+    """Sizes, vocabularies, and how many line-final words CMU dict knows (rhymeable ends)."""
+    from rhymer.lexicon import in_cmu
+
+    lines = [line for line in text.split("\n") if line.strip()]
+    finals = [w for w in map(last_word, lines) if w]
+    all_tokens = tokens(text)
+    return CorpusStats(
+        characters=len(text),
+        lines=len(lines),
+        character_vocabulary=len(set(text)),
+        word_vocabulary=len(set(all_tokens)),
+        words=len(all_tokens),
+        line_final_words=len(finals),
+        line_final_in_cmu=sum(map(in_cmu, finals)) / len(finals) if finals else 0.0,
+    )
+
+
+def word_counts(text: str) -> tuple[Counter, Counter]:
+    """Frequencies of all words and of line-final words."""
+    finals = Counter(w for w in map(last_word, text.split("\n")) if w)
+    return Counter(tokens(text)), finals
+
+
+def split_heldout(text: str, fraction: float, block: int = 4096) -> tuple[str, str]:
+    """Split text into (training part, held-out part): every n-th block of ~``block`` characters.
+
+    Blocks end at line breaks and are spread over the whole corpus, so the held-out part samples
+    every text in it. Every model and the comparison use this same split, so held-out text is never
+    trained on.
+    """
+    if not 0.0 <= fraction < 0.5:
+        raise CorpusError(f"held-out fraction {fraction} is out of range; pass a value in [0, 0.5)")
+    if fraction == 0.0:
+        return text, ""
+    period = max(2, round(1 / fraction))
+    train, held, start = [], [], 0
+    while start < len(text):
+        end = text.find("\n", start + block)
+        end = len(text) if end < 0 else end + 1
+        (held if len(held) < len(train) // (period - 1) else train).append(text[start:end])
+        start = end
+    if not held:
+        raise CorpusError(
+            f"the corpus ({len(text)} characters) is too small to hold out {fraction:.0%}; "
+            "use more text or pass --val-fraction 0"
+        )
+    return "".join(train), "".join(held)

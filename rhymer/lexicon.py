@@ -1,0 +1,220 @@
+"""Rhyme logic over the CMU pronouncing dictionary (via ``pronouncing``), with its quirks fixed.
+
+A *perfect rhyme* shares every phone from the last stressed vowel to the end (stress marks ignored,
+so bookcase/case rhyme) **and** has a different onset before that vowel: this single rule excludes
+the word itself, homophones (right/write/rite) and identical rhymes (light/delight).
+A *near rhyme* has the same last stressed vowel and a coda of the same consonant classes
+(night/bike, time/line). Words missing from CMU dict get their rhyme inferred from the spelling of
+CMU words with the longest shared ending, unless ``strict`` refuses them.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from rhymer.errors import LexiconError
+from rhymer.words import guess_syllables
+
+MAX_WORD_LENGTH = 40
+_VALID_WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
+_CLASSES = {
+    **dict.fromkeys("P B T D K G".split(), "stop"),
+    **dict.fromkeys("F V TH DH S Z SH ZH HH".split(), "fric"),
+    **dict.fromkeys("CH JH".split(), "affr"),
+    **dict.fromkeys("M N NG".split(), "nasal"),
+    **dict.fromkeys("L R".split(), "liquid"),
+    **dict.fromkeys("W Y".split(), "glide"),
+}
+
+
+@dataclass(frozen=True)
+class Pron:
+    """What rhyming needs from one pronunciation."""
+
+    key: str  # phones from the last stressed vowel on, stress marks removed
+    onset: str  # consonants right before that vowel ("" after a vowel or at the start)
+    near: str  # stressed vowel plus the classes of what follows
+    syllables: int
+    inferred: bool = False  # guessed from spelling (word not in CMU dict)
+
+    def as_list(self) -> list:
+        return [self.key, self.onset, self.near, self.syllables]
+
+
+def analyse(phones: str, inferred: bool = False) -> Pron:
+    """Reduce a CMU phone string to its rhyme key, onset, near-rhyme key and syllable count."""
+    phs = phones.split()
+    vowels = [i for i, p in enumerate(phs) if p[-1].isdigit()]
+    if not vowels:
+        return Pron(" ".join(phs), "", " ".join(phs), 0, inferred)
+    stressed = [i for i in vowels if p_stress(phs[i]) > 0]
+    i = stressed[-1] if stressed else vowels[-1]
+    onset = []
+    j = i - 1
+    while j >= 0 and not phs[j][-1].isdigit():
+        onset.append(phs[j])
+        j -= 1
+    key = " ".join(_strip(p) for p in phs[i:])
+    near = " ".join([_strip(phs[i])] + [_CLASSES.get(p, "V") for p in phs[i + 1 :]])
+    return Pron(key, " ".join(reversed(onset)), near, len(vowels), inferred)
+
+
+def p_stress(phone: str) -> int:
+    return int(phone[-1]) if phone[-1].isdigit() else -1
+
+
+def _strip(phone: str) -> str:
+    return phone.rstrip("012")
+
+
+def normalize_word(word: str) -> str:
+    """Validate a user-given rhyme word and return it lower-cased; raise a one-line error otherwise."""
+    cleaned = word.strip().lower().replace("\u2019", "'")
+    if not cleaned:
+        raise LexiconError("the seed word is empty; pass one English word, e.g. --seed-word night")
+    if len(cleaned) > MAX_WORD_LENGTH:
+        raise LexiconError(
+            f"the seed word is {len(cleaned)} characters long; pass one word of at most {MAX_WORD_LENGTH}"
+        )
+    if len(cleaned.split()) > 1:
+        raise LexiconError(f"'{word.strip()}' is several words; pass a single word, e.g. its last one")
+    if not _VALID_WORD.fullmatch(cleaned):
+        raise LexiconError(
+            f"'{word.strip()}' is not an English word (letters a-z and inner apostrophes only); pass one such word"
+        )
+    return cleaned
+
+
+def _usable(word: str) -> bool:
+    return bool(_VALID_WORD.fullmatch(word))
+
+
+@functools.lru_cache(maxsize=1)
+def _cmu() -> dict[str, list[str]]:
+    import pronouncing  # parsed on first use only (~0.3 s)
+
+    pronouncing.init_cmu()
+    return {w: phones for w, phones in pronouncing.lookup.items() if _usable(w)}
+
+
+@functools.lru_cache(maxsize=1)
+def _cmu_by_key() -> dict[str, list[str]]:
+    index: dict[str, list[str]] = defaultdict(list)
+    for word, prons in _cmu().items():
+        for key in {analyse(p).key for p in prons}:
+            index[key].append(word)
+    return index
+
+
+@functools.lru_cache(maxsize=1)
+def _cmu_by_near() -> dict[str, list[str]]:
+    index: dict[str, list[str]] = defaultdict(list)
+    for word, prons in _cmu().items():
+        for near in {analyse(p).near for p in prons}:
+            index[near].append(word)
+    return index
+
+
+@functools.lru_cache(maxsize=1)
+def _suffix_index() -> dict[str, Counter]:
+    """Spelling ending (3-6 letters) -> Counter of pronunciations, for the OOV fallback."""
+    index: dict[str, Counter] = defaultdict(Counter)
+    for word, prons in _cmu().items():
+        pron = analyse(prons[0])
+        for n in range(3, min(6, len(word)) + 1):
+            index[word[-n:]][(pron.key, pron.near)] += 1
+    return index
+
+
+def in_cmu(word: str) -> bool:
+    """Whether CMU dict knows the word (lower-cased)."""
+    return word.lower() in _cmu()
+
+
+def pronunciations(word: str, strict: bool = False) -> list[Pron]:
+    """All CMU pronunciations of ``word``; for unknown words a spelling-based guess unless ``strict``."""
+    word = normalize_word(word)
+    found = _cmu().get(word)
+    if found:
+        return list(dict.fromkeys(analyse(p) for p in found))
+    if strict:
+        raise LexiconError(
+            f"'{word}' is not in the CMU pronouncing dictionary; drop --strict to guess its rhyme from its spelling"
+        )
+    return [infer_pron(word)]
+
+
+def infer_pron(word: str) -> Pron:
+    """Guess the rhyming part of an unknown word from CMU words with the longest same spelling ending.
+
+    Documented fallback: 'glimmerlight' rhymes like the CMU words ending in '-light'. The onset is
+    left unknown ('?'), so an inferred word is never taken for a homophone.
+    """
+    index = _suffix_index()
+    for n in range(min(6, len(word)), 2, -1):
+        votes = index.get(word[-n:])
+        if votes:
+            (key, near), _ = votes.most_common(1)[0]
+            return Pron(key, "?", near, guess_syllables(word), inferred=True)
+    raise LexiconError(f"cannot guess how '{word}' is pronounced; pick a word from the CMU pronouncing dictionary")
+
+
+def is_homophone(a: list[Pron], b: list[Pron]) -> bool:
+    return any(p.key == q.key and p.onset == q.onset and not p.inferred for p in a for q in b)
+
+
+def rhymes_with(a: list[Pron], b: list[Pron]) -> bool:
+    """Perfect rhyme between two pronunciation lists: same key, different onset, not homophones."""
+    if is_homophone(a, b):
+        return False
+    return any(p.key == q.key and p.onset != q.onset for p in a for q in b)
+
+
+def near_rhymes_with(a: list[Pron], b: list[Pron]) -> bool:
+    """Near rhyme (includes perfect ones): same stressed vowel and coda classes, not homophones."""
+    if is_homophone(a, b):
+        return False
+    return any(p.near == q.near and p.onset != q.onset for p in a for q in b)
+
+
+def is_rhyme(a: str, b: str, near: bool = False) -> bool:
+    """Whether two words rhyme perfectly (or nearly, with ``near``); identical words never do."""
+    a, b = normalize_word(a), normalize_word(b)
+    if a == b:
+        return False
+    check = near_rhymes_with if near else rhymes_with
+    return check(pronunciations(a), pronunciations(b))
+
+
+def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
+    """Rhymes of ``word`` from CMU dict: perfect ones, or only the near ones with ``near``.
+
+    The word itself, homophones and identical rhymes are excluded, and so are entries with
+    punctuation or digits. Sorted alphabetically.
+    """
+    word = normalize_word(word)
+    prons = pronunciations(word, strict=strict)
+    cmu = _cmu()
+    index, attr = (_cmu_by_near(), "near") if near else (_cmu_by_key(), "key")
+    found = set()
+    for pron in prons:
+        for other in index.get(getattr(pron, attr), ()):
+            if other == word:
+                continue
+            other_prons = [analyse(p) for p in cmu[other]]
+            if rhymes_with(prons, other_prons):
+                if not near:
+                    found.add(other)
+            elif near and near_rhymes_with(prons, other_prons):
+                found.add(other)
+    return sorted(found)
+
+
+def syllables(word: str) -> int:
+    """Syllable count from CMU dict (first pronunciation), or a spelling estimate for unknown words."""
+    word = normalize_word(word)
+    found = _cmu().get(word)
+    return analyse(found[0]).syllables if found else guess_syllables(word)

@@ -1,0 +1,158 @@
+"""The classic baseline: an order-k character Markov model with interpolated Kneser-Ney smoothing.
+
+Trained on reversed text like the LSTM, it implements the same ``CharModel`` interface. Smoothing
+means it never dead-ends (every character keeps some probability) and can score held-out text in
+bits per character. Saved as one JSON file that the web page reads too:
+
+    {"format": "rhymer-markov", "version": 1, "order": k, "vocab": [chars],
+     "discounts": [D_0..D_k], "tables": [{context: [next_chars, [counts]]}, ...]}
+
+``tables[n]`` holds contexts of n characters; the top order keeps raw counts, lower orders keep
+Kneser-Ney continuation counts (how many distinct characters precede the n-gram).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rhymer.errors import ModelError
+from rhymer.files import read_json, write_json
+
+FORMAT = "rhymer-markov"
+DEFAULT_ORDER = 5
+
+
+@dataclass(frozen=True)
+class _Table:
+    """All contexts of one length, stored flat (CSR) so a batch is scored with a few numpy calls."""
+
+    index: dict[str, int]
+    indptr: np.ndarray
+    ids: np.ndarray
+    discounted: np.ndarray  # max(count - D, 0)
+    totals: np.ndarray
+    gammas: np.ndarray  # D * distinct / total: the weight left for the lower order
+
+    @classmethod
+    def from_entries(cls, entries: dict[str, tuple[str, list[int]]], char_ids: dict[str, int], discount: float):
+        index, indptr, ids, counts = {}, [0], [], []
+        for ctx, (chars, cnts) in entries.items():
+            index[ctx] = len(index)
+            ids.extend(char_ids[c] for c in chars)
+            counts.extend(cnts)
+            indptr.append(len(ids))
+        indptr_a = np.asarray(indptr, dtype=np.int64)
+        counts_a = np.asarray(counts, dtype=np.float64)
+        totals = np.add.reduceat(counts_a, indptr_a[:-1]) if len(counts_a) else np.zeros(0)
+        distinct = np.diff(indptr_a).astype(np.float64)
+        return cls(
+            index, indptr_a, np.asarray(ids, dtype=np.int64), np.maximum(counts_a - discount, 0.0),
+            totals, discount * distinct / np.maximum(totals, 1e-12),
+        )
+
+
+class MarkovModel:
+    """Order-k interpolated Kneser-Ney character model; state = the last k characters read."""
+
+    kind = "markov"
+
+    def __init__(self, order: int, vocab: list[str], discounts: list[float], entries: list[dict]) -> None:
+        self.order = order
+        self.vocab = vocab
+        self.discounts = discounts
+        self._entries = entries
+        char_ids = {c: i for i, c in enumerate(vocab)}
+        self._tables = [_Table.from_entries(e, char_ids, d) for e, d in zip(entries, discounts)]
+
+    # -- building and storage -------------------------------------------------------------------
+    @classmethod
+    def build(cls, text: str, order: int = DEFAULT_ORDER, vocab: list[str] | None = None) -> "MarkovModel":
+        """Count (order+1)-grams of ``text`` (already reversed by the caller) and derive KN tables."""
+        if not 1 <= order <= 12:
+            raise ModelError(f"Markov order {order} is out of range; pass an order between 1 and 12")
+        if len(text) <= order:
+            raise ModelError(f"the corpus has {len(text)} characters, too few for order {order}; use more text")
+        vocab = vocab or sorted(set(text))
+        grams = Counter(text[i : i + order + 1] for i in range(len(text) - order))
+        levels = [grams]
+        for _ in range(order):  # continuation counts: distinct left extensions of each shorter gram
+            levels.append(Counter(g[1:] for g in levels[-1]))
+        levels.reverse()  # levels[n] holds grams of n+1 characters
+        entries, discounts = [], []
+        for counts in levels:
+            n1 = sum(1 for c in counts.values() if c == 1)
+            n2 = sum(1 for c in counts.values() if c == 2)
+            discounts.append(n1 / (n1 + 2 * n2) if n1 + 2 * n2 else 0.5)
+            grouped: dict[str, tuple[list[str], list[int]]] = {}
+            for gram in sorted(counts):
+                chars, cnts = grouped.setdefault(gram[:-1], ([], []))
+                chars.append(gram[-1])
+                cnts.append(counts[gram])
+            entries.append({ctx: ("".join(chars), cnts) for ctx, (chars, cnts) in grouped.items()})
+        return cls(order, vocab, discounts, entries)
+
+    def to_json(self) -> dict:
+        return {
+            "format": FORMAT, "version": 1, "order": self.order, "vocab": self.vocab,
+            "discounts": self.discounts, "tables": [{k: [c, n] for k, (c, n) in e.items()} for e in self._entries],
+        }
+
+    def save(self, path: str | Path) -> None:
+        write_json(path, self.to_json(), compress=str(path).endswith(".gz"))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "MarkovModel":
+        try:
+            data = read_json(path)
+        except FileNotFoundError:
+            raise ModelError(f"Markov model '{path}' does not exist; build one with 'rhymer markov'") from None
+        except (ValueError, OSError) as err:
+            raise ModelError(f"Markov model '{path}' is not valid JSON ({err}); rebuild it with 'rhymer markov'") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ModelError(f"'{path}' is not a rhymer Markov model; build one with 'rhymer markov'")
+        try:
+            vocab, order = list(data["vocab"]), int(data["order"])
+            entries = [{k: (v[0], list(v[1])) for k, v in t.items()} for t in data["tables"]]
+            if len(entries) != order + 1 or len(data["discounts"]) != order + 1:
+                raise ValueError("table count does not match the order")
+            known = set(vocab)
+            for t in entries:
+                for chars, counts in t.values():
+                    if len(chars) != len(counts) or not set(chars) <= known:
+                        raise ValueError("a table entry is inconsistent with the vocabulary")
+            return cls(order, vocab, [float(d) for d in data["discounts"]], entries)
+        except (KeyError, TypeError, ValueError, IndexError) as err:
+            raise ModelError(f"Markov model '{path}' is malformed ({err}); rebuild it with 'rhymer markov'") from None
+
+    # -- CharModel ------------------------------------------------------------------------------
+    def start(self, batch: int) -> list[str]:
+        return [""] * batch
+
+    def take(self, state: list[str], rows: np.ndarray) -> list[str]:
+        return [state[r] for r in rows]
+
+    def feed(self, state: list[str], ids: np.ndarray) -> tuple[list[str], np.ndarray]:
+        new = [(ctx + self.vocab[i])[-self.order :] for ctx, i in zip(state, ids)]
+        return new, self.logprobs(new)
+
+    def logprobs(self, contexts: list[str]) -> np.ndarray:
+        """Interpolated KN log-probabilities of the next character for each context, ``[B, V]``."""
+        batch = len(contexts)
+        p = np.full((batch, len(self.vocab)), 1.0 / len(self.vocab))
+        for n, table in enumerate(self._tables):
+            found = [(b, table.index.get(ctx[len(ctx) - n :])) for b, ctx in enumerate(contexts) if len(ctx) >= n]
+            found = [(b, r) for b, r in found if r is not None]
+            if not found:
+                break  # a longer context cannot be known if this one is not
+            rows_b = np.fromiter((b for b, _ in found), dtype=np.int64)
+            rows = np.fromiter((r for _, r in found), dtype=np.int64)
+            p[rows_b] *= table.gammas[rows][:, None]
+            starts, ends = table.indptr[rows], table.indptr[rows + 1]
+            lengths = ends - starts
+            pos = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(starts, lengths)
+            np.add.at(p, (np.repeat(rows_b, lengths), table.ids[pos]), table.discounted[pos] / np.repeat(table.totals[rows], lengths))
+        return np.log(p)

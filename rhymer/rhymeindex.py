@@ -1,0 +1,110 @@
+"""The rhyme index of one model: its corpus words, their frequencies and pronunciations.
+
+Precomputed at training time and stored beside the model as ``words.json`` (the web page reads it
+too), so generation never parses the whole CMU dictionary:
+
+    {"format": "rhymer-words", "version": 1,
+     "words": {word: [frequency, line_final_frequency]},
+     "prons": {word: [[rhyme_key, onset, near_key, syllables], ...]}}   # CMU words only
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from rhymer import lexicon
+from rhymer.corpus import word_counts
+from rhymer.errors import ModelError
+from rhymer.files import read_json, write_json
+from rhymer.lexicon import Pron
+from rhymer.words import guess_syllables
+
+FORMAT = "rhymer-words"
+
+
+class RhymeIndex:
+    def __init__(self, words: dict[str, tuple[int, int]], prons: dict[str, list[Pron]]) -> None:
+        self.words = words
+        self.prons = prons
+        self._by_key: dict[str, list[str]] = defaultdict(list)
+        self._by_near: dict[str, list[str]] = defaultdict(list)
+        for word, plist in prons.items():
+            for key in {p.key for p in plist}:
+                self._by_key[key].append(word)
+            for near in {p.near for p in plist}:
+                self._by_near[near].append(word)
+
+    @classmethod
+    def build(cls, text: str) -> "RhymeIndex":
+        """Index every word of a corpus; CMU pronunciations for the words CMU dict knows."""
+        counts, finals = word_counts(text)
+        words = {w: (n, finals.get(w, 0)) for w, n in counts.items()}
+        prons = {w: lexicon.pronunciations(w) for w in words if lexicon.in_cmu(w)}
+        return cls(words, prons)
+
+    def to_json(self) -> dict:
+        return {
+            "format": FORMAT, "version": 1,
+            "words": {w: list(v) for w, v in sorted(self.words.items())},
+            "prons": {w: [p.as_list() for p in ps] for w, ps in sorted(self.prons.items())},
+        }
+
+    def save(self, path: str | Path) -> None:
+        write_json(path, self.to_json())
+
+    @classmethod
+    def load(cls, path: str | Path) -> "RhymeIndex":
+        try:
+            data = read_json(path)
+            if data.get("format") != FORMAT:
+                raise ValueError("not a rhymer word index")
+            words = {w: (int(v[0]), int(v[1])) for w, v in data["words"].items()}
+            prons = {w: [Pron(p[0], p[1], p[2], int(p[3])) for p in ps] for w, ps in data["prons"].items()}
+        except FileNotFoundError:
+            raise ModelError(f"the model has no rhyme index '{path}'; re-export the model with rhymer") from None
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
+            raise ModelError(f"rhyme index '{path}' is malformed ({err}); re-export the model with rhymer") from None
+        return cls(words, prons)
+
+    # -- questions the verse layer asks -----------------------------------------------------------
+    def pronunciations(self, word: str, strict: bool = False) -> list[Pron]:
+        """Pronunciations from the index, else from CMU dict, else a spelling guess (unless strict)."""
+        return self.prons.get(word) or lexicon.pronunciations(word, strict=strict)
+
+    def frequency(self, word: str) -> int:
+        return self.words.get(word, (0, 0))[0]
+
+    def is_real(self, word: str) -> bool:
+        """A real word: seen in the corpus or known to CMU dict."""
+        return word in self.words or lexicon.in_cmu(word)
+
+    def syllables(self, word: str) -> int:
+        found = self.prons.get(word)
+        return found[0].syllables if found else guess_syllables(word)
+
+    def rhymes(self, word: str, avoid: list[str] = (), near: bool = False, strict: bool = False) -> dict[str, int]:
+        """Corpus words rhyming with ``word`` -> frequency; never a word in ``avoid`` or its homophone.
+
+        Perfect rhymes by default; with ``near``, the near rhymes that are not perfect ones.
+        """
+        prons = self.pronunciations(word, strict=strict)
+        avoided = [self.pronunciations(w) for w in avoid]
+        index, attr = (self._by_near, "near") if near else (self._by_key, "key")
+        found = {}
+        for pron in prons:
+            for other in index.get(getattr(pron, attr), ()):
+                if other == word or other in avoid or other in found:
+                    continue
+                theirs = self.prons[other]
+                if any(lexicon.is_homophone(theirs, a) for a in avoided):
+                    continue
+                perfect = lexicon.rhymes_with(prons, theirs)
+                if perfect != near and (perfect or lexicon.near_rhymes_with(prons, theirs)):
+                    found[other] = self.frequency(other)
+        return found
+
+    def line_final_words(self) -> dict[str, int]:
+        """Words that end corpus lines and have CMU pronunciations -> how often they do."""
+        return {w: f for w, (_, f) in self.words.items() if f and w in self.prons}
+

@@ -1,0 +1,90 @@
+"""Judging candidate lines: the checks a line must pass and the score that ranks the ones that do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rhymer.rhymeindex import RhymeIndex
+from rhymer.words import tokens
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the score combines its parts; exposed so users can tune the reranker."""
+
+    logprob: float = 1.0  # mean log-probability per character (nats; higher is more fluent)
+    real_words: float = 3.0  # share of tokens that are real words
+    syllables: float = 0.5  # penalty per syllable away from the target
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Hard checks a line must pass; failures are named in the result."""
+
+    min_words: int = 3
+    max_words: int = 14
+    syllable_tolerance: int = 1
+    target_syllables: int | None = None
+
+
+class CopyChecker:
+    """markovify's overlap rule: a line of n words is copied if any run of min(15, round(0.7 n)) + 1
+    of its words appears verbatim in the corpus (word boundaries respected, case and punctuation ignored).
+    """
+
+    def __init__(self, corpus: str) -> None:
+        self._joined = " " + " ".join(tokens(corpus)) + " "
+
+    def copied(self, line: str) -> bool:
+        words = tokens(line)
+        if not words:
+            return False
+        overlap = min(15, round(0.7 * len(words)))
+        run = overlap + 1
+        for i in range(max(len(words) - overlap, 1)):
+            if " " + " ".join(words[i : i + run]) + " " in self._joined:
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class Judgement:
+    text: str
+    score: float
+    logprob: float
+    real_words: float
+    syllables: int
+    failed: tuple[str, ...] = field(default=())
+
+
+def syllable_count(index: RhymeIndex, line: str) -> int:
+    return sum(index.syllables(w) for w in tokens(line))
+
+
+def judge(
+    text: str,
+    logprob: float,
+    finished: bool,
+    index: RhymeIndex,
+    rules: Rules,
+    weights: Weights,
+    previous: list[str],
+) -> Judgement:
+    """Score a line and list the cheap checks it fails (the copy check is run separately, lazily)."""
+    words = tokens(text)
+    real = sum(map(index.is_real, words)) / len(words) if words else 0.0
+    syll = syllable_count(index, text)
+    off = abs(syll - rules.target_syllables) if rules.target_syllables else 0
+    failed = []
+    if not finished:
+        failed.append("unfinished")
+    if len(words) < rules.min_words:
+        failed.append("too_short")
+    if len(words) > rules.max_words:
+        failed.append("too_long")
+    if off > rules.syllable_tolerance:
+        failed.append("syllables")
+    if any(text.strip().lower() == p.strip().lower() for p in previous):
+        failed.append("repeated_line")
+    score = weights.logprob * logprob + weights.real_words * real - weights.syllables * off
+    return Judgement(text.strip(), score, logprob, real, syll, tuple(failed))

@@ -1,0 +1,74 @@
+"""Shared fixtures: real text from the bundled corpus, a local HTTP server, a CLI runner."""
+
+from __future__ import annotations
+
+import http.server
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpora" / "verse.txt"
+
+
+@pytest.fixture(scope="session")
+def verse_text() -> str:
+    return CORPUS.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def small_corpus(verse_text: str) -> str:
+    """About 60 KB of real rhymed verse (the sonnets): enough for tiny models trained in seconds."""
+    return verse_text[:60000]
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run ``python -m rhymer ARGS`` as a user would and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "rhymer", *args], capture_output=True, text=True, cwd=cwd, timeout=timeout
+    )
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict = {}
+    hits: dict = {}
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        self.hits[self.path] = self.hits.get(self.path, 0) + 1
+        route = self.routes.get(self.path)
+        if route is None:
+            self.send_response(404)
+            self.end_headers()
+            return
+        status, headers, body = route(self.hits[self.path]) if callable(route) else route
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+
+@pytest.fixture
+def http_server():
+    """A real HTTP server on 127.0.0.1; tests register routes: path -> (status, headers, body)."""
+    _Handler.routes, _Handler.hits = {}, {}
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.base = f"http://127.0.0.1:{server.server_address[1]}"
+    server.routes, server.hits = _Handler.routes, _Handler.hits
+    yield server
+    server.shutdown()
+    server.server_close()

@@ -1,0 +1,67 @@
+import pytest
+
+from rhymer.errors import FetchError
+from rhymer.fetch import fetch_text, html_to_text
+
+PAGE = b"""<!doctype html><html><head><title>t</title><style>p{color:red}</style>
+<script>alert('x')</script></head><body><p>The night is long&nbsp;&amp; dark</p>
+<p>Line one<br>Line two &mdash; &quot;quoted&quot;</p></body></html>"""
+
+
+def test_html_becomes_text_with_line_breaks():
+    text = html_to_text(PAGE.decode())
+    assert "alert" not in text and "color" not in text
+    assert "The night is long & dark" in text  # entities decoded, nbsp becomes a space
+    assert "Line one\nLine two \u2014 \"quoted\"" in text
+
+
+def test_fetch_plain_and_html(http_server):
+    http_server.routes["/poem.txt"] = (200, {"Content-Type": "text/plain; charset=utf-8"}, "A line\u2019s end\n".encode())
+    http_server.routes["/poem.html"] = (200, {"Content-Type": "text/html"}, PAGE)
+    assert fetch_text(http_server.base + "/poem.txt") == "A line\u2019s end\n"
+    assert "Line one\nLine two" in fetch_text(http_server.base + "/poem.html")
+
+
+def test_fetch_retries_server_errors_then_succeeds(http_server):
+    http_server.routes["/flaky"] = lambda hit: (503, {}, b"busy") if hit < 3 else (200, {"Content-Type": "text/plain"}, b"ok\n")
+    assert fetch_text(http_server.base + "/flaky", retries=3) == "ok\n"
+    assert http_server.hits["/flaky"] == 3
+
+
+def test_fetch_refuses_non_text_oversized_and_errors(http_server):
+    http_server.routes["/img"] = (200, {"Content-Type": "image/png"}, b"\x89PNG....")
+    http_server.routes["/big"] = (200, {"Content-Type": "text/plain"}, b"x" * 5000)
+    with pytest.raises(FetchError, match="image/png, not text"):
+        fetch_text(http_server.base + "/img")
+    with pytest.raises(FetchError, match="larger than 1000 bytes"):
+        fetch_text(http_server.base + "/big", max_bytes=1000)
+    with pytest.raises(FetchError, match="HTTP 404"):
+        fetch_text(http_server.base + "/missing", retries=0)
+    with pytest.raises(FetchError, match="not an http"):
+        fetch_text("file:///etc/passwd")
+
+
+def test_fetch_follows_http_redirects_but_not_to_other_schemes(http_server):
+    http_server.routes["/old"] = (302, {"Location": "/poem.txt"}, b"")
+    http_server.routes["/poem.txt"] = (200, {"Content-Type": "text/plain"}, b"moved\n")
+    http_server.routes["/evil"] = (302, {"Location": "file:///etc/passwd"}, b"")
+    assert fetch_text(http_server.base + "/old") == "moved\n"
+    with pytest.raises(FetchError):
+        fetch_text(http_server.base + "/evil")
+
+
+def test_unreachable_address_is_one_clear_error(cli, tmp_path):
+    out = tmp_path / "out.txt"
+    result = cli("corpus", "fetch", "http://127.0.0.1:9/nothing", "--out", str(out), "--retries", "0", "--timeout", "2")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: cannot reach")
+    assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_cli_fetch_writes_joined_text(cli, http_server, tmp_path):
+    http_server.routes["/a.txt"] = (200, {"Content-Type": "text/plain"}, b"First poem\n")
+    http_server.routes["/b.html"] = (200, {"Content-Type": "text/html"}, b"<p>Second<br>poem</p>")
+    out = tmp_path / "c.txt"
+    result = cli("corpus", "fetch", http_server.base + "/a.txt", http_server.base + "/b.html", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.read_text() == "First poem\n\nSecond\npoem\n"  # texts stay apart as stanzas

@@ -1,0 +1,73 @@
+import pronouncing
+import pytest
+
+from rhymer import lexicon
+from rhymer.errors import LexiconError
+
+
+def test_case_quirk_fixed_and_word_itself_excluded():
+    assert "cat" in pronouncing.rhymes("Cat")  # the upstream quirk this module works around
+    found = lexicon.rhymes("Cat")
+    assert "cat" not in found and "hat" in found and "bat" in found
+
+
+def test_homophones_and_identical_rhymes_are_not_rhymes():
+    found = lexicon.rhymes("right")
+    assert "write" not in found and "rite" not in found and "wright" not in found
+    assert "bright" in found and "night" in found
+    assert not lexicon.is_rhyme("light", "delight")  # same onset: identical rhyme
+    assert not lexicon.is_rhyme("night", "knight")
+    assert not lexicon.is_rhyme("night", "night")
+    assert lexicon.is_rhyme("bookcase", "case")  # stress marks are ignored
+    assert lexicon.is_rhyme("find", "wind")  # any pronunciation pair counts
+
+
+def _rhyming_part(phones: str) -> str:
+    """Independent reference: phones from the last stressed vowel (else the last vowel), no stress marks."""
+    phs = phones.split()
+    vowels = [i for i, p in enumerate(phs) if p[-1].isdigit()]
+    stressed = [i for i in vowels if phs[i][-1] in "12"]
+    start = (stressed or vowels)[-1]
+    return " ".join(p.rstrip("012") for p in phs[start:])
+
+
+def test_every_perfect_rhyme_shares_the_rhyming_part():
+    for word in ("night", "love", "sea", "heart"):
+        mine = {_rhyming_part(p) for p in pronouncing.phones_for_word(word)}
+        for other in lexicon.rhymes(word):
+            theirs = {_rhyming_part(p) for p in pronouncing.phones_for_word(other)}
+            assert mine & theirs, (word, other)
+
+
+def test_entries_with_punctuation_or_digits_are_dropped():
+    assert all(w.replace("'", "").isalpha() for w in lexicon.rhymes("day"))
+
+
+def test_near_rhymes_share_the_vowel_but_are_not_perfect():
+    near = lexicon.rhymes("night", near=True)
+    assert "bike" in near and "light" not in near
+    assert lexicon.is_rhyme("time", "line", near=True) and not lexicon.is_rhyme("time", "line")
+
+
+def test_oov_words_get_a_spelling_based_rhyme_unless_strict():
+    (pron,) = lexicon.pronunciations("glimmerlight")
+    assert pron.inferred and pron.key == "AY T"
+    assert "night" in lexicon.rhymes("glimmerlight")
+    with pytest.raises(LexiconError, match="not in the CMU pronouncing dictionary; drop --strict"):
+        lexicon.pronunciations("glimmerlight", strict=True)
+
+
+@pytest.mark.parametrize(
+    "word, message",
+    [("", "empty"), ("   ", "empty"), ("two words", "several words"), ("!!!", "not an English word"),
+     ("\u043d\u043e\u0447\u044c", "not an English word"), ("a" * 41, "at most 40"), ("n1ght", "not an English word")],
+)
+def test_bad_words_are_refused(word, message):
+    with pytest.raises(LexiconError, match=message):
+        lexicon.normalize_word(word)
+
+
+def test_syllables():
+    assert lexicon.syllables("literally") == 4
+    assert lexicon.syllables("night") == 1
+    assert lexicon.syllables("glimmerlight") == 3

@@ -1,0 +1,42 @@
+import hashlib
+
+import pytest
+
+from rhymer.errors import CorpusError
+from rhymer.recipe import build
+from tests.conftest import CORPUS, ROOT
+
+
+def test_bundled_recipe_rebuilds_the_committed_corpus(cli, tmp_path):
+    out = tmp_path / "verse.txt"
+    result = cli("corpus", "build", str(ROOT / "corpora" / "default.toml"), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == CORPUS.read_bytes()
+    assert len(out.read_bytes()) > 300_000
+
+
+def test_recipe_with_url_and_file_sources(http_server, tmp_path):
+    local = tmp_path / "a.txt"
+    local.write_text("[Intro]\nThe moon is bright\n\n\n\nAnd so is night  \n")
+    remote = b"<p>Second<br>poem</p>"
+    http_server.routes["/b.html"] = (200, {"Content-Type": "text/html"}, remote)
+    recipe = tmp_path / "r.toml"
+    recipe.write_text(
+        f'[[source]]\npath = "a.txt"\nsha256 = "{hashlib.sha256(local.read_bytes()).hexdigest()}"\n'
+        f'[[source]]\nurl = "{http_server.base}/b.html"\nsha256 = "{hashlib.sha256(remote).hexdigest()}"\n'
+    )
+    assert build(recipe) == "The moon is bright\n\nAnd so is night\n\nSecond\npoem\n"
+
+
+def test_recipe_refuses_changed_sources_and_bad_toml(tmp_path):
+    (tmp_path / "a.txt").write_text("text\n")
+    recipe = tmp_path / "r.toml"
+    recipe.write_text('[[source]]\npath = "a.txt"\nsha256 = "00"\n')
+    with pytest.raises(CorpusError, match="expects 00"):
+        build(recipe)
+    recipe.write_text("[[source]\n")
+    with pytest.raises(CorpusError, match="not valid TOML"):
+        build(recipe)
+    recipe.write_text("title = 'x'\n")
+    with pytest.raises(CorpusError, match="no \\[\\[source\\]\\]"):
+        build(recipe)
