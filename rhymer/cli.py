@@ -135,6 +135,47 @@ def markov(
     typer.echo(f"wrote {out}: order {order}" + (f", held-out {bpc:.3f} bits/char" if bpc is not None else ""))
 
 
+@app.command()
+def train(
+    corpus: Path = typer.Argument(..., help="training text (UTF-8), e.g. corpora/verse.txt"),
+    out: Path = typer.Option(..., "--out", "-o", help="model directory to write"),
+    rnn_size: int = typer.Option(256, "--rnn-size", help="units per LSTM layer (two layers)"),
+    embedding_size: int = typer.Option(64, "--embedding-size"),
+    seq_length: int = typer.Option(64, "--seq-length", help="characters per training sequence"),
+    batch_size: int = typer.Option(64, "--batch-size", help="global batch, split over devices and workers"),
+    epochs: int = typer.Option(30, "--epochs", help="at most this many epochs"),
+    lr: float = typer.Option(2e-3, "--lr", help="Adam learning rate (x0.97 per epoch)"),
+    dropout: float = typer.Option(0.25, "--dropout", help="between layers"),
+    val_fraction: float = typer.Option(0.05, "--val-fraction", help="share held out for bits per character"),
+    patience: int = typer.Option(3, "--patience", help="stop after this many epochs without improvement"),
+    seed: int = typer.Option(0, "--seed"),
+    direction: str = typer.Option("backward", "--direction", help="backward (for rhymes) or forward"),
+    strategy: str = typer.Option("auto", "--strategy", help="auto, default, mirrored or multiworker (TF_CONFIG)"),
+    xla: bool = typer.Option(True, "--xla/--no-xla", help="jit-compile the training step"),
+    max_minutes: Optional[float] = typer.Option(None, "--max-minutes", help="stop (resumably) after this long"),
+    resume: bool = typer.Option(False, "--resume", help="continue from the last checkpoint in --out"),
+    force: bool = typer.Option(False, "--force", help="start over in a non-empty --out"),
+    quiet: bool = typer.Option(False, "--quiet", help="no progress bar"),
+) -> None:
+    """Train the two-layer char-LSTM (reversed text by default) and export it in the ml5 format."""
+    from rhymer.train import TrainConfig, train as run_training
+
+    config = TrainConfig(
+        rnn_size=rnn_size, embedding_size=embedding_size, seq_length=seq_length, batch_size=batch_size,
+        epochs=epochs, lr=lr, dropout=dropout, val_fraction=val_fraction, patience=patience, seed=seed,
+        direction=direction, strategy=strategy, xla=xla, max_minutes=max_minutes,
+    )
+    command = "rhymer " + " ".join(sys.argv[1:])
+    meta = run_training(corpus, out, config, resume=resume, force=force, progress=not quiet, command=command)
+    if meta:
+        m = meta["metrics"]
+        typer.echo(
+            f"wrote {out}: held-out {m['heldout_bpc']:.3f} bits/char (Markov baseline {m['markov_heldout_bpc']:.3f}), "
+            f"best epoch {m['best_epoch']}, stopped by {m['stopped_by']}"
+            if m["heldout_bpc"] is not None else f"wrote {out}"
+        )
+
+
 @corpus_app.command("fetch")
 def corpus_fetch(
     urls: List[str] = typer.Argument(..., help="http(s) addresses of text or HTML pages"),

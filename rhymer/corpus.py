@@ -126,6 +126,7 @@ def split_heldout(text: str, fraction: float, block: int = 4096) -> tuple[str, s
     if fraction == 0.0:
         return text, ""
     period = max(2, round(1 / fraction))
+    block = max(64, min(block, len(text) // (4 * period)))  # small corpora still get several held-out blocks
     train, held, start = [], [], 0
     while start < len(text):
         end = text.find("\n", start + block)

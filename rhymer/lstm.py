@@ -1,0 +1,66 @@
+"""The char-LSTM in numpy: exactly what ml5.js 0.12.2 computes, for a batch of sequences at once.
+
+Per layer (tfjs basicLSTMCell, forget bias 1.0 added at run time):
+    z = [x, h] @ K + b;  i, j, f, o = split(z);  c' = s(i) tanh(j) + c s(f + 1);  h' = tanh(c') s(o)
+Layer 0's input is the one-hot character (times ``embedding`` if present), so its input product is a
+row lookup, precomputed per character. The output reads the second layer's h.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from rhymer import ml5
+
+State = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # c0, h0, c1, h1
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (np.tanh(0.5 * x) + 1.0)
+
+
+class LSTMModel:
+    kind = "lstm"
+
+    def __init__(self, roles: dict[str, np.ndarray], vocab: list[str]) -> None:
+        self.vocab = vocab
+        k0, k1 = roles["kernel_0"], roles["kernel_1"]
+        self.hidden = h = roles["bias_0"].shape[0] // 4
+        inputs = k0.shape[0] - h
+        forget = np.zeros(4 * h, dtype=np.float32)
+        forget[2 * h : 3 * h] = 1.0
+        x_rows = roles["embedding"] @ k0[:inputs] if "embedding" in roles else k0[:inputs]
+        self._x0 = (x_rows + roles["bias_0"] + forget).astype(np.float32)  # [V, 4H]: input product + biases
+        self._h0 = np.ascontiguousarray(k0[inputs:])
+        self._k1 = np.ascontiguousarray(k1)
+        self._b1 = (roles["bias_1"] + forget).astype(np.float32)
+        self._w, self._b = roles["softmax_w"], roles["softmax_b"]
+
+    @classmethod
+    def load(cls, path: str | Path) -> "LSTMModel":
+        roles, vocab = ml5.read(Path(path))
+        return cls(roles, vocab)
+
+    def start(self, batch: int) -> State:
+        zero = np.zeros((batch, self.hidden), dtype=np.float32)
+        return zero, zero, zero, zero
+
+    def take(self, state: State, rows: np.ndarray) -> State:
+        return tuple(s[rows] for s in state)
+
+    def feed(self, state: State, ids: np.ndarray) -> tuple[State, np.ndarray]:
+        c0, h0, c1, h1 = state
+        c0, h0 = self._cell(self._x0[ids] + h0 @ self._h0, c0)
+        c1, h1 = self._cell(np.concatenate([h0, h1], axis=1) @ self._k1 + self._b1, c1)
+        logits = h1 @ self._w + self._b
+        top = logits.max(axis=1, keepdims=True)
+        logp = logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
+        return (c0, h0, c1, h1), logp
+
+    def _cell(self, z: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        h = self.hidden
+        i, j, f, o = z[:, :h], z[:, h : 2 * h], z[:, 2 * h : 3 * h], z[:, 3 * h :]
+        c = _sigmoid(i) * np.tanh(j) + c * _sigmoid(f)
+        return c, np.tanh(c) * _sigmoid(o)

@@ -1,0 +1,433 @@
+"""Training the char-LSTM with Keras on ``tf.distribute``: the only module that imports TensorFlow.
+
+One custom loop serves one device, several GPUs (MirroredStrategy) and several machines
+(MultiWorkerMirroredStrategy, configured by ``TF_CONFIG``); Keras 3's ``model.fit`` fails under the
+multi-worker strategy, a ``strategy.run`` loop does not. Every epoch ends in a checkpoint with the
+optimizer state, so ``--resume`` loses at most the epoch in progress; whenever held-out bits per
+character improve, the model directory is re-exported in the ml5 format (the best weights win).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from rhymer import ml5, modeldir
+from rhymer.corpus import read_text, sha256, split_heldout
+from rhymer.errors import TrainingError
+from rhymer.files import read_json, write_json
+
+MAX_VOCAB = 256
+RUN_FILE = "run.json"
+CHECKPOINTS = "checkpoints"
+STRATEGIES = ("auto", "default", "mirrored", "multiworker")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyper-parameters: the classic char-rnn defaults, sized for a corpus of a few hundred KB."""
+
+    rnn_size: int = 256
+    embedding_size: int = 64
+    seq_length: int = 64
+    batch_size: int = 64
+    epochs: int = 30
+    lr: float = 2e-3
+    lr_decay: float = 0.97  # per epoch
+    clip_norm: float = 5.0  # global norm, as in char-rnn
+    dropout: float = 0.25  # between layers; the LSTMs themselves stay cuDNN-eligible
+    val_fraction: float = 0.05
+    patience: int = 3  # epochs without held-out improvement before stopping
+    seed: int = 0
+    direction: str = "backward"
+    markov_order: int = 5
+    strategy: str = "auto"
+    xla: bool = True  # jit-compile the gradient step on a single device
+    max_minutes: float | None = None
+
+    # settings that may change when resuming; every other one must match the checkpoint
+    RESUMABLE = ("epochs", "patience", "strategy", "xla", "max_minutes")
+
+    def identity(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in self.RESUMABLE}
+
+
+def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resume: bool = False,
+          force: bool = False, progress: bool = True, command: str | None = None) -> dict:
+    """Train (or resume) a model directory on ``corpus``; returns the final metadata."""
+    _check_config(config)
+    text = read_text(corpus)
+    vocab = sorted(set(text))
+    if len(vocab) > MAX_VOCAB:
+        raise TrainingError(
+            f"the corpus has {len(vocab)} distinct characters, over the limit of {MAX_VOCAB}; "
+            "clean it (rhymer corpus clean) or drop the foreign-script parts"
+        )
+    train_text, held_text = split_heldout(text, config.val_fraction)
+    train_ids = _encode(modeldir.orient(train_text, config.direction), vocab)
+    held_ids = _encode(modeldir.orient(held_text, config.direction), vocab)
+    windows = (len(train_ids) - 1) // config.seq_length
+    if windows < 1:
+        raise TrainingError(
+            f"the training text ({len(train_ids)} characters) is shorter than one sequence of "
+            f"{config.seq_length + 1}; use more text or a smaller --seq-length"
+        )
+    if windows < config.batch_size:
+        raise TrainingError(
+            f"the training text holds {windows} sequences of {config.seq_length}, fewer than one batch of "
+            f"{config.batch_size}; pass a smaller --batch-size or --seq-length, or use more text"
+        )
+    if config.val_fraction and len(held_ids) <= config.seq_length:
+        raise TrainingError(
+            f"the held-out text ({len(held_ids)} characters) is shorter than one sequence; "
+            "raise --val-fraction or use more text"
+        )
+
+    run = {"corpus_sha256": sha256(text), "config": config.identity()}
+    _prepare(out, run, resume, force)
+
+    import tensorflow as tf  # imported here only: everything else in rhymer stays TensorFlow-free
+
+    strategy, chief, label = _strategy(tf, config.strategy)
+    trainer = _Trainer(tf, strategy, chief, label, config, vocab, out)
+    if not (out / modeldir.MARKOV).exists() and chief:
+        baseline = modeldir.write_baseline(out, text, order=config.markov_order, val_fraction=config.val_fraction,
+                                           direction=config.direction, vocab=vocab)
+        write_json(out / CHECKPOINTS / "baseline.json", baseline)
+    trainer.restore(resume)
+    reporter = _Reporter(chief, progress, config.epochs, trainer.steps_per_epoch(windows))
+    started = time.perf_counter()
+    stop_reason = trainer.fit(train_ids, held_ids, reporter, started)
+    reporter.close()
+    if not chief:
+        return {}
+    return _finish(out, text, config, vocab, held_text, trainer, stop_reason, command)
+
+
+# -- set-up ---------------------------------------------------------------------------------------
+
+def _check_config(c: TrainConfig) -> None:
+    checks = [
+        (c.rnn_size >= 1, f"--rnn-size {c.rnn_size} must be positive"),
+        (c.embedding_size >= 1, f"--embedding-size {c.embedding_size} must be positive"),
+        (c.seq_length >= 2, f"--seq-length {c.seq_length} must be at least 2"),
+        (c.batch_size >= 1, f"--batch-size {c.batch_size} must be positive"),
+        (c.epochs >= 1, f"--epochs {c.epochs} must be at least 1"),
+        (0 < c.lr < 1, f"--lr {c.lr} must be between 0 and 1"),
+        (0 <= c.dropout < 1, f"--dropout {c.dropout} must be in [0, 1)"),
+        (c.direction in modeldir.DIRECTIONS, f"--direction {c.direction} must be backward or forward"),
+        (c.strategy in STRATEGIES, f"--strategy {c.strategy} must be one of {', '.join(STRATEGIES)}"),
+        (c.max_minutes is None or c.max_minutes > 0, f"--max-minutes {c.max_minutes} must be positive"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise TrainingError(message + "; fix the option")
+
+
+def _encode(text: str, vocab: list[str]) -> np.ndarray:
+    index = {c: i for i, c in enumerate(vocab)}
+    return np.fromiter((index[c] for c in text), dtype=np.int32, count=len(text))
+
+
+def _prepare(out: Path, run: dict, resume: bool, force: bool) -> None:
+    """Check that resuming continues the same run; with --force clear what an earlier run wrote."""
+    state = out / CHECKPOINTS / RUN_FILE
+    if resume:
+        if not state.exists():
+            raise TrainingError(f"nothing to resume in '{out}' (no checkpoint); start without --resume")
+        previous = read_json(state)
+        if previous["corpus_sha256"] != run["corpus_sha256"]:
+            raise TrainingError(f"'{out}' was trained on a different corpus; resume with the same corpus or use another --out")
+        changed = sorted(k for k in run["config"] if previous["config"].get(k) != run["config"][k])
+        if changed:
+            raise TrainingError(f"'{out}' was trained with other settings ({', '.join(changed)}); resume with the same ones or use another --out")
+        return
+    modeldir.prepare_out(out, force)
+    if force:
+        shutil.rmtree(out / CHECKPOINTS, ignore_errors=True)
+        for name in (ml5.MANIFEST, ml5.VOCAB, modeldir.METADATA, modeldir.MARKOV, modeldir.WORDS, modeldir.CORPUS):
+            (out / name).unlink(missing_ok=True)
+        for stale in out.glob("*.bin"):
+            stale.unlink()
+    write_json(state, run)
+
+
+def _cluster() -> dict:
+    return json.loads(os.environ.get("TF_CONFIG", "{}") or "{}")
+
+
+def _cluster_workers() -> int:
+    nodes = _cluster().get("cluster", {})
+    return max(1, len(nodes.get("worker", [])) + len(nodes.get("chief", [])))
+
+
+def _strategy(tf, name: str):
+    """Pick the tf.distribute strategy; returns it, whether this process writes the outputs, its name."""
+    cluster = _cluster()
+    workers = _cluster_workers()
+    if name == "multiworker" or (name == "auto" and workers > 1):
+        if not cluster:
+            raise TrainingError("--strategy multiworker needs the TF_CONFIG environment variable; see docs/training.md")
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        task = cluster.get("task", {})
+        has_chief = "chief" in cluster.get("cluster", {})
+        chief = task.get("type") == "chief" or (not has_chief and task.get("type") == "worker" and task.get("index") == 0)
+        return strategy, chief, "MultiWorkerMirroredStrategy"
+    if name == "mirrored" or (name == "auto" and len(tf.config.list_logical_devices("GPU")) > 1):
+        return tf.distribute.MirroredStrategy(), True, "MirroredStrategy"
+    return tf.distribute.get_strategy(), True, "default"
+
+
+# -- the model and its loop -----------------------------------------------------------------------
+
+def build_model(keras, vocab_size: int, config: TrainConfig):
+    """Embedding -> LSTM -> LSTM -> Dense: exactly two LSTM layers, as ml5 0.12.2 requires.
+
+    Default activations and no recurrent dropout keep the LSTMs on the cuDNN path; dropout sits
+    between layers instead.
+    """
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input(shape=(None,), dtype="int32"),
+        L.Embedding(vocab_size, config.embedding_size, name="embedding"),
+        L.LSTM(config.rnn_size, return_sequences=True, name="lstm_0"),
+        L.Dropout(config.dropout),
+        L.LSTM(config.rnn_size, return_sequences=True, name="lstm_1"),
+        L.Dropout(config.dropout),
+        L.Dense(vocab_size, name="softmax"),
+    ])
+
+
+def export_weights(model) -> tuple[list, np.ndarray, np.ndarray]:
+    """Keras weights -> ml5 layers; the embedding is folded into layer 0 (K rows = E @ kernel)."""
+    (embedding,) = model.get_layer("embedding").get_weights()
+    k0, r0, b0 = model.get_layer("lstm_0").get_weights()
+    k1, r1, b1 = model.get_layer("lstm_1").get_weights()
+    w, b = model.get_layer("softmax").get_weights()
+    layers = [ml5.keras_lstm_to_ml5(embedding @ k0, r0, b0), ml5.keras_lstm_to_ml5(k1, r1, b1)]
+    return layers, w.astype(np.float32), b.astype(np.float32)
+
+
+class _Trainer:
+    def __init__(self, tf, strategy, chief: bool, label: str, config: TrainConfig, vocab: list[str], out: Path) -> None:
+        import keras
+
+        self.tf, self.strategy, self.chief, self.label = tf, strategy, chief, label
+        self.config, self.vocab, self.out = config, vocab, out
+        keras.utils.set_random_seed(config.seed)
+        self.replicas = strategy.num_replicas_in_sync
+        self.global_batch = config.batch_size
+        with strategy.scope():
+            self.model = build_model(keras, len(vocab), config)
+            self.schedule_epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
+            lr = lambda: config.lr * config.lr_decay ** tf.cast(self.schedule_epoch, tf.float32)  # noqa: E731
+            self.optimizer = keras.optimizers.Adam(learning_rate=lr, global_clipnorm=config.clip_norm)
+            self.optimizer.build(self.model.trainable_variables)
+            self.best = tf.Variable(math.inf, dtype=tf.float64, trainable=False)
+            self.bad_epochs = tf.Variable(0, dtype=tf.int64, trainable=False)
+            self.seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False)
+        self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer, epoch=self.schedule_epoch,
+                                              best=self.best, bad_epochs=self.bad_epochs, seconds=self.seconds)
+        folder = out / CHECKPOINTS if chief else Path(_worker_tmp(out))
+        self.manager = tf.train.CheckpointManager(self.checkpoint, str(folder), max_to_keep=1)
+        self._train_step = self._make_train_step()
+        self._eval_step = tf.function(self._eval_loss)
+
+    def steps_per_epoch(self, windows: int) -> int:
+        return windows // self.global_batch
+
+    def restore(self, resume: bool) -> None:
+        if resume and self.manager.latest_checkpoint:
+            self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
+
+    def _make_train_step(self):
+        tf, model, optimizer = self.tf, self.model, self.optimizer
+        global_batch = self.global_batch
+        import keras
+
+        def gradients(x, y):
+            with tf.GradientTape() as tape:
+                logits = model(x, training=True)
+                per_seq = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True), axis=1)
+                loss = tf.nn.compute_average_loss(per_seq, global_batch_size=global_batch)
+            return loss, tape.gradient(loss, model.trainable_variables)
+
+        single = isinstance(self.strategy, type(tf.distribute.get_strategy()))
+        compiled = tf.function(gradients, jit_compile=self.config.xla and single)
+
+        def replica_step(x, y):
+            loss, grads = compiled(x, y)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+            return loss
+
+        @tf.function
+        def train_step(x, y):
+            per_replica = self.strategy.run(replica_step, args=(x, y))
+            return self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+
+        return train_step
+
+    def _eval_loss(self, x, y):
+        import keras
+
+        logits = self.model(x, training=False)
+        return self.tf.reduce_sum(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
+
+    def _windows(self, ids: np.ndarray, offset: int) -> tuple[np.ndarray, np.ndarray]:
+        n = (len(ids) - 1 - offset) // self.config.seq_length
+        span = ids[offset : offset + n * self.config.seq_length + 1]
+        x = span[:-1].reshape(n, self.config.seq_length)
+        y = span[1:].reshape(n, self.config.seq_length)
+        return x, y
+
+    def _dataset(self, ids: np.ndarray, epoch: int):
+        tf = self.tf
+        rng = np.random.default_rng([self.config.seed, epoch])
+        x, y = self._windows(ids, int(rng.integers(self.config.seq_length)))
+        order = rng.permutation(len(x))
+        ds = tf.data.Dataset.from_tensor_slices((x[order], y[order])).batch(self.global_batch, drop_remainder=True)
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        return self.strategy.experimental_distribute_dataset(ds.with_options(options).prefetch(2))
+
+    def heldout_bpc(self, ids: np.ndarray) -> float:
+        """Held-out bits per character over windows of seq_length from a zero state (fast, per epoch)."""
+        x, y = self._windows(ids, 0)
+        total = 0.0
+        for i in range(0, len(x), 256):
+            total += float(self._eval_step(x[i : i + 256], y[i : i + 256]))
+        return total / y.size / math.log(2)
+
+    def fit(self, train_ids: np.ndarray, held_ids: np.ndarray, reporter: "_Reporter", started: float) -> str:
+        """Run epochs until the epoch budget, early stopping or the time budget; returns why it stopped."""
+        config = self.config
+        base_seconds = float(self.seconds.numpy())
+        deadline = started + config.max_minutes * 60 if config.max_minutes else None
+        epoch = int(self.schedule_epoch.numpy())
+        if int(self.bad_epochs.numpy()) >= config.patience:
+            return "early_stopping"
+        while epoch < config.epochs:
+            reporter.start_epoch(epoch)
+            loss_sum, steps, epoch_start = 0.0, 0, time.perf_counter()
+            for x, y in self._dataset(train_ids, epoch):
+                loss_sum += float(self._train_step(x, y))
+                steps += 1
+                reporter.step(loss_sum / steps, steps * self.global_batch * config.seq_length / (time.perf_counter() - epoch_start))
+            epoch += 1
+            val = self.heldout_bpc(held_ids) if len(held_ids) else loss_sum / max(steps, 1) / math.log(2)
+            improved = val < float(self.best.numpy()) - 1e-4
+            self.schedule_epoch.assign(epoch)
+            self.seconds.assign(base_seconds + time.perf_counter() - started)
+            if improved:
+                self.best.assign(val)
+                self.bad_epochs.assign(0)
+                if self.chief:
+                    self._export(epoch, val)
+            else:
+                self.bad_epochs.assign_add(1)
+            self.manager.save(checkpoint_number=epoch)
+            reporter.end_epoch(epoch, loss_sum / max(steps, 1) / math.log(2), val)
+            if int(self.bad_epochs.numpy()) >= config.patience:
+                return "early_stopping"
+            if deadline and time.perf_counter() > deadline:
+                return "time_budget"
+        return "epochs"
+
+    def _export(self, epoch: int, val: float) -> None:
+        layers, w, b = export_weights(self.model)
+        ml5.write(self.out, layers, w, b, self.vocab, tag=f"e{epoch:03d}")
+        write_json(self.out / CHECKPOINTS / "best.json", {"epoch": epoch, "heldout_bpc_windowed": val})
+
+
+def _worker_tmp(out: Path) -> str:
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="rhymer-worker-ckpt-")
+
+
+def _finish(out: Path, text: str, config: TrainConfig, vocab: list[str], held_text: str, trainer: _Trainer,
+            stop_reason: str, command: str | None) -> dict:
+    """Measure the exported best model with the numpy engine and write the metadata."""
+    import tensorflow as tf
+
+    from rhymer.charmodel import heldout_bpc
+    from rhymer.lstm import LSTMModel
+
+    if not (out / ml5.MANIFEST).exists():
+        raise TrainingError("training ended before any epoch finished; give it more time (--max-minutes)")
+    best = read_json(out / CHECKPOINTS / "best.json")
+    engine = LSTMModel.load(out)
+    bpc = float(heldout_bpc(engine, modeldir.orient(held_text, config.direction))) if held_text else None
+    baseline = read_json(out / CHECKPOINTS / "baseline.json")
+    meta = modeldir.metadata(
+        "lstm", text, config.direction, config.val_fraction, vocab,
+        hyperparameters={k: v for k, v in asdict(config).items()},
+        metrics={
+            "heldout_bpc": bpc,
+            "heldout_bpc_windowed": best["heldout_bpc_windowed"],
+            "markov_heldout_bpc": baseline["heldout_bpc"],
+            "best_epoch": best["epoch"],
+            "epochs_trained": int(trainer.schedule_epoch.numpy()),
+            "stopped_by": stop_reason,
+        },
+        markov=baseline,
+        training_seconds=round(float(trainer.seconds.numpy()), 1),
+        distribution={"strategy": trainer.label, "replicas": trainer.replicas,
+                      "workers": _cluster_workers()},
+        tensorflow_version=tf.__version__,
+        python_version=sys.version.split()[0],
+        command=command,
+    )
+    write_json(out / modeldir.METADATA, meta)
+    return meta
+
+
+class _Reporter:
+    """A rich progress bar: epoch, step, train loss, held-out bpc, characters per second, ETA."""
+
+    def __init__(self, chief: bool, bar: bool, epochs: int, steps: int) -> None:
+        self.chief, self.enabled, self.epochs, self.steps = chief, chief and bar, epochs, steps
+        self.last_val = float("nan")
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(
+                TextColumn("epoch {task.fields[epoch]}/{task.fields[epochs]}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("loss {task.fields[loss]:.3f} bpc"), TextColumn("held-out {task.fields[val]:.3f} bpc"),
+                TextColumn("{task.fields[cps]:,.0f} chars/s"), TimeRemainingColumn(),
+            )
+            self.progress.start()
+            self.task = None
+
+    def start_epoch(self, epoch: int) -> None:
+        if self.enabled:
+            if self.task is not None:
+                self.progress.remove_task(self.task)
+            self.task = self.progress.add_task("train", total=self.steps, epoch=epoch + 1, epochs=self.epochs,
+                                               loss=float("nan"), val=self.last_val, cps=0.0)
+
+    def step(self, loss_nats: float, cps: float) -> None:
+        if self.enabled:
+            self.progress.update(self.task, advance=1, loss=loss_nats / math.log(2), cps=cps)
+
+    def end_epoch(self, epoch: int, train_bpc: float, val: float) -> None:
+        self.last_val = val
+        line = f"epoch {epoch}: train {train_bpc:.3f} bpc, held-out {val:.3f} bpc"
+        if self.enabled:
+            self.progress.update(self.task, val=val)
+            self.progress.console.print(line)
+        elif self.chief:
+            print(line, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.enabled:
+            self.progress.stop()
+
