@@ -176,6 +176,53 @@ def train(
         )
 
 
+@app.command()
+def compare(
+    corpus: Path = typer.Option(Path("corpora/verse.txt"), "--corpus", "-c", help="the text to split, train and measure on"),
+    models: List[str] = typer.Option([], "--model", "-m", help="models to compare (repeat); default: the shipped LSTM"),
+    couplets: int = typer.Option(200, "--couplets", "-n", help="couplets per model"),
+    markov_order: int = typer.Option(5, "--markov-order", help="order of the Markov baseline built on the corpus"),
+    markov_orders: Optional[str] = typer.Option(None, "--markov-orders", help="orders to sweep for bpc, e.g. 3-8"),
+    temperature: float = typer.Option(0.7, "--temperature", "-t"),
+    candidates: int = typer.Option(16, "--candidates", "-k"),
+    plain: bool = typer.Option(True, "--plain/--no-plain", help="also measure every model with K=1 (plain sampling)"),
+    train_lstm: Optional[float] = typer.Option(None, "--train-lstm", help="also train a fresh LSTM for this many minutes"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="write report.json, report.html, report.md here"),
+) -> None:
+    """Compare the LSTM and the Markov baseline side by side: bpc, rhyme, words, copying, diversity, speed."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from rhymer import compare as comparison
+
+    orders = _parse_orders(markov_orders) if markov_orders else None
+    report = comparison.run(corpus, models, couplets, markov_order, orders, temperature=temperature,
+                            candidates=candidates, plain=plain, train_lstm_minutes=train_lstm, out=out,
+                            command="rhymer " + " ".join(sys.argv[1:]))
+    table = Table(title=f"{report['couplets']} couplets per model on {corpus}")
+    for h in comparison.table_header(report):
+        table.add_column(h)
+    for row in comparison.table_rows(report):
+        table.add_row(*row)
+    Console().print(table)
+    if report["markov_order_sweep"]:
+        typer.echo("Markov held-out bpc by order: " + ", ".join(f"{k}: {v:.3f}" for k, v in report["markov_order_sweep"].items()))
+    if out:
+        typer.echo(f"wrote {out / 'report.html'}, report.json, report.md")
+
+
+def _parse_orders(text: str) -> list[int]:
+    from rhymer.errors import RhymerError
+
+    try:
+        if "-" in text:
+            lo, hi = (int(x) for x in text.split("-"))
+            return list(range(lo, hi + 1))
+        return [int(x) for x in text.split(",")]
+    except ValueError:
+        raise RhymerError(f"--markov-orders '{text}' is not a range like 3-8 or a list like 3,5,7; fix it") from None
+
+
 @corpus_app.command("fetch")
 def corpus_fetch(
     urls: List[str] = typer.Argument(..., help="http(s) addresses of text or HTML pages"),

@@ -218,3 +218,9 @@ def syllables(word: str) -> int:
     word = normalize_word(word)
     found = _cmu().get(word)
     return analyse(found[0]).syllables if found else guess_syllables(word)
+
+
+def vowels(word: str) -> list[str]:
+    """The word's vowel phonemes, stress removed (first CMU pronunciation); [] for unknown words."""
+    found = _cmu().get(word.lower())
+    return [p.rstrip("012") for p in found[0].split() if p[-1].isdigit()] if found else []

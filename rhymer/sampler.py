@@ -72,6 +72,8 @@ def sample_lines(
     for r in range(candidates):
         n = int(lengths[r])
         body = "".join(model.vocab[i] for i in written[r, :n])[::-1]
+        if n == max_chars:  # cut off mid-line: drop the broken first word
+            body = body[body.find(" ") + 1 :] if " " in body.strip() else body
         out.append(Candidate(body + end_word, float(total_lp[r] / (n + 1)), n < max_chars))
     return out
 

@@ -1,0 +1,109 @@
+"""Training throughput, measured side by side in one run (machines here vary by up to 40% between runs).
+
+Compares, for the default model size (2x256, embedding 64, sequence 64, batch 64):
+  - rhymer's training step (custom tf.distribute loop, XLA-compiled gradients),
+  - the same loop without XLA,
+  - a plain ``model.fit`` of the same Keras model with default settings,
+and relates each to the machine's measured fp32 matmul rate (achieved GFLOP/s / peak).
+
+    python benchmarks/bench_train.py [--steps 30] [--batch-size 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def matmul_peak(tf, n: int = 2048, reps: int = 20) -> float:
+    """Best fp32 matmul rate in GFLOP/s (TensorFlow's own kernels, all cores)."""
+    a = tf.random.normal((n, n))
+    b = tf.random.normal((n, n))
+    mm = tf.function(lambda: tf.matmul(a, b))
+    mm().numpy()
+    best = 0.0
+    for _ in range(reps):
+        t = time.perf_counter()
+        mm().numpy()
+        best = max(best, 2 * n**3 / (time.perf_counter() - t) / 1e9)
+    return best
+
+
+def flops_per_char(vocab: int, emb: int, hidden: int) -> float:
+    """Training FLOPs per character: forward matmuls x 3 (forward + two backward products)."""
+    forward = 2 * ((emb + hidden) * 4 * hidden + 2 * hidden * 4 * hidden + hidden * vocab)
+    return 3 * forward
+
+
+def rhymer_loop(ids, vocab, config, steps: int) -> float:
+    import tensorflow as tf
+
+    from rhymer.train import _Trainer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        trainer = _Trainer(tf, tf.distribute.get_strategy(), True, "default", config, vocab, Path(tmp))
+        batches = iter(trainer._dataset(ids, 0))
+        for _ in range(3):  # compile and warm up
+            trainer._train_step(*next(batches))
+        t = time.perf_counter()
+        for _ in range(steps):
+            float(trainer._train_step(*next(batches)))
+        return steps * config.batch_size * config.seq_length / (time.perf_counter() - t)
+
+
+def plain_fit(ids, vocab, config, steps: int) -> float:
+    import keras
+
+    from rhymer.train import build_model
+
+    n = (len(ids) - 1) // config.seq_length
+    x = ids[: n * config.seq_length].reshape(n, config.seq_length)
+    y = ids[1 : n * config.seq_length + 1].reshape(n, config.seq_length)
+    model = build_model(keras, len(vocab), config)
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(x[: 3 * config.batch_size], y[: 3 * config.batch_size], batch_size=config.batch_size, epochs=1, verbose=0)
+    take = steps * config.batch_size
+    t = time.perf_counter()
+    model.fit(x[:take], y[:take], batch_size=config.batch_size, epochs=1, verbose=0)
+    return take * config.seq_length / (time.perf_counter() - t)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--batch-size", type=int, default=64)
+    args = parser.parse_args()
+
+    import tensorflow as tf
+
+    from rhymer.train import TrainConfig
+
+    text = (ROOT / "corpora" / "verse.txt").read_text(encoding="utf-8")[::-1]
+    vocab = sorted(set(text))
+    ids = np.array([vocab.index(c) for c in text[:400_000]], dtype=np.int32)
+    base = TrainConfig(batch_size=args.batch_size)
+    results = {"matmul_peak_gflops": matmul_peak(tf)}
+    per_char = flops_per_char(len(vocab), base.embedding_size, base.rnn_size)
+    runs = {
+        "rhymer_xla": lambda: rhymer_loop(ids, vocab, base, args.steps),
+        "rhymer_no_xla": lambda: rhymer_loop(ids, vocab, TrainConfig(batch_size=args.batch_size, xla=False), args.steps),
+        "plain_fit": lambda: plain_fit(ids, vocab, base, args.steps),
+    }
+    for name, run in runs.items():
+        cps = run()
+        results[name] = {"chars_per_s": round(cps), "gflops": round(cps * per_char / 1e9, 1),
+                         "share_of_peak": round(cps * per_char / 1e9 / results["matmul_peak_gflops"], 3)}
+    results["speedup_rhymer_vs_plain_fit"] = round(results["rhymer_xla"]["chars_per_s"] / results["plain_fit"]["chars_per_s"], 2)
+    results["matmul_peak_gflops"] = round(results["matmul_peak_gflops"], 1)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

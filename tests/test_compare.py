@@ -1,0 +1,81 @@
+"""Each comparison metric on hand-made verse, then `rhymer compare` end to end on a tiny corpus."""
+
+import json
+
+import pytest
+
+from rhymer import metrics
+from rhymer.compare import corpus_couplets
+from rhymer.lexicon import syllables
+
+CORPUS = "The stars are bright above the sea\nAnd all the world is dark and free\n"
+
+
+def test_rhyme_rates_fail_non_rhymes_identical_words_and_homophones():
+    couplets = [
+        ("I walked into the night", "and saw a distant light"),  # perfect
+        ("I walked into the night", "and it was not right"),  # perfect
+        ("the sun is on the hill", "the sun is on the road"),  # non-rhyme
+        ("we stayed up all the night", "we stayed up all the night"),  # identical word
+        ("turn to the right", "and then I write"),  # homophones
+        ("it is time", "a fine line"),  # near rhyme only
+    ]
+    assert metrics.perfect_rhyme_rate(couplets) == pytest.approx(2 / 6)
+    assert metrics.near_rhyme_rate(couplets) == pytest.approx(1 / 6)
+
+
+def test_copied_lines_are_caught_verbatim_and_by_overlap():
+    lines = [
+        "The stars are bright above the sea",  # verbatim
+        "the stars are bright upon the waves",  # 7 words: a run of round(4.9)+1 = 6 would be needed
+        "And all the world is dark and free tonight",  # 8 of 9 in a run > round(6.3)+1 = 7
+        "A brand new line of verse",
+    ]
+    verbatim, overlap = metrics.copied_rates(lines, CORPUS)
+    assert verbatim == pytest.approx(1 / 4)
+    assert overlap == pytest.approx(2 / 4)
+
+
+def test_real_words_syllables_and_distinct_2():
+    known = {"the", "cat", "sat"}
+    assert metrics.real_word_rate(["the cat sat", "the zzyzx"], known.__contains__) == pytest.approx(4 / 5)
+    pairs = [("the cat sat on the mat", "a dog lay on a log"), ("hello there", "the extraordinarily long line of words")]
+    assert metrics.syllable_match_rate(pairs, syllables) == pytest.approx(1 / 2)
+    assert metrics.distinct_2(["a b a b", "a b"]) == pytest.approx(2 / 4)
+
+
+def test_rhyme_density_follows_malmi():
+    # "cat"/"mat" share one vowel: a single-vowel match counts 0
+    assert metrics.rhyme_density("cat mat") == 0.0
+    # "the mat" matches "the cat" over two vowels (AH AE) across word boundaries: 2 of 6 words' worth
+    assert metrics.rhyme_density("the cat sat on the mat") == pytest.approx(2 / 6)
+    # "fire burned higher": "higher" (AY ER) matches "fire" (AY ER): 2 vowels
+    text = "fire higher"
+    assert metrics.rhyme_density(text) == pytest.approx(2 / 2)
+    # identical words are skipped
+    assert metrics.rhyme_density("higher higher") == 0.0
+
+
+def test_corpus_couplets_pair_lines_within_stanzas():
+    text = "a one\nb two\nc three\nd four\n\ne five\nf six\n"
+    assert corpus_couplets(text, 10) == [("a one", "b two"), ("c three", "d four"), ("e five", "f six")]
+
+
+def test_compare_command_on_a_tiny_corpus(cli, tmp_path, small_corpus):
+    corpus = tmp_path / "tiny.txt"
+    corpus.write_text(small_corpus[:40000])
+    out = tmp_path / "report"
+    r = cli("compare", "--corpus", str(corpus), "--model", "markov", "--couplets", "6", "--markov-orders", "2-4", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    report = json.loads((out / "report.json").read_text())
+    names = [m["model"] for m in report["models"]]
+    assert names == ["markov", "markov-5", "markov k=1", "markov-5 k=1"]
+    fresh = report["models"][1]
+    assert fresh["perfect_rhyme"] == 1.0 and fresh["heldout_bpc"] > 1.0
+    assert report["models"][0]["note"]  # the shipped model saw other text: said so
+    assert set(report["markov_order_sweep"]) == {"2", "3", "4"}
+    assert report["markov_order_sweep"]["4"] < report["markov_order_sweep"]["2"]
+    html = (out / "report.html").read_text()
+    assert html.count("<img") == 3 and "Samples" in html
+    assert "| metric |" in (out / "report.md").read_text()
+    assert len(report["samples"]) == 6 and all(len(s["markov-5"]) == 2 for s in report["samples"])

@@ -1,0 +1,124 @@
+"""Verse quality machinery: schemes, reranking checks, bounded retries, determinism and threads."""
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import rhymer
+from rhymer.errors import GenerationError
+from rhymer.lexicon import is_homophone
+from rhymer.scoring import CopyChecker, Rules
+from rhymer.verse import SCHEMES, parse_scheme
+from rhymer.words import last_word
+
+
+@pytest.fixture(scope="module")
+def markov():
+    return rhymer.load("markov")
+
+
+@pytest.mark.parametrize("scheme", ["couplet", "AABB", "ABAB", "ABBA", "limerick", "sonnet", "ABCB"])
+def test_schemes_rhyme_where_their_letters_match(markov, scheme):
+    verse = markov.verse(scheme, seed_word="rain" if scheme != "limerick" else None, seed=5)
+    pattern = parse_scheme(scheme)
+    assert len(verse.lines) == len(pattern)
+    ends = [last_word(line) for line in verse.lines]
+    assert ends == list(verse.rhyme_words)
+    assert len(set(ends)) == len(ends)  # no end word twice in a verse
+    for i, a in enumerate(pattern):
+        for j, b in enumerate(pattern[:i]):
+            if a == b:
+                assert rhymer.is_rhyme(ends[i], ends[j]), (scheme, ends)
+            else:
+                assert not rhymer.is_rhyme(ends[i], ends[j]), (scheme, ends)
+    if scheme == "limerick":
+        assert verse.details[2].syllables < verse.details[0].syllables
+
+
+def test_same_seed_same_verse_and_thread_safety(markov):
+    expected = [markov.verse("ABAB", "sea", seed=s).lines for s in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda s: markov.verse("ABAB", "sea", seed=s).lines, range(8)))
+    assert got == expected
+    assert len(set(expected)) == 8
+
+
+def test_copy_rule_is_markovifys_overlap_rule():
+    corpus = "When I do count the clock that tells the time\nAnd see the brave day sunk in hideous night\n"
+    copies = CopyChecker(corpus)
+    assert copies.copied("And see the brave day sunk in hideous night")  # verbatim
+    assert copies.copied("When I do count the clock that tells the hour")  # 8 of 10 words in a row > 7
+    assert not copies.copied("When I do count the stars that light the night")
+    assert not copies.copied("And see the brave new world of night")
+    # short lines: n=2 -> run of min(15, round(1.4)) + 1 = 2 words
+    assert copies.copied("hideous night") and not copies.copied("hideous day")
+
+
+def test_generated_lines_do_not_copy_the_corpus(markov):
+    copies = CopyChecker(rhymer.modeldir.read_corpus(markov.path))
+    for seed in range(10):
+        verse = markov.couplet("day", seed=seed)
+        for line in verse.details:
+            assert "copied" in line.failed or not copies.copied(line.text)
+
+
+def test_homophones_and_identical_words_never_rhyme_in_a_verse(markov):
+    for seed in range(15):
+        verse = markov.couplet("right", seed=seed)
+        a, b = verse.rhyme_words
+        assert a != b and b not in ("write", "rite", "wright")
+        assert not is_homophone(markov.index.pronunciations(a), markov.index.pronunciations(b))
+
+
+def test_retries_are_bounded_and_failures_named(markov):
+    impossible = Rules(min_words=40, max_words=50)
+    verse = markov.couplet("night", seed=1, rules=impossible, retries=2, candidates=4)
+    for line in verse.details:
+        assert "too_short" in line.failed and line.attempts == 3
+    plain = markov.couplet("night", seed=1, candidates=1)
+    assert all(line.attempts == 1 for line in plain.details)  # K = 1 is plain sampling
+
+
+def test_candidates_improve_the_score(markov):
+    best = [markov.couplet("light", seed=s, candidates=16).details[1].score for s in range(12)]
+    plain = [markov.couplet("light", seed=s, candidates=1).details[1].score for s in range(12)]
+    assert sum(best) / 12 > sum(plain) / 12
+
+
+def test_no_perfect_rhyme_falls_back_to_near_unless_forbidden(markov):
+    word = next(w for w in ("month", "orange", "silver", "purple") if w in markov.index.prons and not markov.index.rhymes(w))
+    if markov.index.rhymes(word, near=True):
+        verse = markov.couplet(word, seed=2)
+        assert verse.near_rhymes and verse.details[1].near_rhyme
+    with pytest.raises(GenerationError, match="rhymes with"):
+        markov.couplet(word, seed=2, rhyme="perfect")
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"scheme": "villanelle"}, "unknown scheme"),
+        ({"candidates": 0}, "candidates is out of range"),
+        ({"candidates": 100_000}, "candidates is out of range"),
+        ({"temperature": -1}, "temperature"),
+        ({"rhyme": "slant"}, "unknown rhyme mode"),
+    ],
+)
+def test_bad_verse_settings_raise_rhymer_errors(markov, kwargs, message):
+    scheme = kwargs.pop("scheme", "couplet")
+    with pytest.raises(rhymer.RhymerError, match=message):
+        markov.verse(scheme, "night", **kwargs)
+
+
+def test_verse_cli_json(cli):
+    r = cli("verse", "--scheme", "ABAB", "-w", "sea", "--model", "markov", "--seed", "4", "--json")
+    assert r.returncode == 0, r.stderr
+    v = json.loads(r.stdout)
+    assert v["scheme"] == "ABAB" and len(v["lines"]) == 4 and len(v["scores"]) == 4
+    bad = cli("verse", "--scheme", "villanelle", "-w", "sea", "--model", "markov")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: unknown scheme")
+
+
+def test_scheme_table_is_complete():
+    assert SCHEMES["sonnet"] == "ABABCDCDEFEFGG" and parse_scheme("ABBA") == "ABBA"
