@@ -223,6 +223,51 @@ def _parse_orders(text: str) -> list[int]:
         raise RhymerError(f"--markov-orders '{text}' is not a range like 3-8 or a list like 3,5,7; fix it") from None
 
 
+@app.command()
+def export(
+    model: str = typer.Argument("default", help=MODEL_HELP),
+    web: Path = typer.Option(..., "--web", help="folder for the static site (page, ml5, model, rhyme index, Markov)"),
+    ml5_file: Optional[Path] = typer.Option(None, "--ml5", help="ml5.min.js 0.12.2 (default: web/node_modules)"),
+    force: bool = typer.Option(False, "--force", help="replace a non-empty --web folder"),
+) -> None:
+    """Export a model as a self-contained static web page that writes endless rhymes."""
+    from rhymer import modeldir, website
+
+    path, _ = modeldir.resolve(model)
+    site = website.export(path, web, ml5_file, force)
+    typer.echo(f"wrote {web}: {'LSTM and ' if site['lstm'] else ''}Markov; serve it with any static host or `rhymer web --site {web}`")
+
+
+@app.command("web")
+def web_command(
+    model: str = typer.Option("default", "--model", "-m", help=MODEL_HELP),
+    site: Optional[Path] = typer.Option(None, "--site", help="serve an exported site instead of exporting --model"),
+    host: str = typer.Option("127.0.0.1", "--host", help="address to bind (default: this machine only)"),
+    port: int = typer.Option(8000, "--port"),
+    ml5_file: Optional[Path] = typer.Option(None, "--ml5"),
+) -> None:
+    """Serve the page locally (exports the model to a temporary folder first)."""
+    import tempfile
+
+    from rhymer import modeldir, website
+
+    with tempfile.TemporaryDirectory() as tmp:
+        if site is None:
+            site = Path(tmp) / "site"
+            website.export(modeldir.resolve(model)[0], site, ml5_file)
+        try:
+            server = website.serve(site, host, port)
+        except OSError as err:
+            raise website.ModelError(f"cannot listen on {host}:{port} ({err.strerror}); pass another --port") from None
+        typer.echo(f"serving {site} at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+
+
 @corpus_app.command("fetch")
 def corpus_fetch(
     urls: List[str] = typer.Argument(..., help="http(s) addresses of text or HTML pages"),
