@@ -51,3 +51,18 @@ def read_json(path: str | Path) -> Any:
     if path.suffix == ".gz":
         raw = gzip.decompress(raw)
     return json.loads(raw.decode("utf-8"))
+
+
+def read_model_json(path: str | Path, fix: str) -> dict:
+    """Read a JSON object that is part of a model; any problem is a ModelError ending in ``fix``."""
+    from rhymer.errors import ModelError
+
+    try:
+        data = read_json(path)
+    except FileNotFoundError:
+        raise ModelError(f"'{path}' does not exist; {fix}") from None
+    except (ValueError, OSError, EOFError) as err:
+        raise ModelError(f"'{path}' is not valid JSON ({err}); {fix}") from None
+    if not isinstance(data, dict):
+        raise ModelError(f"'{path}' must hold a JSON object; {fix}")
+    return data

@@ -100,21 +100,13 @@ def _cmu() -> dict[str, list[str]]:
     return {w: phones for w, phones in pronouncing.lookup.items() if _usable(w)}
 
 
-@functools.lru_cache(maxsize=1)
-def _cmu_by_key() -> dict[str, list[str]]:
+@functools.lru_cache(maxsize=2)
+def _cmu_index(attr: str) -> dict[str, list[str]]:
+    """Rhyme key (attr 'key') or near-rhyme key (attr 'near') -> the CMU words that have it."""
     index: dict[str, list[str]] = defaultdict(list)
     for word, prons in _cmu().items():
-        for key in {analyse(p).key for p in prons}:
-            index[key].append(word)
-    return index
-
-
-@functools.lru_cache(maxsize=1)
-def _cmu_by_near() -> dict[str, list[str]]:
-    index: dict[str, list[str]] = defaultdict(list)
-    for word, prons in _cmu().items():
-        for near in {analyse(p).near for p in prons}:
-            index[near].append(word)
+        for value in {getattr(analyse(p), attr) for p in prons}:
+            index[value].append(word)
     return index
 
 
@@ -198,7 +190,8 @@ def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
     word = normalize_word(word)
     prons = pronunciations(word, strict=strict)
     cmu = _cmu()
-    index, attr = (_cmu_by_near(), "near") if near else (_cmu_by_key(), "key")
+    attr = "near" if near else "key"
+    index = _cmu_index(attr)
     found = set()
     for pron in prons:
         for other in index.get(getattr(pron, attr), ()):

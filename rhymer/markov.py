@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from rhymer.errors import ModelError
-from rhymer.files import read_json, write_json
+from rhymer.files import read_model_json, write_json
 
 FORMAT = "rhymer-markov"
 DEFAULT_ORDER = 5
@@ -106,13 +106,8 @@ class MarkovModel:
 
     @classmethod
     def load(cls, path: str | Path) -> "MarkovModel":
-        try:
-            data = read_json(path)
-        except FileNotFoundError:
-            raise ModelError(f"Markov model '{path}' does not exist; build one with 'rhymer markov'") from None
-        except (ValueError, OSError) as err:
-            raise ModelError(f"Markov model '{path}' is not valid JSON ({err}); rebuild it with 'rhymer markov'") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
+        data = read_model_json(path, "build one with 'rhymer markov'")
+        if data.get("format") != FORMAT:
             raise ModelError(f"'{path}' is not a rhymer Markov model; build one with 'rhymer markov'")
         try:
             vocab, order = list(data["vocab"]), int(data["order"])

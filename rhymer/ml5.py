@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from rhymer.errors import ModelError
-from rhymer.files import read_json, write_bytes, write_json
+from rhymer.files import read_model_json, write_bytes, write_json
 
 MANIFEST, VOCAB = "manifest.json", "vocab.json"
 LAYER_NAME = "rnnlm/multi_rnn_cell/cell_{i}/basic_lstm_cell/{part}"
@@ -89,16 +89,8 @@ def _role(name: str) -> str | None:
     return "embedding" if name == "embedding" else None
 
 
-def _read_json(file: Path):
-    try:
-        data = read_json(file)
-    except FileNotFoundError:
-        raise ModelError(f"'{file}' is missing; the model directory is incomplete, re-export it") from None
-    except (ValueError, OSError) as err:
-        raise ModelError(f"'{file}' is not valid JSON ({err}); re-export the model") from None
-    if not isinstance(data, dict):
-        raise ModelError(f"'{file}' must hold a JSON object; re-export the model")
-    return data
+def _read_json(file: Path) -> dict:
+    return read_model_json(file, "the model directory is incomplete or damaged, re-export it")
 
 
 def _read_vocab(file: Path) -> list[str]:

@@ -17,7 +17,7 @@ from rhymer import __version__
 from rhymer.charmodel import CharModel, heldout_bpc
 from rhymer.corpus import sha256, split_heldout
 from rhymer.errors import ModelError
-from rhymer.files import read_json, write_bytes, write_json
+from rhymer.files import read_model_json, write_bytes, write_json
 from rhymer.markov import DEFAULT_ORDER, MarkovModel
 from rhymer.rhymeindex import RhymeIndex
 
@@ -66,13 +66,10 @@ def metadata(kind: str, text: str, direction: str, val_fraction: float, vocab: l
 
 
 def read_metadata(path: Path) -> dict:
-    try:
-        meta = read_json(path / METADATA)
-    except FileNotFoundError:
-        raise ModelError(f"'{path}' is not a rhymer model (no {METADATA}); train one with 'rhymer train'") from None
-    except (ValueError, OSError) as err:
-        raise ModelError(f"'{path / METADATA}' is not valid JSON ({err}); re-export the model") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("kind") not in ("lstm", "markov"):
+    if not (path / METADATA).exists():
+        raise ModelError(f"'{path}' is not a rhymer model (no {METADATA}); train one with 'rhymer train'")
+    meta = read_model_json(path / METADATA, "re-export the model")
+    if meta.get("format") != FORMAT or meta.get("kind") not in ("lstm", "markov"):
         raise ModelError(f"'{path / METADATA}' is not rhymer model metadata; re-export the model")
     return meta
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from rhymer import lexicon
 from rhymer.corpus import word_counts
 from rhymer.errors import ModelError
-from rhymer.files import read_json, write_json
+from rhymer.files import read_model_json, write_json
 from rhymer.lexicon import Pron
 from rhymer.words import guess_syllables
 
@@ -55,14 +55,12 @@ class RhymeIndex:
 
     @classmethod
     def load(cls, path: str | Path) -> "RhymeIndex":
+        data = read_model_json(path, "re-export the model with rhymer")
         try:
-            data = read_json(path)
             if data.get("format") != FORMAT:
                 raise ValueError("not a rhymer word index")
             words = {w: (int(v[0]), int(v[1])) for w, v in data["words"].items()}
             prons = {w: [Pron(p[0], p[1], p[2], int(p[3])) for p in ps] for w, ps in data["prons"].items()}
-        except FileNotFoundError:
-            raise ModelError(f"the model has no rhyme index '{path}'; re-export the model with rhymer") from None
         except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
             raise ModelError(f"rhyme index '{path}' is malformed ({err}); re-export the model with rhymer") from None
         return cls(words, prons)

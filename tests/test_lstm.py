@@ -90,7 +90,7 @@ KERNEL0 = "rnnlm/multi_rnn_cell/cell_0/basic_lstm_cell/kernel"
         (_rewrite_manifest(lambda p, m: m.pop("rnnlm/multi_rnn_cell/cell_1/basic_lstm_cell/kernel")), "exactly two LSTM layers"),
         (lambda p, m: (p / "vocab.json").write_text(json.dumps({"a": 0, "b": 2})), "indices 0..1"),
         (lambda p, m: (p / "manifest.json").write_text("{oops"), "not valid JSON"),
-        (lambda p, m: (p / "manifest.json").unlink(), "is missing"),
+        (lambda p, m: (p / "manifest.json").unlink(), "does not exist"),
     ],
 )
 def test_broken_model_directories_are_refused(trained, tmp_path, change, message):

@@ -317,6 +317,7 @@ async function main() {
 
 // hooks for the browser tests (parity with the Python engine, memory)
 window.rhymerPage = {
+  options,
   async nextProbs(kind, text) {
     const engine = await engineFor(kind);
     engine.begin();
