@@ -26,6 +26,9 @@ class CharModel(Protocol):
     def take(self, state: State, rows: np.ndarray) -> State:
         """Select (or repeat) sequences of a batch, e.g. to branch K candidates from one primed state."""
 
+    def join(self, states: list[State]) -> State:
+        """One batch made of several, in order (the lines of a verse are sampled together)."""
+
 
 def encode(model: CharModel, text: str) -> np.ndarray:
     """Character ids of ``text``; characters the model never saw are refused (ml5 would zero them)."""

@@ -50,6 +50,9 @@ class LSTMModel:
     def take(self, state: State, rows: np.ndarray) -> State:
         return tuple(s[rows] for s in state)
 
+    def join(self, states: list[State]) -> State:
+        return tuple(np.concatenate(parts) for parts in zip(*states))
+
     def feed(self, state: State, ids: np.ndarray) -> tuple[State, np.ndarray]:
         c0, h0, c1, h1 = state
         c0, h0 = self._cell(self._x0[ids] + h0 @ self._h0, c0)

@@ -130,6 +130,9 @@ class MarkovModel:
     def take(self, state: list[str], rows: np.ndarray) -> list[str]:
         return [state[r] for r in rows]
 
+    def join(self, states: list[list[str]]) -> list[str]:
+        return [ctx for state in states for ctx in state]
+
     def feed(self, state: list[str], ids: np.ndarray) -> tuple[list[str], np.ndarray]:
         new = [(ctx + self.vocab[i])[-self.order :] for ctx, i in zip(state, ids)]
         return new, self.logprobs(new)

@@ -29,11 +29,11 @@ class RhymeIndex:
         self.prons = prons
         self._by_key: dict[str, list[str]] = defaultdict(list)
         self._by_near: dict[str, list[str]] = defaultdict(list)
-        for word, plist in prons.items():
-            for key in {p.key for p in plist}:
-                self._by_key[key].append(word)
-            for near in {p.near for p in plist}:
-                self._by_near[near].append(word)
+        for word, plist in prons.items():  # as a candidate, a word counts by its main pronunciation
+            if len(word) < 2:
+                continue  # letters ("k", "a") are no rhyme words
+            self._by_key[plist[0].key].append(word)
+            self._by_near[plist[0].near].append(word)
 
     @classmethod
     def build(cls, text: str) -> "RhymeIndex":
@@ -85,6 +85,8 @@ class RhymeIndex:
         """Corpus words rhyming with ``word`` -> frequency; never a word in ``avoid`` or its homophone.
 
         Perfect rhymes by default; with ``near``, the near rhymes that are not perfect ones.
+        ``word`` may rhyme through any of its pronunciations, a candidate only through its main
+        (first) one: "a" (AH / EY) is no rhyme for "day", "wind" is one for "find" only as a query.
         """
         prons = self.pronunciations(word, strict=strict)
         avoided = [self.pronunciations(w) for w in avoid]
@@ -94,9 +96,9 @@ class RhymeIndex:
             for other in index.get(getattr(pron, attr), ()):
                 if other == word or other in avoid or other in found:
                     continue
-                theirs = self.prons[other]
-                if any(lexicon.is_homophone(theirs, a) for a in avoided):
+                if any(lexicon.is_homophone(self.prons[other], a) for a in [prons, *avoided]):
                     continue
+                theirs = self.prons[other][:1]
                 perfect = lexicon.rhymes_with(prons, theirs)
                 if perfect != near and (perfect or lexicon.near_rhymes_with(prons, theirs)):
                     found[other] = self.frequency(other)

@@ -36,46 +36,61 @@ def check_settings(temperature: float, candidates: int) -> None:
 
 def sample_lines(
     model: CharModel,
-    end_word: str,
+    end_words: list[str],
     candidates: int,
     temperature: float,
     rng: np.random.Generator,
     max_chars: int = 120,
-) -> list[Candidate]:
-    """Sample ``candidates`` lines ending in ``end_word``, all at once, backward."""
+) -> list[list[Candidate]]:
+    """Sample ``candidates`` lines for each end word, all lines of a verse in one batch, backward.
+
+    Sampling stops once every end word has most of its candidates finished (3 in 4, or all when
+    K <= 2): the stragglers are long lines that would rank last anyway, and are returned unfinished.
+    """
     check_settings(temperature, candidates)
     newline = char_index(model).get("\n")
     if newline is None:
         raise GenerationError("the model's vocabulary has no line break, so it cannot end a line; retrain on verse")
-    state, logp = prime(model, "\n" + end_word[::-1], candidates)
-    logp = _word_boundary(model, logp)  # the end word must stay whole: no letter may precede it
-    written = np.zeros((candidates, max_chars), dtype=np.int64)
-    lengths = np.full(candidates, max_chars)
-    total_lp = np.zeros(candidates)
-    alive = np.ones(candidates, dtype=bool)
-    rows = np.arange(candidates)
+    primed = [prime(model, "\n" + word[::-1], candidates) for word in end_words]
+    state = model.join([st for st, _ in primed])
+    logp = _word_boundary(model, np.concatenate([lp for _, lp in primed]))  # the end word stays whole
+    rows = len(end_words) * candidates
+    group = np.repeat(np.arange(len(end_words)), candidates)
+    need = candidates if candidates <= 2 else -(-3 * candidates // 4)
+    written = np.zeros((rows, max_chars), dtype=np.int64)
+    lengths = np.full(rows, -1)  # characters before the line break; -1 while unfinished
+    count = np.zeros(rows, dtype=np.int64)  # characters sampled (the break included)
+    total_lp = np.zeros(rows)
+    active = np.arange(rows)  # rows still writing; finished ones leave the batch
     for t in range(max_chars):
         scaled = logp / temperature
         probs = np.exp(scaled - scaled.max(axis=1, keepdims=True))
         cdf = np.cumsum(probs, axis=1)
-        draws = rng.random(candidates) * cdf[:, -1]
+        draws = rng.random(len(active)) * cdf[:, -1]
         ids = np.minimum((cdf < draws[:, None]).sum(axis=1), len(model.vocab) - 1)
-        total_lp += np.where(alive, logp[rows, ids], 0.0)
-        written[:, t] = ids
-        ended = alive & (ids == newline)
-        lengths[ended] = t
-        alive &= ~ended
-        if not alive.any():
+        total_lp[active] += logp[np.arange(len(active)), ids]
+        written[active, t] = ids
+        count[active] = t + 1
+        going = ids != newline
+        lengths[active[~going]] = t
+        done = np.bincount(group[lengths >= 0], minlength=len(end_words))
+        if not going.any() or done.min() >= need:
             break
+        if not going.all():
+            active, ids = active[going], ids[going]
+            state = model.take(state, np.flatnonzero(going))
         state, logp = model.feed(state, ids)
-    out = []
-    for r in range(candidates):
-        n = int(lengths[r])
-        body = "".join(model.vocab[i] for i in written[r, :n])[::-1]
-        if n == max_chars:  # cut off mid-line: drop the broken first word
-            body = body[body.find(" ") + 1 :] if " " in body.strip() else body
-        out.append(Candidate(body + end_word, float(total_lp[r] / (n + 1)), n < max_chars))
-    return out
+    lines = [_candidate(model, written[r], int(lengths[r]), int(count[r]), total_lp[r], end_words[group[r]])
+             for r in range(rows)]
+    return [lines[i * candidates : (i + 1) * candidates] for i in range(len(end_words))]
+
+
+def _candidate(model: CharModel, written: np.ndarray, length: int, count: int, total_lp: float, end_word: str) -> Candidate:
+    finished = length >= 0
+    body = "".join(model.vocab[i] for i in written[: length if finished else count])[::-1]
+    if not finished:  # cut off mid-line: drop the broken first word
+        body = body[body.find(" ") + 1 :] if " " in body.strip() else body
+    return Candidate(body + end_word, float(total_lp / count), finished)
 
 
 def _word_boundary(model: CharModel, logp: np.ndarray) -> np.ndarray:

@@ -97,7 +97,8 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
     import tensorflow as tf  # imported here only: everything else in rhymer stays TensorFlow-free
 
     strategy, chief, label = _strategy(tf, config.strategy)
-    trainer = _Trainer(tf, strategy, chief, label, config, vocab, out)
+    describer = _Describer(out, text, config, vocab, command)
+    trainer = _Trainer(tf, strategy, chief, label, config, vocab, out, describer)
     if not (out / modeldir.MARKOV).exists() and chief:
         baseline = modeldir.write_baseline(out, text, order=config.markov_order, val_fraction=config.val_fraction,
                                            direction=config.direction, vocab=vocab)
@@ -109,7 +110,7 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
     reporter.close()
     if not chief:
         return {}
-    return _finish(out, text, config, vocab, held_text, trainer, stop_reason, command)
+    return describer.finish(trainer, held_text, stop_reason)
 
 
 # -- set-up ---------------------------------------------------------------------------------------
@@ -217,11 +218,12 @@ def export_weights(model) -> tuple[list, np.ndarray, np.ndarray]:
 
 
 class _Trainer:
-    def __init__(self, tf, strategy, chief: bool, label: str, config: TrainConfig, vocab: list[str], out: Path) -> None:
+    def __init__(self, tf, strategy, chief: bool, label: str, config: TrainConfig, vocab: list[str], out: Path,
+                 describer: _Describer | None = None) -> None:
         import keras
 
         self.tf, self.strategy, self.chief, self.label = tf, strategy, chief, label
-        self.config, self.vocab, self.out = config, vocab, out
+        self.config, self.vocab, self.out, self.describer = config, vocab, out, describer
         keras.utils.set_random_seed(config.seed)
         self.replicas = strategy.num_replicas_in_sync
         self.global_batch = config.batch_size
@@ -345,6 +347,9 @@ class _Trainer:
         layers, w, b = export_weights(self.model)
         ml5.write(self.out, layers, w, b, self.vocab, tag=f"e{epoch:03d}")
         write_json(self.out / CHECKPOINTS / "best.json", {"epoch": epoch, "heldout_bpc_windowed": val})
+        if self.describer:  # the directory is a usable model while training goes on
+            self.describer.write(self, {"heldout_bpc": None, "heldout_bpc_windowed": val, "best_epoch": epoch,
+                                        "stopped_by": "still training"})
 
 
 def _worker_tmp(out: Path) -> str:
@@ -353,41 +358,45 @@ def _worker_tmp(out: Path) -> str:
     return tempfile.mkdtemp(prefix="rhymer-worker-ckpt-")
 
 
-def _finish(out: Path, text: str, config: TrainConfig, vocab: list[str], held_text: str, trainer: _Trainer,
-            stop_reason: str, command: str | None) -> dict:
-    """Measure the exported best model with the numpy engine and write the metadata."""
-    import tensorflow as tf
+class _Describer:
+    """Writes rhymer.json: provisionally at every new best epoch, finally with the numpy-measured bpc."""
 
-    from rhymer.charmodel import heldout_bpc
-    from rhymer.lstm import LSTMModel
+    def __init__(self, out: Path, text: str, config: TrainConfig, vocab: list[str], command: str | None) -> None:
+        self.out, self.text, self.config, self.vocab, self.command = out, text, config, vocab, command
 
-    if not (out / ml5.MANIFEST).exists():
-        raise TrainingError("training ended before any epoch finished; give it more time (--max-minutes)")
-    best = read_json(out / CHECKPOINTS / "best.json")
-    engine = LSTMModel.load(out)
-    bpc = float(heldout_bpc(engine, modeldir.orient(held_text, config.direction))) if held_text else None
-    baseline = read_json(out / CHECKPOINTS / "baseline.json")
-    meta = modeldir.metadata(
-        "lstm", text, config.direction, config.val_fraction, vocab,
-        hyperparameters={k: v for k, v in asdict(config).items()},
-        metrics={
-            "heldout_bpc": bpc,
-            "heldout_bpc_windowed": best["heldout_bpc_windowed"],
-            "markov_heldout_bpc": baseline["heldout_bpc"],
-            "best_epoch": best["epoch"],
-            "epochs_trained": int(trainer.schedule_epoch.numpy()),
-            "stopped_by": stop_reason,
-        },
-        markov=baseline,
-        training_seconds=round(float(trainer.seconds.numpy()), 1),
-        distribution={"strategy": trainer.label, "replicas": trainer.replicas,
-                      "workers": _cluster_workers()},
-        tensorflow_version=tf.__version__,
-        python_version=sys.version.split()[0],
-        command=command,
-    )
-    write_json(out / modeldir.METADATA, meta)
-    return meta
+    def write(self, trainer: "_Trainer", metrics: dict) -> dict:
+        import tensorflow as tf
+
+        baseline = read_json(self.out / CHECKPOINTS / "baseline.json")
+        c = self.config
+        meta = modeldir.metadata(
+            "lstm", self.text, c.direction, c.val_fraction, self.vocab,
+            hyperparameters=asdict(c),
+            metrics={**metrics, "markov_heldout_bpc": baseline["heldout_bpc"],
+                     "epochs_trained": int(trainer.schedule_epoch.numpy())},
+            markov=baseline,
+            training_seconds=round(float(trainer.seconds.numpy()), 1),
+            distribution={"strategy": trainer.label, "replicas": trainer.replicas, "workers": _cluster_workers()},
+            tensorflow_version=tf.__version__,
+            python_version=sys.version.split()[0],
+            command=self.command,
+        )
+        write_json(self.out / modeldir.METADATA, meta)
+        return meta
+
+    def finish(self, trainer: "_Trainer", held_text: str, stop_reason: str) -> dict:
+        """Measure the exported best model with the numpy engine (streaming, like the Markov baseline)."""
+        from rhymer.charmodel import heldout_bpc
+        from rhymer.lstm import LSTMModel
+
+        if not (self.out / ml5.MANIFEST).exists():
+            raise TrainingError("training ended before any epoch finished; give it more time (--max-minutes)")
+        best = read_json(self.out / CHECKPOINTS / "best.json")
+        engine = LSTMModel.load(self.out)
+        text = modeldir.orient(held_text, self.config.direction)
+        bpc = float(heldout_bpc(engine, text)) if held_text else None
+        return self.write(trainer, {"heldout_bpc": bpc, "heldout_bpc_windowed": best["heldout_bpc_windowed"],
+                                    "best_epoch": best["epoch"], "stopped_by": stop_reason})
 
 
 class _Reporter:

@@ -136,21 +136,14 @@ class Composer:
             seed_word = normalize_word(seed_word)
             self.index.pronunciations(seed_word, strict=strict)  # refuse OOV words early under strict
 
-        groups: dict[str, list[str]] = {}
+        words, nears = self._end_words(pattern, seed_word, rng, rhyme)
+        # every line's candidates are sampled in one batch; they are judged in order, since a line's
+        # syllable target comes from the line chosen before it
+        batch = sample_lines(self.model, words, candidates, temperature, rng)
         details: list[Line] = []
-        for i, letter in enumerate(pattern):
-            near = False
-            if letter in groups:
-                word, near = self._rhyme_for(groups[letter], [d.end_word for d in details], rng, rhyme)
-            elif i == 0 and seed_word:
-                word = seed_word
-                if pattern.count(letter) > 1:
-                    self._rhyme_for([word], [], rng, rhyme)  # fail before writing when nothing rhymes
-            else:
-                word = self._fresh_end_word(pattern.count(letter) - 1, groups, details, rng)
-            groups.setdefault(letter, []).append(word)
-            target = self._target(pattern, scheme, i, details, rules)
-            details.append(self._line(word, near, target, [d.text for d in details], rng, settings))
+        for i, word in enumerate(words):
+            target = self._target(scheme, i, details, rules)
+            details.append(self._line(word, nears[i], target, [d.text for d in details], rng, settings, batch[i]))
         return Verse(
             lines=tuple(d.text for d in details),
             rhyme_words=tuple(d.end_word for d in details),
@@ -163,6 +156,24 @@ class Composer:
         )
 
     # -- rhyme words ------------------------------------------------------------------------------
+    def _end_words(self, pattern: str, seed_word: str | None, rng: np.random.Generator, mode: str) -> tuple[list, list]:
+        """Every line's end word, and whether it only near-rhymes, before any line is written."""
+        groups: dict[str, list[str]] = {}
+        words: list[str] = []
+        nears: list[bool] = []
+        for i, letter in enumerate(pattern):
+            near = False
+            if letter in groups:
+                word, near = self._rhyme_for(groups[letter], words, rng, mode)
+            elif i == 0 and seed_word:
+                word = seed_word
+            else:
+                word = self._fresh_end_word(pattern.count(letter) - 1, groups, words, rng)
+            groups.setdefault(letter, []).append(word)
+            words.append(word)
+            nears.append(near)
+        return words, nears
+
     def _rhyme_for(self, group: list[str], used: list[str], rng: np.random.Generator, mode: str) -> tuple[str, bool]:
         avoid = list(dict.fromkeys(group + used))
         found = self.index.rhymes(group[0], avoid=avoid)
@@ -176,11 +187,10 @@ class Composer:
             )
         return _weighted_choice(found, rng), near
 
-    def _fresh_end_word(self, partners: int, groups: dict, details: list[Line], rng: np.random.Generator) -> str:
+    def _fresh_end_word(self, partners: int, groups: dict, used: list[str], rng: np.random.Generator) -> str:
         """A frequent line-final corpus word with enough rhymes, sounding unlike the earlier groups."""
         from rhymer.lexicon import near_rhymes_with
 
-        used = [d.end_word for d in details]
         earlier = [self.index.pronunciations(w) for words in groups.values() for w in words]
         finals = self.index.line_final_words()
         options = {}
@@ -196,19 +206,21 @@ class Composer:
 
     # -- lines ------------------------------------------------------------------------------------
     @staticmethod
-    def _target(pattern: str, scheme: str, i: int, details: list[Line], rules: Rules) -> int | None:
+    def _target(scheme: str, i: int, details: list[Line], rules: Rules) -> int | None:
         if scheme.strip().lower() == "limerick":
             return LIMERICK_SYLLABLES[i]
         if rules.target_syllables:
             return rules.target_syllables
         return details[0].syllables if details else None
 
-    def _line(self, word: str, near: bool, target: int | None, previous: list[str], rng, s: _Settings) -> Line:
-        """Best of K candidates; resample up to ``retries`` times when none passes every check."""
+    def _line(self, word: str, near: bool, target: int | None, previous: list[str], rng: np.random.Generator,
+              s: _Settings, sampled: list) -> Line:
+        """Best of the K sampled candidates; resample up to ``retries`` times when none passes every check."""
         rules = Rules(s.rules.min_words, s.rules.max_words, s.rules.syllable_tolerance, target)
         best: Judgement | None = None
         for attempt in range(1, s.retries + 2):
-            sampled = sample_lines(self.model, word, s.candidates, s.temperature, rng)
+            if attempt > 1:
+                (sampled,) = sample_lines(self.model, [word], s.candidates, s.temperature, rng)
             judged = [judge(c.text, c.logprob, c.finished, self.index, rules, s.weights, previous) for c in sampled]
             judged.sort(key=lambda j: (len(j.failed), -j.score))
             for j in judged:

@@ -106,7 +106,8 @@ def test_resume_after_kill_9_continues_from_the_last_checkpoint(corpus_file, tmp
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert list((out / "checkpoints").glob("ckpt-2.index")), "no checkpoint was written in time"
-    LSTMModel.load(out)  # whatever moment the kill hit, the directory holds a whole model
+    LSTMModel.load(out)  # whatever moment the kill hit, the directory holds a whole model...
+    assert rhymer.load(out).couplet("night", seed=1, candidates=2).rhyme_words[0] == "night"  # ...usable at once
     done = int(open(out / "checkpoints" / "checkpoint").read().split('"ckpt-')[1].split('"')[0])
     r = cli("train", str(corpus_file), "--out", str(out), "--epochs", "6", "--resume", *TINY)
     assert r.returncode == 0, r.stderr

@@ -130,6 +130,15 @@ def test_next_character_probabilities_match_python(browser, default_site):
     page.close()
 
 
+def test_page_picks_rhymes_like_python(browser, default_site):
+    page, *_ = _open(browser, default_site)
+    index = RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS)
+    for word in ("night", "day", "love", "sea", "heart", "fire", "a", "wind"):
+        got = page.evaluate("(w) => window.rhymerPage.state.index.rhymes(w)", word)
+        assert got == index.rhymes(word), word
+    page.close()
+
+
 def test_generated_markup_is_shown_as_text(browser, tmp_path):
     lines = ["<script>alert(1)</script> under the night", "<img src=x onerror=alert(2)> in the light",
              "and <b>bold</b> words in the day", "<img src=y onerror=alert(3)> we go away"]

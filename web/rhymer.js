@@ -35,11 +35,10 @@ class RhymeIndex {
     this.words = data.words;   // word -> [frequency, line-final frequency]
     this.prons = data.prons;   // word -> [[key, onset, near, syllables], ...]
     this.byKey = new Map();
-    for (const [w, ps] of Object.entries(this.prons)) {
-      for (const key of new Set(ps.map((p) => p[0]))) {
-        if (!this.byKey.has(key)) this.byKey.set(key, []);
-        this.byKey.get(key).push(w);
-      }
+    for (const [w, ps] of Object.entries(this.prons)) {  // as a candidate, a word counts by its main pronunciation
+      if (w.length < 2) continue;  // letters ("k", "a") are no rhyme words
+      if (!this.byKey.has(ps[0][0])) this.byKey.set(ps[0][0], []);
+      this.byKey.get(ps[0][0]).push(w);
     }
   }
   isReal(w) { return w in this.words; }
@@ -58,19 +57,24 @@ class RhymeIndex {
     for (const p of mine) {
       for (const other of this.byKey.get(p[0]) || []) {
         if (other === word || avoid.includes(other) || other in found) continue;
-        const theirs = this.prons[other];
-        if (this.homophones(mine, theirs) || avoided.some((a) => this.homophones(theirs, a))) continue;
-        if (mine.some((x) => theirs.some((y) => x[0] === y[0] && x[1] !== y[1]))) found[other] = this.words[other][0];
+        const all = this.prons[other];
+        if (this.homophones(mine, all) || avoided.some((a) => this.homophones(all, a))) continue;
+        if (mine.some((x) => x[0] === all[0][0] && x[1] !== all[0][1])) found[other] = this.words[other][0];
       }
     }
     return found;
   }
-  lineFinalWords(minRhymes = 1) {
-    const out = {};
-    for (const [w, [, fin]] of Object.entries(this.words)) {
-      if (fin > 1 && w.length > 2 && w in this.prons && Object.keys(this.rhymes(w)).length >= minRhymes) out[w] = fin;
+  // A frequent line end that has a rhyme here, weighted by how often it ends a corpus line.
+  randomEndWord(rng) {
+    if (!this.finals) {
+      this.finals = {};
+      for (const [w, [, fin]] of Object.entries(this.words)) if (fin > 1 && w.length > 2 && w in this.prons) this.finals[w] = fin;
     }
-    return out;
+    for (let tries = 0; tries < 50; tries++) {
+      const w = weightedChoice(this.finals, rng);
+      if (Object.keys(this.rhymes(w)).length) return w;
+    }
+    throw new Error("this model's corpus has too few rhyming line ends");
   }
 }
 
@@ -200,7 +204,7 @@ async function writeLine(engine, index, word, opts, rng, target, previous) {
 async function couplet(engine, index, opts, seed) {
   const rng = mulberry32(seed);
   let first = opts.seedWord;
-  if (!first || !Object.keys(index.rhymes(first)).length) first = weightedChoice(index.finals, rng);
+  if (!first || !Object.keys(index.rhymes(first)).length) first = index.randomEndWord(rng);
   const second = weightedChoice(index.rhymes(first), rng);
   const a = await writeLine(engine, index, first, opts, rng, null, []);
   const b = await writeLine(engine, index, second, opts, rng, a.syllables, [a.text]);
@@ -305,7 +309,6 @@ async function main() {
   ui.model.addEventListener("change", () => more(1));
   state.site = await loadJSON("site.json");
   state.index = new RhymeIndex(await loadJSON("words.json"));
-  state.index.finals = state.index.lineFinalWords();
   if (!state.site.lstm) ui.model.querySelector('option[value="lstm"]').remove();
   ui.model.value = state.site.lstm ? "lstm" : "markov";
   await engineFor(ui.model.value);
