@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Annotated, List, Optional
 
 import typer
 
@@ -36,6 +36,19 @@ def _echo_verses(verses, as_json: bool) -> None:
                 typer.echo("# no perfect rhyme was available: near rhymes used", err=True)
 
 
+SeedWord = Annotated[Optional[str], typer.Option("--seed-word", "-w", help="the first line's end word")]
+Model = Annotated[str, typer.Option("--model", "-m", help=MODEL_HELP)]
+Temperature = Annotated[float, typer.Option("--temperature", "-t", help="0.05-3; lower is safer, higher wilder")]
+Seed = Annotated[Optional[int], typer.Option("--seed", help="random seed; the same seed gives the same output")]
+Count = Annotated[int, typer.Option("--count", "-n", help="how many (seeds seed, seed+1, ...)")]
+AsJson = Annotated[bool, typer.Option("--json", help="one JSON object per verse")]
+Candidates = Annotated[int, typer.Option("--candidates", "-k", help="candidate lines sampled per line; 1 = plain sampling")]
+Rhyme = Annotated[str, typer.Option("--rhyme", help="auto (near rhymes if no perfect one) or perfect")]
+Strict = Annotated[bool, typer.Option("--strict", help="refuse seed words missing from CMU dict")]
+MinWords = Annotated[int, typer.Option("--min-words", help="fewest words in a line")]
+MaxWords = Annotated[int, typer.Option("--max-words", help="most words in a line")]
+
+
 def _write_verses(scheme: str, seed_word, model, temperature, seed, count, as_json, candidates, rhyme, strict,
                   min_words, max_words) -> None:
     import rhymer
@@ -54,19 +67,9 @@ def _write_verses(scheme: str, seed_word, model, temperature, seed, count, as_js
 
 
 @app.command()
-def couplet(
-    seed_word: Optional[str] = typer.Option(None, "--seed-word", "-w", help="the first line's end word"),
-    model: str = typer.Option("default", "--model", "-m", help=MODEL_HELP),
-    temperature: float = typer.Option(0.7, "--temperature", "-t", help="0.05-3; lower is safer, higher wilder"),
-    seed: Optional[int] = typer.Option(None, "--seed", help="random seed; the same seed gives the same output"),
-    count: int = typer.Option(1, "--count", "-n", help="how many couplets (seeds seed, seed+1, ...)"),
-    as_json: bool = typer.Option(False, "--json", help="one JSON object per couplet"),
-    candidates: int = typer.Option(16, "--candidates", "-k", help="candidate lines sampled per line; 1 = plain sampling"),
-    rhyme: str = typer.Option("auto", "--rhyme", help="auto (near rhymes if no perfect one) or perfect"),
-    strict: bool = typer.Option(False, "--strict", help="refuse seed words missing from CMU dict"),
-    min_words: int = typer.Option(3, "--min-words"),
-    max_words: int = typer.Option(14, "--max-words"),
-) -> None:
+def couplet(seed_word: SeedWord = None, model: Model = "default", temperature: Temperature = 0.7, seed: Seed = None,
+            count: Count = 1, as_json: AsJson = False, candidates: Candidates = 16, rhyme: Rhyme = "auto",
+            strict: Strict = False, min_words: MinWords = 3, max_words: MaxWords = 14) -> None:
     """Write rhyming couplets: line 1 ends in the seed word, line 2 in a rhyme of it."""
     _write_verses("couplet", seed_word, model, temperature, seed, count, as_json, candidates, rhyme, strict,
                   min_words, max_words)
@@ -74,18 +77,10 @@ def couplet(
 
 @app.command()
 def verse(
-    scheme: str = typer.Option("couplet", "--scheme", "-s", help="couplet, AABB, ABAB, ABBA, limerick, sonnet or a pattern"),
-    seed_word: Optional[str] = typer.Option(None, "--seed-word", "-w", help="the first line's end word"),
-    model: str = typer.Option("default", "--model", "-m", help=MODEL_HELP),
-    temperature: float = typer.Option(0.7, "--temperature", "-t"),
-    seed: Optional[int] = typer.Option(None, "--seed"),
-    count: int = typer.Option(1, "--count", "-n"),
-    as_json: bool = typer.Option(False, "--json"),
-    candidates: int = typer.Option(16, "--candidates", "-k"),
-    rhyme: str = typer.Option("auto", "--rhyme"),
-    strict: bool = typer.Option(False, "--strict"),
-    min_words: int = typer.Option(3, "--min-words"),
-    max_words: int = typer.Option(14, "--max-words"),
+    scheme: Annotated[str, typer.Option("--scheme", "-s", help="couplet, AABB, ABAB, ABBA, limerick, sonnet or a pattern")] = "couplet",
+    seed_word: SeedWord = None, model: Model = "default", temperature: Temperature = 0.7, seed: Seed = None,
+    count: Count = 1, as_json: AsJson = False, candidates: Candidates = 16, rhyme: Rhyme = "auto",
+    strict: Strict = False, min_words: MinWords = 3, max_words: MaxWords = 14,
 ) -> None:
     """Write a verse in a rhyme scheme."""
     _write_verses(scheme, seed_word, model, temperature, seed, count, as_json, candidates, rhyme, strict,

@@ -91,12 +91,13 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
             "raise --val-fraction or use more text"
         )
 
-    run = {"corpus_sha256": sha256(text), "config": config.identity()}
-    _prepare(out, run, resume, force)
+    chief = _is_chief()
+    if chief:  # other workers of a cluster write nothing into --out
+        _prepare(out, {"corpus_sha256": sha256(text), "config": config.identity()}, resume, force)
 
     import tensorflow as tf  # imported here only: everything else in rhymer stays TensorFlow-free
 
-    strategy, chief, label = _strategy(tf, config.strategy)
+    strategy, label = _strategy(tf, config.strategy)
     describer = _Describer(out, text, config, vocab, command)
     trainer = _Trainer(tf, strategy, chief, label, config, vocab, out, describer)
     if not (out / modeldir.MARKOV).exists() and chief:
@@ -170,21 +171,26 @@ def _cluster_workers() -> int:
     return max(1, len(nodes.get("worker", [])) + len(nodes.get("chief", [])))
 
 
-def _strategy(tf, name: str):
-    """Pick the tf.distribute strategy; returns it, whether this process writes the outputs, its name."""
+def _is_chief() -> bool:
+    """Whether this process writes the model: always, except on the non-chief workers of a cluster."""
     cluster = _cluster()
-    workers = _cluster_workers()
-    if name == "multiworker" or (name == "auto" and workers > 1):
-        if not cluster:
+    if _cluster_workers() <= 1:
+        return True
+    task = cluster.get("task", {})
+    if "chief" in cluster.get("cluster", {}):
+        return task.get("type") == "chief"
+    return task.get("type") == "worker" and task.get("index") == 0
+
+
+def _strategy(tf, name: str):
+    """Pick the tf.distribute strategy; returns it and its name."""
+    if name == "multiworker" or (name == "auto" and _cluster_workers() > 1):
+        if not _cluster():
             raise TrainingError("--strategy multiworker needs the TF_CONFIG environment variable; see docs/training.md")
-        strategy = tf.distribute.MultiWorkerMirroredStrategy()
-        task = cluster.get("task", {})
-        has_chief = "chief" in cluster.get("cluster", {})
-        chief = task.get("type") == "chief" or (not has_chief and task.get("type") == "worker" and task.get("index") == 0)
-        return strategy, chief, "MultiWorkerMirroredStrategy"
+        return tf.distribute.MultiWorkerMirroredStrategy(), "MultiWorkerMirroredStrategy"
     if name == "mirrored" or (name == "auto" and len(tf.config.list_logical_devices("GPU")) > 1):
-        return tf.distribute.MirroredStrategy(), True, "MirroredStrategy"
-    return tf.distribute.get_strategy(), True, "default"
+        return tf.distribute.MirroredStrategy(), "MirroredStrategy"
+    return tf.distribute.get_strategy(), "default"
 
 
 # -- the model and its loop -----------------------------------------------------------------------
@@ -247,8 +253,10 @@ class _Trainer:
         return windows // self.global_batch
 
     def restore(self, resume: bool) -> None:
-        if resume and self.manager.latest_checkpoint:
-            self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
+        """On --resume every worker reads the chief's last checkpoint (a folder all of them can see)."""
+        latest = self.tf.train.latest_checkpoint(str(self.out / CHECKPOINTS)) if resume else None
+        if latest:
+            self.checkpoint.restore(latest).assert_existing_objects_matched()
 
     def _make_train_step(self):
         tf, model, optimizer = self.tf, self.model, self.optimizer

@@ -124,6 +124,10 @@ class Composer:
 
         pattern = parse_scheme(scheme)
         check_settings(temperature, candidates)
+        if not 1 <= rules.min_words <= rules.max_words:
+            raise GenerationError(
+                f"--min-words {rules.min_words} and --max-words {rules.max_words} leave no line length; pass 1 <= min <= max"
+            )
         if rhyme not in RHYME_MODES:
             raise GenerationError(f"unknown rhyme mode '{rhyme}'; pass one of {', '.join(RHYME_MODES)}")
         if retries is None:

@@ -1,3 +1,5 @@
+import json
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -65,3 +67,33 @@ def test_stats_counts_line_final_words_in_cmu():
     assert s.lines == 2 and s.line_final_words == 2
     assert s.line_final_in_cmu == 0.5
     assert s.characters == len("The cat sat on the mat\nWhere the glimmerzork\n")
+
+
+def test_cli_clean_stats_and_markov(cli, tmp_path, small_corpus):
+    raw = tmp_path / "raw.txt"
+    raw.write_text("[Intro]\n" + small_corpus.replace("\n\n", "\n\n\n\n")[:30000])
+    out = tmp_path / "clean.txt"
+    r = cli("corpus", "clean", str(raw), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    again = tmp_path / "again.txt"
+    assert cli("corpus", "clean", str(out), "--out", str(again)).returncode == 0
+    assert again.read_text() == out.read_text() and "[Intro]" not in out.read_text()
+    stats_out = cli("corpus", "stats", str(out), "--json")
+    assert json.loads(stats_out.stdout)["line_final_in_cmu"] > 0.5
+    model = tmp_path / "markov"
+    r = cli("markov", str(out), "--out", str(model), "--order", "4")
+    assert r.returncode == 0 and "bits/char" in r.stdout, r.stderr
+    c = cli("couplet", "-w", "night", "--model", str(model), "--seed", "2", "--json")
+    assert c.returncode == 0 and json.loads(c.stdout)["model"].startswith("markov:")
+    refused = cli("markov", str(out), "--out", str(model))
+    assert refused.returncode == 2 and "--force" in refused.stderr
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01binary", b"\xff\xfe\xfa not utf-8"])
+def test_cli_refuses_bad_corpora_without_writing(cli, tmp_path, content):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(content)
+    out = tmp_path / "out.txt"
+    r = cli("corpus", "clean", str(bad), "--out", str(out))
+    assert r.returncode == 2 and r.stderr.startswith("error: ") and r.stderr.count("\n") == 1
+    assert not out.exists() and not list(tmp_path.glob(".out.txt.*"))
