@@ -146,7 +146,7 @@ def train(
     seed: int = typer.Option(0, "--seed"),
     direction: str = typer.Option("backward", "--direction", help="backward (for rhymes) or forward"),
     strategy: str = typer.Option("auto", "--strategy", help="auto, default, mirrored or multiworker (TF_CONFIG)"),
-    xla: bool = typer.Option(True, "--xla/--no-xla", help="jit-compile the training step"),
+    xla: bool = typer.Option(False, "--xla/--no-xla", help="jit-compile the training step (XLA)"),
     max_minutes: Optional[float] = typer.Option(None, "--max-minutes", help="stop (resumably) after this long"),
     resume: bool = typer.Option(False, "--resume", help="continue from the last checkpoint in --out"),
     force: bool = typer.Option(False, "--force", help="start over in a non-empty --out"),

@@ -31,11 +31,13 @@ class LSTMModel:
         inputs = k0.shape[0] - h
         forget = np.zeros(4 * h, dtype=np.float32)
         forget[2 * h : 3 * h] = 1.0
+        # gate columns reordered from ml5's (i, j, f, o) to (i, f, o, j): one sigmoid, one tanh per step
+        order = np.concatenate([np.arange(0, h), np.arange(2 * h, 4 * h), np.arange(h, 2 * h)])
         x_rows = roles["embedding"] @ k0[:inputs] if "embedding" in roles else k0[:inputs]
-        self._x0 = (x_rows + roles["bias_0"] + forget).astype(np.float32)  # [V, 4H]: input product + biases
-        self._h0 = np.ascontiguousarray(k0[inputs:])
-        self._k1 = np.ascontiguousarray(k1)
-        self._b1 = (roles["bias_1"] + forget).astype(np.float32)
+        self._x0 = (x_rows + roles["bias_0"] + forget)[:, order].astype(np.float32)  # [V, 4H]: input rows + biases
+        self._h0 = np.ascontiguousarray(k0[inputs:][:, order])
+        self._k1 = np.ascontiguousarray(k1[:, order])
+        self._b1 = (roles["bias_1"] + forget)[order].astype(np.float32)
         self._w, self._b = roles["softmax_w"], roles["softmax_b"]
 
     @classmethod
@@ -64,6 +66,7 @@ class LSTMModel:
 
     def _cell(self, z: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         h = self.hidden
-        i, j, f, o = z[:, :h], z[:, h : 2 * h], z[:, 2 * h : 3 * h], z[:, 3 * h :]
-        c = _sigmoid(i) * np.tanh(j) + c * _sigmoid(f)
-        return c, np.tanh(c) * _sigmoid(o)
+        gates = _sigmoid(z[:, : 3 * h])
+        i, f, o = gates[:, :h], gates[:, h : 2 * h], gates[:, 2 * h :]
+        c = i * np.tanh(z[:, 3 * h :]) + c * f
+        return c, np.tanh(c) * o

@@ -94,7 +94,7 @@ class RhymeIndex:
         found = {}
         for pron in prons:
             for other in index.get(getattr(pron, attr), ()):
-                if other == word or other in avoid or other in found:
+                if other == word or other in avoid or other in found or not self.ends_lines(other):
                     continue
                 if any(lexicon.is_homophone(self.prons[other], a) for a in [prons, *avoided]):
                     continue
@@ -103,6 +103,11 @@ class RhymeIndex:
                 if perfect != near and (perfect or lexicon.near_rhymes_with(prons, theirs)):
                     found[other] = self.frequency(other)
         return found
+
+    def ends_lines(self, word: str) -> bool:
+        """False for frequent words that (almost) never end a corpus line: "of", "the", "with"..."""
+        total, final = self.words.get(word, (0, 0))
+        return total < 20 or final >= 0.02 * total
 
     def line_final_words(self) -> dict[str, int]:
         """Words that end corpus lines and have CMU pronunciations -> how often they do."""

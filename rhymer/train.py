@@ -50,7 +50,7 @@ class TrainConfig:
     direction: str = "backward"
     markov_order: int = 5
     strategy: str = "auto"
-    xla: bool = True  # jit-compile the gradient step on a single device
+    xla: bool = False  # jit-compile the gradient step on one device (measured slower on CPU here)
     max_minutes: float | None = None
 
     # settings that may change when resuming; every other one must match the checkpoint

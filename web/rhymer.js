@@ -48,6 +48,8 @@ class RhymeIndex {
     const groups = w.match(/[aeiouy]+/g) || [];
     return Math.max(1, groups.length - (w.endsWith("e") && groups.length > 1 ? 1 : 0));
   }
+  // false for frequent words that (almost) never end a corpus line: "of", "the", "with"...
+  endsLines(w) { const [total, final] = this.words[w] || [0, 0]; return total < 20 || final >= 0.02 * total; }
   homophones(a, b) { return a.some((p) => b.some((q) => p[0] === q[0] && p[1] === q[1])); }
   // Perfect rhymes of `word` in the vocabulary -> frequency; never a word in `avoid` or its homophone.
   rhymes(word, avoid = []) {
@@ -56,7 +58,7 @@ class RhymeIndex {
     const found = {};
     for (const p of mine) {
       for (const other of this.byKey.get(p[0]) || []) {
-        if (other === word || avoid.includes(other) || other in found) continue;
+        if (other === word || avoid.includes(other) || other in found || !this.endsLines(other)) continue;
         const all = this.prons[other];
         if (this.homophones(mine, all) || avoided.some((a) => this.homophones(all, a))) continue;
         if (mine.some((x) => x[0] === all[0][0] && x[1] !== all[0][1])) found[other] = this.words[other][0];
