@@ -66,7 +66,7 @@ def run(corpus: Path, models: list[str], couplets: int = 200, markov_order: int 
     for c in contenders:
         c.candidates = candidates
     if plain and candidates > 1:
-        contenders += [Contender(f"{c.name} k=1", c.composer, 1, c.load_seconds, c.size_bytes, c.bpc, c.note)
+        contenders += [Contender(f"{c.name} K=1", c.composer, 1, c.load_seconds, c.size_bytes, c.bpc, c.note)
                        for c in list(contenders)]
     sweep = {k: _markov_bpc(train, held, vocab, k) for k in (markov_orders or [])}
     words = _seed_words(index)
@@ -244,6 +244,10 @@ def render_markdown(report: dict, images: list[str]) -> str:
         f"temperature {report['temperature']}, the same seed words and seeds for every model.", "",
         "| " + " | ".join(head) + " |", "|" + "---|" * len(head),
         *["| " + " | ".join(r) + " |" for r in table_rows(report)], "",
+        "K is the number of candidates sampled per line (K=1: plain sampling). *corpus (human)*: "
+        "consecutive line pairs within the corpus' stanzas, a reference for rhyme density, syllables and "
+        "diversity; how often they rhyme depends on the corpus' rhyme schemes (blank verse and ABAB "
+        "quatrains rarely rhyme line to line).", "",
     ]
     if report["markov_order_sweep"]:
         lines += ["Markov held-out bpc by order: " + ", ".join(
@@ -303,16 +307,14 @@ def _charts(report: dict) -> dict[str, bytes]:
         return buf.getvalue()
 
     charts = {}
-    fig, ax = plt.subplots(figsize=(7, 4))
-    models = [m for m in report["models"] if m["heldout_bpc"] is not None and m["candidates"] > 1] or report["models"]
-    ax.bar([m["model"] for m in models], [m["heldout_bpc"] or 0 for m in models], color="#4c72b0", label="models")
-    sweep = report["markov_order_sweep"]
-    if sweep:
-        ax2 = ax.twiny()
-        ax2.plot(list(sweep), list(sweep.values()), "o-", color="#dd8452", label="Markov by order")
-        ax2.set_xlabel("Markov order")
-    ax.set_ylabel("held-out bits per character (lower is better)")
-    ax.set_title("Held-out bits per character")
+    bpc = {m["model"]: m["heldout_bpc"] for m in report["models"] if m["heldout_bpc"] is not None and m["candidates"] > 1}
+    for order, value in report["markov_order_sweep"].items():
+        bpc.setdefault(f"markov-{order}", value)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    bars = ax.bar(list(bpc), list(bpc.values()), color=["#4c72b0" if "markov" not in n else "#dd8452" for n in bpc])
+    ax.bar_label(bars, fmt="%.3f", fontsize=8)
+    ax.set_ylabel("bits per character (lower is better)")
+    ax.set_title("Held-out bits per character, reversed text")
     charts["bpc"] = png(fig)
 
     keys = [k for k in METRIC_NAMES if k != "rhyme_density"]

@@ -1,7 +1,7 @@
 """Rhyme logic over the CMU pronouncing dictionary (via ``pronouncing``), with its quirks fixed.
 
 A *perfect rhyme* shares every phone from the last stressed vowel to the end (stress marks ignored,
-so bookcase/case rhyme) **and** has a different onset before that vowel: this single rule excludes
+so bookcase/base rhyme) **and** has a different onset before that vowel: this single rule excludes
 the word itself, homophones (right/write/rite) and identical rhymes (light/delight).
 A *near rhyme* has the same last stressed vowel and a coda of the same consonant classes
 (night/bike, time/line). Words missing from CMU dict get their rhyme inferred from the spelling of
@@ -57,6 +57,7 @@ def analyse(phones: str, inferred: bool = False) -> Pron:
     while j >= 0 and not phs[j][-1].isdigit():
         onset.append(phs[j])
         j -= 1
+    onset = [p for k, p in enumerate(onset) if k == 0 or onset[k - 1] != p]  # geminates: "unknown" is N N OW
     key = " ".join(_strip(p) for p in phs[i:])
     near = " ".join([_strip(phs[i])] + [_CLASSES.get(p, "V") for p in phs[i + 1 :]])
     return Pron(key, " ".join(reversed(onset)), near, len(vowels), inferred)

@@ -59,10 +59,14 @@ class LSTMModel:
         c0, h0, c1, h1 = state
         c0, h0 = self._cell(self._x0[ids] + h0 @ self._h0, c0)
         c1, h1 = self._cell(np.concatenate([h0, h1], axis=1) @ self._k1 + self._b1, c1)
-        logits = h1 @ self._w + self._b
+        logits = self.logits((c0, h0, c1, h1))
         top = logits.max(axis=1, keepdims=True)
         logp = logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
         return (c0, h0, c1, h1), logp
+
+    def logits(self, state: State) -> np.ndarray:
+        """The output layer on the second layer's h (what ml5 exponentiates, divided by T)."""
+        return state[3] @ self._w + self._b
 
     def _cell(self, z: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         h = self.hidden

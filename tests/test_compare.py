@@ -65,11 +65,11 @@ def test_compare_command_on_a_tiny_corpus(cli, tmp_path, small_corpus):
     corpus = tmp_path / "tiny.txt"
     corpus.write_text(small_corpus[:40000])
     out = tmp_path / "report"
-    r = cli("compare", "--corpus", str(corpus), "--model", "markov", "--couplets", "6", "--markov-orders", "2-4", "--out", str(out))
+    r = cli("compare", "--corpus", str(corpus), "--couplets", "6", "--markov-orders", "2-4", "--out", str(out))
     assert r.returncode == 0, r.stderr
     report = json.loads((out / "report.json").read_text())
     names = [m["model"] for m in report["models"]]
-    assert names == ["markov", "markov-5", "markov k=1", "markov-5 k=1"]
+    assert names == ["lstm", "markov-5", "lstm K=1", "markov-5 K=1"]
     fresh = report["models"][1]
     assert fresh["perfect_rhyme"] == 1.0 and fresh["heldout_bpc"] > 1.0
     assert report["models"][0]["note"]  # the shipped model saw other text: said so

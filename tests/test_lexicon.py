@@ -18,7 +18,8 @@ def test_homophones_and_identical_rhymes_are_not_rhymes():
     assert not lexicon.is_rhyme("light", "delight")  # same onset: identical rhyme
     assert not lexicon.is_rhyme("night", "knight")
     assert not lexicon.is_rhyme("night", "night")
-    assert lexicon.is_rhyme("bookcase", "case")  # stress marks are ignored
+    assert lexicon.is_rhyme("bookcase", "base")  # stress marks are ignored (pronouncing says no)
+    assert not lexicon.is_rhyme("bookcase", "case")  # same onset K: an identical rhyme
     assert lexicon.is_rhyme("find", "wind")  # any pronunciation pair counts
 
 
@@ -71,3 +72,8 @@ def test_syllables():
     assert lexicon.syllables("literally") == 4
     assert lexicon.syllables("night") == 1
     assert lexicon.syllables("glimmerlight") == 3
+
+
+def test_geminate_onsets_do_not_hide_identical_rhymes():
+    assert not lexicon.is_rhyme("unknown", "known")  # CMU spells the onset N N: still the same onset
+    assert lexicon.is_rhyme("unknown", "shown")

@@ -127,6 +127,7 @@ class LstmEngine {
   }
   async step(seed) {
     await this.model.generateInternal({ seed, length: 1, temperature: 1, stateful: true });
+    if (!this.model.probabilities.every(Number.isFinite)) throw new Error("ml5 overflowed (NaN probabilities): lower the model's logits");
     const logp = Array.from(this.model.probabilities, (p) => Math.log(Math.max(p, 1e-30)));
     return { state: { c: this.model.state.c.slice(), h: this.model.state.h.slice() }, logp };
   }
@@ -318,13 +319,16 @@ async function main() {
   // The CPU backend: generation reads every character's probabilities back, which costs WebGL more
   // than the small matrix products save (measured about 3 ms against 14 ms per character).
   await ml5.tf.setBackend("cpu");
+  performance.mark("rhymer:backend");
   state.site = await loadJSON("site.json");
   if (!state.site.lstm) ui.model.querySelector('option[value="lstm"]').remove();
   ui.model.value = state.site.lstm ? "lstm" : "markov";
   const [words] = await Promise.all([loadJSON("words.json"), engineFor(ui.model.value)]);  // in parallel
   state.index = new RhymeIndex(words);
+  performance.mark("rhymer:loaded");
   ui.loading.hidden = true;
   await more(1);
+  performance.mark("rhymer:first-couplet");
   new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) more(2); }).observe(ui.sentinel);
   document.body.dataset.ready = "true";
 }
