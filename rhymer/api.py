@@ -22,7 +22,7 @@ class Rhymer(Composer):
             raise GenerationError(f"'{path}' is a forward model; rhymes need a backward model (rhymer train --direction backward)")
         index = RhymeIndex.load(path / modeldir.WORDS)
         name = model.kind if path == modeldir.DEFAULT_DIR else f"{model.kind}:{path}"
-        super().__init__(model, index, _LazyCopyChecker(path), name)
+        super().__init__(model, index, CopyChecker(lambda: modeldir.read_corpus(path)), name)
         self.path, self.metadata = path, meta
         self.load_seconds = time.perf_counter() - start
 
@@ -34,19 +34,6 @@ class Rhymer(Composer):
         """Words of this model's corpus that rhyme with ``word``, most frequent first."""
         found = self.index.rhymes(word.strip().lower(), near=near)
         return sorted(found, key=lambda w: (-found[w], w))
-
-
-class _LazyCopyChecker(CopyChecker):
-    """Reads the corpus the first time a line is checked, keeping model loading fast."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._checker: CopyChecker | None = None
-
-    def copied(self, line: str) -> bool:
-        if self._checker is None:
-            self._checker = CopyChecker(modeldir.read_corpus(self._path))
-        return self._checker.copied(line)
 
 
 def load(model: str | Path | None = None, kind: str | None = None) -> Rhymer:

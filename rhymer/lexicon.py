@@ -50,7 +50,7 @@ def analyse(phones: str, inferred: bool = False) -> Pron:
     vowels = [i for i, p in enumerate(phs) if p[-1].isdigit()]
     if not vowels:
         return Pron(" ".join(phs), "", " ".join(phs), 0, inferred)
-    stressed = [i for i in vowels if p_stress(phs[i]) > 0]
+    stressed = [i for i in vowels if _stress(phs[i]) > 0]
     i = stressed[-1] if stressed else vowels[-1]
     onset = []
     j = i - 1
@@ -63,7 +63,7 @@ def analyse(phones: str, inferred: bool = False) -> Pron:
     return Pron(key, " ".join(reversed(onset)), near, len(vowels), inferred)
 
 
-def p_stress(phone: str) -> int:
+def _stress(phone: str) -> int:
     return int(phone[-1]) if phone[-1].isdigit() else -1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rhymer.rhymeindex import RhymeIndex
@@ -32,10 +33,14 @@ class CopyChecker:
     of its words appears verbatim in the corpus (word boundaries respected, case and punctuation ignored).
     """
 
-    def __init__(self, corpus: str) -> None:
-        self._joined = " " + " ".join(tokens(corpus)) + " "
+    def __init__(self, corpus: str | Callable[[], str]) -> None:
+        self._corpus = corpus  # or a function that reads it: loading a model stays fast
+        self._joined: str | None = None
 
     def copied(self, line: str) -> bool:
+        if self._joined is None:
+            corpus = self._corpus() if callable(self._corpus) else self._corpus
+            self._joined = " " + " ".join(tokens(corpus)) + " "
         words = tokens(line)
         if not words:
             return False
