@@ -1,7 +1,8 @@
 """Generation speed, measured side by side in one run.
 
   - numpy engine characters per second for 1 and 32 parallel sequences,
-  - a Keras step model (one character per call inside tf.function) for comparison,
+  - the same LSTM as a Keras step model (tf.function, one character per call, batched candidates),
+    per character and for a whole couplet with 16 candidates per line,
   - couplet() latency with 16 candidates per line and with 1 (plain sampling), median of N,
   - `rhymer couplet --seed-word night` from a cold shell (wall time, median of 5).
 
@@ -30,49 +31,60 @@ def engine_speed(model, batch: int, chars: int = 400) -> float:
     return batch * chars / (time.perf_counter() - t)
 
 
-def keras_step_speed(path, chars: int = 200) -> float:
-    """The same LSTM as a stateful Keras step, one character per call (what a naive port does)."""
-    import keras
-    import tensorflow as tf
+class KerasStepModel:
+    """The same LSTM as a Keras step (two LSTMCells in a tf.function), behind rhymer's CharModel
+    interface: what generating with TensorFlow instead of the numpy engine would cost."""
 
-    from rhymer import ml5
+    kind = "keras"
 
-    roles, vocab = ml5.read(path)
-    h = roles["bias_0"].shape[0] // 4
-    cells = [keras.layers.LSTMCell(h), keras.layers.LSTMCell(h)]
-    v = len(vocab)
-    cells[0].build((None, v))
-    cells[1].build((None, h))
-    for i, cell in enumerate(cells):  # ml5 -> Keras: gate order (i, c, f, o) -> (i, f, c, o), forget bias +1
-        k, b = roles[f"kernel_{i}"], roles[f"bias_{i}"].copy()
+    def __init__(self, path) -> None:
+        import keras
+        import tensorflow as tf
+
+        from rhymer import ml5
+
+        roles, self.vocab = ml5.read(path)
+        h = self.hidden = roles["bias_0"].shape[0] // 4
+        v = len(self.vocab)
+        cells = [keras.layers.LSTMCell(h), keras.layers.LSTMCell(h)]
+        cells[0].build((None, v))
+        cells[1].build((None, h))
         order = np.concatenate([np.arange(0, h), np.arange(2 * h, 3 * h), np.arange(h, 2 * h), np.arange(3 * h, 4 * h)])
-        b[2 * h : 3 * h] += 1.0
-        n_in = k.shape[0] - h
-        cell.set_weights([k[:n_in][:, order], k[n_in:][:, order], b[order]])
-    w, bias = tf.constant(roles["softmax_w"]), tf.constant(roles["softmax_b"])
+        for i, cell in enumerate(cells):  # ml5 -> Keras: gates (i, c, f, o) -> (i, f, c, o), forget bias +1
+            k, bias = roles[f"kernel_{i}"], roles[f"bias_{i}"].copy()
+            bias[2 * h : 3 * h] += 1.0
+            n_in = k.shape[0] - h
+            cell.set_weights([k[:n_in][:, order], k[n_in:][:, order], bias[order]])
+        w, b = tf.constant(roles["softmax_w"]), tf.constant(roles["softmax_b"])
 
-    @tf.function
-    def step(x, states):
-        h0, s0 = cells[0](tf.one_hot(x, v), states[0])
-        h1, s1 = cells[1](h0, states[1])
-        return tf.nn.softmax(tf.matmul(h1, w) + bias), [s0, s1]
+        @tf.function
+        def step(x, h0, c0, h1, c1):
+            out0, (h0, c0) = cells[0](tf.one_hot(x, v), [h0, c0])
+            out1, (h1, c1) = cells[1](out0, [h1, c1])
+            return tf.nn.log_softmax(tf.matmul(out1, w) + b), h0, c0, h1, c1
 
-    zeros = [tf.zeros((1, h)), tf.zeros((1, h))]
-    states = [zeros, zeros]
-    x = tf.constant([0])
-    step(x, states)
-    t = time.perf_counter()
-    for _ in range(chars):
-        probs, states = step(x, states)
-        x = tf.argmax(probs, axis=1, output_type=tf.int32)
-    return chars / (time.perf_counter() - t)
+        self._step = step
+
+    def start(self, batch):
+        zero = np.zeros((batch, self.hidden), dtype=np.float32)
+        return (zero,) * 4
+
+    def take(self, state, rows):
+        return tuple(np.asarray(s)[rows] for s in state)
+
+    def join(self, states):
+        return tuple(np.concatenate(parts) for parts in zip(*states))
+
+    def feed(self, state, ids):
+        logp, *new = self._step(np.asarray(ids, dtype=np.int32), *state)
+        return tuple(t.numpy() for t in new), logp.numpy()
 
 
 def couplet_latency(r, candidates: int, n: int) -> float:
     times = []
     for seed in range(n):
         t = time.perf_counter()
-        r.couplet("night", seed=seed, candidates=candidates)
+        r.verse("couplet", "night", seed=seed, candidates=candidates)
         times.append(time.perf_counter() - t)
     return statistics.median(times) * 1000
 
@@ -102,8 +114,17 @@ def main() -> None:
         results["numpy_chars_per_s_batch1"] = round(engine_speed(r.model, 1))
         results["numpy_chars_per_s_batch32"] = round(engine_speed(r.model, 32))
         if not args.no_keras:
-            results["keras_step_chars_per_s"] = round(keras_step_speed(r.path))
-            results["numpy_vs_keras_batch1"] = round(results["numpy_chars_per_s_batch1"] / results["keras_step_chars_per_s"], 1)
+            from rhymer.verse import Composer
+
+            keras_model = KerasStepModel(r.path)
+            results["keras_step_chars_per_s_batch1"] = round(engine_speed(keras_model, 1, chars=200))
+            results["numpy_vs_keras_chars_batch1"] = round(results["numpy_chars_per_s_batch1"] / results["keras_step_chars_per_s_batch1"], 1)
+            keras_poet = Composer(keras_model, r.index, r.copies, "keras")
+            keras_ms = couplet_latency(keras_poet, 16, max(5, args.couplets // 4))
+            numpy_ms = couplet_latency(r, 16, max(5, args.couplets // 4))
+            results["couplet_k16_ms_keras_step"] = round(keras_ms, 1)
+            results["couplet_k16_ms_numpy"] = round(numpy_ms, 1)
+            results["numpy_vs_keras_couplet_k16"] = round(keras_ms / numpy_ms, 1)
     r.couplet("night", seed=0)  # read the corpus for the copy rule once
     results["couplet_ms_median_k16"] = round(couplet_latency(r, 16, args.couplets), 1)
     results["couplet_ms_median_k1"] = round(couplet_latency(r, 1, args.couplets), 1)
