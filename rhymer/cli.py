@@ -47,17 +47,20 @@ Rhyme = Annotated[str, typer.Option("--rhyme", help="auto (near rhymes if no per
 Strict = Annotated[bool, typer.Option("--strict", help="refuse seed words missing from CMU dict")]
 MinWords = Annotated[int, typer.Option("--min-words", help="fewest words in a line")]
 MaxWords = Annotated[int, typer.Option("--max-words", help="most words in a line")]
+Syllables = Annotated[Optional[int], typer.Option("--syllables", help="target syllables per line (±1); default: the first line's")]
 
 
 def _write_verses(scheme: str, seed_word, model, temperature, seed, count, as_json, candidates, rhyme, strict,
-                  min_words, max_words) -> None:
+                  min_words, max_words, syllables) -> None:
     import rhymer
     from rhymer.scoring import Rules
 
     if count < 1:
         raise rhymer.GenerationError(f"--count {count} is below 1; pass a positive count")
     r = rhymer.load(model)
-    rules = Rules(min_words=min_words, max_words=max_words)
+    if syllables is not None and not 1 <= syllables <= 40:
+        raise rhymer.GenerationError(f"--syllables {syllables} is out of range; pass 1 to 40")
+    rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables)
     verses = (
         r.verse(scheme, seed_word, temperature=temperature, seed=None if seed is None else seed + i,
                 candidates=candidates, rhyme=rhyme, strict=strict, rules=rules)
@@ -69,10 +72,11 @@ def _write_verses(scheme: str, seed_word, model, temperature, seed, count, as_js
 @app.command()
 def couplet(seed_word: SeedWord = None, model: Model = "default", temperature: Temperature = 0.7, seed: Seed = None,
             count: Count = 1, as_json: AsJson = False, candidates: Candidates = 16, rhyme: Rhyme = "auto",
-            strict: Strict = False, min_words: MinWords = 3, max_words: MaxWords = 14) -> None:
+            strict: Strict = False, min_words: MinWords = 3, max_words: MaxWords = 14,
+            syllables: Syllables = None) -> None:
     """Write rhyming couplets: line 1 ends in the seed word, line 2 in a rhyme of it."""
     _write_verses("couplet", seed_word, model, temperature, seed, count, as_json, candidates, rhyme, strict,
-                  min_words, max_words)
+                  min_words, max_words, syllables)
 
 
 @app.command()
@@ -80,11 +84,11 @@ def verse(
     scheme: Annotated[str, typer.Option("--scheme", "-s", help="couplet, AABB, ABAB, ABBA, limerick, sonnet or a pattern")] = "couplet",
     seed_word: SeedWord = None, model: Model = "default", temperature: Temperature = 0.7, seed: Seed = None,
     count: Count = 1, as_json: AsJson = False, candidates: Candidates = 16, rhyme: Rhyme = "auto",
-    strict: Strict = False, min_words: MinWords = 3, max_words: MaxWords = 14,
+    strict: Strict = False, min_words: MinWords = 3, max_words: MaxWords = 14, syllables: Syllables = None,
 ) -> None:
     """Write a verse in a rhyme scheme."""
     _write_verses(scheme, seed_word, model, temperature, seed, count, as_json, candidates, rhyme, strict,
-                  min_words, max_words)
+                  min_words, max_words, syllables)
 
 
 @app.command()

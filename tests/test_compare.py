@@ -79,3 +79,17 @@ def test_compare_command_on_a_tiny_corpus(cli, tmp_path, small_corpus):
     assert html.count("<img") == 3 and "Samples" in html
     assert "| metric |" in (out / "report.md").read_text()
     assert len(report["samples"]) == 6 and all(len(s["markov-5"]) == 2 for s in report["samples"])
+
+
+def test_compare_can_train_a_fresh_lstm_within_a_budget(cli, tmp_path, small_corpus):
+    pytest.importorskip("tensorflow")
+    corpus = tmp_path / "tiny.txt"
+    corpus.write_text(small_corpus[:40000])
+    out = tmp_path / "report"
+    r = cli("compare", "--corpus", str(corpus), "--couplets", "3", "--no-plain", "--train-lstm", "0.05", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    report = json.loads((out / "report.json").read_text())
+    fresh = [m for m in report["models"] if "lstm-fresh" in m["model"]]
+    assert len(fresh) == 1 and fresh[0]["note"] == ""  # trained on this corpus and split: comparable
+    assert fresh[0]["heldout_bpc"] > 1.0 and fresh[0]["perfect_rhyme"] == 1.0
+    assert (out / "lstm-fresh" / "manifest.json").exists()

@@ -122,3 +122,13 @@ def test_verse_cli_json(cli):
 
 def test_scheme_table_is_complete():
     assert SCHEMES["sonnet"] == "ABABCDCDEFEFGG" and parse_scheme("ABBA") == "ABBA"
+
+
+def test_target_syllables_from_the_cli(cli):
+    r = cli("verse", "--scheme", "AABB", "-w", "night", "--syllables", "8", "--seed", "3", "--json", "--model", "markov")
+    assert r.returncode == 0, r.stderr
+    details = json.loads(r.stdout)["details"]
+    assert all(abs(d["syllables"] - 8) <= 1 for d in details if not d["failed"])
+    assert sum(not d["failed"] for d in details) >= 3
+    bad = cli("couplet", "-w", "night", "--syllables", "0", "--model", "markov")
+    assert bad.returncode == 2 and "--syllables 0 is out of range" in bad.stderr
