@@ -193,15 +193,16 @@ def compare(
     from rich.table import Table
 
     from rhymer import compare as comparison
+    from rhymer import report as reporting
 
     orders = _parse_orders(markov_orders) if markov_orders else None
     report = comparison.run(corpus, models, couplets, markov_order, orders, temperature=temperature,
                             candidates=candidates, plain=plain, train_lstm_minutes=train_lstm, out=out,
                             command="rhymer " + " ".join(sys.argv[1:]))
     table = Table(title=f"{report['couplets']} couplets per model on {corpus}")
-    for h in comparison.table_header(report):
+    for h in reporting.table_header(report):
         table.add_column(h)
-    for row in comparison.table_rows(report):
+    for row in reporting.table_rows(report):
         table.add_row(*row)
     Console().print(table)
     if report["markov_order_sweep"]:

@@ -17,7 +17,7 @@ from rhymer import __version__
 from rhymer.charmodel import CharModel, heldout_bpc
 from rhymer.corpus import sha256, split_heldout
 from rhymer.errors import ModelError
-from rhymer.files import read_model_json, write_bytes, write_json
+from rhymer.files import read_model_json, write_bytes
 from rhymer.markov import DEFAULT_ORDER, MarkovModel
 from rhymer.rhymeindex import RhymeIndex
 

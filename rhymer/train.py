@@ -24,6 +24,7 @@ from rhymer import ml5, modeldir
 from rhymer.corpus import read_text, sha256, split_heldout
 from rhymer.errors import TrainingError
 from rhymer.files import read_json, write_json
+from rhymer.progress import TrainingProgress
 
 MAX_VOCAB = 256
 RUN_FILE = "run.json"
@@ -105,7 +106,7 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
                                            direction=config.direction, vocab=vocab)
         write_json(out / CHECKPOINTS / "baseline.json", baseline)
     trainer.restore(resume)
-    reporter = _Reporter(chief, progress, config.epochs, trainer.steps_per_epoch(windows))
+    reporter = TrainingProgress(chief, progress, config.epochs, trainer.steps_per_epoch(windows))
     started = time.perf_counter()
     stop_reason = trainer.fit(train_ids, held_ids, reporter, started)
     reporter.close()
@@ -316,7 +317,7 @@ class _Trainer:
             total += float(self._eval_step(x[i : i + 256], y[i : i + 256]))
         return total / y.size / math.log(2)
 
-    def fit(self, train_ids: np.ndarray, held_ids: np.ndarray, reporter: "_Reporter", started: float) -> str:
+    def fit(self, train_ids: np.ndarray, held_ids: np.ndarray, reporter: TrainingProgress, started: float) -> str:
         """Run epochs until the epoch budget, early stopping or the time budget; returns why it stopped."""
         config = self.config
         base_seconds = float(self.seconds.numpy())
@@ -405,46 +406,3 @@ class _Describer:
         bpc = float(heldout_bpc(engine, text)) if held_text else None
         return self.write(trainer, {"heldout_bpc": bpc, "heldout_bpc_windowed": best["heldout_bpc_windowed"],
                                     "best_epoch": best["epoch"], "stopped_by": stop_reason})
-
-
-class _Reporter:
-    """A rich progress bar: epoch, step, train loss, held-out bpc, characters per second, ETA."""
-
-    def __init__(self, chief: bool, bar: bool, epochs: int, steps: int) -> None:
-        self.chief, self.enabled, self.epochs, self.steps = chief, chief and bar, epochs, steps
-        self.last_val = float("nan")
-        if self.enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            self.progress = Progress(
-                TextColumn("epoch {task.fields[epoch]}/{task.fields[epochs]}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("loss {task.fields[loss]:.3f} bpc"), TextColumn("held-out {task.fields[val]:.3f} bpc"),
-                TextColumn("{task.fields[cps]:,.0f} chars/s"), TimeRemainingColumn(),
-            )
-            self.progress.start()
-            self.task = None
-
-    def start_epoch(self, epoch: int) -> None:
-        if self.enabled:
-            if self.task is not None:
-                self.progress.remove_task(self.task)
-            self.task = self.progress.add_task("train", total=self.steps, epoch=epoch + 1, epochs=self.epochs,
-                                               loss=float("nan"), val=self.last_val, cps=0.0)
-
-    def step(self, loss_nats: float, cps: float) -> None:
-        if self.enabled:
-            self.progress.update(self.task, advance=1, loss=loss_nats / math.log(2), cps=cps)
-
-    def end_epoch(self, epoch: int, train_bpc: float, val: float) -> None:
-        self.last_val = val
-        line = f"epoch {epoch}: train {train_bpc:.3f} bpc, held-out {val:.3f} bpc"
-        if self.enabled:
-            self.progress.update(self.task, val=val)
-            self.progress.console.print(line)
-        elif self.chief:
-            print(line, file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.enabled:
-            self.progress.stop()
-

@@ -1,0 +1,152 @@
+"""Presenting a comparison: the table rows, report.md, report.html and its matplotlib charts."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+
+from rhymer.files import write_bytes, write_json, write_text
+
+METRIC_NAMES = {
+    "perfect_rhyme": "perfect rhymes", "near_rhyme": "near rhymes only", "real_words": "real words",
+    "copied_verbatim": "copied (verbatim)", "copied_overlap": "copied (overlap rule)",
+    "syllables_within_1": "within ±1 syllable", "distinct_2": "distinct-2", "rhyme_density": "rhyme density",
+}
+
+
+def write_outputs(report: dict, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "report.json", report)
+    charts = _charts(report)
+    for name, png in charts.items():
+        write_bytes(out / f"{name}.png", png)
+    write_text(out / "report.html", render_html(report, charts))
+    write_text(out / "report.md", render_markdown(report, [f"{name}.png" for name in charts]))
+
+
+def _fmt(value, key: str = "") -> str:
+    if value is None:
+        return "-"
+    if key in ("heldout_bpc", "rhyme_density", "couplets_per_s", "load_seconds") or not isinstance(value, float):
+        return f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
+    return f"{value:.1%}"
+
+
+ROW_NAMES = {"heldout_bpc": "held-out bpc", **METRIC_NAMES, "couplets_per_s": "couplets/s",
+             "load_seconds": "load s", "size_bytes": "size (bytes)"}
+
+
+def table_header(report: dict) -> list[str]:
+    """Columns: one per model (K shown when > 1), then the corpus' own couplets."""
+    return ["metric", *(m["model"] + (f" K={m['candidates']}" if m["candidates"] > 1 else "") for m in report["models"]),
+            "corpus (human)"]
+
+
+def table_rows(report: dict) -> list[list[str]]:
+    """Rows: one per metric, so the table stays narrow however many models are compared."""
+    human = report["human_reference"]
+    return [[label, *(_fmt(m[k], k) for m in report["models"]), _fmt(human.get(k), k)] for k, label in ROW_NAMES.items()]
+
+
+def render_markdown(report: dict, images: list[str]) -> str:
+    head = table_header(report)
+    lines = [
+        "# rhymer compare: results", "",
+        f"Produced by `{report['command']}` on `{report['corpus']}` "
+        f"(sha256 {report['corpus_sha256'][:12]}…), {report['couplets']} couplets per model, "
+        f"temperature {report['temperature']}, the same seed words and seeds for every model.", "",
+        "| " + " | ".join(head) + " |", "|" + "---|" * len(head),
+        *["| " + " | ".join(r) + " |" for r in table_rows(report)], "",
+        "K is the number of candidates sampled per line (K=1: plain sampling). *corpus (human)*: "
+        "consecutive line pairs within the corpus' stanzas, a reference for rhyme density, syllables and "
+        "diversity; how often they rhyme depends on the corpus' rhyme schemes (blank verse and ABAB "
+        "quatrains rarely rhyme line to line).", "",
+    ]
+    if report["markov_order_sweep"]:
+        lines += ["Markov held-out bpc by order: " + ", ".join(
+            f"{k}: {v:.3f}" for k, v in report["markov_order_sweep"].items()), ""]
+    lines += [f"![{img}]({img})" for img in images] + [""]
+    lines += ["## Samples (same seed word and seed for every model)", ""]
+    for s in report["samples"]:
+        lines.append(f"**{s['seed_word']}** (seed {s['seed']})")
+        lines.append("")
+        for m in report["models"]:
+            lines.append(f"- *{m['model']}*: {' / '.join(s[m['model']])}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_html(report: dict, charts: dict[str, bytes]) -> str:
+    import base64
+
+    esc = html.escape
+    head = "".join(f"<th>{esc(h)}</th>" for h in table_header(report))
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in table_rows(report))
+    images = "".join(
+        f'<img alt="{esc(n)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">' for n, png in charts.items()
+    )
+    names = [m["model"] for m in report["models"]]
+    samples = "".join(
+        "<tr><th>" + esc(f"{s['seed_word']} (seed {s['seed']})") + "</th>"
+        + "".join("<td>" + "<br>".join(esc(line) for line in s[n]) + "</td>" for n in names) + "</tr>"
+        for s in report["samples"]
+    )
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>rhymer compare</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1400px}}table{{border-collapse:collapse;margin:1em 0}}
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}img{{max-width:48%;margin:4px}}</style>
+</head><body><h1>rhymer compare</h1><p><code>{esc(report['command'])}</code> on <code>{esc(report['corpus'])}</code>,
+{report['couplets']} couplets per model, temperature {report['temperature']}.</p>
+<table><tr>{head}</tr>{body}</table>{images}
+<h2>Samples: the same seed word and seed for every model</h2>
+<table><tr><th>seed word</th>{''.join(f'<th>{esc(n)}</th>' for n in names)}</tr>{samples}</table></body></html>"""
+
+
+def _charts(report: dict) -> dict[str, bytes]:
+    """PNG charts (matplotlib, the optional 'report' extra); none when it is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return {}
+    import io
+
+    def png(fig) -> bytes:
+        buf = io.BytesIO()
+        fig.tight_layout()
+        fig.savefig(buf, format="png", dpi=90)
+        plt.close(fig)
+        return buf.getvalue()
+
+    charts = {}
+    bpc = {m["model"]: m["heldout_bpc"] for m in report["models"] if m["heldout_bpc"] is not None and m["candidates"] > 1}
+    for order, value in report["markov_order_sweep"].items():
+        bpc.setdefault(f"markov-{order}", value)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    bars = ax.bar(list(bpc), list(bpc.values()), color=["#4c72b0" if "markov" not in n else "#dd8452" for n in bpc])
+    ax.bar_label(bars, fmt="%.3f", fontsize=8)
+    ax.set_ylabel("bits per character (lower is better)")
+    ax.set_title("Held-out bits per character, reversed text")
+    charts["bpc"] = png(fig)
+
+    keys = [k for k in METRIC_NAMES if k != "rhyme_density"]
+    fig, ax = plt.subplots(figsize=(10, 4))
+    width = 0.8 / (len(report["models"]) + 1)
+    for i, m in enumerate(report["models"] + [{"model": "human", **report["human_reference"]}]):
+        ax.bar(np.arange(len(keys)) + i * width, [m[k] or 0 for k in keys], width, label=m["model"])
+    ax.set_xticks(np.arange(len(keys)) + 0.4 - width / 2, [METRIC_NAMES[k] for k in keys], rotation=20)
+    ax.set_ylim(0, 1.05)
+    ax.legend(fontsize=7)
+    ax.set_title("Couplet metrics (share of couplets or tokens)")
+    charts["metrics"] = png(fig)
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    rows = report["models"] + [{"model": "human", **report["human_reference"]}]
+    ax.bar([m["model"] for m in rows], [m["rhyme_density"] for m in rows], color="#55a868")
+    ax.set_title("Rhyme density (Malmi et al.)")
+    ax.tick_params(axis="x", rotation=20)
+    charts["rhyme_density"] = png(fig)
+    return charts
