@@ -47,11 +47,12 @@ Rhyme = Annotated[str, typer.Option("--rhyme", help="auto (near rhymes if no per
 Strict = Annotated[bool, typer.Option("--strict", help="refuse seed words missing from CMU dict")]
 MinWords = Annotated[int, typer.Option("--min-words", help="fewest words in a line")]
 MaxWords = Annotated[int, typer.Option("--max-words", help="most words in a line")]
+Meter = Annotated[Optional[str], typer.Option("--meter", help="prefer lines in this meter: iambic or trochaic")]
 Syllables = Annotated[Optional[int], typer.Option("--syllables", help="target syllables per line (±1); default: the first line's")]
 
 
 def _write_verses(scheme: str, seed_word, model, temperature, seed, count, as_json, candidates, rhyme, strict,
-                  min_words, max_words, syllables) -> None:
+                  min_words, max_words, syllables, meter=None) -> None:
     import rhymer
     from rhymer.scoring import Rules
 
@@ -60,7 +61,7 @@ def _write_verses(scheme: str, seed_word, model, temperature, seed, count, as_js
     r = rhymer.load(model)
     if syllables is not None and not 1 <= syllables <= 40:
         raise rhymer.GenerationError(f"--syllables {syllables} is out of range; pass 1 to 40")
-    rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables)
+    rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables, meter=meter)
     verses = (
         r.verse(scheme, seed_word, temperature=temperature, seed=None if seed is None else seed + i,
                 candidates=candidates, rhyme=rhyme, strict=strict, rules=rules)
@@ -73,10 +74,10 @@ def _write_verses(scheme: str, seed_word, model, temperature, seed, count, as_js
 def couplet(seed_word: SeedWord = None, model: Model = "default", temperature: Temperature = 0.7, seed: Seed = None,
             count: Count = 1, as_json: AsJson = False, candidates: Candidates = 16, rhyme: Rhyme = "auto",
             strict: Strict = False, min_words: MinWords = 3, max_words: MaxWords = 14,
-            syllables: Syllables = None) -> None:
+            syllables: Syllables = None, meter: Meter = None) -> None:
     """Write rhyming couplets: line 1 ends in the seed word, line 2 in a rhyme of it."""
     _write_verses("couplet", seed_word, model, temperature, seed, count, as_json, candidates, rhyme, strict,
-                  min_words, max_words, syllables)
+                  min_words, max_words, syllables, meter)
 
 
 @app.command()
@@ -85,10 +86,11 @@ def verse(
     seed_word: SeedWord = None, model: Model = "default", temperature: Temperature = 0.7, seed: Seed = None,
     count: Count = 1, as_json: AsJson = False, candidates: Candidates = 16, rhyme: Rhyme = "auto",
     strict: Strict = False, min_words: MinWords = 3, max_words: MaxWords = 14, syllables: Syllables = None,
+    meter: Meter = None,
 ) -> None:
     """Write a verse in a rhyme scheme."""
     _write_verses(scheme, seed_word, model, temperature, seed, count, as_json, candidates, rhyme, strict,
-                  min_words, max_words, syllables)
+                  min_words, max_words, syllables, meter)
 
 
 @app.command()

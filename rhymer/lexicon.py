@@ -228,3 +228,10 @@ def vowels(word: str) -> list[str]:
     """The word's vowel phonemes, stress removed (first CMU pronunciation); [] for unknown words."""
     found = _cmu().get(word.lower())
     return [p.rstrip("012") for p in found[0].split() if p[-1].isdigit()] if found else []
+
+
+def stress_pattern(word: str) -> str:
+    """Stress per syllable of the word's main pronunciation: '1' stressed (primary or secondary), '0' not;
+    '' for words missing from CMU dict."""
+    found = _cmu().get(word.lower())
+    return "".join("0" if p[-1] == "0" else "1" for p in found[0].split() if p[-1].isdigit()) if found else ""

@@ -16,6 +16,7 @@ class Weights:
     logprob: float = 1.0  # mean log-probability per character (nats; higher is more fluent)
     real_words: float = 3.0  # share of tokens that are real words
     syllables: float = 0.5  # penalty per syllable away from the target
+    meter: float = 2.0  # bonus for the share of syllables that fit the asked-for meter
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,10 @@ class Rules:
     max_words: int = 14
     syllable_tolerance: int = 1
     target_syllables: int | None = None
+    meter: str | None = None  # "iambic" (da-DUM) or "trochaic" (DUM-da): a score term, not a hard check
+
+
+METERS = {"iambic": 1, "trochaic": 0}  # the parity of the stressed positions, counted from the line start
 
 
 class CopyChecker:
@@ -62,6 +67,29 @@ class Judgement:
     failed: tuple[str, ...] = field(default=())
 
 
+def meter_fit(line: str, meter: str) -> float:
+    """Share of the line's syllables whose CMU stress fits the meter.
+
+    Monosyllables fit either way (English lets them take or lose the beat), and so do unknown words.
+    """
+    pattern = "".join(map(_stresses, tokens(line)))
+    judged = [(i, s) for i, s in enumerate(pattern) if s != "x"]
+    if not judged:
+        return 1.0
+    return sum((s == "1") == (i % 2 == METERS[meter]) for i, s in judged) / len(judged)
+
+
+def _stresses(word: str) -> str:
+    """'1'/'0' per syllable of a polysyllable; 'x' (free) for monosyllables and unknown words."""
+    from rhymer.lexicon import stress_pattern
+    from rhymer.words import guess_syllables
+
+    stress = stress_pattern(word)
+    if len(stress) > 1:
+        return stress
+    return "x" * (1 if stress else guess_syllables(word))
+
+
 def syllable_count(index: RhymeIndex, line: str) -> int:
     return sum(index.syllables(w) for w in tokens(line))
 
@@ -92,4 +120,6 @@ def judge(
     if any(text.strip().lower() == p.strip().lower() for p in previous):
         failed.append("repeated_line")
     score = weights.logprob * logprob + weights.real_words * real - weights.syllables * off
+    if rules.meter:
+        score += weights.meter * meter_fit(text, rules.meter)
     return Judgement(text.strip(), score, logprob, real, syll, tuple(failed))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -12,7 +12,7 @@ from rhymer.charmodel import CharModel
 from rhymer.errors import GenerationError
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.sampler import check_settings, sample_lines
-from rhymer.scoring import CopyChecker, Judgement, Rules, Weights, judge
+from rhymer.scoring import METERS, CopyChecker, Judgement, Rules, Weights, judge
 
 SCHEMES = {
     "couplet": "AA",
@@ -128,6 +128,8 @@ class Composer:
             raise GenerationError(
                 f"--min-words {rules.min_words} and --max-words {rules.max_words} leave no line length; pass 1 <= min <= max"
             )
+        if rules.meter is not None and rules.meter not in METERS:
+            raise GenerationError(f"unknown meter '{rules.meter}'; pass one of {', '.join(METERS)}")
         if rhyme not in RHYME_MODES:
             raise GenerationError(f"unknown rhyme mode '{rhyme}'; pass one of {', '.join(RHYME_MODES)}")
         if retries is None:
@@ -220,7 +222,7 @@ class Composer:
     def _line(self, word: str, near: bool, target: int | None, previous: list[str], rng: np.random.Generator,
               s: _Settings, sampled: list) -> Line:
         """Best of the K sampled candidates; resample up to ``retries`` times when none passes every check."""
-        rules = Rules(s.rules.min_words, s.rules.max_words, s.rules.syllable_tolerance, target)
+        rules = replace(s.rules, target_syllables=target)
         best: Judgement | None = None
         for attempt in range(1, s.retries + 2):
             if attempt > 1:

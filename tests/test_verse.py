@@ -132,3 +132,24 @@ def test_target_syllables_from_the_cli(cli):
     assert sum(not d["failed"] for d in details) >= 3
     bad = cli("couplet", "-w", "night", "--syllables", "0", "--model", "markov")
     assert bad.returncode == 2 and "--syllables 0 is out of range" in bad.stderr
+
+
+def test_meter_fit_reads_cmu_stress():
+    from rhymer.scoring import meter_fit
+
+    assert meter_fit("Shall I compare thee to a summer's day", "iambic") == 1.0  # com-PARE, SUM-mer
+    assert meter_fit("Beautiful and wonderful", "iambic") == pytest.approx(2 / 6)
+    assert meter_fit("Beautiful and wonderful", "trochaic") == pytest.approx(4 / 6)
+    assert meter_fit("the cat sat on the mat", "iambic") == 1.0  # monosyllables fit either way
+
+
+def test_asking_for_a_meter_makes_lines_fit_it(markov):
+    from rhymer.scoring import meter_fit
+
+    def mean_fit(rules):
+        lines = [line for s in range(12) for line in markov.verse("AABB", "day", seed=s, rules=rules).lines]
+        return sum(meter_fit(line, "iambic") for line in lines) / len(lines)
+
+    assert mean_fit(Rules(meter="iambic")) > mean_fit(Rules()) + 0.05
+    with pytest.raises(GenerationError, match="unknown meter"):
+        markov.couplet("day", rules=Rules(meter="dactylic"))
