@@ -32,7 +32,9 @@ class Rhymer(Composer):
 
     def rhymes(self, word: str, near: bool = False) -> list[str]:
         """Words of this model's corpus that rhyme with ``word``, most frequent first."""
-        found = self.index.rhymes(word.strip().lower(), near=near)
+        from rhymer.lexicon import normalize_word
+
+        found = self.index.rhymes(normalize_word(word), near=near)
         return sorted(found, key=lambda w: (-found[w], w))
 
 

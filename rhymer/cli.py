@@ -260,7 +260,7 @@ def web_command(
         try:
             server = website.serve(site, host, port)
         except OSError as err:
-            raise website.ModelError(f"cannot listen on {host}:{port} ({err.strerror}); pass another --port") from None
+            raise RhymerError(f"cannot listen on {host}:{port} ({err.strerror}); pass another --port") from None
         typer.echo(f"serving {site} at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
         try:
             server.serve_forever()

@@ -14,6 +14,7 @@ import math
 import os
 import shutil
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -245,7 +246,9 @@ class _Trainer:
             self.seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False)
         self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer, epoch=self.schedule_epoch,
                                               best=self.best, bad_epochs=self.bad_epochs, seconds=self.seconds)
-        folder = out / CHECKPOINTS if chief else Path(_worker_tmp(out))
+        # other workers of a cluster must save too, into a scratch folder removed with the trainer
+        self._scratch = None if chief else tempfile.TemporaryDirectory(prefix="rhymer-worker-ckpt-")
+        folder = out / CHECKPOINTS if chief else Path(self._scratch.name)
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(folder), max_to_keep=1)
         self._train_step = self._make_train_step()
         self._eval_step = tf.function(self._eval_loss)
@@ -359,12 +362,6 @@ class _Trainer:
         if self.describer:  # the directory is a usable model while training goes on
             self.describer.write(self, {"heldout_bpc": None, "heldout_bpc_windowed": val, "best_epoch": epoch,
                                         "stopped_by": "still training"})
-
-
-def _worker_tmp(out: Path) -> str:
-    import tempfile
-
-    return tempfile.mkdtemp(prefix="rhymer-worker-ckpt-")
 
 
 class _Describer:

@@ -94,7 +94,6 @@ class _Settings:
     temperature: float
     candidates: int
     retries: int
-    rhyme: str
     weights: Weights
     rules: Rules
 
@@ -137,7 +136,7 @@ class Composer:
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % 2**32)
         rng = np.random.default_rng(seed)
-        settings = _Settings(temperature, candidates, retries, rhyme, weights, rules)
+        settings = _Settings(temperature, candidates, retries, weights, rules)
         if seed_word is not None:
             seed_word = normalize_word(seed_word)
             self.index.pronunciations(seed_word, strict=strict)  # refuse OOV words early under strict
