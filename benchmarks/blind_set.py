@@ -1,0 +1,121 @@
+"""Blind readings of couplets: generate a system's couplets, shuffle systems with published verse, score.
+
+A reader sees only the shuffled file (ids and couplets) and rates each couplet 1-5 for grammar,
+sense, quality as verse and rhythm, and guesses human or machine. The key stays apart.
+
+    python benchmarks/blind_set.py generate --model default --out lstm.json      # 40 couplets of a system
+    python benchmarks/blind_set.py build lstm=lstm.json markov=markov.json \\
+        control=benchmarks/blind/control-v0.1.json --out /tmp/reading            # set.md + key.json
+    python benchmarks/blind_set.py score /tmp/reading/key.json ratings.json      # the table, per system
+
+Ratings JSON: {"ID": {"grammar": 1-5, "sense": 1-5, "quality": 1-5, "rhythm": 1-5, "human": true|false}}.
+`benchmarks/blind/control-v0.1.json` holds 40 couplets of the v0.1 default (LSTM, K=16, T=0.7), frozen
+as the control that every later reading includes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+from pathlib import Path
+
+# Varied end words: nouns, verbs and adjectives of everyday and poetic English, all with rhymes.
+SEED_WORDS = (
+    "night day heart sea rain love light time fire sky home stone dream door song tree road friend bread "
+    "gold snow wind hand face town king bell cold bright fall grow sleep run sing kind true old sweet "
+    "blue green still"
+).split()
+COUPLETS = 40
+TRAILING = " ,.;:!?-\u2014'\""
+ASPECTS = ("grammar", "sense", "quality", "rhythm")
+
+
+def generate(model: str, out: Path, temperature: float, candidates: int, seed: int) -> None:
+    import rhymer
+
+    r = rhymer.load(model)
+    couplets = []
+    for i, word in enumerate(SEED_WORDS[:COUPLETS]):
+        verse = r.couplet(word, temperature=temperature, candidates=candidates, seed=seed + i)
+        couplets.append(list(verse.lines))
+    settings = {"model": model, "temperature": temperature, "candidates": candidates, "seed": seed}
+    out.write_text(json.dumps({"settings": settings, "couplets": couplets}, indent=1) + "\n", encoding="utf-8")
+
+
+def published(n: int, seed: int = 0) -> list[list[str]]:
+    """Rhyming couplets of published verse: consecutive lines of the bundled corpus that rhyme."""
+    import rhymer
+    from rhymer import modeldir
+    from rhymer.words import last_word
+
+    pairs = []
+    for stanza in modeldir.read_corpus(modeldir.DEFAULT_DIR).split("\n\n"):
+        lines = [line.strip() for line in stanza.split("\n") if line.strip()]
+        for a, b in zip(lines, lines[1:]):
+            wa, wb = last_word(a), last_word(b)
+            if wa and wb and wa != wb and rhymer.lexicon.in_cmu(wa) and rhymer.lexicon.in_cmu(wb) \
+                    and rhymer.is_rhyme(wa, wb):
+                pairs.append([a, b])
+    return random.Random(seed).sample(pairs, n)
+
+
+def build(systems: dict[str, Path], out: Path, seed: int) -> None:
+    items = [(name, c) for name, path in systems.items() for c in json.loads(path.read_text())["couplets"]]
+    items += [("published", c) for c in published(COUPLETS, seed)]
+    random.Random(seed).shuffle(items)
+    out.mkdir(parents=True, exist_ok=True)
+    key, text = {}, ["# Couplets to rate", ""]
+    for i, (name, couplet) in enumerate(items, 1):
+        key[f"c{i:03d}"] = name
+        text += [f"## c{i:03d}", "", *(f"    {_bare(line)}" for line in couplet), ""]
+    (out / "set.md").write_text("\n".join(text), encoding="utf-8")
+    (out / "key.json").write_text(json.dumps(key, indent=1) + "\n", encoding="utf-8")
+
+
+def _bare(line: str) -> str:
+    """Line-final punctuation gives published verse away (generated lines end on the rhyme word)."""
+    return line.strip().rstrip(TRAILING)
+
+
+def score(key_file: Path, ratings_file: Path) -> str:
+    key, ratings = json.loads(key_file.read_text()), json.loads(ratings_file.read_text())
+    by_system: dict[str, list[dict]] = {}
+    for cid, rating in ratings.items():
+        by_system.setdefault(key[cid], []).append(rating)
+    rows = ["| source | n | " + " | ".join(ASPECTS) + " | taken for human |", "|---" * (len(ASPECTS) + 3) + "|"]
+    for name, rs in sorted(by_system.items()):
+        means = [f"{statistics.mean(r[a] for r in rs):.2f}" for a in ASPECTS]
+        human = sum(bool(r["human"]) for r in rs) / len(rs)
+        rows.append(f"| {name} | {len(rs)} | " + " | ".join(means) + f" | {human:.0%} |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    g = sub.add_parser("generate")
+    g.add_argument("--model", default="default")
+    g.add_argument("--temperature", type=float, default=0.7)
+    g.add_argument("--candidates", type=int, default=16)
+    g.add_argument("--seed", type=int, default=1000)
+    g.add_argument("--out", type=Path, required=True)
+    b = sub.add_parser("build")
+    b.add_argument("systems", nargs="+", help="NAME=couplets.json")
+    b.add_argument("--out", type=Path, required=True)
+    b.add_argument("--seed", type=int, default=0)
+    s = sub.add_parser("score")
+    s.add_argument("key", type=Path)
+    s.add_argument("ratings", type=Path)
+    args = parser.parse_args()
+    if args.command == "generate":
+        generate(args.model, args.out, args.temperature, args.candidates, args.seed)
+    elif args.command == "build":
+        build({n: Path(p) for n, p in (s.split("=", 1) for s in args.systems)}, args.out, args.seed)
+    else:
+        print(score(args.key, args.ratings))
+
+
+if __name__ == "__main__":
+    main()
