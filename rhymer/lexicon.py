@@ -29,13 +29,20 @@ _CLASSES = {
     **dict.fromkeys("W Y".split(), "glide"),
 }
 
+# Consonant clusters English allows at the start of a syllable (any single consonant but NG is one).
+ONSET_CLUSTERS = frozenset(
+    "P R|B R|T R|D R|K R|G R|F R|TH R|SH R|P L|B L|K L|G L|F L|S L|"
+    "T W|D W|K W|G W|TH W|S W|P Y|B Y|K Y|G Y|F Y|V Y|M Y|N Y|HH Y|"
+    "S P|S T|S K|S M|S N|S F|S P R|S T R|S K R|S P L|S K W|S K Y|S P Y".split("|")
+)
+
 
 @dataclass(frozen=True)
 class Pron:
     """What rhyming needs from one pronunciation."""
 
     key: str  # phones from the last stressed vowel on, stress marks removed
-    onset: str  # consonants right before that vowel ("" after a vowel or at the start)
+    onset: str  # that syllable's onset by maximal-onset syllabification ("" after a vowel or at the start)
     near: str  # stressed vowel plus the classes of what follows
     syllables: int
     inferred: bool = False  # guessed from spelling (word not in CMU dict)
@@ -52,15 +59,28 @@ def analyse(phones: str, inferred: bool = False) -> Pron:
         return Pron(" ".join(phs), "", " ".join(phs), 0, inferred)
     stressed = [i for i in vowels if _stress(phs[i]) > 0]
     i = stressed[-1] if stressed else vowels[-1]
-    onset = []
-    j = i - 1
-    while j >= 0 and not phs[j][-1].isdigit():
-        onset.append(phs[j])
+    j = i
+    while j > 0 and not phs[j - 1][-1].isdigit():
         j -= 1
-    onset = [p for k, p in enumerate(onset) if k == 0 or onset[k - 1] != p]  # geminates: "unknown" is N N OW
     key = " ".join(_strip(p) for p in phs[i:])
     near = " ".join([_strip(phs[i])] + [_CLASSES.get(p, "V") for p in phs[i + 1 :]])
-    return Pron(key, " ".join(reversed(onset)), near, len(vowels), inferred)
+    return Pron(key, syllable_onset(phs[j:i]), near, len(vowels), inferred)
+
+
+def syllable_onset(consonants: list[str]) -> str:
+    """The stressed syllable's onset: the longest legal English onset ending the consonant run.
+
+    Maximal-onset syllabification, so mid-night's onset is N (like night's: an identical rhyme)
+    while bright (B R) and right (R) differ. Geminates fold in: un-known is N N OW, onset N.
+
+    >>> syllable_onset("D N".split()), syllable_onset("B R".split()), syllable_onset("B S T".split())
+    ('N', 'B R', 'S T')
+    """
+    for start in range(len(consonants)):
+        tail = consonants[start:]
+        if (len(tail) == 1 and tail[0] != "NG") or " ".join(tail) in ONSET_CLUSTERS:
+            return " ".join(tail)
+    return ""
 
 
 def _stress(phone: str) -> int:

@@ -77,3 +77,27 @@ def test_syllables():
 def test_geminate_onsets_do_not_hide_identical_rhymes():
     assert not lexicon.is_rhyme("unknown", "known")  # CMU spells the onset N N: still the same onset
     assert lexicon.is_rhyme("unknown", "shown")
+
+
+@pytest.mark.parametrize("a, b", [
+    ("night", "midnight"), ("light", "sunlight"), ("sight", "insight"), ("stain", "abstain"),
+    ("joy", "enjoy"), ("time", "sometime"), ("fine", "define"),
+])
+def test_identical_rhymes_compare_the_stressed_syllables_onset(a, b):
+    assert not lexicon.is_rhyme(a, b)
+    assert b not in lexicon.rhymes(a)
+
+
+@pytest.mark.parametrize("a, b", [("bright", "right"), ("cloud", "loud"), ("string", "ring"), ("cute", "mute")])
+def test_onset_clusters_against_their_last_consonant_still_rhyme(a, b):
+    assert lexicon.is_rhyme(a, b) and lexicon.is_rhyme(b, a)
+
+
+def test_onsets_follow_maximal_onset_syllabification():
+    from rhymer.lexicon import syllable_onset
+
+    assert syllable_onset(["D", "N"]) == "N"  # mid-night
+    assert syllable_onset(["B", "S", "T"]) == "S T"  # ab-stain
+    assert syllable_onset(["S", "T", "R"]) == "S T R"
+    assert syllable_onset(["N", "N"]) == "N"  # un-known
+    assert syllable_onset(["NG"]) == ""
