@@ -34,6 +34,9 @@ def parse_scheme(scheme: str) -> str:
     """A scheme name (couplet, AABB, ABAB, ABBA, limerick, sonnet) or a letter pattern such as ABCB.
 
     Raises WrongType for a non-string, GenerationError for an unknown scheme.
+
+    >>> parse_scheme("couplet"), parse_scheme("Limerick"), parse_scheme("ABCB")
+    ('AA', 'AABBA', 'ABCB')
     """
     name = validate.text("scheme", scheme).strip().lower()
     if name in SCHEMES:
