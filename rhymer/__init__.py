@@ -13,10 +13,12 @@ from rhymer.errors import (  # noqa: E402
     CorpusError,
     FetchError,
     GenerationError,
+    InvalidArgument,
     LexiconError,
     ModelError,
     RhymerError,
     TrainingError,
+    WrongType,
 )
 from rhymer.lexicon import is_rhyme, rhymes, syllables  # noqa: E402
 from rhymer.scoring import Rules, Weights  # noqa: E402
@@ -25,4 +27,5 @@ from rhymer.verse import Couplet, Line, Verse  # noqa: E402
 __all__ = [
     "load", "Rhymer", "Verse", "Couplet", "Line", "Weights", "Rules", "rhymes", "is_rhyme", "syllables",
     "RhymerError", "CorpusError", "FetchError", "GenerationError", "LexiconError", "ModelError", "TrainingError",
+    "InvalidArgument", "WrongType",
 ]

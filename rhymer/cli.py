@@ -59,8 +59,6 @@ def _write_verses(scheme: str, seed_word, model, temperature, seed, count, as_js
     if count < 1:
         raise rhymer.GenerationError(f"--count {count} is below 1; pass a positive count")
     r = rhymer.load(model)
-    if syllables is not None and not 1 <= syllables <= 40:
-        raise rhymer.GenerationError(f"--syllables {syllables} is out of range; pass 1 to 40")
     rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables, meter=meter)
     verses = (
         r.verse(scheme, seed_word, temperature=temperature, seed=None if seed is None else seed + i,
@@ -345,12 +343,21 @@ def corpus_stats(
 
 
 def main() -> None:
-    """Entry point: every RhymerError becomes one line on stderr and exit code 2, never a traceback."""
+    """Entry point: every RhymerError or usage error becomes one line on stderr and exit code 2, never a
+    traceback (typer's usage errors are boxes of several lines)."""
     try:
-        app()
+        code = app(standalone_mode=False)
     except RhymerError as err:
         typer.echo(f"error: {err}", err=True)
         sys.exit(2)
+    except typer.exceptions.TyperException as err:  # a usage error: bad option, value or command
+        if type(err).__name__ != "NoArgsIsHelpError":  # that one's help is printed already
+            ctx = getattr(err, "ctx", None)
+            where = f"; see '{ctx.command_path} --help'" if ctx else ""
+            typer.echo(f"error: {' '.join(err.format_message().split()).rstrip('.')}{where}", err=True)
+        sys.exit(getattr(err, "exit_code", 2))
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    if isinstance(code, int) and code:  # an explicit exit (Ctrl-C while typer handles it: 130)
+        sys.exit(code)

@@ -1,8 +1,31 @@
-"""One exception family, so bots can catch everything rhymer raises with a single ``except``."""
+"""One exception family, so bots can catch everything rhymer raises with a single ``except``.
+
+Bad arguments to a public function raise ``InvalidArgument`` (also a ``ValueError``) or ``WrongType``
+(also a ``TypeError``); both name the parameter in ``.parameter`` and in the message. A bad word is a
+``LexiconError`` and a bad generation setting a ``GenerationError``, both kinds of ``InvalidArgument``.
+"""
+
+from __future__ import annotations
 
 
 class RhymerError(Exception):
     """Base class: the message names the problem and the fix, in one line."""
+
+
+class InvalidArgument(RhymerError, ValueError):
+    """An argument has the right type but a value rhymer cannot use; ``parameter`` names it (or is None)."""
+
+    def __init__(self, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+class WrongType(RhymerError, TypeError):
+    """An argument has the wrong type; ``parameter`` names it."""
+
+    def __init__(self, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
 
 
 class CorpusError(RhymerError):
@@ -13,7 +36,7 @@ class FetchError(RhymerError):
     """A corpus URL could not be fetched as text."""
 
 
-class LexiconError(RhymerError):
+class LexiconError(InvalidArgument):
     """A word is unusable as a rhyme word (empty, several words, unknown with --strict...)."""
 
 
@@ -21,8 +44,8 @@ class ModelError(RhymerError):
     """A model directory or file is missing, malformed or inconsistent."""
 
 
-class GenerationError(RhymerError):
-    """Generation was asked for with impossible settings (bad temperature, K, scheme...)."""
+class GenerationError(InvalidArgument):
+    """Generation was asked for with impossible settings (bad temperature, K, scheme, rules...)."""
 
 
 class TrainingError(RhymerError):

@@ -20,11 +20,13 @@ from rhymer.errors import ModelError
 from rhymer.files import read_model_json, write_bytes
 from rhymer.markov import DEFAULT_ORDER, MarkovModel
 from rhymer.rhymeindex import RhymeIndex
+from rhymer.validate import shown
 
 METADATA, MARKOV, WORDS, CORPUS = "rhymer.json", "markov.json", "words.json", "corpus.txt.gz"
 FORMAT = "rhymer-model"
 DEFAULT_DIR = Path(__file__).parent / "models" / "default"
 DIRECTIONS = ("backward", "forward")
+KINDS = ("lstm", "markov")
 
 
 def prepare_out(out: Path, force: bool, resume: bool = False) -> None:
@@ -82,10 +84,14 @@ def resolve(spec: str | Path | None) -> tuple[Path, str | None]:
     if str(spec) == "markov":
         return DEFAULT_DIR, "markov"
     path = Path(spec)
-    if path.is_file() and path.name.startswith("markov.json"):
-        return path.parent, "markov"
-    if not path.is_dir():
-        raise ModelError(f"model '{spec}' not found; pass lstm, markov, or the path of a model directory")
+    try:
+        if path.is_file() and path.name.startswith("markov.json"):
+            return path.parent, "markov"
+        found = path.is_dir()
+    except OSError:  # a name too long to look up, a folder we may not enter
+        found = False
+    if not found:
+        raise ModelError(f"model {shown(str(spec))} not found; pass lstm, markov, or the path of a model directory")
     return path, None
 
 

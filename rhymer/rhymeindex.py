@@ -18,7 +18,6 @@ from rhymer.corpus import word_counts
 from rhymer.errors import ModelError
 from rhymer.files import read_model_json, write_json
 from rhymer.lexicon import Pron
-from rhymer.words import guess_syllables
 
 FORMAT = "rhymer-words"
 
@@ -78,8 +77,9 @@ class RhymeIndex:
         return word in self.words or lexicon.in_cmu(word)
 
     def syllables(self, word: str) -> int:
+        """``lexicon.syllable_count``, read from the index for the corpus words."""
         found = self.prons.get(word)
-        return found[0].syllables if found else guess_syllables(word)
+        return found[0].syllables if found else lexicon.syllable_count(word)
 
     def rhymes(self, word: str, avoid: list[str] = (), near: bool = False, strict: bool = False) -> dict[str, int]:
         """Corpus words rhyming with ``word`` -> frequency; never a word in ``avoid`` or its homophone.

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rhymer import validate
 from rhymer.charmodel import CharModel, char_index, prime
 from rhymer.errors import GenerationError
 
@@ -24,14 +25,15 @@ class Candidate:
     finished: bool  # False when the line hit the length limit before a line break
 
 
-def check_settings(temperature: float, candidates: int) -> None:
-    """Refuse settings that cannot sample (T <= 0 or huge overflows ml5's softmax; K out of range)."""
-    if not MIN_TEMPERATURE <= temperature <= MAX_TEMPERATURE:
-        raise GenerationError(
-            f"temperature {temperature} is out of range; pass a value between {MIN_TEMPERATURE} and {MAX_TEMPERATURE}"
-        )
-    if not 1 <= candidates <= MAX_CANDIDATES:
-        raise GenerationError(f"{candidates} candidates is out of range; pass between 1 and {MAX_CANDIDATES}")
+def check_settings(temperature: float, candidates: int) -> tuple[float, int]:
+    """Refuse settings that cannot sample (T <= 0 or huge overflows ml5's softmax; K out of range).
+
+    Raises WrongType for a non-number, GenerationError for a value out of range; returns plain floats/ints.
+    """
+    return (
+        validate.number("temperature", temperature, MIN_TEMPERATURE, MAX_TEMPERATURE, error=GenerationError),
+        validate.integer("candidates", candidates, 1, MAX_CANDIDATES, error=GenerationError),
+    )
 
 
 def sample_lines(
@@ -46,8 +48,8 @@ def sample_lines(
 
     Sampling stops once every end word has most of its candidates finished (3 in 4, or all when
     K <= 2): the stragglers are long lines that would rank last anyway, and are returned unfinished.
+    The caller has checked the settings (``check_settings``).
     """
-    check_settings(temperature, candidates)
     newline = char_index(model).get("\n")
     if newline is None:
         raise GenerationError("the model's vocabulary has no line break, so it cannot end a line; retrain on verse")

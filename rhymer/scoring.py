@@ -5,23 +5,42 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from rhymer import validate
+from rhymer.errors import GenerationError
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.words import tokens
 
 
+MAX_WEIGHT = 100.0  # larger weights only overflow the score; every part is on a scale of about 1
+MAX_SYLLABLES = 40  # a target beyond any line a model writes (lines stop at 120 characters)
+METERS = {"iambic": 1, "trochaic": 0}  # the parity of the stressed positions, counted from the line start
+
+
 @dataclass(frozen=True)
 class Weights:
-    """How the score combines its parts; exposed so users can tune the reranker."""
+    """How the score combines its parts; exposed so users can tune the reranker.
+
+    Each weight is a number from 0 to MAX_WEIGHT: WrongType or GenerationError on construction otherwise.
+    """
 
     logprob: float = 1.0  # mean log-probability per character (nats; higher is more fluent)
     real_words: float = 3.0  # share of tokens that are real words
     syllables: float = 0.5  # penalty per syllable away from the target
     meter: float = 2.0  # bonus for the share of syllables that fit the asked-for meter
 
+    def __post_init__(self) -> None:
+        for name in ("logprob", "real_words", "syllables", "meter"):
+            validate.number(name, getattr(self, name), 0.0, MAX_WEIGHT, error=GenerationError)
+
 
 @dataclass(frozen=True)
 class Rules:
-    """Hard checks a line must pass; failures are named in the result."""
+    """Hard checks a line must pass; failures are named in the result.
+
+    Checked on construction (WrongType or GenerationError): 1 <= min_words <= max_words,
+    syllable_tolerance >= 0, target_syllables None (the first line's count) or 1..MAX_SYLLABLES,
+    meter None or one of METERS.
+    """
 
     min_words: int = 3
     max_words: int = 14
@@ -29,8 +48,19 @@ class Rules:
     target_syllables: int | None = None
     meter: str | None = None  # "iambic" (da-DUM) or "trochaic" (DUM-da): a score term, not a hard check
 
-
-METERS = {"iambic": 1, "trochaic": 0}  # the parity of the stressed positions, counted from the line start
+    def __post_init__(self) -> None:
+        min_words = validate.integer("min_words", self.min_words, 1, error=GenerationError)
+        max_words = validate.integer("max_words", self.max_words, 1, error=GenerationError)
+        if min_words > max_words:
+            raise GenerationError(
+                f"min_words {min_words} is above max_words {max_words}, leaving no line length; pass min <= max",
+                "min_words",
+            )
+        validate.integer("syllable_tolerance", self.syllable_tolerance, 0, error=GenerationError)
+        if self.target_syllables is not None:
+            validate.integer("target_syllables", self.target_syllables, 1, MAX_SYLLABLES, error=GenerationError)
+        if self.meter is not None:
+            validate.choice("meter", self.meter, METERS, error=GenerationError)
 
 
 class CopyChecker:
@@ -102,12 +132,16 @@ def judge(
     rules: Rules,
     weights: Weights,
     previous: list[str],
+    target: int | None = None,
 ) -> Judgement:
-    """Score a line and list the cheap checks it fails (the copy check is run separately, lazily)."""
+    """Score a line and list the cheap checks it fails (the copy check is run separately, lazily).
+
+    ``target`` is this line's syllable target (the verse layer's choice; None or 0 for none).
+    """
     words = tokens(text)
     real = sum(map(index.is_real, words)) / len(words) if words else 0.0
     syll = syllable_count(index, text)
-    off = abs(syll - rules.target_syllables) if rules.target_syllables else 0
+    off = abs(syll - target) if target else 0
     failed = []
     if not finished:
         failed.append("unfinished")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from rhymer import validate
 from rhymer.charmodel import CharModel
 from rhymer.errors import GenerationError
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.sampler import check_settings, sample_lines
-from rhymer.scoring import METERS, CopyChecker, Judgement, Rules, Weights, judge
+from rhymer.scoring import CopyChecker, Judgement, Rules, Weights, judge
 
 SCHEMES = {
     "couplet": "AA",
@@ -24,17 +25,27 @@ SCHEMES = {
 }
 LIMERICK_SYLLABLES = (8, 8, 5, 5, 8)
 RHYME_MODES = ("auto", "perfect")
+DEFAULT_RETRIES = 3  # resamplings of a line when none of its K candidates passes every check
+MAX_RETRIES = 100  # each retry samples K more lines: beyond this, loosen the rules instead
+MAX_SEED = 2**63 - 1  # seeds are recorded in the verse and fit a signed 64-bit integer
 
 
 def parse_scheme(scheme: str) -> str:
-    """A scheme name (couplet, AABB, ABAB, ABBA, limerick, sonnet) or a letter pattern such as ABCB."""
-    name = scheme.strip().lower()
+    """A scheme name (couplet, AABB, ABAB, ABBA, limerick, sonnet) or a letter pattern such as ABCB.
+
+    Raises WrongType for a non-string, GenerationError for an unknown scheme.
+
+    >>> parse_scheme("couplet"), parse_scheme("Limerick"), parse_scheme("ABCB")
+    ('AA', 'AABBA', 'ABCB')
+    """
+    name = validate.text("scheme", scheme).strip().lower()
     if name in SCHEMES:
         return SCHEMES[name]
     if re.fullmatch(r"[A-Z]{2,24}", scheme.strip()):
         return scheme.strip()
     raise GenerationError(
-        f"unknown scheme '{scheme}'; pass one of {', '.join(SCHEMES)} or a letter pattern such as ABCB"
+        f"unknown scheme {validate.shown(scheme)}; pass one of {', '.join(SCHEMES)} or a letter pattern such as ABCB",
+        "scheme",
     )
 
 
@@ -114,31 +125,35 @@ class Composer:
         candidates: int = 16,
         retries: int | None = None,
         rhyme: str = "auto",
-        weights: Weights = Weights(),
-        rules: Rules = Rules(),
+        weights: Weights | None = None,
+        rules: Rules | None = None,
         strict: bool = False,
     ) -> Verse:
-        """Write a verse in ``scheme``; the first line ends in ``seed_word`` (or a corpus line end)."""
+        """Write a verse in ``scheme``; the first line ends in ``seed_word`` (or a corpus line end).
+
+        ``seed`` is None (fresh entropy) or 0..MAX_SEED; ``retries`` None (3, or 0 with one candidate)
+        or 0..MAX_RETRIES; ``weights``/``rules`` None for the defaults. Raises WrongType for an argument
+        of the wrong type, GenerationError for an unusable setting or a scheme the vocabulary cannot
+        rhyme, LexiconError for an unusable seed word (both ValueErrors that name the parameter).
+        """
         from rhymer.lexicon import normalize_word
 
         pattern = parse_scheme(scheme)
-        check_settings(temperature, candidates)
-        if not 1 <= rules.min_words <= rules.max_words:
-            raise GenerationError(
-                f"--min-words {rules.min_words} and --max-words {rules.max_words} leave no line length; pass 1 <= min <= max"
-            )
-        if rules.meter is not None and rules.meter not in METERS:
-            raise GenerationError(f"unknown meter '{rules.meter}'; pass one of {', '.join(METERS)}")
-        if rhyme not in RHYME_MODES:
-            raise GenerationError(f"unknown rhyme mode '{rhyme}'; pass one of {', '.join(RHYME_MODES)}")
+        temperature, candidates = check_settings(temperature, candidates)
         if retries is None:
-            retries = 0 if candidates == 1 else 3  # one candidate means plain sampling
+            retries = 0 if candidates == 1 else DEFAULT_RETRIES  # one candidate means plain sampling
+        retries = validate.integer("retries", retries, 0, MAX_RETRIES, error=GenerationError)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % 2**32)
+        seed = validate.integer("seed", seed, 0, MAX_SEED, error=GenerationError)
+        rhyme = validate.choice("rhyme", rhyme, RHYME_MODES, error=GenerationError)
+        weights = validate.instance("weights", weights, Weights, default=Weights())
+        rules = validate.instance("rules", rules, Rules, default=Rules())
+        strict = validate.boolean("strict", strict)
         rng = np.random.default_rng(seed)
         settings = _Settings(temperature, candidates, retries, weights, rules)
-        if seed_word is not None:
-            seed_word = normalize_word(seed_word)
+        if validate.text("seed_word", seed_word, optional=True) is not None:
+            seed_word = normalize_word(seed_word, "seed_word")
             self.index.pronunciations(seed_word, strict=strict)  # refuse OOV words early under strict
 
         words, nears = self._end_words(pattern, seed_word, rng, rhyme)
@@ -221,12 +236,12 @@ class Composer:
     def _line(self, word: str, near: bool, target: int | None, previous: list[str], rng: np.random.Generator,
               s: _Settings, sampled: list) -> Line:
         """Best of the K sampled candidates; resample up to ``retries`` times when none passes every check."""
-        rules = replace(s.rules, target_syllables=target)
         best: Judgement | None = None
         for attempt in range(1, s.retries + 2):
             if attempt > 1:
                 (sampled,) = sample_lines(self.model, [word], s.candidates, s.temperature, rng)
-            judged = [judge(c.text, c.logprob, c.finished, self.index, rules, s.weights, previous) for c in sampled]
+            judged = [judge(c.text, c.logprob, c.finished, self.index, s.rules, s.weights, previous, target)
+                      for c in sampled]
             judged.sort(key=lambda j: (len(j.failed), -j.score))
             for j in judged:
                 if not j.failed and self.copies.copied(j.text):

@@ -53,7 +53,7 @@ def test_same_seed_same_output(cli):
         (("-w", "x" * 500), "at most 40"),
         (("-w", "night", "-t", "0"), "temperature 0.0 is out of range"),
         (("-w", "night", "-t", "1e9"), "out of range"),
-        (("-w", "night", "-k", "0"), "candidates is out of range"),
+        (("-w", "night", "-k", "0"), "candidates 0 is out of range"),
         (("-w", "night", "--model", "no/such/dir"), "not found"),
         (("-w", "glimmerzork", "--strict"), "not in the CMU pronouncing dictionary"),
     ],

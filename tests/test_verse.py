@@ -99,10 +99,10 @@ def test_no_perfect_rhyme_falls_back_to_near_unless_forbidden(markov):
     "kwargs, message",
     [
         ({"scheme": "villanelle"}, "unknown scheme"),
-        ({"candidates": 0}, "candidates is out of range"),
-        ({"candidates": 100_000}, "candidates is out of range"),
+        ({"candidates": 0}, "candidates 0 is out of range"),
+        ({"candidates": 100_000}, "candidates 100000 is out of range"),
         ({"temperature": -1}, "temperature"),
-        ({"rhyme": "slant"}, "unknown rhyme mode"),
+        ({"rhyme": "slant"}, "unknown rhyme 'slant'"),
     ],
 )
 def test_bad_verse_settings_raise_rhymer_errors(markov, kwargs, message):
@@ -131,7 +131,7 @@ def test_target_syllables_from_the_cli(cli):
     assert all(abs(d["syllables"] - 8) <= 1 for d in details if not d["failed"])
     assert sum(not d["failed"] for d in details) >= 3
     bad = cli("couplet", "-w", "night", "--syllables", "0", "--model", "markov")
-    assert bad.returncode == 2 and "--syllables 0 is out of range" in bad.stderr
+    assert bad.returncode == 2 and "target_syllables 0 is out of range" in bad.stderr
 
 
 def test_meter_fit_reads_cmu_stress():

@@ -1,0 +1,94 @@
+"""Argument checks for the public API, in one place: each returns the value as a plain Python type or
+raises ``WrongType`` (a TypeError) / ``InvalidArgument`` (a ValueError, or the family's subclass given as
+``error``), with a one-line message that names the parameter and the fix."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from pathlib import Path
+
+import numpy as np
+
+from rhymer.errors import InvalidArgument, WrongType
+
+MAX_SHOWN = 40  # characters of a bad value quoted in a message
+
+
+def shown(value: object) -> str:
+    """A short, one-line rendering of a user's value for an error message."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print
+        return f"a {type(value).__name__} too large to show"
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
+
+def _wrong(name: str, value: object, what: str) -> WrongType:
+    return WrongType(f"{name} must be {what}, not {type(value).__name__} {shown(value)}", name)
+
+
+def boolean(name: str, value: object) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise _wrong(name, value, "True or False")
+    return bool(value)
+
+
+def text(name: str, value: object, *, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise _wrong(name, value, "a string or None" if optional else "a string")
+    return value
+
+
+def path(name: str, value: object) -> Path:
+    """A file system path given as a str or os.PathLike; an empty one is refused."""
+    if not isinstance(value, (str, os.PathLike)) or isinstance(os.fspath(value), bytes):
+        raise _wrong(name, value, "a str or pathlib.Path")
+    if not os.fspath(value) or "\0" in os.fspath(value):
+        raise InvalidArgument(f"{name} {shown(value)} is not a usable path; pass a folder's path", name)
+    return Path(value)
+
+
+def integer(name: str, value: object, low: int, high: int | None = None, *, error: type = InvalidArgument) -> int:
+    """An int (numpy ints too, never a bool or a float) in low..high."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise _wrong(name, value, "an integer")
+    value = int(value)
+    if value < low or (high is not None and value > high):
+        allowed = f"{low} to {high}" if high is not None else f"an integer >= {low}"
+        raise error(f"{name} {shown(value)} is out of range; pass {allowed}", name)
+    return value
+
+
+def number(name: str, value: object, low: float, high: float, *, error: type = InvalidArgument) -> float:
+    """A finite real number (int or float, never a bool) in low..high."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise _wrong(name, value, "a number")
+    try:
+        converted = float(value)
+    except OverflowError:  # an int beyond any float
+        converted = math.inf
+    if not math.isfinite(converted) or not low <= converted <= high:
+        raise error(f"{name} {shown(value)} is out of range; pass a value between {low} and {high}", name)
+    return converted
+
+
+def choice(name: str, value: object, options: tuple | dict, *, error: type = InvalidArgument) -> str:
+    """One of a few allowed strings."""
+    if not isinstance(value, str):
+        raise _wrong(name, value, f"one of {', '.join(options)}")
+    if value not in options:
+        raise error(f"unknown {name} {shown(value)}; pass one of {', '.join(options)}", name)
+    return value
+
+
+def instance(name: str, value: object, cls: type, default: object = None) -> object:
+    """An instance of ``cls``; None gives ``default`` when one is given."""
+    if value is None and default is not None:
+        return default
+    if not isinstance(value, cls):
+        raise _wrong(name, value, f"a {cls.__name__}" + (" or None" if default is not None else ""))
+    return value

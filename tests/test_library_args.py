@@ -1,0 +1,224 @@
+"""The library keeps its promise: every public function refuses a bad argument with a RhymerError that is
+also a ValueError (bad value) or a TypeError (wrong type) and names the parameter; nothing else escapes.
+The generation commands turn the same mistakes into one line on stderr and exit code 2."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import rhymer
+from rhymer import lexicon
+from rhymer.errors import GenerationError, InvalidArgument, LexiconError, RhymerError, WrongType
+from rhymer.scoring import Rules, Weights
+from rhymer.verse import MAX_SEED
+from rhymer.words import tokens
+
+
+@pytest.fixture(scope="module")
+def markov():
+    return rhymer.load("markov")
+
+
+def _verse(**kwargs):
+    """A cheap valid call with one setting replaced."""
+    args = {"scheme": "couplet", "seed_word": "night", "seed": 1, "candidates": 4, **kwargs}
+    return lambda r: r.verse(args.pop("scheme"), args.pop("seed_word"), **args)
+
+
+BAD_CALLS = [
+    # (call on the loaded model, expected kind, parameter named)
+    (lambda r: rhymer.load(123), TypeError, "model"),
+    (lambda r: rhymer.load(b"default"), TypeError, "model"),
+    (lambda r: rhymer.load(""), ValueError, "model"),
+    (lambda r: rhymer.load(kind="bogus"), ValueError, "kind"),
+    (lambda r: rhymer.load(kind=1), TypeError, "kind"),
+    (lambda r: rhymer.load("markov", kind="lstm"), ValueError, "kind"),
+    (lambda r: rhymer.Rhymer(123), TypeError, "path"),
+    (lambda r: r.couplet(123), TypeError, "seed_word"),
+    (lambda r: r.couplet(b"night"), TypeError, "seed_word"),
+    (lambda r: r.couplet(""), ValueError, "seed_word"),
+    (lambda r: r.couplet("two words"), ValueError, "seed_word"),
+    (lambda r: r.couplet("n1ght"), ValueError, "seed_word"),
+    (lambda r: r.verse(None), TypeError, "scheme"),
+    (lambda r: r.verse(["AABB"]), TypeError, "scheme"),
+    (lambda r: r.verse("villanelle"), ValueError, "scheme"),
+    (lambda r: r.verse("A\nA"), ValueError, "scheme"),
+    (lambda r: r.rhymes(None), TypeError, "word"),
+    (lambda r: r.rhymes("night", near="yes"), TypeError, "near"),
+    (lambda r: rhymer.rhymes(None), TypeError, "word"),
+    (lambda r: rhymer.rhymes("night", strict=1), TypeError, "strict"),
+    (lambda r: rhymer.rhymes("night", near=None), TypeError, "near"),
+    (lambda r: rhymer.is_rhyme(None, "x"), TypeError, "a"),
+    (lambda r: rhymer.is_rhyme("night", 3), TypeError, "b"),
+    (lambda r: rhymer.is_rhyme("night", "light", near="no"), TypeError, "near"),
+    (lambda r: rhymer.syllables(None), TypeError, "word"),
+    (lambda r: rhymer.syllables(""), ValueError, "word"),
+    (_verse(temperature="hot"), TypeError, "temperature"),
+    (_verse(temperature=True), TypeError, "temperature"),
+    (_verse(temperature=float("nan")), ValueError, "temperature"),
+    (_verse(temperature=float("inf")), ValueError, "temperature"),
+    (_verse(temperature=0), ValueError, "temperature"),
+    (_verse(temperature=10**400), ValueError, "temperature"),
+    (_verse(candidates=2.5), TypeError, "candidates"),
+    (_verse(candidates="16"), TypeError, "candidates"),
+    (_verse(candidates=True), TypeError, "candidates"),
+    (_verse(candidates=0), ValueError, "candidates"),
+    (_verse(candidates=10**6), ValueError, "candidates"),
+    (_verse(seed="abc"), TypeError, "seed"),
+    (_verse(seed=1.5), TypeError, "seed"),
+    (_verse(seed=-1), ValueError, "seed"),
+    (_verse(seed=2**70), ValueError, "seed"),
+    (_verse(retries=-5), ValueError, "retries"),
+    (_verse(retries=10**9), ValueError, "retries"),
+    (_verse(retries=1.0), TypeError, "retries"),
+    (_verse(rules={"min_words": 3}), TypeError, "rules"),
+    (_verse(weights=1), TypeError, "weights"),
+    (_verse(rhyme="slant"), ValueError, "rhyme"),
+    (_verse(rhyme=None), TypeError, "rhyme"),
+    (_verse(strict="yes"), TypeError, "strict"),
+    (lambda r: Rules(min_words=5, max_words=2), ValueError, "min_words"),
+    (lambda r: Rules(min_words=0), ValueError, "min_words"),
+    (lambda r: Rules(max_words="14"), TypeError, "max_words"),
+    (lambda r: Rules(target_syllables=0), ValueError, "target_syllables"),
+    (lambda r: Rules(target_syllables=41), ValueError, "target_syllables"),
+    (lambda r: Rules(target_syllables=2.5), TypeError, "target_syllables"),
+    (lambda r: Rules(syllable_tolerance=-1), ValueError, "syllable_tolerance"),
+    (lambda r: Rules(meter="dactylic"), ValueError, "meter"),
+    (lambda r: Rules(meter=1), TypeError, "meter"),
+    (lambda r: Weights(logprob=float("nan")), ValueError, "logprob"),
+    (lambda r: Weights(real_words="3"), TypeError, "real_words"),
+    (lambda r: Weights(meter=-1), ValueError, "meter"),
+    (lambda r: Weights(syllables=1e9), ValueError, "syllables"),
+]
+
+
+@pytest.mark.parametrize("call, kind, parameter", BAD_CALLS)
+def test_bad_arguments_raise_the_right_rhymer_error_naming_the_parameter(markov, call, kind, parameter):
+    with pytest.raises(RhymerError) as caught:
+        call(markov)
+    err = caught.value
+    assert isinstance(err, kind) and isinstance(err, InvalidArgument if kind is ValueError else WrongType)
+    assert err.parameter == parameter and parameter in str(err)
+    assert "\n" not in str(err) and len(str(err)) < 200, str(err)
+
+
+def test_old_error_families_still_catch_their_cases(markov):
+    with pytest.raises(GenerationError):
+        markov.couplet("night", temperature=5)
+    with pytest.raises(GenerationError):
+        Rules(meter="dactylic")
+    with pytest.raises(LexiconError):
+        markov.couplet("two words")
+
+
+def test_plain_and_numpy_values_are_accepted_and_recorded_as_plain_python(markov):
+    verse = markov.couplet("night", seed=np.int64(3), candidates=np.int32(4), temperature=np.float32(0.5),
+                           retries=0, rules=None, weights=None, strict=np.bool_(False))
+    assert type(verse.seed) is int and type(verse.candidates) is int and type(verse.temperature) is float
+    verse.to_json()
+    assert markov.couplet("night", seed=3, candidates=4, temperature=0.5, retries=0) == verse
+    assert markov.couplet("night", seed=MAX_SEED, candidates=2).seed == MAX_SEED
+    assert len(markov.couplet("night", seed=2, candidates=2, retries=0).lines) == 2  # retries 0: no crash
+
+
+def test_syllables_and_couplet_agree_on_the_seed_word(markov):
+    with pytest.raises(LexiconError) as by_syllables:
+        rhymer.syllables("qqqq")
+    with pytest.raises(LexiconError) as by_couplet:
+        markov.couplet("qqqq", seed=1)
+    assert str(by_syllables.value) == str(by_couplet.value)
+    outside = [w for w in ("glimmerlight", "xylophone", "spaghetti", "night", "literally") if w not in markov.index.prons]
+    assert len(outside) >= 3  # words the corpus index does not hold: counted by the same rule
+    for word in (*outside, "night", "literally"):
+        assert markov.index.syllables(word) == lexicon.syllable_count(word) == rhymer.syllables(word), word
+    line = markov.couplet("glimmerlight", seed=5, candidates=4).details[0]
+    assert line.syllables == sum(lexicon.syllable_count(t) for t in tokens(line.text))
+
+
+# -- arbitrary values at every public function and parameter ------------------------------------------
+ANYTHING = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=60),
+    st.binary(max_size=20), st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.sampled_from(["night", "glimmerlight", "qqqq", "couplet", "AABB", "auto", "perfect", "iambic", "markov", "lstm"]),
+    st.integers(0, 40), st.floats(0.05, 3.0),
+)
+FAST = settings(max_examples=40, deadline=None)
+VERSE_PARAMS = ["scheme", "seed_word", "temperature", "seed", "candidates", "retries", "rhyme", "weights", "rules", "strict"]
+
+
+def _only_rhymer_errors(call):
+    try:
+        return call()
+    except RhymerError as err:
+        assert "\n" not in str(err), str(err)
+
+
+@FAST
+@given(param=st.sampled_from(VERSE_PARAMS), value=ANYTHING)
+def test_verse_takes_anything_without_crashing(markov, param, value):
+    args = {"scheme": "couplet", "seed_word": "night", "seed": 1, "candidates": 4, param: value}
+    if param in ("candidates", "retries") and isinstance(value, int) and value > 16:
+        args[param] = 16  # a valid but slow setting proves nothing more
+    verse = _only_rhymer_errors(lambda: markov.verse(args.pop("scheme"), args.pop("seed_word"), **args))
+    if verse is not None:
+        verse.to_json()
+
+
+@FAST
+@given(word=ANYTHING, near=ANYTHING, strict=ANYTHING)
+def test_lexicon_functions_take_anything_without_crashing(markov, word, near, strict):
+    _only_rhymer_errors(lambda: rhymer.rhymes(word, near=near, strict=strict))
+    _only_rhymer_errors(lambda: rhymer.is_rhyme(word, "night", near=near))
+    _only_rhymer_errors(lambda: rhymer.is_rhyme("night", word))
+    _only_rhymer_errors(lambda: rhymer.syllables(word))
+    _only_rhymer_errors(lambda: markov.rhymes(word, near=near))
+    _only_rhymer_errors(lambda: markov.couplet(word, seed=1, candidates=2))
+
+
+@FAST
+@given(model=ANYTHING, kind=ANYTHING)
+def test_load_takes_anything_without_crashing(model, kind):
+    _only_rhymer_errors(lambda: rhymer.load(model, kind))
+    _only_rhymer_errors(lambda: rhymer.Rhymer(model, kind))
+
+
+@FAST
+@given(cls=st.sampled_from([Rules, Weights]), data=st.data())
+def test_rules_and_weights_take_anything_without_crashing(cls, data):
+    field = data.draw(st.sampled_from(list(cls.__dataclass_fields__)))
+    _only_rhymer_errors(lambda: cls(**{field: data.draw(ANYTHING)}))
+
+
+# -- the generation commands -----------------------------------------------------------------------------
+CLI_BAD = [
+    (("couplet", "--seed", "-1"), "seed -1 is out of range"),
+    (("couplet", "--seed", str(2**70)), "seed"),
+    (("couplet", "--seed", "abc"), "--seed"),
+    (("couplet", "--temperature", "hot"), "--temperature"),
+    (("couplet", "--temperature", "nan"), "temperature nan"),
+    (("verse", "-t", "inf"), "temperature inf"),
+    (("couplet", "--candidates", "2.5"), "--candidates"),
+    (("couplet", "--candidates", "5000"), "candidates 5000 is out of range"),
+    (("couplet", "--count", "0"), "--count 0"),
+    (("verse", "--syllables", "0"), "target_syllables 0 is out of range"),
+    (("couplet", "--min-words", "5", "--max-words", "2"), "min_words 5 is above max_words 2"),
+    (("verse", "--min-words", "0"), "min_words 0 is out of range"),
+    (("verse", "--scheme", "villanelle"), "unknown scheme"),
+    (("verse", "--scheme", "A\nA"), "unknown scheme"),
+    (("verse", "--meter", "dactylic"), "unknown meter"),
+    (("couplet", "--rhyme", "slant"), "unknown rhyme"),
+    (("couplet", "-w", "qqqq"), "cannot guess how 'qqqq' is pronounced"),
+    (("couplet", "--bogus"), "No such option"),
+    (("rhymes", ""), "word is empty"),
+    (("rhymes", "two words", "--model", "markov"), "several words"),
+]
+
+
+@pytest.mark.parametrize("args, message", CLI_BAD)
+def test_bad_generation_options_are_one_line_and_exit_2(cli, args, message):
+    model = () if args[0] == "rhymes" else ("--model", "markov")
+    result = cli(*args, *model)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr and result.stdout == ""
