@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rhymer.charmodel import CharModel, char_index, prime
+from rhymer.charmodel import CharModel, State, char_index, prime
 from rhymer.errors import GenerationError
+from rhymer.vocabtrie import VocabTrie
 
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 3.0
 MAX_CANDIDATES = 1024
@@ -41,9 +42,15 @@ def sample_lines(
     temperature: float,
     rng: np.random.Generator,
     max_chars: int = 120,
+    *,
+    context: State | None = None,
+    trie: VocabTrie | None = None,
 ) -> list[list[Candidate]]:
-    """Sample ``candidates`` lines for each end word, all lines of a verse in one batch, backward.
+    """Sample ``candidates`` lines for each end word, all in one batch, backward.
 
+    ``context`` (a one-sequence state) is what the model has read before the line: the lines that
+    follow it in the verse, each with its line break; without it a line starts from a fresh line
+    break. With ``trie`` every word written is a known word (see rhymer.vocabtrie).
     Sampling stops once every end word has most of its candidates finished (3 in 4, or all when
     K <= 2): the stragglers are long lines that would rank last anyway, and are returned unfinished.
     """
@@ -51,7 +58,8 @@ def sample_lines(
     newline = char_index(model).get("\n")
     if newline is None:
         raise GenerationError("the model's vocabulary has no line break, so it cannot end a line; retrain on verse")
-    primed = [prime(model, "\n" + word[::-1], candidates) for word in end_words]
+    opening = "\n" if context is None else ""  # a carried context has read the line break already
+    primed = [prime(model, opening + word[::-1], candidates, context) for word in end_words]
     state = model.join([st for st, _ in primed])
     logp = _word_boundary(model, np.concatenate([lp for _, lp in primed]))  # the end word stays whole
     rows = len(end_words) * candidates
@@ -62,7 +70,10 @@ def sample_lines(
     count = np.zeros(rows, dtype=np.int64)  # characters sampled (the break included)
     total_lp = np.zeros(rows)
     active = np.arange(rows)  # rows still writing; finished ones leave the batch
+    partials = [""] * rows  # each row's word being written, reversed (for the trie)
     for t in range(max_chars):
+        if trie is not None:
+            logp = _renormalise(np.where(trie.masks(partials), logp, -np.inf))
         scaled = logp / temperature
         probs = np.exp(scaled - scaled.max(axis=1, keepdims=True))
         cdf = np.cumsum(probs, axis=1)
@@ -76,6 +87,8 @@ def sample_lines(
         done = np.bincount(group[lengths >= 0], minlength=len(end_words))
         if not going.any() or done.min() >= need:
             break
+        if trie is not None:
+            partials = trie.advance([p for p, g in zip(partials, going) if g], ids[going])
         if not going.all():
             active, ids = active[going], ids[going]
             state = model.take(state, np.flatnonzero(going))
@@ -96,5 +109,45 @@ def _candidate(model: CharModel, written: np.ndarray, length: int, count: int, t
 def _word_boundary(model: CharModel, logp: np.ndarray) -> np.ndarray:
     """Forbid letters, digits and apostrophes right before the end word, then renormalise."""
     glue = np.array([c.isalnum() or c == "'" for c in model.vocab])
-    masked = np.where(glue[None, :], -np.inf, logp)
-    return masked - np.logaddexp.reduce(masked, axis=1, keepdims=True)
+    return _renormalise(np.where(glue[None, :], -np.inf, logp))
+
+
+def _renormalise(logp: np.ndarray) -> np.ndarray:
+    return logp - np.logaddexp.reduce(logp, axis=1, keepdims=True)
+
+
+def read_after(model: CharModel, context: State | None, text: str) -> State:
+    """The one-sequence state after reading ``text`` (from ``context``, or a fresh state)."""
+    state, _ = prime(model, text, 1, context)
+    return state
+
+
+def continuation_logprob(model: CharModel, context: State | None, prefixes: list[str], text: str) -> np.ndarray:
+    """Per prefix, the mean log-probability per character of reading ``text`` right after it.
+
+    Each row reads ``prefix + text`` from ``context`` (a fresh state when None); rows of different
+    lengths leave the batch as they end. Answering a line uses it: how well does the backward model
+    read the given line after each candidate.
+    """
+    from rhymer.charmodel import encode
+
+    if not text or not prefixes or any(not p for p in prefixes):
+        raise GenerationError("a continuation needs non-empty prefixes and text")
+    seqs = [encode(model, p + text) for p in prefixes]
+    state = model.start(len(seqs)) if context is None else model.take(context, np.zeros(len(seqs), dtype=np.int64))
+    lengths = np.array([len(q) for q in seqs])
+    starts = np.array([len(p) for p in prefixes])
+    padded = np.zeros((len(seqs), lengths.max()), dtype=np.int64)
+    for r, q in enumerate(seqs):
+        padded[r, : len(q)] = q
+    total = np.zeros(len(seqs))
+    active = np.arange(len(seqs))
+    for t in range(lengths.max() - 1):
+        state, logp = model.feed(state, padded[active, t])
+        scored = t + 1 >= starts[active]
+        total[active[scored]] += logp[np.flatnonzero(scored), padded[active[scored], t + 1]]
+        going = lengths[active] > t + 2
+        if not going.all():
+            active = active[going]
+            state = model.take(state, np.flatnonzero(going))
+    return total / len(text)

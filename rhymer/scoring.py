@@ -17,6 +17,8 @@ class Weights:
     real_words: float = 3.0  # share of tokens that are real words
     syllables: float = 0.5  # penalty per syllable away from the target
     meter: float = 2.0  # bonus for the share of syllables that fit the asked-for meter
+    words: float = 0.3  # mean log-probability per word under the corpus' word trigram model (nats)
+    follow: float = 1.0  # answering a line: mean log-prob per character of the given line after the new one
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Rules:
     syllable_tolerance: int = 1
     target_syllables: int | None = None
     meter: str | None = None  # "iambic" (da-DUM) or "trochaic" (DUM-da): a score term, not a hard check
+    known_words: bool = True  # sample only words of the corpus or CMU dict (invented words are impossible)
 
 
 METERS = {"iambic": 1, "trochaic": 0}  # the parity of the stressed positions, counted from the line start
@@ -102,8 +105,15 @@ def judge(
     rules: Rules,
     weights: Weights,
     previous: list[str],
+    *,
+    word_logprob: float | None = None,
+    follow_logprob: float | None = None,
 ) -> Judgement:
-    """Score a line and list the cheap checks it fails (the copy check is run separately, lazily)."""
+    """Score a line and list the cheap checks it fails (the copy check is run separately, lazily).
+
+    ``word_logprob`` is the line's word-model log-probability, ``follow_logprob`` how well the next line
+    reads after it.
+    """
     words = tokens(text)
     real = sum(map(index.is_real, words)) / len(words) if words else 0.0
     syll = syllable_count(index, text)
@@ -122,4 +132,8 @@ def judge(
     score = weights.logprob * logprob + weights.real_words * real - weights.syllables * off
     if rules.meter:
         score += weights.meter * meter_fit(text, rules.meter)
+    if word_logprob is not None:
+        score += weights.words * word_logprob
+    if follow_logprob is not None:
+        score += weights.follow * follow_logprob
     return Judgement(text.strip(), score, logprob, real, syll, tuple(failed))

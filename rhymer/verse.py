@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import zlib
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -11,8 +13,10 @@ import numpy as np
 from rhymer.charmodel import CharModel
 from rhymer.errors import GenerationError
 from rhymer.rhymeindex import RhymeIndex
-from rhymer.sampler import check_settings, sample_lines
-from rhymer.scoring import METERS, CopyChecker, Judgement, Rules, Weights, judge
+from rhymer.sampler import check_settings, continuation_logprob, read_after, sample_lines
+from rhymer.scoring import METERS, CopyChecker, Judgement, Rules, Weights, judge, syllable_count
+from rhymer.vocabtrie import VocabTrie
+from rhymer.wordmodel import WordModel
 
 SCHEMES = {
     "couplet": "AA",
@@ -101,8 +105,16 @@ class _Settings:
 class Composer:
     """Writes verses with one model; holds no per-call state, so one instance serves many threads."""
 
-    def __init__(self, model: CharModel, index: RhymeIndex, copies: CopyChecker, name: str) -> None:
-        self.model, self.index, self.copies, self.name = model, index, copies, name
+    def __init__(self, model: CharModel, index: RhymeIndex, copies: CopyChecker, name: str,
+                 words: WordModel | None = None) -> None:
+        self.model, self.index, self.copies, self.name, self.words = model, index, copies, name, words
+
+    @functools.cached_property
+    def trie(self) -> VocabTrie:
+        """The known words (the corpus vocabulary and CMU dict), built on first use."""
+        from rhymer.lexicon import cmu_words
+
+        return VocabTrie([*self.index.words, *cmu_words()], list(self.model.vocab))
 
     def verse(
         self,
@@ -117,11 +129,93 @@ class Composer:
         weights: Weights = Weights(),
         rules: Rules = Rules(),
         strict: bool = False,
+        carry: bool = True,
     ) -> Verse:
-        """Write a verse in ``scheme``; the first line ends in ``seed_word`` (or a corpus line end)."""
+        """Write a verse in ``scheme``; the first line ends in ``seed_word`` (or a corpus line end).
+
+        The verse is written from its last line to its first, since the model reads reversed text: with
+        ``carry`` each line is written after the lines that follow it, so they read as one text.
+        """
         from rhymer.lexicon import normalize_word
 
         pattern = parse_scheme(scheme)
+        settings, seed, rng = self._prepare(temperature, candidates, retries, rhyme, weights, rules, seed, seed_word)
+        if seed_word is not None:
+            seed_word = normalize_word(seed_word)
+            self.index.pronunciations(seed_word, strict=strict)  # refuse OOV words early under strict
+
+        words, nears = self._end_words(pattern, seed_word, rng, rhyme)
+        context, written = None, []
+        for i in reversed(range(len(words))):  # the first line written (the last) sets the syllable target
+            target = self._target(scheme, i, written, rules)
+            line = self._line(words[i], nears[i], target, [d.text for d in written], rng, settings, context)
+            written.append(line)
+            if carry and i:
+                context = read_after(self.model, context, ("" if context else "\n") + line.text[::-1] + "\n")
+        details = written[::-1]
+        return Verse(
+            lines=tuple(d.text for d in details),
+            rhyme_words=tuple(d.end_word for d in details),
+            scheme=scheme,
+            model=self.name,
+            seed=seed,
+            temperature=temperature,
+            candidates=candidates,
+            details=tuple(details),
+        )
+
+    def reply(
+        self,
+        line: str,
+        *,
+        temperature: float = 0.7,
+        seed: int | None = None,
+        candidates: int = 16,
+        retries: int | None = None,
+        rhyme: str = "auto",
+        weights: Weights = Weights(),
+        rules: Rules = Rules(),
+        strict: bool = False,
+    ) -> Verse:
+        """The line that answers ``line``: it rhymes with its last word and follows from it.
+
+        In reversed text the given line comes after the new one, so candidates are ranked by how well
+        the backward model reads the given line after each of them (``weights.follow``).
+        """
+        from rhymer.lexicon import normalize_word
+        from rhymer.words import last_word
+
+        given = " ".join(line.split())
+        end = last_word(given)
+        if end is None:
+            raise GenerationError("the line to answer has no word to rhyme with; pass a line that ends in a word")
+        settings, seed, rng = self._prepare(temperature, candidates, retries, rhyme, weights, rules, seed, given)
+        end = normalize_word(end)
+        self.index.pronunciations(end, strict=strict)
+        from rhymer.charmodel import encode
+
+        encode(self.model, given)  # refuses characters the model cannot read
+        word, near = self._rhyme_for([end], [end], rng, rhyme)
+        target = rules.target_syllables or syllable_count(self.index, given)  # as long as the given line
+        new = self._line(word, near, target, [given], rng, settings, None, follows=given)
+        return Verse(
+            lines=(new.text,),
+            rhyme_words=(word,),
+            scheme="reply",
+            model=self.name,
+            seed=seed,
+            temperature=temperature,
+            candidates=candidates,
+            details=(new,),
+        )
+
+    def _prepare(self, temperature: float, candidates: int, retries: int | None, rhyme: str, weights: Weights,
+                 rules: Rules, seed: int | None, mix: str | None) -> tuple["_Settings", int, np.random.Generator]:
+        """Check the settings; the sampling settings, the seed and a generator seeded by it and ``mix``.
+
+        ``mix`` (the seed word or the given line) is mixed into the seed with a stable hash, so one
+        seed gives different skeletons for different words and the same verse in every process.
+        """
         check_settings(temperature, candidates)
         if not 1 <= rules.min_words <= rules.max_words:
             raise GenerationError(
@@ -135,30 +229,8 @@ class Composer:
             retries = 0 if candidates == 1 else 3  # one candidate means plain sampling
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % 2**32)
-        rng = np.random.default_rng(seed)
-        settings = _Settings(temperature, candidates, retries, weights, rules)
-        if seed_word is not None:
-            seed_word = normalize_word(seed_word)
-            self.index.pronunciations(seed_word, strict=strict)  # refuse OOV words early under strict
-
-        words, nears = self._end_words(pattern, seed_word, rng, rhyme)
-        # every line's candidates are sampled in one batch; they are judged in order, since a line's
-        # syllable target comes from the line chosen before it
-        batch = sample_lines(self.model, words, candidates, temperature, rng)
-        details: list[Line] = []
-        for i, word in enumerate(words):
-            target = self._target(scheme, i, details, rules)
-            details.append(self._line(word, nears[i], target, [d.text for d in details], rng, settings, batch[i]))
-        return Verse(
-            lines=tuple(d.text for d in details),
-            rhyme_words=tuple(d.end_word for d in details),
-            scheme=scheme,
-            model=self.name,
-            seed=seed,
-            temperature=temperature,
-            candidates=candidates,
-            details=tuple(details),
-        )
+        mixed = [seed, zlib.crc32(mix.lower().encode("utf-8"))] if mix else seed
+        return _Settings(temperature, candidates, retries, weights, rules), seed, np.random.default_rng(mixed)
 
     # -- rhyme words ------------------------------------------------------------------------------
     def _end_words(self, pattern: str, seed_word: str | None, rng: np.random.Generator, mode: str) -> tuple[list, list]:
@@ -219,14 +291,19 @@ class Composer:
         return details[0].syllables if details else None
 
     def _line(self, word: str, near: bool, target: int | None, previous: list[str], rng: np.random.Generator,
-              s: _Settings, sampled: list) -> Line:
-        """Best of the K sampled candidates; resample up to ``retries`` times when none passes every check."""
+              s: _Settings, context=None, follows: str | None = None) -> Line:
+        """Best of K candidates sampled after ``context``; resample up to ``retries`` times when none passes
+        every check. ``follows`` is a line that comes right after this one (answering a line)."""
         rules = replace(s.rules, target_syllables=target)
+        trie = self.trie if rules.known_words else None
         best: Judgement | None = None
         for attempt in range(1, s.retries + 2):
-            if attempt > 1:
-                (sampled,) = sample_lines(self.model, [word], s.candidates, s.temperature, rng)
-            judged = [judge(c.text, c.logprob, c.finished, self.index, rules, s.weights, previous) for c in sampled]
+            (sampled,) = sample_lines(self.model, [word], s.candidates, s.temperature, rng, context=context, trie=trie)
+            fluency = [self.words.line_logprob(c.text) if self.words and s.weights.words else None for c in sampled]
+            follow = self._follow(sampled, context, follows) if follows and s.weights.follow else [None] * len(sampled)
+            judged = [judge(c.text, c.logprob, c.finished, self.index, rules, s.weights, previous,
+                            word_logprob=w, follow_logprob=f)
+                      for c, w, f in zip(sampled, fluency, follow)]
             judged.sort(key=lambda j: (len(j.failed), -j.score))
             for j in judged:
                 if not j.failed and self.copies.copied(j.text):
@@ -236,6 +313,12 @@ class Composer:
                 if best is None or (len(j.failed), -j.score) < (len(best.failed), -best.score):
                     best = j
         return _line_of(best, word, near, s.retries + 1)
+
+    def _follow(self, sampled: list, context, follows: str) -> list[float]:
+        """How well the backward model reads ``follows`` after each candidate (mean log-prob per character)."""
+        opening = "" if context else "\n"
+        prefixes = [opening + c.text[::-1] + "\n" for c in sampled]
+        return [float(x) for x in continuation_logprob(self.model, context, prefixes, follows[::-1] + "\n")]
 
 
 def _line_of(j: Judgement, word: str, near: bool, attempts: int) -> Line:
