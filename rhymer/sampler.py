@@ -6,7 +6,7 @@ line's remaining characters from right to left. K candidates are advanced togeth
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,6 +23,9 @@ class Candidate:
     text: str  # the whole line, read left to right, ending with the end word
     logprob: float  # mean natural-log probability per generated character (at temperature 1)
     finished: bool  # False when the line hit the length limit before a line break
+    # the model's state after the line's first character, about to read its line break (None if unfinished):
+    # the context of the line before it, and where a line that follows it is scored from
+    state: State | None = field(default=None, repr=False, compare=False)
 
 
 def check_settings(temperature: float, candidates: int) -> None:
@@ -70,6 +73,7 @@ def sample_lines(
     count = np.zeros(rows, dtype=np.int64)  # characters sampled (the break included)
     total_lp = np.zeros(rows)
     active = np.arange(rows)  # rows still writing; finished ones leave the batch
+    ends: dict[int, tuple[State, int]] = {}  # row -> (a batch of states, its position there)
     partials = [""] * rows  # each row's word being written, reversed (for the trie)
     for t in range(max_chars):
         if trie is not None:
@@ -84,6 +88,10 @@ def sample_lines(
         count[active] = t + 1
         going = ids != newline
         lengths[active[~going]] = t
+        if not going.all():
+            ended = np.flatnonzero(~going)
+            chunk = model.take(state, ended)
+            ends.update((int(active[e]), (chunk, j)) for j, e in enumerate(ended))
         done = np.bincount(group[lengths >= 0], minlength=len(end_words))
         if not going.any() or done.min() >= need:
             break
@@ -93,17 +101,19 @@ def sample_lines(
             active, ids = active[going], ids[going]
             state = model.take(state, np.flatnonzero(going))
         state, logp = model.feed(state, ids)
-    lines = [_candidate(model, written[r], int(lengths[r]), int(count[r]), total_lp[r], end_words[group[r]])
+    lines = [_candidate(model, written[r], int(lengths[r]), int(count[r]), total_lp[r], end_words[group[r]], ends.get(r))
              for r in range(rows)]
     return [lines[i * candidates : (i + 1) * candidates] for i in range(len(end_words))]
 
 
-def _candidate(model: CharModel, written: np.ndarray, length: int, count: int, total_lp: float, end_word: str) -> Candidate:
+def _candidate(model: CharModel, written: np.ndarray, length: int, count: int, total_lp: float, end_word: str,
+               end: tuple[State, int] | None) -> Candidate:
     finished = length >= 0
     body = "".join(model.vocab[i] for i in written[: length if finished else count])[::-1]
     if not finished:  # cut off mid-line: drop the broken first word
         body = body[body.find(" ") + 1 :] if " " in body.strip() else body
-    return Candidate(body + end_word, float(total_lp / count), finished)
+    state = model.take(end[0], np.array([end[1]])) if end else None
+    return Candidate(body + end_word, float(total_lp / count), finished, state)
 
 
 def _word_boundary(model: CharModel, logp: np.ndarray) -> np.ndarray:
@@ -122,32 +132,18 @@ def read_after(model: CharModel, context: State | None, text: str) -> State:
     return state
 
 
-def continuation_logprob(model: CharModel, context: State | None, prefixes: list[str], text: str) -> np.ndarray:
-    """Per prefix, the mean log-probability per character of reading ``text`` right after it.
-
-    Each row reads ``prefix + text`` from ``context`` (a fresh state when None); rows of different
-    lengths leave the batch as they end. Answering a line uses it: how well does the backward model
-    read the given line after each candidate.
+def continuation_logprob(model: CharModel, states: list[State], text: str) -> np.ndarray:
+    """Per one-sequence state (each at the end of a line, about to read its line break), the mean
+    log-probability per character of reading the line break and then ``text``. Answering a line uses
+    it: how well the backward model reads the given line after each candidate.
     """
     from rhymer.charmodel import encode
 
-    if not text or not prefixes or any(not p for p in prefixes):
-        raise GenerationError("a continuation needs non-empty prefixes and text")
-    seqs = [encode(model, p + text) for p in prefixes]
-    state = model.start(len(seqs)) if context is None else model.take(context, np.zeros(len(seqs), dtype=np.int64))
-    lengths = np.array([len(q) for q in seqs])
-    starts = np.array([len(p) for p in prefixes])
-    padded = np.zeros((len(seqs), lengths.max()), dtype=np.int64)
-    for r, q in enumerate(seqs):
-        padded[r, : len(q)] = q
-    total = np.zeros(len(seqs))
-    active = np.arange(len(seqs))
-    for t in range(lengths.max() - 1):
-        state, logp = model.feed(state, padded[active, t])
-        scored = t + 1 >= starts[active]
-        total[active[scored]] += logp[np.flatnonzero(scored), padded[active[scored], t + 1]]
-        going = lengths[active] > t + 2
-        if not going.all():
-            active = active[going]
-            state = model.take(state, np.flatnonzero(going))
+    if not text or not states:
+        raise GenerationError("a continuation needs states and a non-empty text")
+    ids = encode(model, "\n" + text)
+    batch, total = model.join(states), np.zeros(len(states))
+    for i, nxt in zip(ids[:-1], ids[1:]):
+        batch, logp = model.feed(batch, np.full(len(states), i))
+        total += logp[:, nxt]
     return total / len(text)

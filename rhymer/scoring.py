@@ -17,7 +17,7 @@ class Weights:
     real_words: float = 3.0  # share of tokens that are real words
     syllables: float = 0.5  # penalty per syllable away from the target
     meter: float = 2.0  # bonus for the share of syllables that fit the asked-for meter
-    words: float = 0.3  # mean log-probability per word under the corpus' word trigram model (nats)
+    words: float = 1.0  # mean log-probability per word under the corpus' word trigram model (nats)
     follow: float = 1.0  # answering a line: mean log-prob per character of the given line after the new one
 
 

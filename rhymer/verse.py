@@ -148,10 +148,11 @@ class Composer:
         context, written = None, []
         for i in reversed(range(len(words))):  # the first line written (the last) sets the syllable target
             target = self._target(scheme, i, written, rules)
-            line = self._line(words[i], nears[i], target, [d.text for d in written], rng, settings, context)
+            line, end = self._line(words[i], nears[i], target, [d.text for d in written], rng, settings, context)
             written.append(line)
-            if carry and i:
-                context = read_after(self.model, context, ("" if context else "\n") + line.text[::-1] + "\n")
+            if carry and i:  # the state after this line and its line break: the context of the line before
+                context = (read_after(self.model, end, "\n") if end is not None  # (unfinished: read it again)
+                           else read_after(self.model, context, ("" if context else "\n") + line.text[::-1] + "\n"))
         details = written[::-1]
         return Verse(
             lines=tuple(d.text for d in details),
@@ -197,7 +198,7 @@ class Composer:
         encode(self.model, given)  # refuses characters the model cannot read
         word, near = self._rhyme_for([end], [end], rng, rhyme)
         target = rules.target_syllables or syllable_count(self.index, given)  # as long as the given line
-        new = self._line(word, near, target, [given], rng, settings, None, follows=given)
+        new, _ = self._line(word, near, target, [given], rng, settings, None, follows=given)
         return Verse(
             lines=(new.text,),
             rhyme_words=(word,),
@@ -291,16 +292,18 @@ class Composer:
         return details[0].syllables if details else None
 
     def _line(self, word: str, near: bool, target: int | None, previous: list[str], rng: np.random.Generator,
-              s: _Settings, context=None, follows: str | None = None) -> Line:
-        """Best of K candidates sampled after ``context``; resample up to ``retries`` times when none passes
-        every check. ``follows`` is a line that comes right after this one (answering a line)."""
+              s: _Settings, context=None, follows: str | None = None) -> tuple[Line, object]:
+        """Best of K candidates sampled after ``context``, with the model state at its end; resample up to
+        ``retries`` times when none passes every check. ``follows`` is a line that comes right after this
+        one (answering a line)."""
         rules = replace(s.rules, target_syllables=target)
         trie = self.trie if rules.known_words else None
         best: Judgement | None = None
         for attempt in range(1, s.retries + 2):
             (sampled,) = sample_lines(self.model, [word], s.candidates, s.temperature, rng, context=context, trie=trie)
             fluency = [self.words.line_logprob(c.text) if self.words and s.weights.words else None for c in sampled]
-            follow = self._follow(sampled, context, follows) if follows and s.weights.follow else [None] * len(sampled)
+            follow = self._follow(sampled, follows) if follows and s.weights.follow else [None] * len(sampled)
+            ends = {c.text.strip(): c.state for c in sampled}
             judged = [judge(c.text, c.logprob, c.finished, self.index, rules, s.weights, previous,
                             word_logprob=w, follow_logprob=f)
                       for c, w, f in zip(sampled, fluency, follow)]
@@ -309,16 +312,20 @@ class Composer:
                 if not j.failed and self.copies.copied(j.text):
                     j = Judgement(j.text, j.score, j.logprob, j.real_words, j.syllables, ("copied",))
                 if not j.failed:
-                    return _line_of(j, word, near, attempt)
+                    return _line_of(j, word, near, attempt), ends[j.text]
                 if best is None or (len(j.failed), -j.score) < (len(best.failed), -best.score):
-                    best = j
-        return _line_of(best, word, near, s.retries + 1)
+                    best, best_end = j, ends[j.text]
+        return _line_of(best, word, near, s.retries + 1), best_end
 
-    def _follow(self, sampled: list, context, follows: str) -> list[float]:
-        """How well the backward model reads ``follows`` after each candidate (mean log-prob per character)."""
-        opening = "" if context else "\n"
-        prefixes = [opening + c.text[::-1] + "\n" for c in sampled]
-        return [float(x) for x in continuation_logprob(self.model, context, prefixes, follows[::-1] + "\n")]
+    def _follow(self, sampled: list, follows: str) -> list[float | None]:
+        """How well the backward model reads ``follows`` after each finished candidate (mean log-prob per
+        character); None for unfinished ones, which fail anyway."""
+        done = [i for i, c in enumerate(sampled) if c.state is not None]
+        found = continuation_logprob(self.model, [sampled[i].state for i in done], follows[::-1]) if done else []
+        scores: list[float | None] = [None] * len(sampled)
+        for i, value in zip(done, found):
+            scores[i] = float(value)
+        return scores
 
 
 def _line_of(j: Judgement, word: str, near: bool, attempts: int) -> Line:

@@ -39,8 +39,8 @@ def test_a_lines_candidates_depend_on_the_next_line(lstm):
     first, second = lines.values()
     assert first != second  # same seed and end word, different next line
     # and the probability of one and the same line differs with what follows it
-    probe = "thgin ym fo sraet eht lla dnA\n"
-    scores = [continuation_logprob(r.model, None, ["\n" + t[::-1] + "\n"], probe)[0] for t in after]
+    probe = "thgin ym fo sraet eht lla dnA"
+    scores = [continuation_logprob(r.model, [read_after(r.model, None, "\n" + t[::-1])], probe)[0] for t in after]
     assert scores[0] != pytest.approx(scores[1], abs=1e-6)
 
 
@@ -52,16 +52,24 @@ def test_verse_is_written_last_line_first_with_carry(markov):
 
 
 def test_continuation_logprob_matches_reading_one_by_one(lstm):
-    prefixes = ["\nthgin eht ni\n", "\nenim era sraets eht lla dna\n"]
-    text = "eroh eht gnola deklaw I\n"
-    batched = continuation_logprob(lstm.model, None, prefixes, text)
+    prefixes = ["\nthgin eht ni", "\nenim era sraets eht lla dna"]
+    text = "eroh eht gnola deklaw I"
+    batched = continuation_logprob(lstm.model, [read_after(lstm.model, None, p) for p in prefixes], text)
     for prefix, got in zip(prefixes, batched):
         state, logp, total = lstm.model.start(1), None, 0.0
-        for i, ch in enumerate(prefix + text):
-            if i >= len(prefix):
+        for i, ch in enumerate(prefix + "\n" + text):
+            if i > len(prefix):
                 total += logp[0, lstm.model.vocab.index(ch)]
             state, logp = lstm.model.feed(state, np.array([lstm.model.vocab.index(ch)]))
         assert got == pytest.approx(total / len(text), rel=1e-5)
+
+
+def test_candidates_carry_their_end_state(lstm):
+    (found,) = sample_lines(lstm.model, ["night"], 6, 0.7, np.random.default_rng(1))
+    done = [c for c in found if c.finished]
+    assert done and all(c.state is not None for c in done)
+    again = read_after(lstm.model, None, "\n" + done[0].text[::-1])
+    np.testing.assert_allclose(again[3], done[0].state[3], rtol=1e-4, atol=1e-5)
 
 
 # -- answer my line -------------------------------------------------------------------------------
@@ -83,8 +91,8 @@ def test_reply_prefers_the_line_the_given_line_reads_best_after(markov):
     given = "And all the stars are burning in the sky"
     only_follow = Weights(logprob=0, real_words=0, syllables=0, meter=0, words=0, follow=1.0)
     answer = markov.reply(given, seed=2, weights=only_follow, retries=0, candidates=6)
-    assert answer.details[0].score == pytest.approx(
-        continuation_logprob(markov.model, None, ["\n" + answer.lines[0][::-1] + "\n"], given[::-1] + "\n")[0], abs=1e-3)
+    after = read_after(markov.model, None, "\n" + answer.lines[0][::-1])
+    assert answer.details[0].score == pytest.approx(continuation_logprob(markov.model, [after], given[::-1])[0], abs=1e-3)
 
 
 def test_reply_refuses_a_line_without_words(markov):
