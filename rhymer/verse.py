@@ -258,6 +258,11 @@ class Composer:
         near = False
         if not found and mode == "auto":
             found, near = self.index.rhymes(group[0], avoid=avoid, near=True), True
+        others = [self.index.pronunciations(w) for w in used if w not in group]
+        from rhymer.lexicon import rhymes_with
+
+        found = {w: n for w, n in found.items()  # never a word that also rhymes with another group (again: rain)
+                 if not any(rhymes_with(self.index.pronunciations(w), o) for o in others)} or found
         if not found:
             hint = "" if mode == "auto" else ", or allow near rhymes (--rhyme auto)"
             raise GenerationError(
