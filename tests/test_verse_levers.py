@@ -95,6 +95,11 @@ def test_reply_prefers_the_line_the_given_line_reads_best_after(markov):
     assert answer.details[0].score == pytest.approx(continuation_logprob(markov.model, [after], given[::-1])[0], abs=1e-3)
 
 
+def test_module_level_reply_uses_the_default_model():
+    answer = rhymer.reply("The rain has washed the town", seed=3)
+    assert isinstance(answer, rhymer.Verse) and rhymer.is_rhyme("town", last_word(answer.lines[0]))
+
+
 def test_reply_refuses_a_line_without_words(markov):
     with pytest.raises(GenerationError, match="no word to rhyme"):
         markov.reply("... !")
