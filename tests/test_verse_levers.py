@@ -190,3 +190,18 @@ def test_identical_and_invented_word_metrics():
     assert metrics.identical_rhyme_rate(couplets) == pytest.approx(2 / 3)
     is_real = lambda w: w != "rountinemitated"  # noqa: E731
     assert metrics.invented_word_rate(["Delightful Spirit, rountinemitated", "and abstain"], is_real) == 0.5
+
+
+def test_model_folders_are_built_with_their_word_model(small_corpus, tmp_path):
+    from rhymer import files, modeldir
+
+    info = modeldir.write_baseline(tmp_path, small_corpus, order=3)
+    files.write_json(tmp_path / modeldir.METADATA, modeldir.metadata(
+        "markov", small_corpus, "backward", 0.05, sorted(set(small_corpus)), markov=info))
+    r = rhymer.load(str(tmp_path))
+    assert r.words is not None and "thy" in r.words.vocab
+    plain = r.couplet("night", seed=1, candidates=4, weights=rhymer.Weights(words=0))
+    assert r.couplet("night", seed=1, candidates=4).details[1].score != plain.details[1].score  # the word term counts
+    (tmp_path / modeldir.NGRAMS).write_text('{"format": "rhymer-wordgrams", "order": 3}')
+    with pytest.raises(ModelError, match="ngrams.json.*malformed"):
+        rhymer.load(str(tmp_path))
