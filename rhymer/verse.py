@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from rhymer.charmodel import CharModel
+from rhymer.charmodel import CharModel, State
 from rhymer.errors import GenerationError
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.sampler import check_settings, continuation_logprob, read_after, sample_lines
@@ -258,9 +258,9 @@ class Composer:
         near = False
         if not found and mode == "auto":
             found, near = self.index.rhymes(group[0], avoid=avoid, near=True), True
-        others = [self.index.pronunciations(w) for w in used if w not in group]
         from rhymer.lexicon import rhymes_with
 
+        others = [self.index.pronunciations(w) for w in used if w not in group]
         found = {w: n for w, n in found.items()  # never a word that also rhymes with another group (again: rain)
                  if not any(rhymes_with(self.index.pronunciations(w), o) for o in others)} or found
         if not found:
@@ -297,7 +297,7 @@ class Composer:
         return details[0].syllables if details else None
 
     def _line(self, word: str, near: bool, target: int | None, previous: list[str], rng: np.random.Generator,
-              s: _Settings, context=None, follows: str | None = None) -> tuple[Line, object]:
+              s: _Settings, context: State | None = None, follows: str | None = None) -> tuple[Line, State | None]:
         """Best of K candidates sampled after ``context``, with the model state at its end; resample up to
         ``retries`` times when none passes every check. ``follows`` is a line that comes right after this
         one (answering a line)."""
