@@ -114,7 +114,7 @@ class Composer:
         """The known words (the corpus vocabulary and CMU dict), built on first use."""
         from rhymer.lexicon import cmu_words
 
-        return VocabTrie([*self.index.words, *cmu_words()], list(self.model.vocab))
+        return VocabTrie(cmu_words().union(self.index.words), list(self.model.vocab))
 
     def verse(
         self,

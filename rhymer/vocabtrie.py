@@ -14,7 +14,6 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from rhymer.words import is_word, tokens
 
 # characters that end a word; every other non-letter (digits, markup such as "{", "_", "#") is never written
 BOUNDARIES = frozenset(" \n,.;:!?-\"()")
@@ -25,7 +24,9 @@ class VocabTrie:
     """The reversed words, sorted; answers "may this partial (reversed) word go on with character c?"."""
 
     def __init__(self, words: Iterable[str], vocab: list[str]) -> None:
-        self._rev = sorted({w[::-1] for w in words if is_word(w)})
+        unique = words if isinstance(words, (set, frozenset)) else set(words)
+        # lower-case words; any with other characters (CMU's "a.") are never reached by letters
+        self._rev = sorted([w[::-1] for w in unique if w])
         self._lower = [c.lower() if _letter(c) else "" for c in vocab]
         self._boundary = np.array([c in BOUNDARIES for c in vocab])
         self._ids_by_char: dict[str, list[int]] = {}
@@ -33,11 +34,6 @@ class VocabTrie:
             if c:
                 self._ids_by_char.setdefault(c, []).append(i)
         self._masks: dict[str, np.ndarray] = {}
-
-    @classmethod
-    def of_text(cls, text: str, vocab: list[str], extra: Iterable[str] = ()) -> "VocabTrie":
-        """A trie of the words of ``text`` plus ``extra`` (e.g. CMU dict), for a model with ``vocab``."""
-        return cls([*set(tokens(text)), *extra], vocab)
 
     def __contains__(self, word: str) -> bool:
         rev = word.lower()[::-1]

@@ -13,11 +13,6 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def is_word(text: str) -> bool:
-    """Whether ``text`` is exactly one word token (lower-case letters with inner apostrophes)."""
-    return _WORD.fullmatch(text) is not None
-
-
 def last_word(line: str) -> str | None:
     """The line's final word token, or None for a line without words."""
     found = tokens(line)
