@@ -10,6 +10,7 @@ a space or punctuation, and only when its letters so far form a whole known word
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -25,9 +26,10 @@ class VocabTrie:
 
     def __init__(self, words: Iterable[str], vocab: list[str]) -> None:
         unique = words if isinstance(words, (set, frozenset)) else set(words)
-        # lower-case words; any with other characters (CMU's "a.") are never reached by letters
-        self._rev = sorted([w[::-1] for w in unique if w])
         self._lower = [c.lower() if _letter(c) else "" for c in vocab]
+        # only words the model can spell (not CMU's "x-ray" or "a."): then no partial word is a dead end
+        spellable = re.compile("[" + re.escape("".join(sorted(set(self._lower)))) + "]+")
+        self._rev = sorted([w[::-1] for w in unique if spellable.fullmatch(w)])
         self._boundary = np.array([c in BOUNDARIES for c in vocab])
         self._ids_by_char: dict[str, list[int]] = {}
         for i, c in enumerate(self._lower):

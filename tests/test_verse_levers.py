@@ -139,6 +139,10 @@ def test_trie_masks_follow_the_reversed_vocabulary():
     assert allowed("thgi") == {"n", "r"}  # "ight" is no word: no boundary
     assert "'" in allowed("t") and allowed("t'") == {"n"}
     assert "T" in allowed("") and "ni" not in trie and "in" in trie
+    # words the model cannot spell are left out, so no partial word is a dead end
+    short = VocabTrie(["ab", "abz", "x-ray"], list(" ab'xry"))
+    assert {c for c, ok in zip(" ab'xry", short.allowed("")) if ok} == {" ", "b"}
+    assert not short.allowed("ba")[1:].any() and short.allowed("ba")[0]
 
 
 # -- word n-gram model ----------------------------------------------------------------------------
