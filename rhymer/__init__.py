@@ -8,7 +8,7 @@
 
 __version__ = "0.1.0"
 
-from rhymer.api import Rhymer, load  # noqa: E402
+from rhymer.api import Rhymer, load, reply  # noqa: E402
 from rhymer.errors import (  # noqa: E402
     CorpusError,
     FetchError,
@@ -25,7 +25,7 @@ from rhymer.scoring import Rules, Weights  # noqa: E402
 from rhymer.verse import Couplet, Line, Verse  # noqa: E402
 
 __all__ = [
-    "load", "Rhymer", "Verse", "Couplet", "Line", "Weights", "Rules", "rhymes", "is_rhyme", "syllables",
+    "load", "reply", "Rhymer", "Verse", "Couplet", "Line", "Weights", "Rules", "rhymes", "is_rhyme", "syllables",
     "RhymerError", "CorpusError", "FetchError", "GenerationError", "LexiconError", "ModelError", "TrainingError",
     "InvalidArgument", "WrongType",
 ]

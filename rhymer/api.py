@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 
@@ -32,7 +33,8 @@ class Rhymer(Composer):
             raise GenerationError(f"'{path}' is a forward model; rhymes need a backward model (rhymer train --direction backward)")
         index = RhymeIndex.load(path / modeldir.WORDS)
         name = model.kind if path == modeldir.DEFAULT_DIR else f"{model.kind}:{path}"
-        super().__init__(model, index, CopyChecker(lambda: modeldir.read_corpus(path)), name)
+        words = modeldir.read_word_model(path)
+        super().__init__(model, index, CopyChecker(lambda: modeldir.read_corpus(path)), name, words)
         self.path, self.metadata = path, meta
         self.load_seconds = time.perf_counter() - start
 
@@ -52,6 +54,16 @@ class Rhymer(Composer):
 
         found = self.index.rhymes(normalize_word(word), near=validate.boolean("near", near))
         return sorted(found, key=lambda w: (-found[w], w))
+
+
+def reply(line: str, **options) -> Verse:
+    """The line that answers ``line`` (rhymes with it, follows from it), by the shipped default model."""
+    return _default().reply(line, **options)
+
+
+@functools.lru_cache(maxsize=1)
+def _default() -> Rhymer:
+    return load()
 
 
 def load(model: str | Path | None = None, kind: str | None = None) -> Rhymer:

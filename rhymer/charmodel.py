@@ -47,9 +47,10 @@ def char_index(model: CharModel) -> dict[str, int]:
     return {c: i for i, c in enumerate(model.vocab)}
 
 
-def prime(model: CharModel, text: str, batch: int) -> tuple[State, np.ndarray]:
-    """Feed ``text`` once and branch the result into ``batch`` identical states (with their log-probs)."""
-    state, logp = model.start(1), None
+def prime(model: CharModel, text: str, batch: int, context: State | None = None) -> tuple[State, np.ndarray]:
+    """Feed ``text`` once (after ``context``, a one-sequence state, or from a fresh one) and branch the
+    result into ``batch`` identical states (with their log-probs)."""
+    state, logp = (model.start(1) if context is None else context), None
     for i in encode(model, text):
         state, logp = model.feed(state, np.array([i]))
     rows = np.zeros(batch, dtype=np.int64)

@@ -92,6 +92,23 @@ def verse(
 
 
 @app.command()
+def reply(
+    line: Annotated[str, typer.Argument(help="the line to answer, e.g. \"I walked along the shore at night\"")],
+    model: Model = "default", temperature: Temperature = 0.7, seed: Seed = None, as_json: AsJson = False,
+    candidates: Candidates = 16, rhyme: Rhyme = "auto", strict: Strict = False, min_words: MinWords = 3,
+    max_words: MaxWords = 14, syllables: Syllables = None,
+) -> None:
+    """Answer a line: write the next line, rhyming with its last word and following from it."""
+    import rhymer
+    from rhymer.scoring import Rules
+
+    rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables)
+    answer = rhymer.load(model).reply(line, temperature=temperature, seed=seed, candidates=candidates,
+                                      rhyme=rhyme, strict=strict, rules=rules)
+    _echo_verses([answer], as_json)
+
+
+@app.command()
 def rhymes(
     word: str,
     near: bool = typer.Option(False, "--near", help="near rhymes (same vowel, similar coda) instead of perfect"),

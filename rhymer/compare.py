@@ -17,6 +17,7 @@ from rhymer.markov import MarkovModel
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.scoring import CopyChecker
 from rhymer.verse import Composer
+from rhymer.wordmodel import WordModel
 from rhymer.words import tokens
 
 SEED_WORDS = (
@@ -65,7 +66,9 @@ def run(corpus: Path, models: list[str], couplets: int = 200, markov_order: int 
     words = _seed_words(index)
     for c in contenders:
         _generate(c, words, couplets, temperature)
-    report = _report(text, contenders, sweep, words, copies, index, couplets, temperature, command, corpus)
+    judge_words = WordModel.build(held) if tokens(held) else None  # a word model of text no contender saw
+    report = _report(text, contenders, sweep, words, copies, index, couplets, temperature, command, corpus,
+                     judge_words)
     if out:
         from rhymer.report import write_outputs
 
@@ -104,7 +107,8 @@ def _fresh_markov(train: str, held: str, vocab: list[str], order: int, index: Rh
         model = MarkovModel.load(Path(tmp) / "m.json")
         load_seconds = time.perf_counter() - start
     name = f"markov-{order}"
-    return Contender(name, Composer(model, index, copies, name), 1, load_seconds, size, _bpc(model, held))
+    composer = Composer(model, index, copies, name, WordModel.build(train))
+    return Contender(name, composer, 1, load_seconds, size, _bpc(model, held))
 
 
 def _markov_bpc(train: str, held: str, vocab: list[str], order: int) -> float:
@@ -149,14 +153,19 @@ def _generate(c: Contender, words: list[str], n: int, temperature: float) -> Non
 
 # -- measuring and reporting ----------------------------------------------------------------------
 
-def measure(couplets: list[tuple[str, str]], corpus: str, index: RhymeIndex, copies_known: bool = True) -> dict:
-    """Every couplet metric for one set of couplets."""
+def measure(couplets: list[tuple[str, str]], corpus: str, index: RhymeIndex, copies_known: bool = True,
+            judge_words: WordModel | None = None) -> dict:
+    """Every couplet metric for one set of couplets; ``judge_words`` (a word model of held-out text)
+    gives the lines' word-level perplexity."""
     lines = [line for c in couplets for line in c]
     verbatim, overlap = metrics.copied_rates(lines, corpus) if copies_known else (None, None)
     return {
         "perfect_rhyme": metrics.perfect_rhyme_rate(couplets),
         "near_rhyme": metrics.near_rhyme_rate(couplets),
         "real_words": metrics.real_word_rate(lines, index.is_real),
+        "invented_words": metrics.invented_word_rate(lines, index.is_real),
+        "identical_rhyme": metrics.identical_rhyme_rate(couplets),
+        "word_perplexity": judge_words.perplexity(lines) if judge_words else None,
         "copied_verbatim": verbatim,
         "copied_overlap": overlap,
         "syllables_within_1": metrics.syllable_match_rate(couplets, index.syllables),
@@ -175,18 +184,20 @@ def corpus_couplets(text: str, n: int) -> list[tuple[str, str]]:
     return pairs[::step][:n]
 
 
-def _report(text, contenders, sweep, words, copies, index, n, temperature, command, corpus) -> dict:
+def _report(text, contenders, sweep, words, copies, index, n, temperature, command, corpus, judge_words) -> dict:
     rows = []
     for c in contenders:
         rows.append({
             "model": c.name, "candidates": c.candidates, "heldout_bpc": c.bpc,
-            **{k: round(v, 4) for k, v in measure(c.couplets, text, index).items()},
+            **{k: (round(v, 4) if v is not None else None)
+               for k, v in measure(c.couplets, text, index, judge_words=judge_words).items()},
             "couplets_per_s": round(len(c.couplets) / c.seconds, 2), "load_seconds": round(c.load_seconds, 3),
             "size_bytes": c.size_bytes, "note": c.note,
         })
     human = {k: (round(v, 4) if v is not None else None)
-             for k, v in measure(corpus_couplets(text, n), text, index, copies_known=False).items()}
-    human["real_words"] = None  # the corpus defines the vocabulary: not meaningful for itself
+             for k, v in measure(corpus_couplets(text, n), text, index, copies_known=False,
+                                 judge_words=judge_words).items()}
+    human["real_words"] = human["invented_words"] = None  # the corpus defines the vocabulary
     samples = [{"seed_word": words[i % len(words)], "seed": i,
                 **{c.name: list(c.couplets[i]) for c in contenders}} for i in range(min(8, n))]
     return {

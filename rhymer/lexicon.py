@@ -167,6 +167,11 @@ def in_cmu(word: str) -> bool:
     return word.lower() in _cmu_words()
 
 
+def cmu_words() -> frozenset[str]:
+    """Every word CMU dict knows, lower-cased (the known words beside a corpus' own)."""
+    return _cmu_words()
+
+
 def pronunciations(word: str, strict: bool = False) -> list[Pron]:
     """All CMU pronunciations of ``word``; for unknown words a spelling-based guess unless ``strict``.
 

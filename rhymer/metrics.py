@@ -36,6 +36,26 @@ def near_rhyme_rate(couplets: Sequence[Couplet]) -> float:
     return sum(ok) / len(ok) if ok else 0.0
 
 
+def identical_rhyme_rate(couplets: Sequence[Couplet]) -> float:
+    """Share of couplets whose end words rhyme identically: the same word, a homophone, or the same
+    stressed-syllable onset and rhyme (night/midnight, stain/abstain), which docs/rhymes.md refuses."""
+    def identical(a: str | None, b: str | None) -> bool:
+        if not (a and b):
+            return False
+        try:
+            return a == b or lexicon.is_homophone(lexicon.pronunciations(a), lexicon.pronunciations(b))
+        except LexiconError:
+            return False
+    ok = [identical(a, b) for a, b in map(_ends, couplets)]
+    return sum(ok) / len(ok) if ok else 0.0
+
+
+def invented_word_rate(lines: Sequence[str], is_real: Callable[[str], bool]) -> float:
+    """Share of lines holding at least one invented word (neither CMU dict nor the corpus knows it)."""
+    bad = [not all(map(is_real, tokens(line))) for line in lines]
+    return sum(bad) / len(bad) if bad else 0.0
+
+
 def real_word_rate(lines: Sequence[str], is_real: Callable[[str], bool]) -> float:
     """Share of word tokens that are real words."""
     words = [w for line in lines for w in tokens(line)]

@@ -4,6 +4,7 @@
     rhymer.json                         metadata: kind, direction, vocab, hyper-parameters, corpus sha256, metrics
     markov.json                         the Markov baseline on the same corpus and split
     words.json                          rhyme index of the corpus vocabulary
+    ngrams.json                         word trigram model of the training split (a fluency reranking term)
     corpus.txt.gz                       the training corpus (for the no-copy rule)
 """
 
@@ -21,8 +22,10 @@ from rhymer.files import read_model_json, write_bytes
 from rhymer.markov import DEFAULT_ORDER, MarkovModel
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.validate import shown
+from rhymer.wordmodel import WordModel
 
 METADATA, MARKOV, WORDS, CORPUS = "rhymer.json", "markov.json", "words.json", "corpus.txt.gz"
+NGRAMS = "ngrams.json"
 FORMAT = "rhymer-model"
 DEFAULT_DIR = Path(__file__).parent / "models" / "default"
 DIRECTIONS = ("backward", "forward")
@@ -55,6 +58,7 @@ def write_baseline(out: Path, text: str, *, order: int = DEFAULT_ORDER, val_frac
     bpc = float(heldout_bpc(markov, orient(held, direction))) if held else None
     markov.save(out / MARKOV)
     RhymeIndex.build(text).save(out / WORDS)
+    WordModel.build(train).save(out / NGRAMS)
     write_bytes(out / CORPUS, gzip.compress(text.encode("utf-8"), mtime=0))
     return {"order": order, "heldout_bpc": bpc, "build_seconds": round(time.perf_counter() - start, 2)}
 
@@ -106,6 +110,11 @@ def load_engine(path: Path, kind: str | None = None) -> tuple[CharModel, dict]:
     from rhymer.lstm import LSTMModel
 
     return LSTMModel.load(path), meta
+
+
+def read_word_model(path: Path) -> WordModel | None:
+    """The folder's word model (a ModelError if malformed), or None for folders made before it existed."""
+    return WordModel.load(path / NGRAMS) if (path / NGRAMS).exists() else None
 
 
 def read_corpus(path: Path) -> str:

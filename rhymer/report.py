@@ -13,6 +13,8 @@ METRIC_NAMES = {
     "perfect_rhyme": "perfect rhymes", "near_rhyme": "near rhymes only", "real_words": "real words",
     "copied_verbatim": "copied (verbatim)", "copied_overlap": "copied (overlap rule)",
     "syllables_within_1": "within ±1 syllable", "distinct_2": "distinct-2", "rhyme_density": "rhyme density",
+    "invented_words": "lines with invented words", "identical_rhyme": "identical rhymes",
+    "word_perplexity": "word perplexity (held-out model)",
 }
 
 
@@ -29,7 +31,7 @@ def write_outputs(report: dict, out: Path) -> None:
 def _fmt(value, key: str = "") -> str:
     if value is None:
         return "-"
-    if key in ("heldout_bpc", "rhyme_density", "couplets_per_s", "load_seconds") or not isinstance(value, float):
+    if key in ("heldout_bpc", "rhyme_density", "couplets_per_s", "load_seconds", "word_perplexity") or not isinstance(value, float):
         return f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
     return f"{value:.1%}"
 
@@ -132,7 +134,7 @@ def _charts(report: dict) -> dict[str, bytes]:
     ax.set_title("Held-out bits per character, reversed text")
     charts["bpc"] = png(fig)
 
-    keys = [k for k in METRIC_NAMES if k != "rhyme_density"]
+    keys = [k for k in METRIC_NAMES if k not in ("rhyme_density", "word_perplexity")]  # the shares
     fig, ax = plt.subplots(figsize=(10, 4))
     width = 0.8 / (len(report["models"]) + 1)
     for i, m in enumerate(report["models"] + [{"model": "human", **report["human_reference"]}]):

@@ -6,13 +6,14 @@ line's remaining characters from right to left. K candidates are advanced togeth
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from rhymer import validate
-from rhymer.charmodel import CharModel, char_index, prime
+from rhymer.charmodel import CharModel, State, char_index, prime
 from rhymer.errors import GenerationError
+from rhymer.vocabtrie import VocabTrie
 
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 3.0
 MAX_CANDIDATES = 1024
@@ -23,6 +24,9 @@ class Candidate:
     text: str  # the whole line, read left to right, ending with the end word
     logprob: float  # mean natural-log probability per generated character (at temperature 1)
     finished: bool  # False when the line hit the length limit before a line break
+    # the model's state after the line's first character, about to read its line break (None if unfinished):
+    # the context of the line before it, and where a line that follows it is scored from
+    state: State | None = field(default=None, repr=False, compare=False)
 
 
 def check_settings(temperature: float, candidates: int) -> tuple[float, int]:
@@ -43,9 +47,15 @@ def sample_lines(
     temperature: float,
     rng: np.random.Generator,
     max_chars: int = 120,
+    *,
+    context: State | None = None,
+    trie: VocabTrie | None = None,
 ) -> list[list[Candidate]]:
-    """Sample ``candidates`` lines for each end word, all lines of a verse in one batch, backward.
+    """Sample ``candidates`` lines for each end word, all in one batch, backward.
 
+    ``context`` (a one-sequence state) is what the model has read before the line: the lines that
+    follow it in the verse, each with its line break; without it a line starts from a fresh line
+    break. With ``trie`` every word written is a known word (see rhymer.vocabtrie).
     Sampling stops once every end word has most of its candidates finished (3 in 4, or all when
     K <= 2): the stragglers are long lines that would rank last anyway, and are returned unfinished.
     The caller has checked the settings (``check_settings``).
@@ -53,7 +63,8 @@ def sample_lines(
     newline = char_index(model).get("\n")
     if newline is None:
         raise GenerationError("the model's vocabulary has no line break, so it cannot end a line; retrain on verse")
-    primed = [prime(model, "\n" + word[::-1], candidates) for word in end_words]
+    opening = "\n" if context is None else ""  # a carried context has read the line break already
+    primed = [prime(model, opening + word[::-1], candidates, context) for word in end_words]
     state = model.join([st for st, _ in primed])
     logp = _word_boundary(model, np.concatenate([lp for _, lp in primed]))  # the end word stays whole
     rows = len(end_words) * candidates
@@ -64,7 +75,11 @@ def sample_lines(
     count = np.zeros(rows, dtype=np.int64)  # characters sampled (the break included)
     total_lp = np.zeros(rows)
     active = np.arange(rows)  # rows still writing; finished ones leave the batch
+    ends: dict[int, tuple[State, int]] = {}  # row -> (a batch of states, its position there)
+    partials = [""] * rows  # each row's word being written, reversed (for the trie)
     for t in range(max_chars):
+        if trie is not None:
+            logp = _renormalise(np.where(trie.masks(partials), logp, -np.inf))
         scaled = logp / temperature
         probs = np.exp(scaled - scaled.max(axis=1, keepdims=True))
         cdf = np.cumsum(probs, axis=1)
@@ -75,28 +90,62 @@ def sample_lines(
         count[active] = t + 1
         going = ids != newline
         lengths[active[~going]] = t
+        if not going.all():
+            ended = np.flatnonzero(~going)
+            chunk = model.take(state, ended)
+            ends.update((int(active[e]), (chunk, j)) for j, e in enumerate(ended))
         done = np.bincount(group[lengths >= 0], minlength=len(end_words))
         if not going.any() or done.min() >= need:
             break
+        if trie is not None:
+            partials = trie.advance([p for p, g in zip(partials, going) if g], ids[going])
         if not going.all():
             active, ids = active[going], ids[going]
             state = model.take(state, np.flatnonzero(going))
         state, logp = model.feed(state, ids)
-    lines = [_candidate(model, written[r], int(lengths[r]), int(count[r]), total_lp[r], end_words[group[r]])
+    lines = [_candidate(model, written[r], int(lengths[r]), int(count[r]), total_lp[r], end_words[group[r]], ends.get(r))
              for r in range(rows)]
     return [lines[i * candidates : (i + 1) * candidates] for i in range(len(end_words))]
 
 
-def _candidate(model: CharModel, written: np.ndarray, length: int, count: int, total_lp: float, end_word: str) -> Candidate:
+def _candidate(model: CharModel, written: np.ndarray, length: int, count: int, total_lp: float, end_word: str,
+               end: tuple[State, int] | None) -> Candidate:
     finished = length >= 0
     body = "".join(model.vocab[i] for i in written[: length if finished else count])[::-1]
     if not finished:  # cut off mid-line: drop the broken first word
         body = body[body.find(" ") + 1 :] if " " in body.strip() else body
-    return Candidate(body + end_word, float(total_lp / count), finished)
+    state = model.take(end[0], np.array([end[1]])) if end else None
+    return Candidate(body + end_word, float(total_lp / count), finished, state)
 
 
 def _word_boundary(model: CharModel, logp: np.ndarray) -> np.ndarray:
     """Forbid letters, digits and apostrophes right before the end word, then renormalise."""
     glue = np.array([c.isalnum() or c == "'" for c in model.vocab])
-    masked = np.where(glue[None, :], -np.inf, logp)
-    return masked - np.logaddexp.reduce(masked, axis=1, keepdims=True)
+    return _renormalise(np.where(glue[None, :], -np.inf, logp))
+
+
+def _renormalise(logp: np.ndarray) -> np.ndarray:
+    return logp - np.logaddexp.reduce(logp, axis=1, keepdims=True)
+
+
+def read_after(model: CharModel, context: State | None, text: str) -> State:
+    """The one-sequence state after reading ``text`` (from ``context``, or a fresh state)."""
+    state, _ = prime(model, text, 1, context)
+    return state
+
+
+def continuation_logprob(model: CharModel, states: list[State], text: str) -> np.ndarray:
+    """Per one-sequence state (each at the end of a line, about to read its line break), the mean
+    log-probability per character of reading the line break and then ``text``. Answering a line uses
+    it: how well the backward model reads the given line after each candidate.
+    """
+    from rhymer.charmodel import encode
+
+    if not text or not states:
+        raise GenerationError("a continuation needs states and a non-empty text")
+    ids = encode(model, "\n" + text)
+    batch, total = model.join(states), np.zeros(len(states))
+    for i, nxt in zip(ids[:-1], ids[1:]):
+        batch, logp = model.feed(batch, np.full(len(states), i))
+        total += logp[:, nxt]
+    return total / len(text)

@@ -27,9 +27,11 @@ class Weights:
     real_words: float = 3.0  # share of tokens that are real words
     syllables: float = 0.5  # penalty per syllable away from the target
     meter: float = 2.0  # bonus for the share of syllables that fit the asked-for meter
+    words: float = 1.0  # mean log-probability per word under the corpus' word trigram model (nats)
+    follow: float = 1.0  # answering a line: mean log-prob per character of the given line after the new one
 
     def __post_init__(self) -> None:
-        for name in ("logprob", "real_words", "syllables", "meter"):
+        for name in ("logprob", "real_words", "syllables", "meter", "words", "follow"):
             validate.number(name, getattr(self, name), 0.0, MAX_WEIGHT, error=GenerationError)
 
 
@@ -47,6 +49,7 @@ class Rules:
     syllable_tolerance: int = 1
     target_syllables: int | None = None
     meter: str | None = None  # "iambic" (da-DUM) or "trochaic" (DUM-da): a score term, not a hard check
+    known_words: bool = True  # sample only words of the corpus or CMU dict (invented words are impossible)
 
     def __post_init__(self) -> None:
         min_words = validate.integer("min_words", self.min_words, 1, error=GenerationError)
@@ -133,10 +136,15 @@ def judge(
     weights: Weights,
     previous: list[str],
     target: int | None = None,
+    *,
+    word_logprob: float | None = None,
+    follow_logprob: float | None = None,
 ) -> Judgement:
     """Score a line and list the cheap checks it fails (the copy check is run separately, lazily).
 
-    ``target`` is this line's syllable target (the verse layer's choice; None or 0 for none).
+    ``target`` is this line's syllable target (the verse layer's choice; None or 0 for none);
+    ``word_logprob`` is the line's word-model log-probability, ``follow_logprob`` how well the next line
+    reads after it.
     """
     words = tokens(text)
     real = sum(map(index.is_real, words)) / len(words) if words else 0.0
@@ -156,4 +164,8 @@ def judge(
     score = weights.logprob * logprob + weights.real_words * real - weights.syllables * off
     if rules.meter:
         score += weights.meter * meter_fit(text, rules.meter)
+    if word_logprob is not None:
+        score += weights.words * word_logprob
+    if follow_logprob is not None:
+        score += weights.follow * follow_logprob
     return Judgement(text.strip(), score, logprob, real, syll, tuple(failed))

@@ -157,7 +157,8 @@ def _prepare(out: Path, run: dict, resume: bool, force: bool) -> None:
     modeldir.prepare_out(out, force)
     if force:
         shutil.rmtree(out / CHECKPOINTS, ignore_errors=True)
-        for name in (ml5.MANIFEST, ml5.VOCAB, modeldir.METADATA, modeldir.MARKOV, modeldir.WORDS, modeldir.CORPUS):
+        for name in (ml5.MANIFEST, ml5.VOCAB, modeldir.METADATA, modeldir.MARKOV, modeldir.WORDS, modeldir.NGRAMS,
+                     modeldir.CORPUS):
             (out / name).unlink(missing_ok=True)
         for stale in out.glob("*.bin"):
             stale.unlink()

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import zlib
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from rhymer import validate
-from rhymer.charmodel import CharModel
+from rhymer.charmodel import CharModel, State
 from rhymer.errors import GenerationError
 from rhymer.rhymeindex import RhymeIndex
-from rhymer.sampler import check_settings, sample_lines
-from rhymer.scoring import CopyChecker, Judgement, Rules, Weights, judge
+from rhymer.sampler import check_settings, continuation_logprob, read_after, sample_lines
+from rhymer.scoring import CopyChecker, Judgement, Rules, Weights, judge, syllable_count
+from rhymer.vocabtrie import VocabTrie
+from rhymer.wordmodel import WordModel
 
 SCHEMES = {
     "couplet": "AA",
@@ -107,13 +111,23 @@ class _Settings:
     retries: int
     weights: Weights
     rules: Rules
+    rhyme: str
+    strict: bool
 
 
 class Composer:
     """Writes verses with one model; holds no per-call state, so one instance serves many threads."""
 
-    def __init__(self, model: CharModel, index: RhymeIndex, copies: CopyChecker, name: str) -> None:
-        self.model, self.index, self.copies, self.name = model, index, copies, name
+    def __init__(self, model: CharModel, index: RhymeIndex, copies: CopyChecker, name: str,
+                 words: WordModel | None = None) -> None:
+        self.model, self.index, self.copies, self.name, self.words = model, index, copies, name, words
+
+    @functools.cached_property
+    def trie(self) -> VocabTrie:
+        """The known words (the corpus vocabulary and CMU dict), built on first use."""
+        from rhymer.lexicon import cmu_words
+
+        return VocabTrie(cmu_words().union(self.index.words), list(self.model.vocab))
 
     def verse(
         self,
@@ -128,6 +142,7 @@ class Composer:
         weights: Weights | None = None,
         rules: Rules | None = None,
         strict: bool = False,
+        carry: bool = True,
     ) -> Verse:
         """Write a verse in ``scheme``; the first line ends in ``seed_word`` (or a corpus line end).
 
@@ -135,10 +150,95 @@ class Composer:
         or 0..MAX_RETRIES; ``weights``/``rules`` None for the defaults. Raises WrongType for an argument
         of the wrong type, GenerationError for an unusable setting or a scheme the vocabulary cannot
         rhyme, LexiconError for an unusable seed word (both ValueErrors that name the parameter).
+
+        The verse is written from its last line to its first, since the model reads reversed text: with
+        ``carry`` each line is written after the lines that follow it, so they read as one text.
         """
         from rhymer.lexicon import normalize_word
 
         pattern = parse_scheme(scheme)
+        carry = validate.boolean("carry", carry)
+        if validate.text("seed_word", seed_word, optional=True) is not None:
+            seed_word = normalize_word(seed_word, "seed_word")
+        s, seed, rng = self._prepare(temperature, candidates, retries, rhyme, weights, rules, seed, strict, seed_word)
+        if seed_word is not None:
+            self.index.pronunciations(seed_word, strict=s.strict)  # refuse OOV words early under strict
+
+        words, nears = self._end_words(pattern, seed_word, rng, s.rhyme)
+        context, written = None, []
+        for i in reversed(range(len(words))):  # the first line written (the last) sets the syllable target
+            target = self._target(scheme, i, written, s.rules)
+            line, end = self._line(words[i], nears[i], target, [d.text for d in written], rng, s, context)
+            written.append(line)
+            if carry and i:  # the state after this line and its line break: the context of the line before
+                context = (read_after(self.model, end, "\n") if end is not None  # (unfinished: read it again)
+                           else read_after(self.model, context, ("" if context else "\n") + line.text[::-1] + "\n"))
+        details = written[::-1]
+        return Verse(
+            lines=tuple(d.text for d in details),
+            rhyme_words=tuple(d.end_word for d in details),
+            scheme=scheme,
+            model=self.name,
+            seed=seed,
+            temperature=s.temperature,
+            candidates=s.candidates,
+            details=tuple(details),
+        )
+
+    def reply(
+        self,
+        line: str,
+        *,
+        temperature: float = 0.7,
+        seed: int | None = None,
+        candidates: int = 16,
+        retries: int | None = None,
+        rhyme: str = "auto",
+        weights: Weights | None = None,
+        rules: Rules | None = None,
+        strict: bool = False,
+    ) -> Verse:
+        """The line that answers ``line``: it rhymes with its last word and follows from it.
+
+        In reversed text the given line comes after the new one, so candidates are ranked by how well
+        the backward model reads the given line after each of them (``weights.follow``). Raises as
+        ``verse`` does; GenerationError for a line without a word to rhyme with.
+        """
+        from rhymer.charmodel import encode
+        from rhymer.lexicon import normalize_word
+        from rhymer.words import last_word
+
+        given = " ".join(validate.text("line", line).split())
+        end = last_word(given)
+        if end is None:
+            raise GenerationError("the line to answer has no word to rhyme with; pass a line that ends in a word", "line")
+        s, seed, rng = self._prepare(temperature, candidates, retries, rhyme, weights, rules, seed, strict, given)
+        end = normalize_word(end, "line")
+        self.index.pronunciations(end, strict=s.strict)
+        encode(self.model, given)  # refuses characters the model cannot read
+        word, near = self._rhyme_for([end], [end], rng, s.rhyme)
+        target = s.rules.target_syllables or syllable_count(self.index, given)  # as long as the given line
+        new, _ = self._line(word, near, target, [given], rng, s, None, follows=given)
+        return Verse(
+            lines=(new.text,),
+            rhyme_words=(word,),
+            scheme="reply",
+            model=self.name,
+            seed=seed,
+            temperature=s.temperature,
+            candidates=s.candidates,
+            details=(new,),
+        )
+
+    @staticmethod
+    def _prepare(temperature: float, candidates: int, retries: int | None, rhyme: str, weights: Weights | None,
+                 rules: Rules | None, seed: int | None, strict: bool, mix: str | None,
+                 ) -> tuple[_Settings, int, np.random.Generator]:
+        """Check the settings; the sampling settings, the seed and a generator seeded by it and ``mix``.
+
+        ``mix`` (the seed word or the given line) is mixed into the seed with a stable hash, so one
+        seed gives different skeletons for different words and the same verse in every process.
+        """
         temperature, candidates = check_settings(temperature, candidates)
         if retries is None:
             retries = 0 if candidates == 1 else DEFAULT_RETRIES  # one candidate means plain sampling
@@ -150,30 +250,9 @@ class Composer:
         weights = validate.instance("weights", weights, Weights, default=Weights())
         rules = validate.instance("rules", rules, Rules, default=Rules())
         strict = validate.boolean("strict", strict)
-        rng = np.random.default_rng(seed)
-        settings = _Settings(temperature, candidates, retries, weights, rules)
-        if validate.text("seed_word", seed_word, optional=True) is not None:
-            seed_word = normalize_word(seed_word, "seed_word")
-            self.index.pronunciations(seed_word, strict=strict)  # refuse OOV words early under strict
-
-        words, nears = self._end_words(pattern, seed_word, rng, rhyme)
-        # every line's candidates are sampled in one batch; they are judged in order, since a line's
-        # syllable target comes from the line chosen before it
-        batch = sample_lines(self.model, words, candidates, temperature, rng)
-        details: list[Line] = []
-        for i, word in enumerate(words):
-            target = self._target(scheme, i, details, rules)
-            details.append(self._line(word, nears[i], target, [d.text for d in details], rng, settings, batch[i]))
-        return Verse(
-            lines=tuple(d.text for d in details),
-            rhyme_words=tuple(d.end_word for d in details),
-            scheme=scheme,
-            model=self.name,
-            seed=seed,
-            temperature=temperature,
-            candidates=candidates,
-            details=tuple(details),
-        )
+        mixed = [seed, zlib.crc32(mix.lower().encode("utf-8"))] if mix else seed
+        settings = _Settings(temperature, candidates, retries, weights, rules, rhyme, strict)
+        return settings, seed, np.random.default_rng(mixed)
 
     # -- rhyme words ------------------------------------------------------------------------------
     def _end_words(self, pattern: str, seed_word: str | None, rng: np.random.Generator, mode: str) -> tuple[list, list]:
@@ -200,6 +279,11 @@ class Composer:
         near = False
         if not found and mode == "auto":
             found, near = self.index.rhymes(group[0], avoid=avoid, near=True), True
+        from rhymer.lexicon import rhymes_with
+
+        others = [self.index.pronunciations(w) for w in used if w not in group]
+        found = {w: n for w, n in found.items()  # never a word that also rhymes with another group (again: rain)
+                 if not any(rhymes_with(self.index.pronunciations(w), o) for o in others)} or found
         if not found:
             hint = "" if mode == "auto" else ", or allow near rhymes (--rhyme auto)"
             raise GenerationError(
@@ -234,23 +318,39 @@ class Composer:
         return details[0].syllables if details else None
 
     def _line(self, word: str, near: bool, target: int | None, previous: list[str], rng: np.random.Generator,
-              s: _Settings, sampled: list) -> Line:
-        """Best of the K sampled candidates; resample up to ``retries`` times when none passes every check."""
+              s: _Settings, context: State | None = None, follows: str | None = None) -> tuple[Line, State | None]:
+        """Best of K candidates sampled after ``context``, with the model state at its end; resample up to
+        ``retries`` times when none passes every check. ``follows`` is a line that comes right after this
+        one (answering a line)."""
+        trie = self.trie if s.rules.known_words else None
         best: Judgement | None = None
         for attempt in range(1, s.retries + 2):
-            if attempt > 1:
-                (sampled,) = sample_lines(self.model, [word], s.candidates, s.temperature, rng)
-            judged = [judge(c.text, c.logprob, c.finished, self.index, s.rules, s.weights, previous, target)
-                      for c in sampled]
+            (sampled,) = sample_lines(self.model, [word], s.candidates, s.temperature, rng, context=context, trie=trie)
+            fluency = [self.words.line_logprob(c.text) if self.words and s.weights.words else None for c in sampled]
+            follow = self._follow(sampled, follows) if follows and s.weights.follow else [None] * len(sampled)
+            ends = {c.text.strip(): c.state for c in sampled}
+            judged = [judge(c.text, c.logprob, c.finished, self.index, s.rules, s.weights, previous, target,
+                            word_logprob=w, follow_logprob=f)
+                      for c, w, f in zip(sampled, fluency, follow)]
             judged.sort(key=lambda j: (len(j.failed), -j.score))
             for j in judged:
                 if not j.failed and self.copies.copied(j.text):
                     j = Judgement(j.text, j.score, j.logprob, j.real_words, j.syllables, ("copied",))
                 if not j.failed:
-                    return _line_of(j, word, near, attempt)
+                    return _line_of(j, word, near, attempt), ends[j.text]
                 if best is None or (len(j.failed), -j.score) < (len(best.failed), -best.score):
-                    best = j
-        return _line_of(best, word, near, s.retries + 1)
+                    best, best_end = j, ends[j.text]
+        return _line_of(best, word, near, s.retries + 1), best_end
+
+    def _follow(self, sampled: list, follows: str) -> list[float | None]:
+        """How well the backward model reads ``follows`` after each finished candidate (mean log-prob per
+        character); None for unfinished ones, which fail anyway."""
+        done = [i for i, c in enumerate(sampled) if c.state is not None]
+        found = continuation_logprob(self.model, [sampled[i].state for i in done], follows[::-1]) if done else []
+        scores: list[float | None] = [None] * len(sampled)
+        for i, value in zip(done, found):
+            scores[i] = float(value)
+        return scores
 
 
 def _line_of(j: Judgement, word: str, near: bool, attempts: int) -> Line:

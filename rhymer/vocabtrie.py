@@ -1,0 +1,80 @@
+"""Real words by construction: which characters may come next so that every word written is a known word.
+
+The models write backward, so a word is written from its last letter to its first. The trie is over the
+*reversed* vocabulary (the corpus words plus CMU dict), stored as one sorted list searched with bisect
+instead of nested dicts, so it builds in a fraction of a second; the allowed-character mask of each
+partial word is computed on first use and cached. Letters are compared lower-cased; a word ends only at
+a space or punctuation, and only when its letters so far form a whole known word.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+
+import numpy as np
+
+
+# characters that end a word; every other non-letter (digits, markup such as "{", "_", "#") is never written
+BOUNDARIES = frozenset(" \n,.;:!?-\"()")
+_LAST = "\U0010ffff"  # sorts after every character: the end of a prefix's range
+
+
+class VocabTrie:
+    """The reversed words, sorted; answers "may this partial (reversed) word go on with character c?"."""
+
+    def __init__(self, words: Iterable[str], vocab: list[str]) -> None:
+        unique = words if isinstance(words, (set, frozenset)) else set(words)
+        self._lower = [c.lower() if _letter(c) else "" for c in vocab]
+        # only words the model can spell (not CMU's "x-ray" or "a."): then no partial word is a dead end
+        spellable = re.compile("[" + re.escape("".join(sorted(set(self._lower)))) + "]+")
+        self._rev = sorted([w[::-1] for w in unique if spellable.fullmatch(w)])
+        self._boundary = np.array([c in BOUNDARIES for c in vocab])
+        self._ids_by_char: dict[str, list[int]] = {}
+        for i, c in enumerate(self._lower):
+            if c:
+                self._ids_by_char.setdefault(c, []).append(i)
+        self._masks: dict[str, np.ndarray] = {}
+
+    def __contains__(self, word: str) -> bool:
+        rev = word.lower()[::-1]
+        i = bisect.bisect_left(self._rev, rev)
+        return i < len(self._rev) and self._rev[i] == rev
+
+    def allowed(self, partial: str) -> np.ndarray:
+        """Bool mask over the model's vocabulary of the characters that may follow ``partial``.
+
+        ``partial`` is the current word written so far, reversed and lower-cased ("" between words).
+        """
+        mask = self._masks.get(partial)
+        if mask is None:
+            mask = self._masks[partial] = self._compute(partial)
+        return mask
+
+    def advance(self, partials: list[str], ids: np.ndarray) -> list[str]:
+        """The partial words after writing character ``ids[r]`` to row r (a boundary starts a new word)."""
+        return [p + self._lower[i] if self._lower[i] else "" for p, i in zip(partials, ids)]
+
+    def masks(self, partials: list[str]) -> np.ndarray:
+        """``allowed`` for a batch of partial words, shape ``[batch, vocab]``."""
+        return np.stack([self.allowed(p) for p in partials])
+
+    def _compute(self, partial: str) -> np.ndarray:
+        mask = np.zeros(len(self._lower), dtype=bool)
+        lo = bisect.bisect_left(self._rev, partial)
+        hi = bisect.bisect_left(self._rev, partial + _LAST, lo)
+        if partial == "" or (lo < hi and self._rev[lo] == partial):
+            mask |= self._boundary  # between words, or after a whole word
+        n = len(partial)
+        i = lo + (lo < hi and len(self._rev[lo]) == n)  # skip the whole word itself
+        while i < hi:  # jump from one next character to the next: a bisect per distinct character
+            c = self._rev[i][n]
+            for j in self._ids_by_char.get(c, ()):
+                mask[j] = True
+            i = bisect.bisect_left(self._rev, partial + c + _LAST, i)
+        return mask
+
+
+def _letter(c: str) -> bool:
+    return c.isalpha() or c == "'"

@@ -1,0 +1,211 @@
+"""Issue 9's generation levers: state carry, answering a line, real words by construction, the word
+n-gram model, the seed-word mix, and the program metrics that measure them."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import rhymer
+from rhymer import metrics
+from rhymer.errors import GenerationError, ModelError
+from rhymer.sampler import continuation_logprob, read_after, sample_lines
+from rhymer.wordmodel import WordModel
+from rhymer.words import last_word, tokens
+
+
+@pytest.fixture(scope="module")
+def lstm():
+    return rhymer.load("lstm")
+
+
+@pytest.fixture(scope="module")
+def markov():
+    return rhymer.load("markov")
+
+
+# -- state carry ----------------------------------------------------------------------------------
+
+def test_a_lines_candidates_depend_on_the_next_line(lstm):
+    # (the order-5 Markov baseline carries its context too, but sees no further back than 5 characters)
+    r = lstm
+    after = {text: read_after(r.model, None, "\n" + text[::-1] + "\n")
+             for text in ("And all the stars are burning in the sky", "O gentle love, my heart is thine")}
+    lines = {}
+    for text, context in after.items():
+        (found,) = sample_lines(r.model, ["sea"], 8, 0.7, np.random.default_rng(3), context=context)
+        lines[text] = [(c.text, c.logprob) for c in found]
+    first, second = lines.values()
+    assert first != second  # same seed and end word, different next line
+    # and the probability of one and the same line differs with what follows it
+    probe = "thgin ym fo sraet eht lla dnA"
+    scores = [continuation_logprob(r.model, [read_after(r.model, None, "\n" + t[::-1])], probe)[0] for t in after]
+    assert scores[0] != pytest.approx(scores[1], abs=1e-6)
+
+
+def test_verse_is_written_last_line_first_with_carry(markov):
+    carried = markov.couplet("night", seed=11)
+    plain = markov.couplet("night", seed=11, carry=False)
+    assert carried.lines[1] == plain.lines[1]  # the last line is written first, from a fresh state
+    assert all(last_word(a) == b for a, b in zip(carried.lines, carried.rhyme_words))
+
+
+def test_continuation_logprob_matches_reading_one_by_one(lstm):
+    prefixes = ["\nthgin eht ni", "\nenim era sraets eht lla dna"]
+    text = "eroh eht gnola deklaw I"
+    batched = continuation_logprob(lstm.model, [read_after(lstm.model, None, p) for p in prefixes], text)
+    for prefix, got in zip(prefixes, batched):
+        state, logp, total = lstm.model.start(1), None, 0.0
+        for i, ch in enumerate(prefix + "\n" + text):
+            if i > len(prefix):
+                total += logp[0, lstm.model.vocab.index(ch)]
+            state, logp = lstm.model.feed(state, np.array([lstm.model.vocab.index(ch)]))
+        assert got == pytest.approx(total / len(text), rel=1e-5)
+
+
+def test_candidates_carry_their_end_state(lstm):
+    (found,) = sample_lines(lstm.model, ["night"], 6, 0.7, np.random.default_rng(1))
+    done = [c for c in found if c.finished]
+    assert done and all(c.state is not None for c in done)
+    again = read_after(lstm.model, None, "\n" + done[0].text[::-1])
+    np.testing.assert_allclose(again[3], done[0].state[3], rtol=1e-4, atol=1e-5)
+
+
+# -- answer my line -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("given", ["I walked along the shore at night", "My love is like a summer day"])
+def test_reply_rhymes_with_and_follows_the_given_line(lstm, given):
+    answer = lstm.reply(given, seed=4)
+    (line,) = answer.lines
+    assert last_word(line) == answer.rhyme_words[0]
+    assert rhymer.is_rhyme(last_word(given), last_word(line))
+    assert tokens(line) != tokens(given)
+    assert answer.details[0].failed == ()
+
+
+def test_reply_prefers_the_line_the_given_line_reads_best_after(markov):
+    # with only the follow term, the chosen candidate is the one after which the given line reads best
+    from rhymer.scoring import Weights
+
+    given = "And all the stars are burning in the sky"
+    only_follow = Weights(logprob=0, real_words=0, syllables=0, meter=0, words=0, follow=1.0)
+    answer = markov.reply(given, seed=2, weights=only_follow, retries=0, candidates=6)
+    after = read_after(markov.model, None, "\n" + answer.lines[0][::-1])
+    assert answer.details[0].score == pytest.approx(continuation_logprob(markov.model, [after], given[::-1])[0], abs=1e-3)
+
+
+def test_module_level_reply_uses_the_default_model():
+    answer = rhymer.reply("The rain has washed the town", seed=3)
+    assert isinstance(answer, rhymer.Verse) and rhymer.is_rhyme("town", last_word(answer.lines[0]))
+
+
+def test_reply_refuses_a_line_without_words(markov):
+    with pytest.raises(GenerationError, match="no word to rhyme"):
+        markov.reply("... !")
+
+
+def test_reply_cli(cli):
+    out = cli("reply", "I walked along the shore at night", "--model", "markov", "--seed", "1", "--json")
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout)
+    assert rhymer.is_rhyme("night", last_word(answer["lines"][0]))
+    bad = cli("reply", "123", "--model", "markov")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: ") and len(bad.stderr.strip().splitlines()) == 1
+
+
+# -- real words by construction -------------------------------------------------------------------
+
+@pytest.mark.parametrize("which,temperature", [("lstm", 1.0), ("markov", 3.0)])
+def test_the_trie_makes_invented_words_impossible(which, temperature, request):
+    r = request.getfixturevalue(which)
+    words = ["night", "love", "sea"]
+    constrained = sample_lines(r.model, words, 24, temperature, np.random.default_rng(5), trie=r.trie)
+    lines = [c.text for group in constrained for c in group]
+    assert metrics.invented_word_rate(lines, r.index.is_real) == 0.0
+    assert all(not any(ch.isdigit() or ch in "{}[]_#|" for ch in line) for line in lines)
+    free = sample_lines(r.model, words, 24, temperature, np.random.default_rng(5))
+    assert metrics.invented_word_rate([c.text for group in free for c in group], r.index.is_real) > 0.0
+
+
+def test_trie_masks_follow_the_reversed_vocabulary():
+    from rhymer.vocabtrie import VocabTrie
+
+    vocab = list("\n ,abcdefghinrt'T")
+    trie = VocabTrie(["night", "bright", "right", "in", "can't"], vocab)
+    allowed = lambda p: {c for c, ok in zip(vocab, trie.allowed(p)) if ok}
+    assert allowed("thg") == {"i"}
+    assert allowed("thgir") == {"b", " ", "\n", ","}  # "right" is whole: a boundary or "b" (bright)
+    assert allowed("thgi") == {"n", "r"}  # "ight" is no word: no boundary
+    assert "'" in allowed("t") and allowed("t'") == {"n"}
+    assert "T" in allowed("") and "ni" not in trie and "in" in trie
+    # words the model cannot spell are left out, so no partial word is a dead end
+    short = VocabTrie(["ab", "abz", "x-ray"], list(" ab'xry"))
+    assert {c for c, ok in zip(" ab'xry", short.allowed("")) if ok} == {" ", "b"}
+    assert not short.allowed("ba")[1:].any() and short.allowed("ba")[0]
+
+
+# -- word n-gram model ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def words_model(small_corpus):
+    return WordModel.build(small_corpus)
+
+
+@pytest.mark.parametrize("context", [["<s>", "<s>"], ["thou", "art"], ["of", "the"], ["zzz", "qqq"], ["love"]])
+def test_word_model_probabilities_sum_to_one(words_model, context):
+    total = math.fsum(words_model.prob(context, w) for w in words_model.vocab)
+    assert total == pytest.approx(1.0, abs=1e-9)
+
+
+def test_word_model_prefers_grammar_and_round_trips(words_model, tmp_path):
+    assert words_model.line_logprob("and in the night") > words_model.line_logprob("night the in and")
+    words_model.save(tmp_path / "ngrams.json")
+    again = WordModel.load(tmp_path / "ngrams.json")
+    assert again.line_logprob("thy eternal summer shall not fade") == words_model.line_logprob(
+        "thy eternal summer shall not fade")
+    bad = json.loads((tmp_path / "ngrams.json").read_text())
+    bad["tables"][1] = {"x": [["a", "b"], [2]]}
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    with pytest.raises(ModelError, match="malformed"):
+        WordModel.load(tmp_path / "bad.json")
+
+
+def test_shipped_model_has_its_word_model(lstm):
+    assert lstm.words is not None and len(lstm.words.vocab) > 5000
+
+
+# -- variety --------------------------------------------------------------------------------------
+
+def test_seed_word_is_mixed_into_the_seed(lstm):
+    def skeleton(verse):
+        return [" ".join(tokens(line)[:-1]) for line in verse.lines]
+    for seed in range(3):
+        a, b = lstm.couplet("night", seed=seed), lstm.couplet("day", seed=seed)
+        assert skeleton(a) != skeleton(b) and a.seed == b.seed == seed
+    assert lstm.couplet("night", seed=1).lines == lstm.couplet("night", seed=1).lines
+
+
+# -- program metrics ------------------------------------------------------------------------------
+
+def test_identical_and_invented_word_metrics():
+    couplets = [("In the dark of night", "We waited for midnight"), ("The stars are bright", "They shine so right"),
+                ("The day is done", "The day is done")]
+    assert metrics.identical_rhyme_rate(couplets) == pytest.approx(2 / 3)
+    is_real = lambda w: w != "rountinemitated"
+    assert metrics.invented_word_rate(["Delightful Spirit, rountinemitated", "and abstain"], is_real) == 0.5
+
+
+def test_model_folders_are_built_with_their_word_model(small_corpus, tmp_path):
+    from rhymer import files, modeldir
+
+    info = modeldir.write_baseline(tmp_path, small_corpus, order=3)
+    files.write_json(tmp_path / modeldir.METADATA, modeldir.metadata(
+        "markov", small_corpus, "backward", 0.05, sorted(set(small_corpus)), markov=info))
+    r = rhymer.load(str(tmp_path))
+    assert r.words is not None and "thy" in r.words.vocab
+    plain = r.couplet("night", seed=1, candidates=4, weights=rhymer.Weights(words=0))
+    assert r.couplet("night", seed=1, candidates=4).details[1].score != plain.details[1].score  # the word term counts
+    (tmp_path / modeldir.NGRAMS).write_text('{"format": "rhymer-wordgrams", "order": 3}')
+    with pytest.raises(ModelError, match="ngrams.json.*malformed"):
+        rhymer.load(str(tmp_path))
