@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 from rhymer import modeldir
-from rhymer.errors import GenerationError
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.scoring import CopyChecker
 from rhymer.verse import Composer, Verse
@@ -18,11 +17,10 @@ class Rhymer(Composer):
     def __init__(self, path: Path, kind: str | None = None) -> None:
         start = time.perf_counter()
         model, meta = modeldir.load_engine(path, kind)
-        if meta.get("direction", "backward") != "backward":
-            raise GenerationError(f"'{path}' is a forward model; rhymes need a backward model (rhymer train --direction backward)")
         index = RhymeIndex.load(path / modeldir.WORDS)
+        corpus = modeldir.read_corpus(path, meta["corpus_sha256"])
         name = model.kind if path == modeldir.DEFAULT_DIR else f"{model.kind}:{path}"
-        super().__init__(model, index, CopyChecker(lambda: modeldir.read_corpus(path)), name)
+        super().__init__(model, index, CopyChecker(corpus), name)
         self.path, self.metadata = path, meta
         self.load_seconds = time.perf_counter() - start
 
