@@ -14,7 +14,7 @@ from typing import Any
 
 from rhymer.errors import ModelError
 
-MAX_JSON_BYTES = 1024 * 1024  # a model's small JSON files (metadata, manifest, vocabulary, site)
+MAX_JSON_BYTES = 1024 * 1024  # a model's small JSON files: metadata, manifest, vocabulary
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:
@@ -92,7 +92,7 @@ def read_model_file(path: str | Path, limit: int, fix: str, size: int | None = N
 
 
 def gunzip_limited(data: bytes, limit: int, path: str | Path, fix: str) -> bytes:
-    """Decompress one gzip member, refusing (without allocating them) outputs over ``limit`` bytes."""
+    """Decompress one gzip member of at most ``limit`` bytes; a bomb stops after ``limit`` + 1 bytes."""
     if len(data) >= 4 and struct.unpack("<I", data[-4:])[0] > limit:
         raise ModelError(f"'{path}' unpacks to more than {limit} bytes; {fix}")
     unpacker = zlib.decompressobj(16 + zlib.MAX_WBITS)

@@ -154,8 +154,8 @@ def verify(path: Path) -> dict:
     calls this first: a damaged or hostile folder never becomes a site.
     """
     meta = read_metadata(path)
-    for kind in ("lstm", "markov") if meta["kind"] == "lstm" else ("markov",):
-        load_engine(path, kind)
     RhymeIndex.load(path / WORDS)
     read_corpus(path, meta["corpus_sha256"])
+    for kind in ("lstm", "markov") if meta["kind"] == "lstm" else ("markov",):
+        load_engine(path, kind)
     return meta
