@@ -71,7 +71,7 @@ def _fifo(folder: Path) -> None:
     os.mkfifo(folder / BIN)
 
 
-def _link(target) -> callable:
+def _link(target):
     def tamper(folder: Path) -> None:
         (folder / BIN).unlink()
         (folder / BIN).symlink_to(target(folder) if callable(target) else target)
