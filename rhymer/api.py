@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from rhymer import modeldir, validate
-from rhymer.errors import GenerationError, InvalidArgument, ModelError
+from rhymer.errors import InvalidArgument, ModelError
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.scoring import CopyChecker
 from rhymer.verse import Composer, Verse
@@ -29,12 +29,10 @@ class Rhymer(Composer):
             model, meta = modeldir.load_engine(path, kind)
         except OSError as err:  # a folder the system cannot look into (name too long, no permission)
             raise ModelError(f"cannot read model folder {validate.shown(str(path))} ({err.strerror}); pass another") from None
-        if meta.get("direction", "backward") != "backward":
-            raise GenerationError(f"'{path}' is a forward model; rhymes need a backward model (rhymer train --direction backward)")
         index = RhymeIndex.load(path / modeldir.WORDS)
+        corpus = modeldir.read_corpus(path, meta["corpus_sha256"])
         name = model.kind if path == modeldir.DEFAULT_DIR else f"{model.kind}:{path}"
-        words = modeldir.read_word_model(path)
-        super().__init__(model, index, CopyChecker(lambda: modeldir.read_corpus(path)), name, words)
+        super().__init__(model, index, CopyChecker(corpus), name, modeldir.read_word_model(path))
         self.path, self.metadata = path, meta
         self.load_seconds = time.perf_counter() - start
 

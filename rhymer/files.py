@@ -5,9 +5,16 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import stat
+import struct
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
+
+from rhymer.errors import ModelError
+
+MAX_JSON_BYTES = 1024 * 1024  # a model's small JSON files: metadata, manifest, vocabulary
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:
@@ -53,16 +60,83 @@ def read_json(path: str | Path) -> Any:
     return json.loads(raw.decode("utf-8"))
 
 
-def read_model_json(path: str | Path, fix: str) -> dict:
-    """Read a JSON object that is part of a model; any problem is a ModelError ending in ``fix``."""
-    from rhymer.errors import ModelError
+def read_model_file(path: str | Path, limit: int, fix: str, size: int | None = None) -> bytes:
+    """The bytes of a model file that must be a regular file inside its folder, of at most ``limit`` bytes.
 
+    A model folder is untrusted: a symlink out of the folder, a FIFO (which would block for ever) or a
+    device (/dev/zero) is refused before anything is read, and so is a file over ``limit`` bytes or,
+    when ``size`` is given, of another size. ``fix`` ends every error message.
+    """
+    path = Path(path)
+    real = Path(os.path.realpath(path))
+    if real.parent != Path(os.path.realpath(path.parent)):
+        raise ModelError(f"'{path}' is a link out of the model folder; {fix}")
     try:
-        data = read_json(path)
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
         raise ModelError(f"'{path}' does not exist; {fix}") from None
-    except (ValueError, OSError, EOFError) as err:
-        raise ModelError(f"'{path}' is not valid JSON ({err}); {fix}") from None
+    except OSError as err:
+        raise ModelError(f"'{path}' cannot be read ({err.strerror}); {fix}") from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ModelError(f"'{path}' is not a regular file; {fix}")
+        if info.st_size > limit:
+            raise ModelError(f"'{path}' has {info.st_size} bytes, over the limit of {limit}; {fix}")
+        if size is not None and info.st_size != size:
+            raise ModelError(f"'{path}' has {info.st_size} bytes, {size} expected; it is truncated or wrong, {fix}")
+        data = fh.read(limit + 1)
+    if len(data) != info.st_size:
+        raise ModelError(f"'{path}' changed while it was read; {fix}")
+    return data
+
+
+def gunzip_limited(data: bytes, limit: int, path: str | Path, fix: str) -> bytes:
+    """Decompress one gzip member of at most ``limit`` bytes; a bomb stops after ``limit`` + 1 bytes."""
+    if len(data) >= 4 and struct.unpack("<I", data[-4:])[0] > limit:
+        raise ModelError(f"'{path}' unpacks to more than {limit} bytes; {fix}")
+    unpacker = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = unpacker.decompress(data, limit + 1)
+    except zlib.error as err:
+        raise ModelError(f"'{path}' is not valid gzip ({err}); {fix}") from None
+    if len(out) > limit:
+        raise ModelError(f"'{path}' unpacks to more than {limit} bytes; {fix}")
+    if not unpacker.eof or unpacker.unused_data:
+        raise ModelError(f"'{path}' is truncated or has trailing data; {fix}")
+    return out
+
+
+def read_model_json(path: str | Path, fix: str, limit: int = MAX_JSON_BYTES, fmt: str | None = None,
+                    version: int = 1) -> dict:
+    """Read a JSON object that is part of a model; any problem is a ModelError ending in ``fix``.
+
+    Safe on hostile files: read with ``read_model_file``, un-gzipped (``*.gz``) within ``limit``,
+    nesting bombs refused. With ``fmt``, the object's "format" must be ``fmt`` and its "version" one
+    this rhymer reads (``version``; a newer one asks to upgrade rhymer).
+    """
+    raw = read_model_file(path, limit, fix)
+    if Path(path).suffix == ".gz":
+        raw = gunzip_limited(raw, limit, path, fix)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise ModelError(f"'{path}' is nested too deeply to be a model file; {fix}") from None
+    except ValueError as err:
+        raise ModelError(f"'{path}' is not valid JSON ({str(err)[:80]}); {fix}") from None
     if not isinstance(data, dict):
         raise ModelError(f"'{path}' must hold a JSON object; {fix}")
+    if fmt is not None:
+        check_version(data, path, fmt, version, fix)
     return data
+
+
+def check_version(data: dict, path: str | Path, fmt: str, version: int, fix: str) -> None:
+    """``data`` says it is format ``fmt`` at a version up to ``version``; newer ones ask for a newer rhymer."""
+    if data.get("format") != fmt:
+        raise ModelError(f"'{path}' is not a {fmt} file (its format is {str(data.get('format'))[:40]!r}); {fix}")
+    found = data.get("version")
+    if type(found) is not int or found < 1:
+        raise ModelError(f"'{path}' has no valid {fmt} version ({str(found)[:40]!r}); {fix}")
+    if found > version:
+        raise ModelError(f"'{path}' is {fmt} version {found}, this rhymer reads up to version {version}; upgrade rhymer")

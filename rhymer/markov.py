@@ -22,8 +22,11 @@ import numpy as np
 from rhymer.errors import ModelError
 from rhymer.files import read_model_json, write_json
 
-FORMAT = "rhymer-markov"
+FORMAT, VERSION = "rhymer-markov", 1
 DEFAULT_ORDER = 5
+MAX_ORDER = 12
+MAX_BYTES = 128 * 1024 * 1024  # markov.json; the shipped order-5 model on 645 KB of verse is 4 MB
+FIX = "rebuild it with 'rhymer markov'"
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,8 @@ class MarkovModel:
     @classmethod
     def build(cls, text: str, order: int = DEFAULT_ORDER, vocab: list[str] | None = None) -> "MarkovModel":
         """Count (order+1)-grams of ``text`` (already reversed by the caller) and derive KN tables."""
-        if not 1 <= order <= 12:
-            raise ModelError(f"Markov order {order} is out of range; pass an order between 1 and 12")
+        if not 1 <= order <= MAX_ORDER:
+            raise ModelError(f"Markov order {order} is out of range; pass an order between 1 and {MAX_ORDER}")
         if len(text) <= order:
             raise ModelError(f"the corpus has {len(text)} characters, too few for order {order}; use more text")
         vocab = vocab or sorted(set(text))
@@ -97,7 +100,7 @@ class MarkovModel:
 
     def to_json(self) -> dict:
         return {
-            "format": FORMAT, "version": 1, "order": self.order, "vocab": self.vocab,
+            "format": FORMAT, "version": VERSION, "order": self.order, "vocab": self.vocab,
             "discounts": self.discounts, "tables": [{k: [c, n] for k, (c, n) in e.items()} for e in self._entries],
         }
 
@@ -106,22 +109,13 @@ class MarkovModel:
 
     @classmethod
     def load(cls, path: str | Path) -> "MarkovModel":
-        data = read_model_json(path, "build one with 'rhymer markov'")
-        if data.get("format") != FORMAT:
-            raise ModelError(f"'{path}' is not a rhymer Markov model; build one with 'rhymer markov'")
+        """Read and check a saved model (an untrusted file: any flaw is a one-line ModelError)."""
+        data = read_model_json(path, FIX, MAX_BYTES, FORMAT, VERSION)
         try:
-            vocab, order = list(data["vocab"]), int(data["order"])
-            entries = [{k: (v[0], list(v[1])) for k, v in t.items()} for t in data["tables"]]
-            if len(entries) != order + 1 or len(data["discounts"]) != order + 1:
-                raise ValueError("table count does not match the order")
-            known = set(vocab)
-            for t in entries:
-                for chars, counts in t.values():
-                    if len(chars) != len(counts) or not set(chars) <= known:
-                        raise ValueError("a table entry is inconsistent with the vocabulary")
-            return cls(order, vocab, [float(d) for d in data["discounts"]], entries)
-        except (KeyError, TypeError, ValueError, IndexError) as err:
-            raise ModelError(f"Markov model '{path}' is malformed ({err}); rebuild it with 'rhymer markov'") from None
+            order, vocab, discounts, entries = _parse(data)
+        except (KeyError, TypeError, ValueError, OverflowError) as err:
+            raise ModelError(f"Markov model '{path}' is malformed ({err}); {FIX}") from None
+        return cls(order, vocab, discounts, entries)
 
     # -- CharModel ------------------------------------------------------------------------------
     def start(self, batch: int) -> list[str]:
@@ -154,3 +148,34 @@ class MarkovModel:
             pos = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(starts, lengths)
             np.add.at(p, (np.repeat(rows_b, lengths), table.ids[pos]), table.discounted[pos] / np.repeat(table.totals[rows], lengths))
         return np.log(p)
+
+
+def _parse(data: dict) -> tuple[int, list[str], list[float], list[dict]]:
+    """Order, vocabulary, discounts and tables of a markov.json object, every field checked."""
+    order, vocab, discounts, tables = data["order"], data["vocab"], data["discounts"], data["tables"]
+    if type(order) is not int or not 1 <= order <= MAX_ORDER:
+        raise ValueError(f"order {str(order)[:20]} is not between 1 and {MAX_ORDER}")
+    if not isinstance(vocab, list) or not all(isinstance(c, str) and len(c) == 1 for c in vocab) or len(set(vocab)) != len(vocab):
+        raise ValueError("the vocabulary must be a list of distinct characters")
+    if not isinstance(discounts, list) or not isinstance(tables, list) or not len(discounts) == len(tables) == order + 1:
+        raise ValueError("the counts of tables and discounts do not match the order")
+    if not all(type(d) in (int, float) and 0.0 <= d <= 1.0 for d in discounts):  # NaN fails both comparisons
+        raise ValueError("discounts must be numbers between 0 and 1")
+    known, entries, counts = set(vocab), [], []
+    for n, table in enumerate(tables):
+        if not isinstance(table, dict) or not all(len(ctx) == n for ctx in table):
+            raise ValueError(f"table {n} must map contexts of {n} characters")
+        entry = {}
+        for ctx, value in table.items():
+            chars, cnts = value
+            if not isinstance(chars, str) or not isinstance(cnts, list) or len(chars) != len(cnts):
+                raise ValueError(f"context {ctx!r} needs as many counts as characters")
+            entry[ctx] = (chars, cnts)
+            counts.append(cnts)
+        if not set("".join(table)) <= known or not set("".join(c for c, _ in entry.values())) <= known:
+            raise ValueError(f"table {n} uses characters outside the vocabulary")
+        entries.append(entry)
+    flat = np.array([c for cnts in counts for c in cnts])
+    if flat.ndim != 1 or flat.dtype.kind not in "iu" or (flat.size and flat.min() < 1):
+        raise ValueError("counts must be positive integers")
+    return order, vocab, [float(d) for d in discounts], entries

@@ -8,13 +8,14 @@ model has exactly two layers.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
 import numpy as np
 
 from rhymer.errors import ModelError
-from rhymer.files import read_model_json, write_bytes, write_json
+from rhymer.files import read_model_file, read_model_json, write_bytes, write_json
 
 MANIFEST, VOCAB = "manifest.json", "vocab.json"
 LAYER_NAME = "rnnlm/multi_rnn_cell/cell_{i}/basic_lstm_cell/{part}"
@@ -23,6 +24,9 @@ _LAYER = re.compile(r"cell_[0-9]|lstm_[0-9]", re.I)  # ml5's own regexes, mirror
 _WEIGHT = re.compile(r"weights|weight|kernel|kernels|w", re.I)
 _SOFTMAX = re.compile(r"softmax", re.I)
 _SAFE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+MAX_RANK = 2  # ml5's charRNN variables are matrices and vectors
+MAX_VARIABLE_BYTES = 1 << 30  # one float32 variable; the shipped model's largest is 2 MB
+FIX = "re-export the model"
 
 
 def keras_lstm_to_ml5(kernel: np.ndarray, recurrent: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -70,12 +74,16 @@ def read(path: Path) -> tuple[dict[str, np.ndarray], list[str]]:
     """
     manifest = _read_json(path / MANIFEST)
     vocab = _read_vocab(path / VOCAB)
+    if not manifest:
+        raise ModelError(f"'{path / MANIFEST}' lists no variables; {FIX}")
     roles: dict[str, np.ndarray] = {}
     for name, entry in manifest.items():
+        value = _read_variable(path, name, entry)  # every file ml5 would fetch is checked, role or not
         role = _role(name)
-        if role is None:
-            continue
-        roles[role] = _read_variable(path, name, entry)
+        if role in roles:
+            raise ModelError(f"'{path / MANIFEST}' has two variables for {role}; {FIX}")
+        if role is not None:
+            roles[role] = value
     _check_shapes(roles, len(vocab), path)
     return roles, vocab
 
@@ -90,35 +98,34 @@ def _role(name: str) -> str | None:
 
 
 def _read_json(file: Path) -> dict:
-    return read_model_json(file, "the model directory is incomplete or damaged, re-export it")
+    return read_model_json(file, f"the model directory is incomplete or damaged, {FIX}")
 
 
 def _read_vocab(file: Path) -> list[str]:
     vocab = _read_json(file)
-    indices = sorted(vocab.values()) if all(isinstance(v, int) for v in vocab.values()) else None
+    indices = sorted(vocab.values()) if all(type(v) is int for v in vocab.values()) else None
     if indices != list(range(len(vocab))) or not all(isinstance(c, str) and len(c) == 1 for c in vocab):
-        raise ModelError(f"'{file}' must map single characters to the indices 0..{len(vocab) - 1} exactly; re-export the model")
+        raise ModelError(f"'{file}' must map single characters to the indices 0..{len(vocab) - 1} exactly; {FIX}")
     return [c for c, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
 
 
 def _read_variable(path: Path, name: str, entry: dict) -> np.ndarray:
-    try:
-        filename, shape = entry["filename"], [int(s) for s in entry["shape"]]
-    except (KeyError, TypeError, ValueError):
-        raise ModelError(f"manifest entry '{name}' needs a filename and a shape; re-export the model") from None
-    if not isinstance(filename, str) or not _SAFE_FILE.fullmatch(filename) or ".." in filename:
-        raise ModelError(f"manifest entry '{name}' points outside the model directory ('{filename}'); re-export the model")
+    manifest = path / MANIFEST
+    filename, shape = (entry.get("filename"), entry.get("shape")) if isinstance(entry, dict) else (None, None)
+    if not isinstance(filename, str) or not isinstance(shape, list):
+        raise ModelError(f"'{manifest}': entry '{name}' needs a filename and a shape; {FIX}")
+    if not _SAFE_FILE.fullmatch(filename) or ".." in filename:
+        raise ModelError(f"'{manifest}': entry '{name}' points outside the model directory ('{filename[:80]}'); {FIX}")
+    if not 1 <= len(shape) <= MAX_RANK or any(type(s) is not int or s < 1 for s in shape):
+        raise ModelError(f"'{manifest}': entry '{name}' has shape {str(shape)[:80]}, not 1 or 2 positive sizes; {FIX}")
+    size = 4 * math.prod(shape)  # Python ints: no overflow
+    if size > MAX_VARIABLE_BYTES:
+        raise ModelError(f"'{manifest}': entry '{name}' has shape {shape}, over the limit of {MAX_VARIABLE_BYTES} bytes; {FIX}")
     file = path / filename
-    try:
-        raw = file.read_bytes()
-    except OSError:
-        raise ModelError(f"variable file '{file}' is missing; the model directory is incomplete, re-export it") from None
-    expected = 4 * int(np.prod(shape))
-    if len(raw) != expected:
-        raise ModelError(f"variable file '{file}' has {len(raw)} bytes, its shape {shape} needs {expected}; it is truncated or wrong, re-export the model")
+    raw = read_model_file(file, MAX_VARIABLE_BYTES, FIX, size=size)
     value = np.frombuffer(raw, dtype="<f4").reshape(shape).astype(np.float32)
     if not np.isfinite(value).all():
-        raise ModelError(f"variable '{name}' contains NaN or infinite values; the training diverged, retrain with a lower --lr")
+        raise ModelError(f"variable file '{file}' contains NaN or infinite values; the training diverged, retrain with a lower --lr")
     return value
 
 
@@ -127,9 +134,9 @@ def _check_shapes(roles: dict[str, np.ndarray], vocab_size: int, path: Path) -> 
     missing = [r for r in needed if r not in roles]
     extra = sorted(r for r in roles if r.split("_")[-1].isdigit() and r not in needed)
     if missing or extra:
-        raise ModelError(f"'{path}' must hold exactly two LSTM layers and a softmax (missing {missing}, extra {extra}); re-export the model")
+        raise ModelError(f"'{path}' must hold exactly two LSTM layers and a softmax (missing {missing}, extra {extra}); {FIX}")
     h = roles["bias_0"].shape[0] // 4
-    inputs = roles["embedding"].shape[1] if "embedding" in roles else vocab_size
+    inputs = roles["embedding"].shape[-1] if "embedding" in roles else vocab_size
     want = {
         "kernel_0": (inputs + h, 4 * h), "bias_0": (4 * h,), "kernel_1": (2 * h, 4 * h), "bias_1": (4 * h,),
         "softmax_w": (h, vocab_size), "softmax_b": (vocab_size,),
@@ -138,5 +145,5 @@ def _check_shapes(roles: dict[str, np.ndarray], vocab_size: int, path: Path) -> 
         want["embedding"] = (vocab_size, inputs)
     for role, shape in want.items():
         if tuple(roles[role].shape) != shape:
-            raise ModelError(f"'{path}': {role} has shape {list(roles[role].shape)}, expected {list(shape)}; re-export the model")
+            raise ModelError(f"'{path / MANIFEST}': {role} has shape {list(roles[role].shape)}, expected {list(shape)}; {FIX}")
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import time
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from rhymer import __version__
 from rhymer.charmodel import CharModel, heldout_bpc
 from rhymer.corpus import sha256, split_heldout
 from rhymer.errors import ModelError
-from rhymer.files import read_model_json, write_bytes
+from rhymer.files import gunzip_limited, read_model_file, read_model_json, write_bytes
 from rhymer.markov import DEFAULT_ORDER, MarkovModel
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.validate import shown
@@ -26,10 +27,12 @@ from rhymer.wordmodel import WordModel
 
 METADATA, MARKOV, WORDS, CORPUS = "rhymer.json", "markov.json", "words.json", "corpus.txt.gz"
 NGRAMS = "ngrams.json"
-FORMAT = "rhymer-model"
+FORMAT, VERSION = "rhymer-model", 1
 DEFAULT_DIR = Path(__file__).parent / "models" / "default"
 DIRECTIONS = ("backward", "forward")
 KINDS = ("lstm", "markov")
+MAX_CORPUS_BYTES = 128 * 1024 * 1024  # corpus.txt.gz unpacked; the shipped corpus is 0.65 MB
+FIX = "re-export the model"
 
 
 def prepare_out(out: Path, force: bool, resume: bool = False) -> None:
@@ -65,19 +68,39 @@ def write_baseline(out: Path, text: str, *, order: int = DEFAULT_ORDER, val_frac
 
 def metadata(kind: str, text: str, direction: str, val_fraction: float, vocab: list[str], **extra) -> dict:
     return {
-        "format": FORMAT, "version": 1, "kind": kind, "direction": direction, "vocab": vocab,
+        "format": FORMAT, "version": VERSION, "kind": kind, "direction": direction, "vocab": vocab,
         "corpus_sha256": sha256(text), "corpus_characters": len(text), "val_fraction": val_fraction,
         "rhymer_version": __version__, **extra,
     }
 
 
 def read_metadata(path: Path) -> dict:
-    if not (path / METADATA).exists():
+    """rhymer.json, checked: format, version, kind, direction, vocabulary and corpus checksum."""
+    file = path / METADATA
+    if not file.exists():
         raise ModelError(f"'{path}' is not a rhymer model (no {METADATA}); train one with 'rhymer train'")
-    meta = read_model_json(path / METADATA, "re-export the model")
-    if meta.get("format") != FORMAT or meta.get("kind") not in ("lstm", "markov"):
-        raise ModelError(f"'{path / METADATA}' is not rhymer model metadata; re-export the model")
+    meta = read_model_json(file, FIX, fmt=FORMAT, version=VERSION)
+    vocab = meta.get("vocab")
+    problem = (
+        f"kind {str(meta.get('kind'))[:20]!r} is not one of {', '.join(KINDS)}" if meta.get("kind") not in KINDS
+        else f"direction {str(meta.get('direction'))[:20]!r} is not one of {', '.join(DIRECTIONS)}" if meta.get("direction") not in DIRECTIONS
+        else "vocab must be a list of distinct characters" if not _is_vocab(vocab)
+        else "corpus_sha256 must be a string" if not isinstance(meta.get("corpus_sha256"), str)
+        else None
+    )
+    if problem:
+        raise ModelError(f"'{file}' is malformed: {problem}; {FIX}")
     return meta
+
+
+def _is_vocab(vocab) -> bool:
+    return isinstance(vocab, list) and all(isinstance(c, str) and len(c) == 1 for c in vocab) and len(set(vocab)) == len(vocab)
+
+
+def require_backward(meta: dict, path: Path) -> None:
+    """Rhymes are written from the rhyme word back: a forward model cannot write them."""
+    if meta["direction"] != "backward":
+        raise ModelError(f"'{path / METADATA}' says the model reads {meta['direction']}; rhymes need a backward model (rhymer train --direction backward)")
 
 
 def resolve(spec: str | Path | None) -> tuple[Path, str | None]:
@@ -100,25 +123,55 @@ def resolve(spec: str | Path | None) -> tuple[Path, str | None]:
 
 
 def load_engine(path: Path, kind: str | None = None) -> tuple[CharModel, dict]:
-    """Read the character model of a directory (``kind`` picks LSTM or Markov); no TensorFlow."""
+    """Read the character model of a directory (``kind`` picks LSTM or Markov); no TensorFlow.
+
+    Reads (and so checks) only what generation needs: rhymer.json and the model's own files.
+    """
     meta = read_metadata(path)
+    require_backward(meta, path)
     kind = kind or meta["kind"]
     if kind == "markov":
-        return MarkovModel.load(path / MARKOV), meta
-    if meta["kind"] != "lstm":
+        model, file = MarkovModel.load(path / MARKOV), path / MARKOV
+    elif meta["kind"] != "lstm":
         raise ModelError(f"'{path}' holds a Markov model only; pass --model markov or train an LSTM")
-    from rhymer.lstm import LSTMModel
+    else:
+        from rhymer.lstm import LSTMModel
+        from rhymer.ml5 import VOCAB
 
-    return LSTMModel.load(path), meta
+        model, file = LSTMModel.load(path), path / VOCAB
+    if list(model.vocab) != meta["vocab"]:
+        raise ModelError(f"'{file}' does not hold the vocabulary of {METADATA} (same characters in the same order); {FIX}")
+    return model, meta
 
 
 def read_word_model(path: Path) -> WordModel | None:
     """The folder's word model (a ModelError if malformed), or None for folders made before it existed."""
-    return WordModel.load(path / NGRAMS) if (path / NGRAMS).exists() else None
+    return WordModel.load(path / NGRAMS) if os.path.lexists(path / NGRAMS) else None
 
 
-def read_corpus(path: Path) -> str:
+def read_corpus(path: Path, expected_sha256: str | None = None) -> str:
+    """The model's training corpus, unpacked within MAX_CORPUS_BYTES and checked against its sha256."""
+    file = path / CORPUS
+    text = gunzip_limited(read_model_file(file, MAX_CORPUS_BYTES, FIX), MAX_CORPUS_BYTES, file, FIX)
     try:
-        return gzip.decompress((path / CORPUS).read_bytes()).decode("utf-8")
-    except (OSError, EOFError, UnicodeDecodeError) as err:
-        raise ModelError(f"'{path / CORPUS}' is missing or damaged ({err}); re-export the model") from None
+        text = text.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ModelError(f"'{file}' is not UTF-8 text ({err.reason} at byte {err.start}); {FIX}") from None
+    if expected_sha256 is not None and sha256(text) != expected_sha256:
+        raise ModelError(f"'{file}' is not the corpus {METADATA} describes (its sha256 differs); {FIX}")
+    return text
+
+
+def verify(path: Path) -> dict:
+    """Check every file of a model directory that a site would publish; returns its metadata.
+
+    Loading checks what generation reads; export publishes more (markov.json, words.json), so it
+    calls this first: a damaged or hostile folder never becomes a site.
+    """
+    meta = read_metadata(path)
+    RhymeIndex.load(path / WORDS)
+    read_corpus(path, meta["corpus_sha256"])
+    read_word_model(path)
+    for kind in ("lstm", "markov") if meta["kind"] == "lstm" else ("markov",):
+        load_engine(path, kind)
+    return meta

@@ -19,7 +19,9 @@ from rhymer.errors import ModelError
 from rhymer.files import read_model_json, write_json
 from rhymer.lexicon import Pron
 
-FORMAT = "rhymer-words"
+FORMAT, VERSION = "rhymer-words", 1
+MAX_BYTES = 64 * 1024 * 1024  # words.json; the shipped index of 645 KB of verse is 0.7 MB
+FIX = "re-export the model with rhymer"
 
 
 class RhymeIndex:
@@ -44,7 +46,7 @@ class RhymeIndex:
 
     def to_json(self) -> dict:
         return {
-            "format": FORMAT, "version": 1,
+            "format": FORMAT, "version": VERSION,
             "words": {w: list(v) for w, v in sorted(self.words.items())},
             "prons": {w: [p.as_list() for p in ps] for w, ps in sorted(self.prons.items())},
         }
@@ -54,15 +56,14 @@ class RhymeIndex:
 
     @classmethod
     def load(cls, path: str | Path) -> "RhymeIndex":
-        data = read_model_json(path, "re-export the model with rhymer")
-        try:
-            if data.get("format") != FORMAT:
-                raise ValueError("not a rhymer word index")
-            words = {w: (int(v[0]), int(v[1])) for w, v in data["words"].items()}
-            prons = {w: [Pron(p[0], p[1], p[2], int(p[3])) for p in ps] for w, ps in data["prons"].items()}
-        except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
-            raise ModelError(f"rhyme index '{path}' is malformed ({err}); re-export the model with rhymer") from None
-        return cls(words, prons)
+        """Read and check a saved index (an untrusted file: any flaw is a one-line ModelError)."""
+        data = read_model_json(path, FIX, MAX_BYTES, FORMAT, VERSION)
+        words, prons = data.get("words"), data.get("prons")
+        if not isinstance(words, dict) or not all(map(_is_frequencies, words.values())):
+            raise ModelError(f"rhyme index '{path}': \"words\" must map words to two counts; {FIX}")
+        if not isinstance(prons, dict) or not all(map(_is_pronunciations, prons.values())):
+            raise ModelError(f"rhyme index '{path}': \"prons\" must map words to lists of pronunciations; {FIX}")
+        return cls({w: tuple(v) for w, v in words.items()}, {w: [Pron(*p) for p in ps] for w, ps in prons.items()})
 
     # -- questions the verse layer asks -----------------------------------------------------------
     def pronunciations(self, word: str, strict: bool = False) -> list[Pron]:
@@ -113,3 +114,14 @@ class RhymeIndex:
         """Words that end corpus lines and have CMU pronunciations -> how often they do."""
         return {w: f for w, (_, f) in self.words.items() if f and w in self.prons}
 
+
+def _is_frequencies(value) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(type(n) is int and n >= 0 for n in value)
+
+
+def _is_pronunciations(value) -> bool:
+    """A non-empty list of [rhyme key, onset, near key, syllables]."""
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(p, list) and len(p) == 4 and all(isinstance(f, str) for f in p[:3]) and type(p[3]) is int and p[3] >= 0
+        for p in value
+    )

@@ -70,9 +70,7 @@ def logit_range(path: Path, characters: int = 64_000) -> float:
 
 def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = False) -> dict:
     """Write the static site for a model directory into ``out``; returns the site description."""
-    meta = modeldir.read_metadata(model)
-    if meta.get("direction") != "backward":
-        raise ModelError(f"'{model}' is a forward model; the page needs a backward one (rhymer train --direction backward)")
+    meta = modeldir.verify(model)
     ml5_file = find_ml5(ml5_path)
     if out.exists() and any(out.iterdir()) and not force:
         raise ModelError(f"'{out}' is not empty; pass --force to replace it or choose another --web folder")

@@ -5,7 +5,7 @@ scores such lines low, so its mean log-probability per word is a reranking term 
 log-probability. It is small (n-grams seen once are pruned above the unigrams) and saved as one JSON
 file in the model directory:
 
-    {"format": "rhymer-wordgrams", "version": 1, "order": n, "discounts": [D_0..D_n-1],
+    {"format": "rhymer-wordgrams", "version": VERSION, "order": n, "discounts": [D_0..D_n-1],
      "tables": [{context: [[words], [counts]]}, ...]}
 
 ``tables[k]`` holds contexts of k words joined by spaces; the top order keeps raw counts, the lower
@@ -24,7 +24,8 @@ from rhymer.errors import ModelError
 from rhymer.files import read_model_json, write_json
 from rhymer.words import tokens
 
-FORMAT = "rhymer-wordgrams"
+FORMAT, VERSION = "rhymer-wordgrams", 1
+MAX_BYTES = 64 * 1024 * 1024  # ngrams.json; the shipped model's is 0.4 MB
 ORDER = 3
 MIN_COUNT = 2  # n-grams (above unigrams) seen fewer times are pruned: the file stays small
 BOS, EOS, UNK = "<s>", "</s>", "<unk>"
@@ -79,19 +80,19 @@ class WordModel:
 
     # -- storage ------------------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
-        write_json(path, {"format": FORMAT, "version": 1, "order": self.order, "discounts": self.discounts,
+        write_json(path, {"format": FORMAT, "version": VERSION, "order": self.order, "discounts": self.discounts,
                           "tables": [{k: [w, c] for k, (w, c) in t.items()} for t in self._raw]})
 
     @classmethod
     def load(cls, path: str | Path) -> "WordModel":
         fix = "rebuild the model folder with 'rhymer markov' or 'rhymer train'"
-        data = read_model_json(path, fix)
+        data = read_model_json(path, fix, MAX_BYTES, FORMAT, VERSION)
         try:
-            if data.get("format") != FORMAT:
-                raise ValueError("not a rhymer word model")
             order = int(data["order"])
             tables = [{str(k): (list(map(str, v[0])), [int(c) for c in v[1]]) for k, v in t.items()} for t in data["tables"]]
             discounts = [float(d) for d in data["discounts"]]
+            if not all(0 <= d <= 1 for d in discounts):  # NaN fails too
+                raise ValueError("a discount is outside [0, 1]")
             if order < 1 or len(tables) != order or len(discounts) != order:
                 raise ValueError("table count does not match the order")
             if any(len(w) != len(c) or not w or min(c) < 1 for t in tables for w, c in t.values()):

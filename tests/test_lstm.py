@@ -82,7 +82,7 @@ KERNEL0 = "rnnlm/multi_rnn_cell/cell_0/basic_lstm_cell/kernel"
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda p, m: (p / m[KERNEL0]["filename"]).unlink(), "is missing"),
+        (lambda p, m: (p / m[KERNEL0]["filename"]).unlink(), "does not exist"),
         (lambda p, m: (p / m[KERNEL0]["filename"]).write_bytes(b"\0" * 40), "truncated"),
         (lambda p, m: (p / m["rnnlm/softmax_b"]["filename"]).write_bytes(np.full(m["rnnlm/softmax_b"]["shape"], np.nan, "<f4").tobytes()), "NaN"),
         (_rewrite_manifest(lambda p, m: m[KERNEL0].update(filename="../../etc/passwd")), "points outside"),
