@@ -15,6 +15,7 @@ from rhymer.errors import (  # noqa: E402
     GenerationError,
     LexiconError,
     ModelError,
+    OutputError,
     RhymerError,
     TrainingError,
 )
@@ -24,5 +25,5 @@ from rhymer.verse import Couplet, Line, Verse  # noqa: E402
 
 __all__ = [
     "load", "Rhymer", "Verse", "Couplet", "Line", "Weights", "Rules", "rhymes", "is_rhyme", "syllables",
-    "RhymerError", "CorpusError", "FetchError", "GenerationError", "LexiconError", "ModelError", "TrainingError",
+    "RhymerError", "CorpusError", "FetchError", "GenerationError", "LexiconError", "ModelError", "OutputError", "TrainingError",
 ]

@@ -13,7 +13,7 @@ import gzip
 import time
 from pathlib import Path
 
-from rhymer import __version__
+from rhymer import __version__, ml5, outputs
 from rhymer.charmodel import CharModel, heldout_bpc
 from rhymer.corpus import sha256, split_heldout
 from rhymer.errors import ModelError
@@ -22,20 +22,30 @@ from rhymer.markov import DEFAULT_ORDER, MarkovModel
 from rhymer.rhymeindex import RhymeIndex
 
 METADATA, MARKOV, WORDS, CORPUS = "rhymer.json", "markov.json", "words.json", "corpus.txt.gz"
+OWN_FILES = (METADATA, MARKOV, WORDS, CORPUS, ml5.MANIFEST, ml5.VOCAB)
+CHECKPOINTS, RUN_FILE = "checkpoints", "run.json"
+# what training writes under checkpoints/: its run and score files and TensorFlow's checkpoint files
+CHECKPOINT_FILES = (RUN_FILE, "baseline.json", "best.json", "checkpoint", "ckpt-*.index", "ckpt-*.data-*-of-*",
+                    "ckpt-*_temp/*")
 FORMAT = "rhymer-model"
 DEFAULT_DIR = Path(__file__).parent / "models" / "default"
 DIRECTIONS = ("backward", "forward")
 
 
-def prepare_out(out: Path, force: bool, resume: bool = False) -> None:
-    """Refuse to write into a non-empty directory unless resuming or forced; create it otherwise."""
-    from rhymer.errors import TrainingError
-
-    if out.exists() and not out.is_dir():
-        raise TrainingError(f"'{out}' exists and is not a directory; pass another --out")
-    if out.is_dir() and any(out.iterdir()) and not (force or resume):
-        raise TrainingError(f"'{out}' is not empty; pass --resume to continue it, --force to overwrite, or another --out")
+def prepare_out(out: Path, force: bool) -> None:
+    """Accept a new or empty --out, or (with force) clear the files an earlier rhymer run wrote there."""
+    resumable = (out / CHECKPOINTS / RUN_FILE).is_file()
+    hint = "--resume to continue it, --force to overwrite" if resumable else "--force to overwrite"
+    if outputs.check_folder(out, is_model_folder, force=force, what="model folder", option="--out",
+                            force_hint=hint):
+        outputs.remove_own(out, [*OWN_FILES, *ml5.own_variable_files(), *(f"{CHECKPOINTS}/{n}" for n in CHECKPOINT_FILES)])
     out.mkdir(parents=True, exist_ok=True)
+
+
+def is_model_folder(path: Path) -> bool:
+    """Whether rhymer wrote this folder: a model's metadata, or the run file of a training in progress."""
+    run = path / CHECKPOINTS / RUN_FILE
+    return outputs.has_marker(path / METADATA, FORMAT) or (outputs.is_regular(run) and not run.parent.is_symlink())
 
 
 def orient(text: str, direction: str) -> str:
