@@ -29,7 +29,7 @@ def check_file(out: str | Path, inputs: Iterable[str | Path] = (), option: str =
     out = Path(out)
     found = kind(out)
     if found not in (None, "file"):
-        raise OutputError(f"'{out}' is {found}, not a regular file, and rhymer does not replace it; pass a new file to {option}")
+        raise OutputError(f"'{out}' is {_described(found)}, not a regular file, and rhymer does not replace it; pass a new file to {option}")
     _check_parents(out, option)
     reason = _never_a_target(out.resolve(), inputs, folder=False)
     if reason:
@@ -55,7 +55,7 @@ def check_folder(out: str | Path, is_ours: Callable[[Path], bool], *, force: boo
         _check_parents(out, option)
         return False
     if found != "folder":
-        raise OutputError(f"'{out}' is {'a file' if found == 'file' else found}, not a folder; pass a new or empty folder to {option}")
+        raise OutputError(f"'{out}' is {_described(found)}, not a folder; pass a new or empty folder to {option}")
     try:
         empty = not any(out.iterdir())
     except OSError as err:
@@ -122,6 +122,10 @@ def kind(path: Path) -> str | None:
     if stat.S_ISFIFO(mode):
         return "a FIFO"
     return "a socket or other special file"
+
+
+def _described(found: str) -> str:
+    return f"a {found}" if found in ("file", "folder") else found
 
 
 def _check_parents(out: Path, option: str) -> None:
