@@ -157,15 +157,19 @@ def test_markov_force_keeps_the_users_files_and_refuses_their_folders(tmp_path, 
 def test_train_force_keeps_photo_bin_and_checkpoints_keep_txt(tmp_path, corpus):
     pytest.importorskip("tensorflow")
     out = tmp_path / "model"
-    first = rhymer("train", str(corpus), "--out", str(out), *TINY_TRAINING)
-    assert first.returncode == 0, first.stderr
+    assert rhymer("markov", str(corpus), "--out", str(out), "--order", "2").returncode == 0  # an earlier model
+    (out / "checkpoints").mkdir()
+    (out / "checkpoints" / "ckpt-7.index").write_bytes(b"an earlier run's checkpoint")
+    (out / "e007-softmax_w.bin").write_bytes(b"an earlier run's weights")
     (out / "photo.bin").write_bytes(b"mine")
     (out / "checkpoints" / "keep.txt").write_text("mine too")
-    again = rhymer("train", str(corpus), "--out", str(out), "--seed", "1", *TINY_TRAINING, "--force")
-    assert again.returncode == 0, again.stderr
+    result = rhymer("train", str(corpus), "--out", str(out), *TINY_TRAINING, "--force")
+    assert result.returncode == 0, result.stderr
     assert (out / "photo.bin").read_bytes() == b"mine"
     assert (out / "checkpoints" / "keep.txt").read_text() == "mine too"
-    assert len(list(out.glob("*-softmax_w.bin"))) == 1 and (out / "checkpoints" / "run.json").exists()
+    assert not (out / "checkpoints" / "ckpt-7.index").exists() and not (out / "e007-softmax_w.bin").exists()
+    assert [p.name for p in out.glob("*-softmax_w.bin")] == ["e001-softmax_w.bin"]
+    assert modeldir.read_metadata(out)["kind"] == "lstm"
 
 
 def test_train_force_refuses_a_users_folder_before_training(tmp_path, corpus):
