@@ -256,7 +256,8 @@ def web_command(
 
     if site is not None:
         website.check_site(site)
-    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)  # so the temporary site is removed
+    stops = (signal.SIGTERM, signal.SIGHUP)
+    previous = [signal.signal(s, _exit_on_signal) for s in stops]  # so the temporary site is removed
     try:
         with tempfile.TemporaryDirectory(prefix="rhymer-web-") as tmp:
             folder = site or Path(tmp) / "site"
@@ -271,10 +272,12 @@ def web_command(
             finally:
                 server.server_close()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for stop, handler in zip(stops, previous):
+            signal.signal(stop, handler)
 
 
-def _exit_on_sigterm(signum: int, frame) -> None:
+def _exit_on_signal(signum: int, frame) -> None:
+    """SIGTERM and SIGHUP unwind like Ctrl-C does, so cleanup (the temporary site) runs."""
     raise SystemExit(128 + signum)
 
 

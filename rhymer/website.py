@@ -88,9 +88,10 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
         raise ModelError(f"'{model}' is a forward model; the page needs a backward one (rhymer train --direction backward)")
     ml5_file = find_ml5(ml5_path)
     out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".rhymer-site-", dir=out.parent))
+    staging = None
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".rhymer-site-", dir=out.parent))
         src = page_dir()
         for name in PAGE_FILES:
             shutil.copy2(src / name, staging / name)
@@ -114,8 +115,12 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
             _swap(staging, out)
         else:
             staging.rename(out)  # a new path, or an empty folder that the rename replaces
+    except OSError as err:
+        where = f": {err.filename}" if err.filename else ""
+        raise OutputError(f"cannot export the site to '{out}' ({err.strerror or err}{where}); check the model, the folder and free space") from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging:
+            shutil.rmtree(staging, ignore_errors=True)
     return site
 
 
