@@ -10,14 +10,12 @@ import numpy as np
 from rhymer import outputs
 from rhymer.files import write_bytes, write_json, write_text
 
+REPORT_FILE, REPORT_FORMAT = "report.json", "rhymer-report"  # report.json marks a report folder rhymer wrote
 METRIC_NAMES = {
     "perfect_rhyme": "perfect rhymes", "near_rhyme": "near rhymes only", "real_words": "real words",
     "copied_verbatim": "copied (verbatim)", "copied_overlap": "copied (overlap rule)",
     "syllables_within_1": "within ±1 syllable", "distinct_2": "distinct-2", "rhyme_density": "rhyme density",
 }
-
-
-REPORT_FILE, REPORT_FORMAT = "report.json", "rhymer-report"  # report.json marks a report folder rhymer wrote
 
 
 def check_out(out: Path) -> None:
