@@ -31,7 +31,7 @@ def check_file(out: str | Path, inputs: Iterable[str | Path] = (), option: str =
     if found not in (None, "file"):
         raise OutputError(f"'{out}' is {_described(found)}, not a regular file, and rhymer does not replace it; pass a new file to {option}")
     _check_parents(out, option)
-    reason = _never_a_target(out.resolve(), inputs, folder=False)
+    reason = _never_a_target(_real(out), inputs, folder=False)
     if reason:
         raise OutputError(f"'{out}' is {reason}; pass another path to {option}")
     for source in inputs:
@@ -47,22 +47,25 @@ def check_folder(out: str | Path, is_ours: Callable[[Path], bool], *, force: boo
     clear (with remove_own); False when it is a new path or an empty folder.
     """
     out = Path(out)
-    reason = _never_a_target(out.resolve(), inputs, folder=True)
+    real = _real(out)  # a link to a folder is that folder
+    reason = _never_a_target(real, inputs, folder=True)
     if reason:
         raise OutputError(f"'{out}' is {reason}; rhymer never writes a {what} there, pass a new folder to {option}")
-    found = kind(out)
+    found = kind(real)
+    if found is None and out.is_symlink():
+        raise OutputError(f"'{out}' is a symbolic link to nothing; pass a new or empty folder to {option}")
     if found is None:
         _check_parents(out, option)
         return False
     if found != "folder":
         raise OutputError(f"'{out}' is {_described(found)}, not a folder; pass a new or empty folder to {option}")
     try:
-        empty = not any(out.iterdir())
+        empty = not any(real.iterdir())
     except OSError as err:
         raise OutputError(f"'{out}' cannot be read ({err.strerror}); pass another folder to {option}") from None
     if empty:
         return False
-    if not is_ours(out):
+    if not is_ours(real):
         raise OutputError(f"'{out}' holds files that are not a {what} rhymer wrote; pass a new or empty folder to {option}")
     if not force:
         raise OutputError(f"'{out}' is not empty; pass {force_hint}, or another {option}")
@@ -137,6 +140,13 @@ def _check_parents(out: Path, option: str) -> None:
             return
 
 
+def _real(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as err:  # a loop of links
+        raise OutputError(f"'{path}' cannot be resolved ({err}); pass another path") from None
+
+
 def _never_a_target(real: Path, inputs: Iterable[str | Path], folder: bool) -> str | None:
     """Why the resolved path ``real`` must never be written, or None."""
     cwd = Path.cwd().resolve()
@@ -149,7 +159,7 @@ def _never_a_target(real: Path, inputs: Iterable[str | Path], folder: bool) -> s
     if real == PACKAGE_DIR or PACKAGE_DIR in real.parents or (folder and real in PACKAGE_DIR.parents):
         return "part of rhymer's own installation"
     for source in inputs:
-        source = Path(source).resolve()
+        source = _real(Path(source))
         if real == source or (folder and real in source.parents):
             return f"the input '{source}'" if real == source else f"a folder holding the input '{source}'"
     return None
