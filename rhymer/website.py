@@ -159,6 +159,10 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
                       ".json": "application/json", ".bin": "application/octet-stream"}
 
     def send_head(self):
+        path = self.translate_path(self.path)
+        if os.path.lexists(path) and not (os.path.isdir(path) or os.path.isfile(path)):
+            self.send_error(HTTPStatus.NOT_FOUND, "File not found")  # a FIFO or device would hang or flood
+            return None
         try:
             return super().send_head()
         except ValueError:  # a path no file can have: a NUL byte, an unpaired surrogate

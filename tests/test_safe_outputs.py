@@ -299,10 +299,11 @@ def test_web_answers_404_for_folders_and_400_for_unmappable_paths(tmp_path, mark
     assert rhymer("export", str(markov_model), "--web", str(site)).returncode == 0
     (site / "model").mkdir()
     (site / "model" / "private.txt").write_text("not to be listed")
+    os.mkfifo(site / "pipe.json")  # opening it would hang the request
     proc, base = _start_web("--site", str(site), tmp=tmp_path)
     try:
-        for path, status in (("model/", 404), ("model", 404), ("%00", 400), ("index.html%00.txt", 400),
-                             ("a%ed%a0%80b", 400)):  # "model" redirects to "model/"
+        for path, status in (("model/", 404), ("model", 404), ("pipe.json", 404), ("%00", 400),
+                             ("index.html%00.txt", 400), ("a%ed%a0%80b", 400)):  # "model" redirects to "model/"
             with pytest.raises(urllib.error.HTTPError) as caught:
                 urllib.request.urlopen(base + path, timeout=10)
             assert caught.value.code == status, path
