@@ -186,8 +186,8 @@ class _SiteServer(http.server.ThreadingHTTPServer):
 def check_site(site: Path) -> None:
     """Refuse to serve a folder that is not a site rhymer exported (a typo would serve only 404s)."""
     if not is_site(site):
-        raise ModelError(f"'{site}' is not a site exported by rhymer (no {SITE_FILE}); export one with "
-                         f"`rhymer export MODEL --web {site}` or pass the right --site")
+        raise ModelError(f"'{site}' is not a site exported by rhymer (no {SITE_FILE} of rhymer's); export one "
+                         f"with `rhymer export MODEL --web FOLDER` or pass the right --site")
 
 
 def serve(site: Path, host: str = "127.0.0.1", port: int = 8000) -> http.server.ThreadingHTTPServer:
