@@ -22,11 +22,13 @@ from rhymer.markov import DEFAULT_ORDER, MarkovModel
 from rhymer.rhymeindex import RhymeIndex
 
 METADATA, MARKOV, WORDS, CORPUS = "rhymer.json", "markov.json", "words.json", "corpus.txt.gz"
-OWN_FILES = (METADATA, MARKOV, WORDS, CORPUS, ml5.MANIFEST, ml5.VOCAB)
 CHECKPOINTS, RUN_FILE = "checkpoints", "run.json"
-# what training writes under checkpoints/: its run and score files and TensorFlow's checkpoint files
-CHECKPOINT_FILES = (RUN_FILE, "baseline.json", "best.json", "checkpoint", "ckpt-*.index", "ckpt-*.data-*-of-*",
-                    "ckpt-*_temp/*")
+# the files rhymer writes in a model folder, the markers (rhymer.json, a training's run.json) last,
+# so that a --force cut short still leaves a folder rhymer recognises as its own
+OWN_FILES = (MARKOV, WORDS, CORPUS, ml5.MANIFEST, ml5.VOCAB, *ml5.own_variable_files(),
+             *(f"{CHECKPOINTS}/{name}" for name in ("baseline.json", "best.json", "checkpoint", "ckpt-*.index",
+                                                    "ckpt-*.data-*-of-*", "ckpt-*_temp/*", RUN_FILE)),
+             METADATA)
 FORMAT = "rhymer-model"
 DEFAULT_DIR = Path(__file__).parent / "models" / "default"
 DIRECTIONS = ("backward", "forward")
@@ -38,7 +40,7 @@ def prepare_out(out: Path, force: bool) -> None:
     hint = "--resume to continue it, --force to overwrite" if resumable else "--force to overwrite"
     if outputs.check_folder(out, is_model_folder, force=force, what="model folder", option="--out",
                             force_hint=hint):
-        outputs.remove_own(out, [*OWN_FILES, *ml5.own_variable_files(), *(f"{CHECKPOINTS}/{n}" for n in CHECKPOINT_FILES)])
+        outputs.remove_own(out, OWN_FILES)
     out.mkdir(parents=True, exist_ok=True)
 
 
