@@ -16,6 +16,7 @@ from rhymer.errors import (  # noqa: E402
     InvalidArgument,
     LexiconError,
     ModelError,
+    OutputError,
     RhymerError,
     TrainingError,
     WrongType,
@@ -26,6 +27,6 @@ from rhymer.verse import Couplet, Line, Verse  # noqa: E402
 
 __all__ = [
     "load", "reply", "Rhymer", "Verse", "Couplet", "Line", "Weights", "Rules", "rhymes", "is_rhyme", "syllables",
-    "RhymerError", "CorpusError", "FetchError", "GenerationError", "LexiconError", "ModelError", "TrainingError",
-    "InvalidArgument", "WrongType",
+    "RhymerError", "CorpusError", "FetchError", "GenerationError", "LexiconError", "ModelError", "OutputError",
+    "TrainingError", "InvalidArgument", "WrongType",
 ]

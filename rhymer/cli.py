@@ -264,25 +264,36 @@ def web_command(
     ml5_file: Optional[Path] = typer.Option(None, "--ml5"),
 ) -> None:
     """Serve the page locally (exports the model to a temporary folder first)."""
+    import signal
     import tempfile
 
     from rhymer import modeldir, website
 
-    with tempfile.TemporaryDirectory() as tmp:
-        if site is None:
-            site = Path(tmp) / "site"
-            website.export(modeldir.resolve(model)[0], site, ml5_file)
-        try:
-            server = website.serve(site, host, port)
-        except OSError as err:
-            raise RhymerError(f"cannot listen on {host}:{port} ({err.strerror}); pass another --port") from None
-        typer.echo(f"serving {site} at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.server_close()
+    if site is not None:
+        website.check_site(site)
+    stops = (signal.SIGTERM, signal.SIGHUP)
+    previous = [signal.signal(s, _exit_on_signal) for s in stops]  # so the temporary site is removed
+    try:
+        with tempfile.TemporaryDirectory(prefix="rhymer-web-") as tmp:
+            folder = site or Path(tmp) / "site"
+            server = website.serve(folder, host, port)  # before exporting: a taken port is known at once
+            try:
+                if site is None:
+                    website.export(modeldir.resolve(model)[0], folder, ml5_file)
+                typer.echo(f"serving {folder} at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
+                server.serve_forever()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                server.server_close()
+    finally:
+        for stop, handler in zip(stops, previous):
+            signal.signal(stop, handler)
+
+
+def _exit_on_signal(signum: int, frame) -> None:
+    """SIGTERM and SIGHUP unwind like Ctrl-C does, so cleanup (the temporary site) runs."""
+    raise SystemExit(128 + signum)
 
 
 @corpus_app.command("fetch")
@@ -296,7 +307,9 @@ def corpus_fetch(
     """Download texts (HTML becomes plain text) and join them into one file."""
     from rhymer.fetch import fetch_text
     from rhymer.files import write_text
+    from rhymer.outputs import check_file
 
+    check_file(out)
     texts = [fetch_text(u, timeout=timeout, max_bytes=max_bytes, retries=retries) for u in urls]
     write_text(out, "\n".join(t.strip("\n") + "\n" for t in texts))
     typer.echo(f"wrote {out}: {sum(map(len, texts))} characters from {len(urls)} address(es)")
@@ -313,7 +326,9 @@ def corpus_clean(
     from rhymer.corpus import clean, read_text
     from rhymer.errors import CorpusError
     from rhymer.files import write_text
+    from rhymer.outputs import check_file
 
+    check_file(out, [source])
     cleaned = clean(read_text(source, encoding), drop_lines)
     if not cleaned:
         raise CorpusError(f"nothing is left of '{source}' after cleaning; check the file")
@@ -329,7 +344,9 @@ def corpus_build(
     """Build one training text from a recipe of files and URLs (each checked by sha256)."""
     from rhymer import recipe as recipes
     from rhymer.files import write_text
+    from rhymer.outputs import check_file
 
+    check_file(out, [recipe, *(source.location for source in recipes.load(recipe)[0])])
     text = recipes.build(recipe)
     write_text(out, text)
     typer.echo(f"wrote {out}: {len(text)} characters")

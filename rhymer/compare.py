@@ -47,6 +47,10 @@ def run(corpus: Path, models: list[str], couplets: int = 200, markov_order: int 
     """Build, generate, measure; returns the report (and writes report.json/html/md under ``out``)."""
     if couplets < 1:
         raise RhymerError(f"--couplets {couplets} is below 1; pass a positive number")
+    if out:
+        from rhymer.report import check_out
+
+        check_out(out)
     text = read_text(corpus)
     train, held = split_heldout(text, val_fraction)
     index, copies = RhymeIndex.build(text), CopyChecker(text)

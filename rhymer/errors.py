@@ -50,3 +50,7 @@ class GenerationError(InvalidArgument):
 
 class TrainingError(RhymerError):
     """Training cannot start or resume with the given corpus, options or output directory."""
+
+
+class OutputError(RhymerError):
+    """An output path would replace or delete something rhymer did not create (or one of its inputs)."""

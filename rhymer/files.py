@@ -18,20 +18,31 @@ MAX_JSON_BYTES = 1024 * 1024  # a model's small JSON files: metadata, manifest, 
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename."""
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
+
+    Only a new path or a regular file is replaced (never a device, FIFO, link or folder), and a
+    failing write is an OutputError naming the file.
+    """
+    from rhymer.errors import OutputError
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise OutputError(f"'{path}' is not a regular file and rhymer does not replace it; remove it or write elsewhere")
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    except OSError as err:
+        raise OutputError(f"cannot write '{path}' ({err.strerror or err}); check the folder, its permissions and free space") from None
+    finally:
+        if tmp is not None and os.path.lexists(tmp):
+            os.unlink(tmp)
 
 
 def _umask() -> int:

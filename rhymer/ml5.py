@@ -8,6 +8,7 @@ model has exactly two layers.
 
 from __future__ import annotations
 
+import glob
 import math
 import re
 from pathlib import Path
@@ -16,10 +17,12 @@ import numpy as np
 
 from rhymer.errors import ModelError
 from rhymer.files import read_model_file, read_model_json, write_bytes, write_json
+from rhymer.outputs import remove_own
 
 MANIFEST, VOCAB = "manifest.json", "vocab.json"
 LAYER_NAME = "rnnlm/multi_rnn_cell/cell_{i}/basic_lstm_cell/{part}"
 SOFTMAX_W, SOFTMAX_B = "rnnlm/softmax_w", "rnnlm/softmax_b"
+VARIABLES = (*(LAYER_NAME.format(i=i, part=part) for i in range(2) for part in ("kernel", "bias")), SOFTMAX_W, SOFTMAX_B)
 _LAYER = re.compile(r"cell_[0-9]|lstm_[0-9]", re.I)  # ml5's own regexes, mirrored exactly
 _WEIGHT = re.compile(r"weights|weight|kernel|kernels|w", re.I)
 _SOFTMAX = re.compile(r"softmax", re.I)
@@ -55,15 +58,24 @@ def write(out: Path, layers: list[tuple[np.ndarray, np.ndarray]], softmax_w: np.
     variables[SOFTMAX_W], variables[SOFTMAX_B] = softmax_w, softmax_b
     manifest = {}
     for name, value in variables.items():
-        filename = f"{tag}-{name.split('/', 1)[1].replace('/', '_')}.bin"
+        filename = f"{tag}-{_file_suffix(name)}"
         write_bytes(out / filename, np.ascontiguousarray(value, dtype="<f4").tobytes())
         manifest[name] = {"filename": filename, "shape": list(value.shape)}
     write_json(out / VOCAB, {c: i for i, c in enumerate(vocab)})
     write_json(out / MANIFEST, manifest)
     keep = {v["filename"] for v in manifest.values()}
-    for stale in out.glob("*.bin"):
-        if stale.name not in keep:
-            stale.unlink()
+    stale = {p.name for pattern in own_variable_files() for p in out.glob(pattern)} - keep
+    remove_own(out, [glob.escape(name) for name in stale])
+
+
+
+def _file_suffix(name: str) -> str:
+    return name.split("/", 1)[1].replace("/", "_") + ".bin"
+
+
+def own_variable_files() -> list[str]:
+    """Glob patterns of the variable files ``write`` creates (any tag), so only those are ever removed."""
+    return [f"*-{_file_suffix(name)}" for name in VARIABLES]
 
 
 def read(path: Path) -> tuple[dict[str, np.ndarray], list[str]]:

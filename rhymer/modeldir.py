@@ -15,7 +15,7 @@ import os
 import time
 from pathlib import Path
 
-from rhymer import __version__
+from rhymer import __version__, ml5, outputs
 from rhymer.charmodel import CharModel, heldout_bpc
 from rhymer.corpus import sha256, split_heldout
 from rhymer.errors import ModelError
@@ -27,6 +27,13 @@ from rhymer.wordmodel import WordModel
 
 METADATA, MARKOV, WORDS, CORPUS = "rhymer.json", "markov.json", "words.json", "corpus.txt.gz"
 NGRAMS = "ngrams.json"
+CHECKPOINTS, RUN_FILE = "checkpoints", "run.json"
+# the files rhymer writes in a model folder, the markers (rhymer.json, a training's run.json) last,
+# so that a --force cut short still leaves a folder rhymer recognises as its own
+OWN_FILES = (MARKOV, WORDS, CORPUS, NGRAMS, ml5.MANIFEST, ml5.VOCAB, *ml5.own_variable_files(),
+             *(f"{CHECKPOINTS}/{name}" for name in ("baseline.json", "best.json", "checkpoint", "ckpt-*.index",
+                                                    "ckpt-*.data-*-of-*", "ckpt-*_temp/*", RUN_FILE)),
+             METADATA)
 FORMAT, VERSION = "rhymer-model", 1
 DEFAULT_DIR = Path(__file__).parent / "models" / "default"
 DIRECTIONS = ("backward", "forward")
@@ -35,15 +42,20 @@ MAX_CORPUS_BYTES = 128 * 1024 * 1024  # corpus.txt.gz unpacked; the shipped corp
 FIX = "re-export the model"
 
 
-def prepare_out(out: Path, force: bool, resume: bool = False) -> None:
-    """Refuse to write into a non-empty directory unless resuming or forced; create it otherwise."""
-    from rhymer.errors import TrainingError
-
-    if out.exists() and not out.is_dir():
-        raise TrainingError(f"'{out}' exists and is not a directory; pass another --out")
-    if out.is_dir() and any(out.iterdir()) and not (force or resume):
-        raise TrainingError(f"'{out}' is not empty; pass --resume to continue it, --force to overwrite, or another --out")
+def prepare_out(out: Path, force: bool) -> None:
+    """Accept a new or empty --out, or (with force) clear the files an earlier rhymer run wrote there."""
+    resumable = (out / CHECKPOINTS / RUN_FILE).is_file()
+    hint = "--resume to continue it, --force to overwrite" if resumable else "--force to overwrite"
+    if outputs.check_folder(out, is_model_folder, force=force, what="model folder", option="--out",
+                            force_hint=hint):
+        outputs.remove_own(out, OWN_FILES)
     out.mkdir(parents=True, exist_ok=True)
+
+
+def is_model_folder(path: Path) -> bool:
+    """Whether rhymer wrote this folder: a model's metadata, or the run file of a training in progress."""
+    run = path / CHECKPOINTS / RUN_FILE
+    return outputs.has_marker(path / METADATA, FORMAT) or (outputs.is_regular(run) and not run.parent.is_symlink())
 
 
 def orient(text: str, direction: str) -> str:

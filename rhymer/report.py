@@ -7,8 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
+from rhymer import outputs
 from rhymer.files import write_bytes, write_json, write_text
 
+REPORT_FILE, REPORT_FORMAT = "report.json", "rhymer-report"  # report.json marks a report folder rhymer wrote
 METRIC_NAMES = {
     "perfect_rhyme": "perfect rhymes", "near_rhyme": "near rhymes only", "real_words": "real words",
     "copied_verbatim": "copied (verbatim)", "copied_overlap": "copied (overlap rule)",
@@ -18,9 +20,19 @@ METRIC_NAMES = {
 }
 
 
+def check_out(out: Path) -> None:
+    """Before any work: --out must be new, empty, or an earlier report of rhymer's (its files are rewritten)."""
+    outputs.check_folder(out, is_report, force=True, what="report folder", option="--out")
+
+
+def is_report(path: Path) -> bool:
+    return outputs.has_marker(path / REPORT_FILE, REPORT_FORMAT)
+
+
 def write_outputs(report: dict, out: Path) -> None:
+    """Write report.json (the marker), its charts, report.html and report.md; compare.run checked ``out`` first."""
     out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "report.json", report)
+    write_json(out / REPORT_FILE, {"format": REPORT_FORMAT, **report})
     charts = _charts(report)
     for name, png in charts.items():
         write_bytes(out / f"{name}.png", png)

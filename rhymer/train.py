@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -28,8 +27,8 @@ from rhymer.files import read_json, write_json
 from rhymer.progress import TrainingProgress
 
 MAX_VOCAB = 256
-RUN_FILE = "run.json"
-CHECKPOINTS = "checkpoints"
+RUN_FILE = modeldir.RUN_FILE
+CHECKPOINTS = modeldir.CHECKPOINTS
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
 
 
@@ -154,14 +153,7 @@ def _prepare(out: Path, run: dict, resume: bool, force: bool) -> None:
         if changed:
             raise TrainingError(f"'{out}' was trained with other settings ({', '.join(changed)}); resume with the same ones or use another --out")
         return
-    modeldir.prepare_out(out, force)
-    if force:
-        shutil.rmtree(out / CHECKPOINTS, ignore_errors=True)
-        for name in (ml5.MANIFEST, ml5.VOCAB, modeldir.METADATA, modeldir.MARKOV, modeldir.WORDS, modeldir.NGRAMS,
-                     modeldir.CORPUS):
-            (out / name).unlink(missing_ok=True)
-        for stale in out.glob("*.bin"):
-            stale.unlink()
+    modeldir.prepare_out(out, force)  # with --force it removes only what an earlier run wrote
     write_json(state, run)
 
 

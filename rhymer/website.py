@@ -8,16 +8,20 @@ Markov baseline (markov.json). It makes no request to any other host.
 from __future__ import annotations
 
 import functools
+import glob
 import hashlib
 import http.server
+import os
 import shutil
+import sys
 import tempfile
+from http import HTTPStatus
 from pathlib import Path
 
 import numpy as np
 
-from rhymer import ml5, modeldir
-from rhymer.errors import ModelError
+from rhymer import ml5, modeldir, outputs
+from rhymer.errors import ModelError, OutputError, RhymerError
 from rhymer.files import read_json, write_json
 
 PAGE_FILES = ("index.html", "rhymer.js", "style.css")
@@ -26,6 +30,9 @@ ML5_SHA256 = "8906ded3234dd3792a2dcef790c1f27033f059313f8b85bc8f81e10420e8c346" 
 # calls ml5 with T = 1 (its own temperature is applied afterwards) and refuses models whose logits
 # come anywhere near the limit on their own corpus.
 SAFE_LOGIT = 60.0
+SITE_FILE, SITE_FORMAT = "site.json", "rhymer-site"  # site.json marks a folder as a site rhymer exported
+ML5_FILE, MODEL_DIR = "ml5.min.js", "model"
+MAX_PORT = 65535
 
 def page_dir() -> Path:
     """The page sources: web/ beside the package in a checkout, or the copy installed with it."""
@@ -69,48 +76,127 @@ def logit_range(path: Path, characters: int = 64_000) -> float:
 
 
 def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = False) -> dict:
-    """Write the static site for a model directory into ``out``; returns the site description."""
+    """Write the static site for a model directory into ``out``; returns the site description.
+
+    The model folder is verified first (a damaged or hostile folder never becomes a site). The site is
+    staged beside ``out`` and moved in whole; with ``force`` an earlier site there is replaced file by
+    file, and files of the user's in it stay.
+    """
+    replacing = outputs.check_folder(out, is_site, force=force, what="site", option="--web",
+                                     inputs=[model, page_dir()])
     meta = modeldir.verify(model)
     ml5_file = find_ml5(ml5_path)
-    if out.exists() and any(out.iterdir()) and not force:
-        raise ModelError(f"'{out}' is not empty; pass --force to replace it or choose another --web folder")
-    staging = Path(tempfile.mkdtemp(prefix=".rhymer-site-", dir=out.parent if out.parent.exists() else None))
+    out = out.resolve()
+    staging = None
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".rhymer-site-", dir=out.parent))
         src = page_dir()
         for name in PAGE_FILES:
             shutil.copy2(src / name, staging / name)
-        shutil.copy2(ml5_file, staging / "ml5.min.js")
+        shutil.copy2(ml5_file, staging / ML5_FILE)
         for name in (modeldir.WORDS, modeldir.MARKOV):
             shutil.copy2(model / name, staging / name)
-        site = {"lstm": meta["kind"] == "lstm", "model_kind": meta["kind"], "rhymer_version": meta.get("rhymer_version")}
+        site = {"format": SITE_FORMAT, "lstm": meta["kind"] == "lstm", "model_kind": meta["kind"],
+                "rhymer_version": meta.get("rhymer_version")}
         if site["lstm"]:
             bound = logit_range(model)
             if bound > SAFE_LOGIT:
                 raise ModelError(f"the model's logits reach {bound:.0f} on its own corpus, too near ml5's overflow at 88.7; retrain with more dropout")
-            (staging / "model").mkdir()
+            (staging / MODEL_DIR).mkdir()
             manifest = read_json(model / ml5.MANIFEST)
             for name in [ml5.MANIFEST, ml5.VOCAB, modeldir.METADATA, *(e["filename"] for e in manifest.values())]:
-                shutil.copy2(model / name, staging / "model" / name)
+                shutil.copy2(model / name, staging / MODEL_DIR / name)
             site["max_logit"] = round(bound, 2)
-        write_json(staging / "site.json", site)
+        write_json(staging / SITE_FILE, site)
         staging.chmod(0o755)
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
+        if replacing:
+            _swap(staging, out)
+        else:
+            staging.rename(out)  # a new path, or an empty folder that the rename replaces
+    except OSError as err:
+        where = f": {err.filename}" if err.filename else ""
+        raise OutputError(f"cannot export the site to '{out}' ({err.strerror or err}{where}); check the model, the folder and free space") from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging:
+            shutil.rmtree(staging, ignore_errors=True)
     return site
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+def is_site(path: Path) -> bool:
+    """Whether ``path`` holds a site that rhymer exported (its site.json says so)."""
+    return outputs.has_marker(path / SITE_FILE, SITE_FORMAT)
+
+
+def _own_files(site: Path) -> set[str]:
+    """The files rhymer wrote in ``site``: the page, ml5, the indexes and the model's files."""
+    names = [*PAGE_FILES, ML5_FILE, modeldir.WORDS, modeldir.MARKOV, SITE_FILE,
+             *(f"{MODEL_DIR}/{n}" for n in (ml5.MANIFEST, ml5.VOCAB, modeldir.METADATA, *ml5.own_variable_files()))]
+    return {p.relative_to(site).as_posix() for pattern in names for p in site.glob(pattern)}
+
+
+def _swap(staging: Path, out: Path) -> None:
+    """Move a staged site over an earlier one file by file, site.json last, then remove the earlier
+    site's files that the new one lacks. A user's own files in ``out`` stay."""
+    old = _own_files(out)
+    new = sorted((p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()),
+                 key=lambda name: name == SITE_FILE)
+    for name in new:
+        target = out / name
+        if outputs.kind(target) not in (None, "file") or outputs.kind(target.parent) not in (None, "folder"):
+            raise OutputError(f"'{target}' is in the way of the new site and is not a file rhymer wrote; move it away")
+    for name in new:
+        (out / name).parent.mkdir(exist_ok=True)
+        os.replace(staging / name, out / name)
+    outputs.remove_own(out, [glob.escape(name) for name in old.difference(new)])
+
+
+class _SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files of one site: folders without index.html are 404 (no listings), unmappable paths 400."""
+
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript",
                       ".json": "application/json", ".bin": "application/octet-stream"}
+
+    def send_head(self):
+        path = self.translate_path(self.path)
+        if os.path.lexists(path) and not (os.path.isdir(path) or os.path.isfile(path)):
+            self.send_error(HTTPStatus.NOT_FOUND, "File not found")  # a FIFO or device would hang or flood
+            return None
+        try:
+            return super().send_head()
+        except ValueError:  # a path no file can have: a NUL byte, an unpaired surrogate
+            self.send_error(HTTPStatus.BAD_REQUEST, "Bad path")
+            return None
+
+    def list_directory(self, path):
+        self.send_error(HTTPStatus.NOT_FOUND, "File not found")
+        return None
 
     def log_message(self, format, *args):  # noqa: A002 - http.server's signature
         pass
 
 
+class _SiteServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """One line on stderr for a request that failed (a browser hanging up, say), never a traceback."""
+        print(f"rhymer web: a request from {client_address[0]} failed ({sys.exc_info()[1]!r})", file=sys.stderr)
+
+
+def check_site(site: Path) -> None:
+    """Refuse to serve a folder that is not a site rhymer exported (a typo would serve only 404s)."""
+    if not is_site(site):
+        raise ModelError(f"'{site}' is not a site exported by rhymer (no {SITE_FILE} of rhymer's); export one "
+                         f"with `rhymer export MODEL --web FOLDER` or pass the right --site")
+
+
 def serve(site: Path, host: str = "127.0.0.1", port: int = 8000) -> http.server.ThreadingHTTPServer:
-    """An HTTP server for one site folder only (requests cannot leave it)."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    return http.server.ThreadingHTTPServer((host, port), handler)
+    """An HTTP server for one site folder only (requests cannot leave it), bound at once, so a taken
+    or impossible port is known before the site is exported. Port 0 picks a free one."""
+    if not 0 <= port <= MAX_PORT:
+        raise RhymerError(f"--port {port} is out of range; pass 1 to {MAX_PORT}, or 0 for any free port")
+    handler = functools.partial(_SiteHandler, directory=str(site))
+    try:
+        return _SiteServer((host, port), handler)
+    except (OSError, OverflowError, UnicodeError) as err:
+        reason = getattr(err, "strerror", None) or err
+        raise RhymerError(f"cannot listen on {host}:{port} ({reason}); pass another --port or --host") from None

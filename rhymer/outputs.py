@@ -1,0 +1,172 @@
+"""rhymer deletes or replaces only what it created: the checks every command that writes goes through.
+
+An output file may be a new path or a regular file that is none of the command's inputs (devices,
+FIFOs, symbolic links and folders are never replaced). An output folder may be a new path or an
+empty folder; one that is not empty may only be cleared or replaced (with --force) when it carries
+the marker rhymer wrote there (a model's rhymer.json, a site's site.json, a report's report.json),
+and then only the files rhymer wrote go, never a user's own. Some folders are never targets at all:
+the root, the home folder, the current folder and its parents, rhymer's own installation, and any
+folder that is or holds one of the command's inputs (the model being exported, say).
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import stat
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from rhymer.errors import OutputError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MARKER_BYTES = 16 * 1024 * 1024  # a marker file larger than this is not one rhymer wrote
+
+
+def check_file(out: str | Path, inputs: Iterable[str | Path] = (), option: str = "--out") -> None:
+    """Refuse an output file that is not a new path or a regular file, or that is one of ``inputs``."""
+    out = Path(out)
+    found = kind(out)
+    if found not in (None, "file"):
+        raise OutputError(f"'{out}' is {_described(found)}, not a regular file, and rhymer does not replace it; pass a new file to {option}")
+    _check_parents(out, option)
+    reason = _never_a_target(_real(out), inputs, folder=False)
+    if reason:
+        raise OutputError(f"'{out}' is {reason}; pass another path to {option}")
+    for source in inputs:
+        if found and Path(source).exists() and os.path.samefile(out, source):
+            raise OutputError(f"'{out}' is the input '{source}' itself; write to another path with {option}")
+
+
+def check_folder(out: str | Path, is_ours: Callable[[Path], bool], *, force: bool, what: str, option: str,
+                 inputs: Iterable[str | Path] = (), force_hint: str = "--force to replace it") -> bool:
+    """Check an output folder before anything is written or removed.
+
+    Returns True when ``out`` holds earlier output of rhymer's that ``force`` allows the caller to
+    clear (with remove_own); False when it is a new path or an empty folder.
+    """
+    out = Path(out)
+    real = _real(out)  # a link to a folder is that folder
+    reason = _never_a_target(real, inputs, folder=True)
+    if reason:
+        raise OutputError(f"'{out}' is {reason}; rhymer never writes a {what} there, pass a new folder to {option}")
+    found = kind(real)
+    if found is None and out.is_symlink():
+        raise OutputError(f"'{out}' is a symbolic link to nothing; pass a new or empty folder to {option}")
+    if found is None:
+        _check_parents(out, option)
+        return False
+    if found != "folder":
+        raise OutputError(f"'{out}' is {_described(found)}, not a folder; pass a new or empty folder to {option}")
+    try:
+        empty = not any(real.iterdir())
+    except OSError as err:
+        raise OutputError(f"'{out}' cannot be read ({err.strerror}); pass another folder to {option}") from None
+    if empty:
+        return False
+    if not is_ours(real):
+        raise OutputError(f"'{out}' holds files that are not a {what} rhymer wrote; pass a new or empty folder to {option}")
+    if not force:
+        raise OutputError(f"'{out}' is not empty; pass {force_hint}, or another {option}")
+    return True
+
+
+def remove_own(folder: Path, names: Iterable[str]) -> None:
+    """Delete the files rhymer wrote in ``folder``, given as relative names or glob patterns; nothing else.
+
+    Only regular files and links (never their targets) are removed; a subfolder goes once emptied.
+    """
+    folders = set()
+    for name in names:
+        for found in sorted(glob.glob(glob.escape(str(folder)) + os.sep + name)):
+            path = Path(found)
+            inside = [p for p in path.parents if folder in p.parents]
+            if kind(path) in ("file", "a symbolic link") and not any(p.is_symlink() for p in inside):
+                path.unlink()
+                folders.update(inside)
+    for sub in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        if sub.is_dir() and not sub.is_symlink() and not any(sub.iterdir()):
+            sub.rmdir()
+
+
+def has_marker(path: Path, fmt: str) -> bool:
+    """Whether ``path`` is a JSON file of rhymer's, its "format" being ``fmt`` (a link or a giant is not)."""
+    if not is_regular(path) or path.stat().st_size > MARKER_BYTES:
+        return False
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and data.get("format") == fmt
+
+
+def is_regular(path: Path) -> bool:
+    """A regular file, not a link to one."""
+    return kind(path) == "file"
+
+
+def kind(path: Path) -> str | None:
+    """'file', 'folder', or what else sits at ``path`` (links are not followed); None if nothing."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise OutputError(f"'{path}' cannot be inspected ({err.strerror}); pass another path") from None
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    return "a socket or other special file"
+
+
+def _described(found: str) -> str:
+    return f"a {found}" if found in ("file", "folder") else found
+
+
+def _check_parents(out: Path, option: str) -> None:
+    """The nearest existing ancestor of a new path must be a folder."""
+    for parent in out.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(f"'{parent}' is not a folder, so '{out}' cannot be created; fix the path given to {option}")
+            return
+
+
+def _real(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as err:  # a loop of links
+        raise OutputError(f"'{path}' cannot be resolved ({err}); pass another path") from None
+
+
+def _never_a_target(real: Path, inputs: Iterable[str | Path], folder: bool) -> str | None:
+    """Why the resolved path ``real`` must never be written, or None."""
+    cwd = Path.cwd().resolve()
+    if real == Path(real.anchor):
+        return "the root folder"
+    if real == _home():
+        return "your home folder"
+    if real == cwd or real in cwd.parents:
+        return "the current folder or one of its parents"
+    if real == PACKAGE_DIR or PACKAGE_DIR in real.parents or (folder and real in PACKAGE_DIR.parents):
+        return "part of rhymer's own installation"
+    for source in inputs:
+        source = _real(Path(source))
+        if real == source or (folder and real in source.parents):
+            return f"the input '{source}'" if real == source else f"a folder holding the input '{source}'"
+    return None
+
+
+def _home() -> Path | None:
+    try:
+        return Path.home().resolve()
+    except (RuntimeError, KeyError):
+        return None

@@ -1,0 +1,316 @@
+"""rhymer deletes or replaces only what it created: every command that writes, aimed at paths it must
+not touch. Each refusal is one line on stderr with a non-zero exit, and the user's files stay as they were."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from rhymer import files, modeldir, outputs
+from rhymer.errors import OutputError
+from tests.conftest import ROOT
+
+NODE_ML5 = ROOT / "web" / "node_modules" / "ml5" / "dist" / "ml5.min.js"
+needs_ml5 = pytest.mark.skipif(not NODE_ML5.exists(), reason="run `npm ci` in web/ first")
+TINY_TRAINING = ["--rnn-size", "16", "--embedding-size", "8", "--epochs", "1", "--seq-length", "16",
+                 "--batch-size", "8", "--quiet"]
+
+
+def rhymer(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "rhymer", *args], check=False, capture_output=True, text=True,
+                          cwd=cwd, env={**os.environ, **(env or {})}, timeout=300)
+
+
+def refused(result: subprocess.CompletedProcess, *words: str) -> None:
+    """Exit 2 with one line on stderr naming the problem, and no traceback."""
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert all(w in lines[0] for w in words), lines[0]
+
+
+def snapshot(folder: Path) -> dict:
+    """Every entry under ``folder``: what it is and what it holds (links are not followed)."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        mode = path.lstat().st_mode
+        found[path.relative_to(folder).as_posix()] = (
+            path.read_bytes() if stat.S_ISREG(mode) else os.readlink(path) if stat.S_ISLNK(mode) else stat.S_IFMT(mode))
+    return found
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, verse_text) -> Path:
+    path = tmp_path_factory.mktemp("corpus") / "sonnets.txt"
+    path.write_text(verse_text[:20000])
+    return path
+
+
+@pytest.fixture(scope="module")
+def markov_model(tmp_path_factory, corpus) -> Path:
+    out = tmp_path_factory.mktemp("models") / "markov"
+    result = rhymer("markov", str(corpus), "--out", str(out), "--order", "3")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def marked_site(folder: Path) -> Path:
+    """A folder that carries a site's marker, so that only the never-a-target rule can refuse it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files.write_json(folder / "site.json", {"format": "rhymer-site"})
+    (folder / "photo.bin").write_bytes(b"the user's photo")
+    return folder
+
+
+# -- folders that are never targets ---------------------------------------------------------------
+
+@pytest.mark.parametrize("target", ["/", "home", "cwd", "cwd parent", "package", "default model"])
+def test_root_home_cwd_and_package_are_refused_before_anything(target):
+    path = {"/": Path("/"), "home": Path.home(), "cwd": Path.cwd(), "cwd parent": Path.cwd().parent,
+            "package": outputs.PACKAGE_DIR, "default model": modeldir.DEFAULT_DIR}[target]
+    # even a folder that looked like rhymer's own, with --force, is refused: check_folder only checks
+    with pytest.raises(OutputError, match="never writes"):
+        outputs.check_folder(path, lambda _: True, force=True, what="site", option="--web")
+
+
+@needs_ml5
+def test_export_force_refuses_the_current_folder_its_parent_and_home(tmp_path, markov_model):
+    home = marked_site(tmp_path / "home")
+    work = marked_site(home / "work")
+    before = snapshot(home)
+    for target in (".", ".."):
+        refused(rhymer("export", str(markov_model), "--web", target, "--force", cwd=work), "current folder")
+    refused(rhymer("export", str(markov_model), "--web", str(home), "--force", env={"HOME": str(home)}), "home folder")
+    assert snapshot(home) == before
+
+
+@needs_ml5
+def test_export_refuses_the_models_own_folder_and_the_package(tmp_path, markov_model):
+    before = snapshot(markov_model)
+    refused(rhymer("export", str(markov_model), "--web", str(markov_model), "--force"), "input")
+    assert snapshot(markov_model) == before
+    shipped = snapshot(modeldir.DEFAULT_DIR)
+    refused(rhymer("export", "default", "--web", str(modeldir.DEFAULT_DIR), "--force"), "rhymer's own installation")
+    assert snapshot(modeldir.DEFAULT_DIR) == shipped
+
+
+@needs_ml5
+def test_export_force_replaces_only_the_sites_own_files(tmp_path, markov_model):
+    site = tmp_path / "site"
+    assert rhymer("export", str(markov_model), "--web", str(site)).returncode == 0
+    (site / "photo.bin").write_bytes(b"mine")
+    (site / "model").mkdir()
+    (site / "model" / "notes.txt").write_text("mine too")
+    (site / "model" / "manifest.json").write_text("{}")  # a file the site owns by name: replaced or removed
+    refused(rhymer("export", str(markov_model), "--web", str(site)), "not empty; pass --force")
+    result = rhymer("export", str(markov_model), "--web", str(site), "--force")
+    assert result.returncode == 0, result.stderr
+    assert (site / "photo.bin").read_bytes() == b"mine" and (site / "model" / "notes.txt").read_text() == "mine too"
+    assert not (site / "model" / "manifest.json").exists()  # a Markov site has no LSTM files
+    assert '"format":"rhymer-site"' in (site / "site.json").read_text()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".rhymer-site-")]  # no staging left
+
+
+@needs_ml5
+@pytest.mark.parametrize("content", ["user", "fake-marker"])
+def test_export_force_refuses_a_folder_rhymer_did_not_write(tmp_path, markov_model, content):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "thesis.tex").write_text("years of work")
+    if content == "fake-marker":  # a site.json of someone else's is no marker
+        (folder / "site.json").write_text('{"title": "my site"}')
+    before = snapshot(folder)
+    refused(rhymer("export", str(markov_model), "--web", str(folder), "--force"), "not a site rhymer wrote")
+    assert snapshot(folder) == before
+
+
+def test_export_to_an_existing_file_is_one_line(tmp_path, markov_model):
+    target = tmp_path / "notes.txt"
+    target.write_text("keep")
+    refused(rhymer("export", str(markov_model), "--web", str(target)), "not a folder")
+    assert target.read_text() == "keep"
+
+
+# -- model folders ----------------------------------------------------------------------------------
+
+def test_markov_force_keeps_the_users_files_and_refuses_their_folders(tmp_path, corpus):
+    out = tmp_path / "model"
+    assert rhymer("markov", str(corpus), "--out", str(out), "--order", "2").returncode == 0
+    (out / "photo.bin").write_bytes(b"mine")
+    result = rhymer("markov", str(corpus), "--out", str(out), "--order", "3", "--force")
+    assert result.returncode == 0, result.stderr
+    assert (out / "photo.bin").read_bytes() == b"mine" and (out / "rhymer.json").exists()
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "data.csv").write_text("1,2")
+    refused(rhymer("markov", str(corpus), "--out", str(folder), "--force"), "not a model folder rhymer wrote")
+    assert snapshot(folder) == {"data.csv": b"1,2"}
+
+
+def test_train_force_keeps_photo_bin_and_checkpoints_keep_txt(tmp_path, corpus):
+    pytest.importorskip("tensorflow")
+    out = tmp_path / "model"
+    assert rhymer("markov", str(corpus), "--out", str(out), "--order", "2").returncode == 0  # an earlier model
+    (out / "checkpoints").mkdir()
+    (out / "checkpoints" / "ckpt-7.index").write_bytes(b"an earlier run's checkpoint")
+    (out / "e007-softmax_w.bin").write_bytes(b"an earlier run's weights")
+    (out / "photo.bin").write_bytes(b"mine")
+    (out / "checkpoints" / "keep.txt").write_text("mine too")
+    result = rhymer("train", str(corpus), "--out", str(out), *TINY_TRAINING, "--force")
+    assert result.returncode == 0, result.stderr
+    assert (out / "photo.bin").read_bytes() == b"mine"
+    assert (out / "checkpoints" / "keep.txt").read_text() == "mine too"
+    assert not (out / "checkpoints" / "ckpt-7.index").exists() and not (out / "e007-softmax_w.bin").exists()
+    assert [p.name for p in out.glob("*-softmax_w.bin")] == ["e001-softmax_w.bin"]
+    assert modeldir.read_metadata(out)["kind"] == "lstm"
+
+
+def test_train_force_refuses_a_users_folder_before_training(tmp_path, corpus):
+    folder = tmp_path / "mine"
+    (folder / "checkpoints").mkdir(parents=True)
+    (folder / "checkpoints" / "keep.txt").write_text("mine")
+    refused(rhymer("train", str(corpus), "--out", str(folder), *TINY_TRAINING, "--force"), "not a model folder")
+    assert snapshot(folder) == {"checkpoints": stat.S_IFDIR, "checkpoints/keep.txt": b"mine"}
+
+
+# -- output files -----------------------------------------------------------------------------------
+
+def _special(tmp_path: Path, kind: str) -> Path:
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "pipe")
+        return tmp_path / "pipe"
+    if kind == "symlink":
+        (tmp_path / "precious.txt").write_text("precious")
+        (tmp_path / "link.txt").symlink_to(tmp_path / "precious.txt")
+        return tmp_path / "link.txt"
+    if kind == "folder":
+        (tmp_path / "folder").mkdir()
+        (tmp_path / "folder" / "inside.txt").write_text("inside")
+        return tmp_path / "folder"
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    return Path("/dev/full")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink", "folder", "device"])
+@pytest.mark.parametrize("command", ["clean", "fetch"])
+def test_file_outputs_never_replace_a_device_fifo_link_or_folder(tmp_path, corpus, kind, command):
+    target = _special(tmp_path, kind)
+    mode, before = target.lstat().st_mode, snapshot(tmp_path)
+    args = [str(corpus)] if command == "clean" else ["http://127.0.0.1:9/never-fetched.txt"]
+    refused(rhymer("corpus", command, *args, "--out", str(target)), "not a regular file")
+    assert stat.S_IFMT(target.lstat().st_mode) == stat.S_IFMT(mode) and snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("how", ["same path", "symlinked input", "symlinked output", "hard link"])
+def test_clean_never_overwrites_its_input(tmp_path, how):
+    source = tmp_path / "in.txt"
+    source.write_text("  “Curly”   quotes\n\n\n\nand spaces  \n")
+    out = source
+    if how == "symlinked input":
+        (tmp_path / "link.txt").symlink_to(source)
+        source = tmp_path / "link.txt"
+    elif how == "symlinked output":
+        (tmp_path / "link.txt").symlink_to(source)
+        out = tmp_path / "link.txt"
+    elif how == "hard link":
+        os.link(source, tmp_path / "hard.txt")
+        out = tmp_path / "hard.txt"
+    before = snapshot(tmp_path)
+    refused(rhymer("corpus", "clean", str(source), "--out", str(out)))
+    assert snapshot(tmp_path) == before
+
+
+def test_build_refuses_to_overwrite_its_recipe_or_sources(tmp_path, corpus):
+    recipe = tmp_path / "r.toml"
+    recipe.write_text(f'[[source]]\npath = "{corpus}"\n')
+    before = recipe.read_text()
+    for target in (recipe, corpus):
+        refused(rhymer("corpus", "build", str(recipe), "--out", str(target)), "input")
+    assert recipe.read_text() == before
+
+
+def test_atomic_write_refuses_a_non_regular_target_too(tmp_path):
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(OutputError, match="not a regular file"):
+        files.write_text(tmp_path / "pipe", "x")
+    (tmp_path / "link").symlink_to(tmp_path / "elsewhere.txt")
+    with pytest.raises(OutputError, match="not a regular file"):
+        files.write_text(tmp_path / "link", "x")
+    assert stat.S_ISFIFO((tmp_path / "pipe").lstat().st_mode) and not (tmp_path / "elsewhere.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "pipe"]  # no temporary file left
+
+
+def test_compare_out_refuses_a_users_folder_before_working(tmp_path, corpus):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "report.md").write_text("my own report")
+    refused(rhymer("compare", "--corpus", str(corpus), "--couplets", "1", "--out", str(folder)), "not a report folder")
+    assert snapshot(folder) == {"report.md": b"my own report"}
+
+
+# -- rhymer web -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("port", ["99999", "-1"])
+def test_web_checks_the_port_before_the_model(port):
+    # the model does not exist: had the site been exported first, the error would name the model
+    refused(rhymer("web", "--model", "/no/such/model", "--port", port), "--port")
+
+
+def test_web_refuses_a_folder_that_is_not_a_site(tmp_path):
+    refused(rhymer("web", "--site", str(tmp_path / "nonexistent")), "not a site exported by rhymer")
+    (tmp_path / "index.html").write_text("<p>mine</p>")
+    refused(rhymer("web", "--site", str(tmp_path)), "not a site exported by rhymer")
+
+
+def _start_web(*args: str, tmp: Path) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, "-m", "rhymer", "web", "--port", "0", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(tmp)})
+    line = proc.stdout.readline()
+    assert "serving" in line, proc.stderr.read()
+    return proc, line.split(" at ")[1].split()[0]
+
+
+@needs_ml5
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_web_removes_its_temporary_site_on_sigterm_and_ctrl_c(tmp_path, markov_model, stop):
+    proc, base = _start_web("--model", str(markov_model), tmp=tmp_path)
+    try:
+        assert [p.name for p in tmp_path.iterdir()]  # the temporary site is there while serving
+        with urllib.request.urlopen(base + "site.json", timeout=10) as resp:
+            assert b"rhymer-site" in resp.read()
+    finally:
+        proc.send_signal(stop)
+        _, err = proc.communicate(timeout=30)
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@needs_ml5
+def test_web_answers_404_for_folders_and_400_for_unmappable_paths(tmp_path, markov_model):
+    site = tmp_path / "site"
+    assert rhymer("export", str(markov_model), "--web", str(site)).returncode == 0
+    (site / "model").mkdir()
+    (site / "model" / "private.txt").write_text("not to be listed")
+    os.mkfifo(site / "pipe.json")  # opening it would hang the request
+    proc, base = _start_web("--site", str(site), tmp=tmp_path)
+    try:
+        for path, status in (("model/", 404), ("model", 404), ("pipe.json", 404), ("%00", 400),
+                             ("index.html%00.txt", 400), ("a%ed%a0%80b", 400)):  # "model" redirects to "model/"
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                urllib.request.urlopen(base + path, timeout=10)
+            assert caught.value.code == status, path
+            assert b"private.txt" not in caught.value.read()
+        with urllib.request.urlopen(base + "index.html", timeout=10) as resp:
+            assert resp.status == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert "Traceback" not in err and err.strip() == ""
