@@ -391,8 +391,7 @@ function fromLink() {
   const q = new URLSearchParams(location.search);
   if (!q.has("seed")) return null;
   const seed = Number(q.get("seed")) >>> 0;
-  const model = q.get("model") === "lstm" && state.site.lstm ? "lstm" : "markov";
-  ui.model.value = model;
+  const model = ui.model.value;
   if (q.has("temperature")) setRange(ui.temperature, ui.temperatureValue, q.get("temperature"), 2);
   if (q.has("words")) setRange(ui.length, ui.lengthValue, q.get("words"), 0);
   ui.seed.value = (q.get("word") || "").slice(0, 40);
@@ -421,11 +420,11 @@ async function main() {
   performance.mark("rhymer:backend");
   state.site = await loadJSON("site.json");
   if (!state.site.lstm) ui.model.querySelector('option[value="lstm"]').remove();
-  ui.model.value = state.site.lstm ? "lstm" : "markov";
+  const asked = new URLSearchParams(location.search).get("model");  // ?model=markov opens on the Markov model
+  ui.model.value = state.site.lstm && asked !== "markov" ? "lstm" : "markov";
   const [words, names] = await Promise.all([loadJSON("words.json"), loadJSON("names.json"), engineFor(ui.model.value)]);
   state.index = new RhymeIndex(words, names);
   const shared = fromLink();
-  if (shared) await engineFor(shared.model);
   performance.mark("rhymer:loaded");
   ui.loading.hidden = true;
   await more(1, shared || {});
