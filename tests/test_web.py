@@ -44,8 +44,13 @@ def browser():
 
 
 def _outside_env() -> dict:
-    """The environment of a user's shell: nothing points Python at this checkout."""
-    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    """The environment of a user's shell: nothing points Python at this checkout.
+
+    One BLAS thread: on a busy machine OpenBLAS threads spin against each other and the export's
+    logit check runs 15x slower (measured 127 s against 8.7 s on 2 shared cores).
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    return {**env, "OPENBLAS_NUM_THREADS": "1"}
 
 
 @pytest.fixture(scope="session")
@@ -205,7 +210,7 @@ def test_generated_markup_is_shown_as_text(browser, installed, tmp_path):
         page, _, dialogs, _ = _open(browser, url)
         couplets = _couplets(page, 6)
         text = " ".join(line for c in couplets for line in c["lines"])
-        assert "<img" in text or "<script>" in text  # the markup was generated...
+        assert "<img" in text.lower() or "<script>" in text.lower()  # the markup was generated...
         assert page.evaluate("document.querySelectorAll('#feed img, #feed script, #feed b').length") == 0  # ...as text
         assert not dialogs
         page.close()
@@ -305,7 +310,8 @@ def test_markov_lines_keep_the_word_limits_and_capitals(browser, default_site):
     page.evaluate("() => { const l = document.getElementById('length'); l.value = '5'; l.dispatchEvent(new Event('input')); }")
     page.fill("#seed", "france")
     page.press("#seed", "Enter")  # keyboard only
-    page.wait_for_function("document.querySelectorAll('.couplet[data-rhymes^=\"france \"]').length >= 3", timeout=60_000)
+    page.wait_for_function("document.querySelectorAll('.couplet[data-rhymes^=\"france \"]').length >= 1", timeout=60_000)
+    page.evaluate("window.rhymerPage.more(3)")  # the seed word sticks
     couplets = page.evaluate("""() => [...document.querySelectorAll('.couplet[data-rhymes^="france "]')].map(li =>
         [...li.querySelectorAll('p')].map(p => p.textContent))""")
     for lines in couplets:
