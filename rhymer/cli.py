@@ -244,7 +244,7 @@ def _parse_orders(text: str) -> list[int]:
 def export(
     model: str = typer.Argument("default", help=MODEL_HELP),
     web: Path = typer.Option(..., "--web", help="folder for the static site (page, ml5, model, rhyme index, Markov)"),
-    ml5_file: Optional[Path] = typer.Option(None, "--ml5", help="ml5.min.js 0.12.2 (default: web/node_modules)"),
+    ml5_file: Optional[Path] = typer.Option(None, "--ml5", help="ml5.min.js 0.12.2 (default: the copy shipped with rhymer)"),
     force: bool = typer.Option(False, "--force", help="replace a non-empty --web folder"),
 ) -> None:
     """Export a model as a self-contained static web page that writes endless rhymes."""

@@ -1,8 +1,9 @@
 """`rhymer export --web` and `rhymer web`: the static page of endless rhymes, self-contained.
 
-The site holds the page (web/), ml5.js 0.12.2 (from web/node_modules, pinned by web/package-lock.json
-and checked by sha256 here), the model's ml5 files under model/, the rhyme index (words.json) and the
-Markov baseline (markov.json). It makes no request to any other host.
+The site holds the page (web/), ml5.js 0.12.2 (vendored in web/vendor/ with its license, refreshed from
+web/package-lock.json by web/vendor/refresh.sh and checked by sha256 here), the model's ml5 files under
+model/, the rhyme index (words.json), the spelling of capitalised words (names.json) and the Markov
+baseline (markov.json). It makes no request to any other host.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from rhymer.errors import ModelError, OutputError, RhymerError
 from rhymer.files import read_json, write_json
 
 PAGE_FILES = ("index.html", "rhymer.js", "style.css")
+ML5_VENDORED = ("vendor", "ml5.min.js")  # shipped with the package, beside its license and sha256
+ML5_LICENSE = ("vendor", "ml5.LICENSE.md")
+NAMES = "names.json"
+MIN_NAME_COUNT = 2  # a capitalised spelling seen once mid-line may be a typo
 ML5_SHA256 = "8906ded3234dd3792a2dcef790c1f27033f059313f8b85bc8f81e10420e8c346"  # ml5@0.12.2 dist/ml5.min.js
 # ml5 exponentiates logits/T without a max shift, so float32 overflows past 88.7. The page always
 # calls ml5 with T = 1 (its own temperature is applied afterwards) and refuses models whose logits
@@ -44,15 +49,15 @@ def page_dir() -> Path:
 
 
 def find_ml5(explicit: Path | None = None) -> Path:
-    """ml5.min.js 0.12.2: --ml5 PATH, else web/node_modules (run `npm ci` in web/); checked by sha256."""
-    candidates = [explicit] if explicit else [page_dir() / "node_modules" / "ml5" / "dist" / "ml5.min.js"]
+    """ml5.min.js 0.12.2: --ml5 PATH, else the copy shipped with the page; checked by sha256."""
+    candidates = [explicit] if explicit else [page_dir().joinpath(*ML5_VENDORED)]
     for path in candidates:
         if path and path.is_file():
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             if digest != ML5_SHA256:
-                raise ModelError(f"'{path}' is not ml5.js 0.12.2 (sha256 {digest[:12]}…); install the pinned version with `npm ci` in web/")
+                raise ModelError(f"'{path}' is not ml5.js 0.12.2 (sha256 {digest[:12]}…); pass the pinned one with --ml5 or reinstall rhymer")
             return path
-    raise ModelError("ml5.min.js 0.12.2 was not found; run `npm ci` in web/ or pass --ml5 PATH/TO/ml5.min.js")
+    raise ModelError("ml5.min.js 0.12.2 was not found beside the page; reinstall rhymer or pass --ml5 PATH/TO/ml5.min.js")
 
 
 def logit_range(path: Path, characters: int = 64_000) -> float:
@@ -75,6 +80,26 @@ def logit_range(path: Path, characters: int = 64_000) -> float:
     return top
 
 
+def capitalised_words(text: str) -> dict[str, str]:
+    """Words the corpus writes capitalised mid-line ("France", "I"): lower case -> that spelling.
+
+    The page writes a rhyme word as the corpus spells it, so proper nouns keep their capital at a
+    line's end; line starts are left out since every verse line starts with a capital.
+    """
+    import re
+    from collections import Counter
+
+    spellings: Counter = Counter()
+    for line in text.split("\n"):
+        for match in re.finditer(r"(?<![\w'])[A-Za-z]+(?:'[a-z]+)*", line):
+            before = line[: match.start()].rstrip()
+            if before and before[-1] not in ".!?:;\"'(-":
+                spellings[match.group()] += 1
+    lower = Counter({w: n for w, n in spellings.items() if w.islower()})
+    return {w.lower(): w for w, n in spellings.items()
+            if w[0].isupper() and (len(w) == 1 or w[1:].islower()) and n >= MIN_NAME_COUNT and n > lower[w.lower()]}
+
+
 def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = False) -> dict:
     """Write the static site for a model directory into ``out``; returns the site description.
 
@@ -95,6 +120,8 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
         for name in PAGE_FILES:
             shutil.copy2(src / name, staging / name)
         shutil.copy2(ml5_file, staging / ML5_FILE)
+        shutil.copy2(src.joinpath(*ML5_LICENSE), staging / ML5_LICENSE_FILE)  # its license travels with it
+        write_json(staging / NAMES, capitalised_words(modeldir.read_corpus(model)))
         for name in (modeldir.WORDS, modeldir.MARKOV):
             shutil.copy2(model / name, staging / name)
         site = {"format": SITE_FORMAT, "lstm": meta["kind"] == "lstm", "model_kind": meta["kind"],
@@ -130,7 +157,7 @@ def is_site(path: Path) -> bool:
 
 def _own_files(site: Path) -> set[str]:
     """The files rhymer wrote in ``site``: the page, ml5, the indexes and the model's files."""
-    names = [*PAGE_FILES, ML5_FILE, modeldir.WORDS, modeldir.MARKOV, SITE_FILE,
+    names = [*PAGE_FILES, ML5_FILE, ML5_LICENSE_FILE, NAMES, modeldir.WORDS, modeldir.MARKOV, SITE_FILE,
              *(f"{MODEL_DIR}/{n}" for n in (ml5.MANIFEST, ml5.VOCAB, modeldir.METADATA, *ml5.own_variable_files()))]
     return {p.relative_to(site).as_posix() for pattern in names for p in site.glob(pattern)}
 

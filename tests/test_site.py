@@ -12,17 +12,22 @@ from rhymer import modeldir
 from rhymer.website import ML5_SHA256, find_ml5
 from tests.conftest import ROOT
 
-NODE_ML5 = ROOT / "web" / "node_modules" / "ml5" / "dist" / "ml5.min.js"
-needs_ml5 = pytest.mark.skipif(not NODE_ML5.exists(), reason="run `npm ci` in web/ first")
+
+def test_ml5_ships_with_the_page_with_its_license_and_hash():
+    vendored = find_ml5()  # no node_modules needed: the copy beside the page, checked by sha256
+    assert vendored.parent == ROOT / "web" / "vendor"
+    recorded = (vendored.parent / "ml5.min.js.sha256").read_text().split()
+    assert recorded == [ML5_SHA256, "ml5.min.js"]
+    assert "ml5.js" in (vendored.parent / "ml5.LICENSE.md").read_text()
 
 
-@needs_ml5
 def test_export_writes_a_self_contained_site(cli, tmp_path):
     site = tmp_path / "site"
     r = cli("export", "markov", "--web", str(site))
     assert r.returncode == 0, r.stderr
     names = {p.name for p in site.iterdir()}
-    assert names >= {"index.html", "rhymer.js", "style.css", "ml5.min.js", "words.json", "markov.json", "site.json"}
+    assert names >= {"index.html", "rhymer.js", "style.css", "ml5.min.js", "ml5.LICENSE.md", "words.json", "names.json",
+                     "markov.json", "site.json"}
     html = (site / "index.html").read_text()
     assert "http" not in html.replace("http-equiv", "")  # every resource is local
     again = cli("export", "markov", "--web", str(site))
@@ -36,12 +41,12 @@ def test_export_refuses_a_wrong_ml5(cli, tmp_path):
     r = cli("export", "markov", "--web", str(tmp_path / "site"), "--ml5", str(fake))
     assert r.returncode == 2 and "is not ml5.js 0.12.2" in r.stderr
     assert not (tmp_path / "site").exists()
-    with pytest.raises(Exception, match="was not found"):
+    with pytest.raises(Exception, match="was not found") as missing:
         find_ml5(tmp_path / "missing.js")
+    assert "\n" not in str(missing.value)  # one line
     assert len(ML5_SHA256) == 64
 
 
-@needs_ml5
 def test_web_serves_only_its_folder_on_loopback(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "rhymer", "web", "--model", "markov", "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

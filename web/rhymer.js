@@ -4,7 +4,10 @@
 "use strict";
 
 const TEMPERATURE = { min: 0.3, max: 1.5, initial: 0.7 };
+const WORDS = { min: 3, maxLow: 4, maxHigh: 14, initial: 10 };  // words per line; the slider sets the max
 const MAX_CHARS = 120;
+const CANDIDATES = { first: 1, rest: 3 };  // the first couplet as fast as possible, then best of 3
+const AHEAD_PX = 400;  // keep writing while the end of the feed is this close to the screen
 
 // ---------- small helpers ----------
 function mulberry32(seed) {
@@ -31,7 +34,8 @@ function weightedChoice(weights, rng) {
 
 // ---------- the rhyme index exported by `rhymer export` (words.json) ----------
 class RhymeIndex {
-  constructor(data) {
+  constructor(data, names = {}) {
+    this.names = names;        // word -> its capitalised corpus spelling (names.json: "france" -> "France")
     this.words = data.words;   // word -> [frequency, line-final frequency]
     this.prons = data.prons;   // word -> [[key, onset, near, syllables], ...]
     this.byKey = new Map();
@@ -42,6 +46,7 @@ class RhymeIndex {
     }
   }
   isReal(w) { return w in this.words; }
+  spelling(w) { return Object.hasOwn(this.names, w) ? this.names[w] : w; }
   syllables(w) {
     const p = this.prons[w];
     if (p) return p[0][3];
@@ -148,14 +153,22 @@ function sampleIndex(logp, temperature, rng, mask) {
   return w.length - 1;
 }
 
-async function sampleLine(engine, word, temperature, rng) {
-  // the character before the end word may not glue onto it: no letter, digit or apostrophe
-  const glue = engine.vocab.map((c) => /[\p{L}\p{N}']/u.test(c));
+const isWordChar = (c) => /[\p{L}\p{N}']/u.test(c);
+
+// Backward sampling within the line-length limits: no line break before `minWords` words, and after
+// `maxWords` words only the current word may continue or the line end (every other choice is masked,
+// the allowed ones renormalised), so no model writes 2-word or 30-word lines.
+async function sampleLine(engine, word, temperature, rng, limits = { minWords: WORDS.min, maxWords: Infinity }) {
+  const wordChar = engine.vocab.map(isWordChar);
+  const newline = engine.vocab.indexOf("\n");
   let { state, logp } = await engine.start("\n" + [...word].reverse().join(""));
-  let total = 0;
+  let total = 0, words = 1, inWord = false;
   const out = [];
   for (let t = 0; t < MAX_CHARS; t++) {
-    const mask = t === 0 ? glue : null;
+    let mask = null;
+    if (t === 0) mask = wordChar;  // the character before the end word may not glue onto it
+    else if (words >= limits.maxWords && inWord) mask = engine.vocab.map((c, i) => !wordChar[i] && i !== newline);
+    if (words < limits.minWords && newline >= 0) mask = (mask || engine.vocab.map(() => false)).map((m, i) => m || i === newline);
     let lp = logp;
     if (mask) {  // renormalise over the allowed characters
       const allowed = logp.filter((_, i) => !mask[i]);
@@ -166,14 +179,19 @@ async function sampleLine(engine, word, temperature, rng) {
     const i = sampleIndex(lp, temperature, rng, mask);
     total += lp[i];
     const ch = engine.vocab[i];
-    if (ch === "\n") return { text: out.reverse().join("") + word, logprob: total / (t + 1), finished: true };
+    if (ch === "\n") return { text: capitalise(out.reverse().join("") + word), logprob: total / (t + 1), finished: true };
+    if (wordChar[i] && !inWord) words += 1;
+    inWord = wordChar[i];
     out.push(ch);
     ({ state, logp } = await engine.feed(state, ch));
   }
   let body = out.reverse().join("");
   body = body.includes(" ") ? body.slice(body.indexOf(" ") + 1) : body;
-  return { text: body + word, logprob: total / (MAX_CHARS + 1), finished: false };
+  return { text: capitalise(body + word), logprob: total / (MAX_CHARS + 1), finished: false };
 }
+
+// A verse line starts with a capital, whatever the model wrote (the corpus's spelling of the rest stays).
+const capitalise = (line) => line.replace(/\p{L}/u, (c) => c.toUpperCase());
 
 function judge(cand, index, target, maxWords, previous) {
   const words = tokens(cand.text);
@@ -182,7 +200,7 @@ function judge(cand, index, target, maxWords, previous) {
   const off = target ? Math.abs(syll - target) : 0;
   const failed = [];
   if (!cand.finished) failed.push("unfinished");
-  if (words.length < 3) failed.push("too_short");
+  if (words.length < WORDS.min) failed.push("too_short");
   if (words.length > maxWords) failed.push("too_long");
   if (off > 1) failed.push("syllables");
   if (previous.some((p) => p.toLowerCase() === cand.text.trim().toLowerCase())) failed.push("repeated_line");
@@ -193,8 +211,9 @@ async function writeLine(engine, index, word, opts, rng, target, previous) {
   engine.begin();
   try {
     let best = null;
+    const limits = { minWords: WORDS.min, maxWords: opts.maxWords };
     for (let k = 0; k < opts.candidates; k++) {
-      const j = judge(await sampleLine(engine, word, opts.temperature, rng), index, target, opts.maxWords, previous);
+      const j = judge(await sampleLine(engine, index.spelling(word), opts.temperature, rng, limits), index, target, opts.maxWords, previous);
       if (!best || j.failed.length < best.failed.length || (j.failed.length === best.failed.length && j.score > best.score)) best = j;
     }
     return best;
@@ -211,12 +230,19 @@ async function couplet(engine, index, opts, seed) {
   const second = weightedChoice(index.rhymes(first), rng);
   const a = await writeLine(engine, index, first, opts, rng, null, []);
   const b = await writeLine(engine, index, second, opts, rng, a.syllables, [a.text]);
-  return { lines: [a.text, b.text], rhymeWords: [first, second], seed, model: engine.kind };
+  return { lines: [a.text, b.text], rhymeWords: [first, second], seed, model: engine.kind, opts };
 }
 
 // ---------- the page ----------
 const ui = {};
-const state = { engines: {}, index: null, site: null, busy: false, count: 0, seed: 1, queue: Promise.resolve() };
+const state = {
+  engines: {}, index: null, site: null, busy: false, count: 0, queue: Promise.resolve(),
+  seed: crypto.getRandomValues(new Uint32Array(1))[0],  // a fresh seed per visit; each couplet takes the next
+  seedWord: null,        // applied with Enter (or the write button) and kept until changed
+  nearEnd: false,        // the end of the feed is on (or near) the screen
+  paused: document.hidden,
+  wake: null,            // resolves the writing loop's wait
+};
 
 async function loadJSON(path) {
   const r = await fetch(path);
@@ -238,59 +264,100 @@ async function engineFor(kind) {
 
 function options(overrides = {}) {
   return {
-    seedWord: (ui.seed.value || "").trim().toLowerCase() || null,
+    seedWord: state.seedWord,
     temperature: Math.min(TEMPERATURE.max, Math.max(TEMPERATURE.min, Number(ui.temperature.value) || TEMPERATURE.initial)),
-    maxWords: Math.min(14, Math.max(4, Number(ui.length.value) || 10)),
-    candidates: state.count < 1 ? 1 : 3,  // the first couplet as fast as possible, then best of 3
+    maxWords: Math.min(WORDS.maxHigh, Math.max(WORDS.maxLow, Math.round(Number(ui.length.value)) || WORDS.initial)),
+    candidates: state.count < 1 ? CANDIDATES.first : CANDIDATES.rest,
     ...overrides,
   };
 }
 
-function show(c) {
+// The link that writes this couplet again: same model, seed, seed word, temperature, length, candidates.
+function shareLink(c) {
+  const q = new URLSearchParams({ model: c.model, seed: String(c.seed), temperature: String(c.opts.temperature),
+                                  words: String(c.opts.maxWords), candidates: String(c.opts.candidates) });
+  if (c.opts.seedWord) q.set("word", c.opts.seedWord);
+  return `${location.pathname}?${q}`;
+}
+
+function show(c, shared = false) {
   const item = document.createElement("li");
-  item.className = "couplet";
+  item.className = shared ? "couplet shared" : "couplet";
   item.dataset.model = c.model;
   item.dataset.rhymes = c.rhymeWords.join(" ");
+  item.dataset.seed = String(c.seed);
+  const verse = document.createElement("div");
+  verse.className = "verse";
   for (const line of c.lines) {
     const p = document.createElement("p");
     p.textContent = line;  // text, never HTML
-    item.appendChild(p);
+    verse.appendChild(p);
   }
+  const meta = document.createElement("div");  // below the lines, so nothing covers a rhyme word
+  meta.className = "meta";
+  const tag = document.createElement("span");
+  tag.className = "tag";
+  tag.textContent = `${c.model === "lstm" ? "LSTM" : "Markov"} · ${c.rhymeWords.join(" / ")}`;
+  const link = document.createElement("a");
+  link.className = "share";
+  link.href = shareLink(c);
+  link.textContent = "link";
+  link.setAttribute("aria-label", `link to the couplet on ${c.rhymeWords.join(" and ")}`);
   const copy = document.createElement("button");
   copy.className = "copy";
   copy.type = "button";
   copy.textContent = "copy";
+  copy.setAttribute("aria-label", `copy the couplet on ${c.rhymeWords.join(" and ")}`);
   copy.addEventListener("click", async () => {
     try { await navigator.clipboard.writeText(c.lines.join("\n")); copy.textContent = "copied"; }
     catch { copy.textContent = "select and copy"; }
   });
-  const tag = document.createElement("span");
-  tag.className = "tag";
-  tag.textContent = `${c.model} · ${c.rhymeWords.join(" / ")}`;
-  item.append(tag, copy);
+  meta.append(tag, link, copy);
+  item.append(verse, meta);
   ui.feed.appendChild(item);
   state.count += 1;
   ui.count.textContent = String(state.count);
+  if (state.count === 1) performance.mark("rhymer:first-couplet");
 }
 
-// Requests queue up (scrolling, clicks, tests), so couplets are written one after another.
+// Requests queue up (the writing loop, clicks, tests), so couplets are written one after another.
 function more(n = 1, overrides = {}) {
-  state.queue = state.queue.then(() => write(n, overrides));
-  return state.queue;
+  const done = state.queue.then(() => write(n, overrides));
+  state.queue = done.catch(() => {});  // a failed couplet (shown in #status) does not stop the queue
+  return done;
 }
 
 async function write(n, overrides) {
   state.busy = true;
   ui.status.textContent = "writing…";
   try {
-    const kind = ui.model.value;
+    const kind = overrides.model || ui.model.value;
     const engine = await engineFor(kind);
-    for (let i = 0; i < n; i++) show(await couplet(engine, state.index, options(overrides), state.seed++));
+    for (let i = 0; i < n; i++) {
+      const seed = overrides.seed ?? state.seed++;
+      show(await couplet(engine, state.index, options(overrides), seed), overrides.seed !== undefined);
+    }
     ui.status.textContent = "";
   } catch (err) {
     ui.status.textContent = `error: ${err.message}`;
+    throw err;
   } finally {
     state.busy = false;
+  }
+}
+
+// The endless feed: write while the end of the feed is near the screen and the tab is visible, so
+// the first screen fills up and scrolling brings more; wait otherwise.
+function wakeUp() { if (state.wake) { state.wake(); state.wake = null; } }
+
+async function keepWriting() {
+  for (;;) {
+    if (state.nearEnd && !state.paused) {
+      try { await more(1); } catch { await new Promise((r) => setTimeout(r, 1000)); }  // shown in #status
+      await new Promise((r) => requestAnimationFrame(() => r()));  // let the observer see the new layout
+    } else {
+      await new Promise((r) => { state.wake = r; });
+    }
   }
 }
 
@@ -303,37 +370,73 @@ function suggest() {
     o.value = r;
     ui.suggestions.appendChild(o);
   }
-  ui.rhymeHint.textContent = w && !Object.keys(found).length ? `no rhyme for “${w}” here: a random line end is used` : "";
+}
+
+// Enter (or "write") applies the typed word; it stays until changed, and an empty field means any word.
+function applySeedWord() {
+  const w = (ui.seed.value || "").trim().toLowerCase() || null;
+  state.seedWord = w;
+  if (!w) ui.seedNow.textContent = "any word";
+  else if (!Object.keys(state.index.rhymes(w)).length) ui.seedNow.textContent = `any word (nothing rhymes with “${w}” here)`;
+  else ui.seedNow.textContent = `“${w}”`;
+}
+
+function setRange(input, output, value, digits) {
+  input.value = String(value);
+  output.textContent = Number(input.value).toFixed(digits);
+}
+
+// A shared link (?seed=...&model=...&temperature=...&words=...&word=...): its couplet comes first.
+function fromLink() {
+  const q = new URLSearchParams(location.search);
+  if (!q.has("seed")) return null;
+  const seed = Number(q.get("seed")) >>> 0;
+  const model = ui.model.value;
+  if (q.has("temperature")) setRange(ui.temperature, ui.temperatureValue, q.get("temperature"), 2);
+  if (q.has("words")) setRange(ui.length, ui.lengthValue, q.get("words"), 0);
+  ui.seed.value = (q.get("word") || "").slice(0, 40);
+  applySeedWord();
+  const k = Math.min(CANDIDATES.rest, Math.max(1, Number(q.get("candidates")) || CANDIDATES.first));
+  state.seed = seed + 1;
+  return { seed, model, candidates: k };
 }
 
 async function main() {
-  for (const id of ["seed", "temperature", "temperatureValue", "length", "lengthValue", "model", "more", "feed",
-                    "status", "count", "suggestions", "rhymeHint", "sentinel", "loading"]) ui[id] = document.getElementById(id);
-  Object.assign(ui.temperature, { min: TEMPERATURE.min, max: TEMPERATURE.max, step: 0.05, value: TEMPERATURE.initial });
+  for (const id of ["seed", "seedNow", "temperature", "temperatureValue", "length", "lengthValue", "model", "more", "feed",
+                    "status", "count", "suggestions", "sentinel", "loading", "controls"]) ui[id] = document.getElementById(id);
+  Object.assign(ui.temperature, { min: TEMPERATURE.min, max: TEMPERATURE.max, step: 0.05 });
+  setRange(ui.temperature, ui.temperatureValue, TEMPERATURE.initial, 2);
+  Object.assign(ui.length, { min: WORDS.maxLow, max: WORDS.maxHigh, step: 1 });
+  setRange(ui.length, ui.lengthValue, WORDS.initial, 0);
   ui.temperature.addEventListener("input", () => (ui.temperatureValue.textContent = Number(ui.temperature.value).toFixed(2)));
   ui.length.addEventListener("input", () => (ui.lengthValue.textContent = ui.length.value));
   ui.seed.addEventListener("input", suggest);
-  ui.more.addEventListener("click", () => more(1));
-  document.getElementById("controls").addEventListener("submit", (e) => { e.preventDefault(); more(1); });
-  ui.model.addEventListener("change", () => more(1));
+  ui.controls.addEventListener("submit", (e) => { e.preventDefault(); applySeedWord(); more(1).catch(() => {}); });
+  ui.model.addEventListener("change", () => more(1).catch(() => {}));
+  document.addEventListener("visibilitychange", () => { state.paused = document.hidden; wakeUp(); });
   // The CPU backend: generation reads every character's probabilities back, which costs WebGL more
   // than the small matrix products save (measured about 3 ms against 14 ms per character).
   await ml5.tf.setBackend("cpu");
   performance.mark("rhymer:backend");
   state.site = await loadJSON("site.json");
   if (!state.site.lstm) ui.model.querySelector('option[value="lstm"]').remove();
-  ui.model.value = state.site.lstm ? "lstm" : "markov";
-  const [words] = await Promise.all([loadJSON("words.json"), engineFor(ui.model.value)]);  // in parallel
-  state.index = new RhymeIndex(words);
+  const asked = new URLSearchParams(location.search).get("model");  // ?model=markov opens on the Markov model
+  ui.model.value = state.site.lstm && asked !== "markov" ? "lstm" : "markov";
+  const [words, names] = await Promise.all([loadJSON("words.json"), loadJSON("names.json"), engineFor(ui.model.value)]);
+  state.index = new RhymeIndex(words, names);
+  const shared = fromLink();
   performance.mark("rhymer:loaded");
   ui.loading.hidden = true;
-  await more(1);
-  performance.mark("rhymer:first-couplet");
-  new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) more(2); }).observe(ui.sentinel);
+  await more(1, shared || {});
+  new IntersectionObserver((entries) => {
+    state.nearEnd = entries[entries.length - 1].isIntersecting;
+    wakeUp();
+  }, { rootMargin: `0px 0px ${AHEAD_PX}px 0px` }).observe(ui.sentinel);
+  keepWriting();
   document.body.dataset.ready = "true";
 }
 
-// hooks for the browser tests (parity with the Python engine, memory)
+// hooks for the browser tests (parity with the Python engine, memory, line limits)
 window.rhymerPage = {
   options,
   nextProbs(kind, text) {  // queued like generation: the ml5 model has one state and must not be shared
@@ -345,8 +448,23 @@ window.rhymerPage = {
     state.queue = probs.catch(() => {});
     return probs;
   },
+  async sampleLines(kind, word, maxWords, n, seed) {  // raw sampled lines (no judging), for the limits test
+    const lines = state.queue.then(async () => {
+      const engine = await engineFor(kind);
+      const rng = mulberry32(seed);
+      const out = [];
+      for (let i = 0; i < n; i++) {
+        engine.begin();
+        try { out.push((await sampleLine(engine, word, 1.0, rng, { minWords: WORDS.min, maxWords })).text); } finally { engine.end(); }
+      }
+      return out;
+    });
+    state.queue = lines.catch(() => {});
+    return lines;
+  },
   more,
   state,
+  WORDS,
 };
 
 window.addEventListener("DOMContentLoaded", () => main().catch((err) => {
