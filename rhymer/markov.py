@@ -24,6 +24,7 @@ from rhymer.files import read_model_json, write_json
 
 FORMAT = "rhymer-markov"
 DEFAULT_ORDER = 5
+MIN_ORDER, MAX_ORDER = 1, 12  # beyond 12 characters of context the tables only memorise the corpus
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,12 @@ class _Table:
         )
 
 
+def check_order(order: int) -> None:
+    """Refuse a Markov order outside MIN_ORDER..MAX_ORDER (or one that is not a whole number)."""
+    if isinstance(order, bool) or not isinstance(order, int) or not MIN_ORDER <= order <= MAX_ORDER:
+        raise ModelError(f"Markov order {order!r} is out of range; pass an order between {MIN_ORDER} and {MAX_ORDER}")
+
+
 class MarkovModel:
     """Order-k interpolated Kneser-Ney character model; state = the last k characters read."""
 
@@ -72,8 +79,7 @@ class MarkovModel:
     @classmethod
     def build(cls, text: str, order: int = DEFAULT_ORDER, vocab: list[str] | None = None) -> "MarkovModel":
         """Count (order+1)-grams of ``text`` (already reversed by the caller) and derive KN tables."""
-        if not 1 <= order <= 12:
-            raise ModelError(f"Markov order {order} is out of range; pass an order between 1 and 12")
+        check_order(order)
         if len(text) <= order:
             raise ModelError(f"the corpus has {len(text)} characters, too few for order {order}; use more text")
         vocab = vocab or sorted(set(text))

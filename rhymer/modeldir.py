@@ -10,15 +10,19 @@
 from __future__ import annotations
 
 import gzip
+import os
+import shutil
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rhymer import __version__
 from rhymer.charmodel import CharModel, heldout_bpc
-from rhymer.corpus import sha256, split_heldout
+from rhymer.corpus import require_letters, sha256, split_heldout
 from rhymer.errors import ModelError
 from rhymer.files import read_model_json, write_bytes
-from rhymer.markov import DEFAULT_ORDER, MarkovModel
+from rhymer.markov import DEFAULT_ORDER, MarkovModel, check_order
 from rhymer.rhymeindex import RhymeIndex
 
 METADATA, MARKOV, WORDS, CORPUS = "rhymer.json", "markov.json", "words.json", "corpus.txt.gz"
@@ -36,6 +40,46 @@ def prepare_out(out: Path, force: bool, resume: bool = False) -> None:
     if out.is_dir() and any(out.iterdir()) and not (force or resume):
         raise TrainingError(f"'{out}' is not empty; pass --resume to continue it, --force to overwrite, or another --out")
     out.mkdir(parents=True, exist_ok=True)
+
+
+@contextmanager
+def undo_on_failure(out: Path, keep: Callable[[], bool] = lambda: False, enabled: bool = True) -> Iterator[None]:
+    """On any failure inside the block (Ctrl-C included) remove what the block added to ``out``.
+
+    A folder that did not exist is removed whole; in one that did, only the entries the block added
+    go. Nothing is removed when ``keep()`` says the folder now holds work worth keeping.
+    """
+    existed = out.exists() or out.is_symlink()
+    before = set(os.listdir(out)) if enabled and existed and out.is_dir() and not out.is_symlink() else set()
+    try:
+        yield
+    except BaseException:
+        if enabled and not keep():
+            _remove_added(out, existed, before)
+        raise
+
+
+def _remove_added(out: Path, existed: bool, before: set[str]) -> None:
+    if not existed:
+        shutil.rmtree(out, ignore_errors=True)
+        return
+    if not out.is_dir() or out.is_symlink():
+        return
+    for name in set(os.listdir(out)) - before:
+        entry = out / name
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
+def check_baseline(text: str, name: str, order: int, val_fraction: float) -> None:
+    """Check a Markov baseline's settings against its corpus (named ``name``) before any file is written."""
+    check_order(order)
+    require_letters(text, name)
+    train, _ = split_heldout(text, val_fraction)
+    if len(train) <= order:
+        raise ModelError(f"the corpus has {len(train)} training characters, too few for order {order}; use more text")
 
 
 def orient(text: str, direction: str) -> str:
