@@ -50,18 +50,21 @@ def undo_on_failure(out: Path, keep: Callable[[], bool] = lambda: False, enabled
     go. Nothing is removed when ``keep()`` says the folder now holds work worth keeping.
     """
     existed = out.exists() or out.is_symlink()
+    top = out  # the outermost folder the block may create (mkdir parents=True)
+    while not existed and not (top.parent.exists() or top.parent == top):
+        top = top.parent
     before = set(os.listdir(out)) if enabled and existed and out.is_dir() and not out.is_symlink() else set()
     try:
         yield
     except BaseException:
         if enabled and not keep():
-            _remove_added(out, existed, before)
+            _remove_added(out, top, existed, before)
         raise
 
 
-def _remove_added(out: Path, existed: bool, before: set[str]) -> None:
+def _remove_added(out: Path, top: Path, existed: bool, before: set[str]) -> None:
     if not existed:
-        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(top, ignore_errors=True)
         return
     if not out.is_dir() or out.is_symlink():
         return

@@ -113,31 +113,25 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
             _prepare(out, {"corpus_sha256": sha256(text), "config": config.identity()}, resume, force)
         tf = _import_tensorflow()
         try:
-            return _run(tf, out, text, held_text, train_ids, held_ids, windows, vocab, config, chief, resume,
-                        progress, command)
+            strategy, label = _strategy(tf, config.strategy)
+            describer = _Describer(out, text, config, vocab, command)
+            trainer = _Trainer(tf, strategy, chief, label, config, vocab, out, describer)
+            if not (out / modeldir.MARKOV).exists() and chief:
+                baseline = modeldir.write_baseline(out, text, order=config.markov_order,
+                                                   val_fraction=config.val_fraction, direction=config.direction,
+                                                   vocab=vocab)
+                write_json(out / CHECKPOINTS / "baseline.json", baseline)
+            trainer.restore(resume)
+            reporter = TrainingProgress(chief, progress, config.epochs, trainer.steps_per_epoch(windows))
+            try:
+                stop_reason = trainer.fit(train_ids, held_ids, reporter, time.perf_counter())
+            finally:
+                reporter.close()
         except (tf.errors.ResourceExhaustedError, MemoryError):
             raise TrainingError(_out_of_memory(config, len(vocab))) from None
-
-
-def _run(tf, out: Path, text: str, held_text: str, train_ids: np.ndarray, held_ids: np.ndarray, windows: int,
-         vocab: list[str], config: TrainConfig, chief: bool, resume: bool, progress: bool, command: str | None) -> dict:
-    strategy, label = _strategy(tf, config.strategy)
-    describer = _Describer(out, text, config, vocab, command)
-    trainer = _Trainer(tf, strategy, chief, label, config, vocab, out, describer)
-    if not (out / modeldir.MARKOV).exists() and chief:
-        baseline = modeldir.write_baseline(out, text, order=config.markov_order, val_fraction=config.val_fraction,
-                                           direction=config.direction, vocab=vocab)
-        write_json(out / CHECKPOINTS / "baseline.json", baseline)
-    trainer.restore(resume)
-    reporter = TrainingProgress(chief, progress, config.epochs, trainer.steps_per_epoch(windows))
-    started = time.perf_counter()
-    try:
-        stop_reason = trainer.fit(train_ids, held_ids, reporter, started)
-    finally:
-        reporter.close()
-    if not chief:
-        return {}
-    return describer.finish(trainer, held_text, stop_reason)
+        if not chief:
+            return {}
+        return describer.finish(trainer, held_text, stop_reason)
 
 
 def resumable(out: Path) -> bool:

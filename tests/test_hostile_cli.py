@@ -186,13 +186,13 @@ def test_refused_training_never_imports_tensorflow(tmp_path):
     assert result.stdout.strip() == "False", result.stderr
 
 
-def test_best_effort_lines_break_rules_only_on_request(tmp_path):
-    args = ["couplet", "-w", "night", "--min-words", "100", "--max-words", "200", "--seed", "1", "-k", "2"]
-    strict = _run(args, tmp_path)
+def test_best_effort_lines_break_rules_only_on_request(tmp_path, monkeypatch, capsys):
+    args = ["couplet", "-w", "night", "--min-words", "100", "--max-words", "200", "--seed", "1", "-k", "1", "-m", "markov"]
+    strict = _main(args, tmp_path, monkeypatch, capsys)
     _assert_one_error_line(strict)
     assert "too_short" in strict.stderr and "--best-effort" in strict.stderr
     assert len(strict.stdout.splitlines()) == 2  # the lines are still printed
-    lenient = _run([*args, "--best-effort"], tmp_path)
+    lenient = _main([*args, "--best-effort"], tmp_path, monkeypatch, capsys)
     assert lenient.returncode == 0 and lenient.stdout == strict.stdout
     assert "still fails: too_short" in lenient.stderr
 
@@ -276,8 +276,8 @@ def test_catastrophic_regex_is_refused_in_the_library():
 
 def test_undo_on_failure_removes_only_what_the_block_added(tmp_path):
     fresh = tmp_path / "fresh"
-    with pytest.raises(KeyboardInterrupt), undo_on_failure(fresh):
-        (fresh / "checkpoints").mkdir(parents=True)
+    with pytest.raises(KeyboardInterrupt), undo_on_failure(fresh / "deeper" / "model"):
+        (fresh / "deeper" / "model" / "checkpoints").mkdir(parents=True)
         raise KeyboardInterrupt
     assert not fresh.exists()
     mine = tmp_path / "mine"
@@ -306,17 +306,17 @@ def interrupted_run(tmp_path_factory, small_corpus):
     out = folder / "m"
     cmd = [sys.executable, "-m", "rhymer", "train", str(corpus), "-o", str(out), "--epochs", "30", *TINY]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    first = proc.stderr.readline()
-    while first and not first.startswith("epoch 1:"):
-        first = proc.stderr.readline()
+    seen = [proc.stderr.readline()]
+    while seen[-1] and not seen[-1].startswith("epoch 1:"):
+        seen.append(proc.stderr.readline())
     proc.send_signal(signal.SIGINT)
     _, rest = proc.communicate(timeout=120)
-    return corpus, out, proc.returncode, rest
+    return corpus, out, proc.returncode, "".join(seen) + rest
 
 
 def test_ctrl_c_says_how_to_resume_and_resume_continues(interrupted_run, cli):
     corpus, out, code, stderr = interrupted_run
-    assert code == 130
+    assert code == 130, stderr
     assert stderr.strip().splitlines()[-1] == "interrupted; rerun with --resume", stderr
     assert "Traceback" not in stderr
     r = cli("train", str(corpus), "-o", str(out), "--resume", "--epochs", "2", *TINY)
