@@ -175,15 +175,21 @@ def test_a_real_process_ends_in_the_same_one_line(tmp_path, small_corpus):
     assert result.returncode == 2 and not (tmp_path / "m").exists()
 
 
-def test_refused_training_never_imports_tensorflow(tmp_path):
-    """Validation runs before TensorFlow's (slow) import: a bad option is refused in a moment."""
+def test_refused_training_never_imports_tensorflow(tmp_path, small_corpus):
+    """Validation, the memory estimate last, runs before TensorFlow's (slow) import and before any folder."""
+    corpus = tmp_path / "c.txt"
+    corpus.write_text(small_corpus)
     code = (
         "import sys\nfrom rhymer.train import TrainConfig, train\nfrom rhymer.errors import TrainingError\n"
-        f"try:\n    train({str(tmp_path / 'missing.txt')!r}, {str(tmp_path / 'm')!r}, TrainConfig(seed=-1))\n"
-        "except TrainingError:\n    print('tensorflow' in sys.modules)\n"
+        f"try:\n    train({str(corpus)!r}, {str(tmp_path / 'm')!r}, TrainConfig(rnn_size=100000))\n"
+        "except TrainingError as err:\n    print(err)\n    print('tensorflow' in sys.modules)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert result.stdout.strip() == "False", result.stderr
+    message, imported = result.stdout.strip().splitlines()
+    assert message.startswith("out of memory: --rnn-size 100000") and "pass --rnn-size " in message
+    suggested = int(message.split("pass --rnn-size ")[1].split()[0])
+    assert 1 <= suggested < 100000 and suggested & (suggested - 1) == 0  # a smaller power of two
+    assert imported == "False" and not (tmp_path / "m").exists()
 
 
 def test_best_effort_lines_break_rules_only_on_request(tmp_path, monkeypatch, capsys):
