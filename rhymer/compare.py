@@ -42,19 +42,21 @@ class Contender:
 def parse_orders(text: str) -> list[int]:
     """Markov orders to sweep from a range ``3-8`` or a list ``3,5,7``, each within MIN_ORDER..MAX_ORDER."""
     fix = f"pass a range like 3-8 or a list like 3,5,7 of orders from {MIN_ORDER} to {MAX_ORDER}"
+    is_range = "-" in text.strip("-")  # a leading minus is a (refused) negative order, not a range
     try:
-        if "-" in text.strip("-"):
-            lo, hi = (int(x) for x in text.split("-"))
-            if lo > hi:
-                raise RhymerError(f"--markov-orders '{text}' is an empty range ({lo} > {hi}); {fix}")
-            ends = [lo, hi]
-        else:
-            ends = [int(x) for x in text.split(",")]
+        numbers = [int(x) for x in text.split("-" if is_range else ",")]
     except ValueError:
         raise RhymerError(f"--markov-orders '{text}' is not a range or a list of whole numbers; {fix}") from None
-    if not all(MIN_ORDER <= k <= MAX_ORDER for k in ends):
+    if is_range and len(numbers) != 2:
+        raise RhymerError(f"--markov-orders '{text}' is not a range of two orders; {fix}")
+    if not all(MIN_ORDER <= k <= MAX_ORDER for k in numbers):
         raise RhymerError(f"--markov-orders '{text}' goes outside {MIN_ORDER}..{MAX_ORDER}; {fix}")
-    return list(range(ends[0], ends[1] + 1)) if "-" in text.strip("-") else sorted(set(ends))
+    if not is_range:
+        return sorted(set(numbers))
+    lo, hi = numbers
+    if lo > hi:
+        raise RhymerError(f"--markov-orders '{text}' is an empty range ({lo} > {hi}); {fix}")
+    return list(range(lo, hi + 1))
 
 
 def run(corpus: Path, models: list[str], couplets: int = 200, markov_order: int = 5,
