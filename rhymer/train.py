@@ -381,8 +381,9 @@ class _Trainer:
             return
         folder = self.out / CHECKPOINTS
         fix = "start over with --force or use another --out"
-        latest = self.tf.train.latest_checkpoint(str(folder))
-        if latest is None:
+        state = self.tf.train.get_checkpoint_state(str(folder))
+        latest = state.model_checkpoint_path if state else None
+        if latest is None or not Path(latest + ".index").is_file():
             if (folder / "checkpoint").exists() or any(folder.glob("ckpt-*")):
                 raise TrainingError(f"the last checkpoint in '{folder}' is incomplete or damaged; {fix}")
             return  # stopped before its first epoch ended: start from epoch 1
