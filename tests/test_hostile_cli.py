@@ -32,7 +32,7 @@ def _files(tmp_path: Path, small_corpus: str) -> None:
     (tmp_path / "folder.toml").mkdir()
     (tmp_path / "keep.txt").write_text("a user's file that must survive\n")
     recipes = {
-        "sha_int": f'[[source]]\npath = "c.txt"\nsha256 = 5\n',
+        "sha_int": '[[source]]\npath = "c.txt"\nsha256 = 5\n',
         "path_int": f'[[source]]\npath = 3\nsha256 = "{SHA}"\n',
         "title_list": f'[[source]]\npath = "c.txt"\nsha256 = "{SHA}"\ntitle = [1]\n',
         "source_str": 'source = "c.txt"\n',
