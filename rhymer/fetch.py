@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html.parser
-import math
 import time
 from urllib.parse import urlparse
 
@@ -15,6 +14,7 @@ from rhymer.errors import FetchError
 
 MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0  # seconds per address: every try, backoff and the download together
+MAX_TIMEOUT = 24 * 3600.0  # a day; sockets refuse much larger timeouts
 BACKOFF = 0.5  # seconds before the first retry, doubled after each
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 MAX_REDIRECTS = 5
@@ -28,8 +28,9 @@ def _check_settings(url: str, timeout: float, max_bytes: int, retries: int) -> N
         raise FetchError(f"'{url}' is not a valid URL ({err}); check the address") from None
     if scheme not in ("http", "https"):
         raise FetchError(f"'{url}' is not an http(s) URL; pass an address starting with http:// or https://")
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not (math.isfinite(timeout) and timeout > 0):
-        raise FetchError(f"timeout {timeout!r} must be a positive number of seconds; pass e.g. --timeout {DEFAULT_TIMEOUT:g}")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_TIMEOUT:
+        raise FetchError(f"timeout {timeout!r} must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}; "
+                         f"pass e.g. --timeout {DEFAULT_TIMEOUT:g}")
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
         raise FetchError(f"max bytes {max_bytes!r} must be a positive whole number; pass e.g. --max-bytes {MAX_BYTES}")
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:

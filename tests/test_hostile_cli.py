@@ -89,6 +89,7 @@ HOSTILE = [
     ["corpus", "fetch", "http://127.0.0.1:9/x", "-o", "f.txt", "--timeout", "-1"],
     ["corpus", "fetch", "http://127.0.0.1:9/x", "-o", "f.txt", "--timeout", "nan"],
     ["corpus", "fetch", "http://127.0.0.1:9/x", "-o", "f.txt", "--timeout", "inf"],
+    ["corpus", "fetch", "http://127.0.0.1:9/x", "-o", "f.txt", "--timeout", "1e300"],
     ["corpus", "fetch", "http://127.0.0.1:9/x", "-o", "f.txt", "--retries", "-1"],
     ["corpus", "fetch", "http://127.0.0.1:9/x", "-o", "f.txt", "--max-bytes", "0"],
     ["corpus", "fetch", "http://127.0.0.1:9/x", "-o", "f.txt", "--encoding", "bogus", "--retries", "0"],
