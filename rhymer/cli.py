@@ -21,7 +21,9 @@ app.add_typer(corpus_app, name="corpus")
 MODEL_HELP = "lstm, markov, or a model directory (default: the shipped model)"
 
 
-def _echo_verses(verses, as_json: bool) -> None:
+def _echo_verses(verses, as_json: bool, best_effort: bool = False) -> None:
+    """Print each verse; lines that still break a rule are an error at the end unless ``best_effort``."""
+    failures = []
     for i, verse in enumerate(verses):
         if as_json:
             typer.echo(verse.to_json())
@@ -29,11 +31,21 @@ def _echo_verses(verses, as_json: bool) -> None:
             if i:
                 typer.echo("")
             typer.echo(str(verse))
-            for line in verse.details:
-                if line.failed:
-                    typer.echo(f"# line '{line.end_word}' still fails: {', '.join(line.failed)}", err=True)
             if verse.near_rhymes:
                 typer.echo("# no perfect rhyme was available: near rhymes used", err=True)
+        for line in verse.details:
+            if line.failed:
+                failures.append(line)
+                if best_effort and not as_json:
+                    typer.echo(f"# line '{line.end_word}' still fails: {', '.join(line.failed)}", err=True)
+    if failures and not best_effort:
+        from rhymer.errors import GenerationError
+
+        rules = sorted({rule for line in failures for rule in line.failed})
+        raise GenerationError(
+            f"{len(failures)} line(s) still break the rules ({', '.join(rules)}); loosen --min-words, --max-words "
+            "or --syllables, raise --candidates, or pass --best-effort to accept them"
+        )
 
 
 SeedWord = Annotated[Optional[str], typer.Option("--seed-word", "-w", help="the first line's end word")]
@@ -49,10 +61,11 @@ MinWords = Annotated[int, typer.Option("--min-words", help="fewest words in a li
 MaxWords = Annotated[int, typer.Option("--max-words", help="most words in a line")]
 Meter = Annotated[Optional[str], typer.Option("--meter", help="prefer lines in this meter: iambic or trochaic")]
 Syllables = Annotated[Optional[int], typer.Option("--syllables", help="target syllables per line (±1); default: the first line's")]
+BestEffort = Annotated[bool, typer.Option("--best-effort", help="print lines that still break a rule and exit 0")]
 
 
 def _write_verses(scheme: str, seed_word, model, temperature, seed, count, as_json, candidates, rhyme, strict,
-                  min_words, max_words, syllables, meter=None) -> None:
+                  min_words, max_words, syllables, meter=None, best_effort=False) -> None:
     import rhymer
     from rhymer.scoring import Rules
 
@@ -65,17 +78,17 @@ def _write_verses(scheme: str, seed_word, model, temperature, seed, count, as_js
                 candidates=candidates, rhyme=rhyme, strict=strict, rules=rules)
         for i in range(count)
     )
-    _echo_verses(verses, as_json)
+    _echo_verses(verses, as_json, best_effort)
 
 
 @app.command()
 def couplet(seed_word: SeedWord = None, model: Model = "default", temperature: Temperature = 0.7, seed: Seed = None,
             count: Count = 1, as_json: AsJson = False, candidates: Candidates = 16, rhyme: Rhyme = "auto",
             strict: Strict = False, min_words: MinWords = 3, max_words: MaxWords = 14,
-            syllables: Syllables = None, meter: Meter = None) -> None:
+            syllables: Syllables = None, meter: Meter = None, best_effort: BestEffort = False) -> None:
     """Write rhyming couplets: line 1 ends in the seed word, line 2 in a rhyme of it."""
     _write_verses("couplet", seed_word, model, temperature, seed, count, as_json, candidates, rhyme, strict,
-                  min_words, max_words, syllables, meter)
+                  min_words, max_words, syllables, meter, best_effort)
 
 
 @app.command()
@@ -84,11 +97,11 @@ def verse(
     seed_word: SeedWord = None, model: Model = "default", temperature: Temperature = 0.7, seed: Seed = None,
     count: Count = 1, as_json: AsJson = False, candidates: Candidates = 16, rhyme: Rhyme = "auto",
     strict: Strict = False, min_words: MinWords = 3, max_words: MaxWords = 14, syllables: Syllables = None,
-    meter: Meter = None,
+    meter: Meter = None, best_effort: BestEffort = False,
 ) -> None:
     """Write a verse in a rhyme scheme."""
     _write_verses(scheme, seed_word, model, temperature, seed, count, as_json, candidates, rhyme, strict,
-                  min_words, max_words, syllables, meter)
+                  min_words, max_words, syllables, meter, best_effort)
 
 
 @app.command()
@@ -96,7 +109,7 @@ def reply(
     line: Annotated[str, typer.Argument(help="the line to answer, e.g. \"I walked along the shore at night\"")],
     model: Model = "default", temperature: Temperature = 0.7, seed: Seed = None, as_json: AsJson = False,
     candidates: Candidates = 16, rhyme: Rhyme = "auto", strict: Strict = False, min_words: MinWords = 3,
-    max_words: MaxWords = 14, syllables: Syllables = None,
+    max_words: MaxWords = 14, syllables: Syllables = None, best_effort: BestEffort = False,
 ) -> None:
     """Answer a line: write the next line, rhyming with its last word and following from it."""
     import rhymer
@@ -105,7 +118,7 @@ def reply(
     rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables)
     answer = rhymer.load(model).reply(line, temperature=temperature, seed=seed, candidates=candidates,
                                       rhyme=rhyme, strict=strict, rules=rules)
-    _echo_verses([answer], as_json)
+    _echo_verses([answer], as_json, best_effort)
 
 
 @app.command()
@@ -143,10 +156,12 @@ def markov(
     from rhymer.corpus import read_text
 
     text = read_text(corpus, encoding)
-    modeldir.prepare_out(out, force)
-    info = modeldir.write_baseline(out, text, order=order, val_fraction=val_fraction)
-    files.write_json(out / modeldir.METADATA,
-                     modeldir.metadata("markov", text, "backward", val_fraction, sorted(set(text)), markov=info))
+    modeldir.check_baseline(text, str(corpus), order, val_fraction)
+    with modeldir.undo_on_failure(out):
+        modeldir.prepare_out(out, force)
+        info = modeldir.write_baseline(out, text, order=order, val_fraction=val_fraction)
+        files.write_json(out / modeldir.METADATA,
+                         modeldir.metadata("markov", text, "backward", val_fraction, sorted(set(text)), markov=info))
     bpc = info["heldout_bpc"]
     typer.echo(f"wrote {out}: order {order}" + (f", held-out {bpc:.3f} bits/char" if bpc is not None else ""))
 
@@ -174,7 +189,7 @@ def train(
     quiet: bool = typer.Option(False, "--quiet", help="no progress bar"),
 ) -> None:
     """Train the two-layer char-LSTM (reversed text by default) and export it in the ml5 format."""
-    from rhymer.train import TrainConfig, train as run_training
+    from rhymer.train import TrainConfig, resumable, train as run_training
 
     config = TrainConfig(
         rnn_size=rnn_size, embedding_size=embedding_size, seq_length=seq_length, batch_size=batch_size,
@@ -182,7 +197,12 @@ def train(
         direction=direction, strategy=strategy, xla=xla, max_minutes=max_minutes,
     )
     command = "rhymer " + " ".join(sys.argv[1:])
-    meta = run_training(corpus, out, config, resume=resume, force=force, progress=not quiet, command=command)
+    try:
+        meta = run_training(corpus, out, config, resume=resume, force=force, progress=not quiet, command=command)
+    except KeyboardInterrupt:
+        typer.echo("interrupted; rerun with --resume" if resumable(out) else
+                   "interrupted before the first epoch ended; nothing was kept", err=True)
+        raise typer.Exit(130) from None
     if meta:
         m = meta["metrics"]
         typer.echo(
@@ -212,7 +232,7 @@ def compare(
     from rhymer import compare as comparison
     from rhymer import report as reporting
 
-    orders = _parse_orders(markov_orders) if markov_orders else None
+    orders = comparison.parse_orders(markov_orders) if markov_orders else None
     report = comparison.run(corpus, models, couplets, markov_order, orders, temperature=temperature,
                             candidates=candidates, plain=plain, train_lstm_minutes=train_lstm, out=out,
                             command="rhymer " + " ".join(sys.argv[1:]))
@@ -226,18 +246,6 @@ def compare(
         typer.echo("Markov held-out bpc by order: " + ", ".join(f"{k}: {v:.3f}" for k, v in report["markov_order_sweep"].items()))
     if out:
         typer.echo(f"wrote {out / 'report.html'}, report.json, report.md")
-
-
-def _parse_orders(text: str) -> list[int]:
-    from rhymer.errors import RhymerError
-
-    try:
-        if "-" in text:
-            lo, hi = (int(x) for x in text.split("-"))
-            return list(range(lo, hi + 1))
-        return [int(x) for x in text.split(",")]
-    except ValueError:
-        raise RhymerError(f"--markov-orders '{text}' is not a range like 3-8 or a list like 3,5,7; fix it") from None
 
 
 @app.command()
@@ -300,9 +308,10 @@ def _exit_on_signal(signum: int, frame) -> None:
 def corpus_fetch(
     urls: List[str] = typer.Argument(..., help="http(s) addresses of text or HTML pages"),
     out: Path = typer.Option(..., "--out", "-o"),
-    timeout: float = typer.Option(20.0, "--timeout", help="seconds per request"),
+    timeout: float = typer.Option(30.0, "--timeout", help="seconds per address, retries and download included"),
     retries: int = typer.Option(3, "--retries"),
     max_bytes: int = typer.Option(20 * 1024 * 1024, "--max-bytes"),
+    encoding: str = typer.Option("utf-8", "--encoding", help="the texts' encoding, e.g. latin-1"),
 ) -> None:
     """Download texts (HTML becomes plain text) and join them into one file."""
     from rhymer.fetch import fetch_text
@@ -310,7 +319,7 @@ def corpus_fetch(
     from rhymer.outputs import check_file
 
     check_file(out)
-    texts = [fetch_text(u, timeout=timeout, max_bytes=max_bytes, retries=retries) for u in urls]
+    texts = [fetch_text(u, timeout=timeout, max_bytes=max_bytes, retries=retries, encoding=encoding) for u in urls]
     write_text(out, "\n".join(t.strip("\n") + "\n" for t in texts))
     typer.echo(f"wrote {out}: {sum(map(len, texts))} characters from {len(urls)} address(es)")
 

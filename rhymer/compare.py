@@ -11,9 +11,9 @@ import numpy as np
 
 from rhymer import metrics, modeldir
 from rhymer.charmodel import heldout_bpc
-from rhymer.corpus import read_text, sha256, split_heldout
+from rhymer.corpus import read_text, require_letters, sha256, split_heldout
 from rhymer.errors import RhymerError
-from rhymer.markov import MarkovModel
+from rhymer.markov import MAX_ORDER, MIN_ORDER, MarkovModel, check_order
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.scoring import CopyChecker
 from rhymer.verse import Composer
@@ -40,6 +40,26 @@ class Contender:
     seconds: float = 0.0
 
 
+def parse_orders(text: str) -> list[int]:
+    """Markov orders to sweep from a range ``3-8`` or a list ``3,5,7``, each within MIN_ORDER..MAX_ORDER."""
+    fix = f"pass a range like 3-8 or a list like 3,5,7 of orders from {MIN_ORDER} to {MAX_ORDER}"
+    is_range = "-" in text.strip("-")  # a leading minus is a (refused) negative order, not a range
+    try:
+        numbers = [int(x) for x in text.split("-" if is_range else ",")]
+    except ValueError:
+        raise RhymerError(f"--markov-orders '{text}' is not a range or a list of whole numbers; {fix}") from None
+    if is_range and len(numbers) != 2:
+        raise RhymerError(f"--markov-orders '{text}' is not a range of two orders; {fix}")
+    if not all(MIN_ORDER <= k <= MAX_ORDER for k in numbers):
+        raise RhymerError(f"--markov-orders '{text}' goes outside {MIN_ORDER}..{MAX_ORDER}; {fix}")
+    if not is_range:
+        return sorted(set(numbers))
+    lo, hi = numbers
+    if lo > hi:
+        raise RhymerError(f"--markov-orders '{text}' is an empty range ({lo} > {hi}); {fix}")
+    return list(range(lo, hi + 1))
+
+
 def run(corpus: Path, models: list[str], couplets: int = 200, markov_order: int = 5,
         markov_orders: list[int] | None = None, val_fraction: float = 0.05, temperature: float = 0.7,
         candidates: int = 16, plain: bool = True, train_lstm_minutes: float | None = None,
@@ -51,7 +71,10 @@ def run(corpus: Path, models: list[str], couplets: int = 200, markov_order: int 
         from rhymer.report import check_out
 
         check_out(out)
+    for order in [markov_order, *(markov_orders or [])]:
+        check_order(order)
     text = read_text(corpus)
+    require_letters(text, str(corpus))
     train, held = split_heldout(text, val_fraction)
     index, copies = RhymeIndex.build(text), CopyChecker(text)
     vocab = sorted(set(text))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
+import time
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+
+import regex
 
 from rhymer.errors import CorpusError
 from rhymer.words import last_word, tokens
@@ -25,6 +29,10 @@ _BRACKETED = re.compile(r"\[[^\[\]\n]*\]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r" {2,}")
 _BLANK_RUNS = re.compile(r"\n{3,}")
+_WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # the UTF-32 BOMs start with these too
+BINARY_PROBE = 65536  # bytes (or characters) searched for NULs
+REGEX_SECONDS = 10.0  # time budget of a user's --drop-lines regex over a whole text...
+REGEX_LINE_SECONDS = 0.5  # ...and over one line (matching a line normally takes microseconds)
 
 
 def read_text(path: str | Path, encoding: str = "utf-8") -> str:
@@ -37,42 +45,98 @@ def read_text(path: str | Path, encoding: str = "utf-8") -> str:
 
 
 def decode(raw: bytes, name: str, encoding: str = "utf-8") -> str:
-    """Decode corpus bytes (a UTF-8 BOM is dropped); binary data and decoding errors are refused."""
-    if b"\x00" in raw[:65536]:
-        raise CorpusError(f"'{name}' looks binary (it contains NUL bytes); pass a plain text file")
+    """Decode corpus bytes (a UTF-8 BOM is dropped); binary data, decoding errors and mojibake are refused.
+
+    Mojibake: bytes that are valid UTF-8 but read as another encoding (``--encoding utf-16`` or
+    ``latin-1`` on a UTF-8 file) would decode into garbled text, so that is refused too.
+    """
     try:
-        text = raw.decode("utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding)
-    except UnicodeDecodeError as err:
-        raise CorpusError(
-            f"'{name}' is not valid {encoding} (byte 0x{raw[err.start]:02x} at offset {err.start}); "
-            "pass --encoding latin-1 (or the file's real encoding), or convert it to UTF-8"
-        ) from None
-    except LookupError:
+        codec = codecs.lookup(encoding).name
+    except (LookupError, TypeError, ValueError):
         raise CorpusError(f"unknown encoding '{encoding}'; pass a Python codec name such as utf-8 or latin-1") from None
+    utf8 = codec == "utf-8"
+    wide = codec.startswith(("utf-16", "utf-32"))  # NUL bytes are part of these encodings' plain text
+    if not wide and b"\x00" in raw[:BINARY_PROBE]:
+        hint = " (its BOM says UTF-16/32: pass --encoding utf-16 or utf-32)" if raw.startswith(_WIDE_BOMS) else ""
+        raise CorpusError(f"'{name}' looks binary (it contains NUL bytes){hint}; pass a plain text file")
+    try:
+        text = raw.decode("utf-8-sig" if utf8 else codec)
+    except UnicodeDecodeError as err:
+        fix = "drop --encoding: it is UTF-8" if not utf8 and _as_utf8(raw) is not None else \
+            "pass --encoding latin-1 (or the file's real encoding), or convert it to UTF-8"
+        raise CorpusError(
+            f"'{name}' is not valid {encoding} (byte 0x{raw[min(err.start, len(raw) - 1)]:02x} at offset {err.start}); {fix}"
+        ) from None
+    except LookupError:  # a codec that is not a text encoding (e.g. base64 or rot13)
+        raise CorpusError(f"'{encoding}' is not a text encoding; pass a Python codec name such as utf-8 or latin-1") from None
+    as_utf8 = None if utf8 else _as_utf8(raw)
+    if as_utf8 is not None and text != as_utf8:
+        raise CorpusError(
+            f"'{name}' is UTF-8, and read as {encoding} it becomes garbled text; drop --encoding or pass --encoding utf-8"
+        )
+    if "\x00" in text[:BINARY_PROBE]:
+        raise CorpusError(f"'{name}' looks binary (it decodes to NUL characters as {encoding}); pass a plain text file")
     if not text.strip():
         raise CorpusError(f"'{name}' is empty; pass a file with some verse in it")
     return text
+
+
+def _as_utf8(raw: bytes) -> str | None:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def require_letters(text: str, name: str) -> None:
+    """Refuse a corpus with no letters at all (punctuation or digits only): nothing to learn verse from."""
+    if not any(c.isalpha() for c in text):
+        raise CorpusError(f"'{name}' holds no letters (only punctuation, digits or spaces); pass a text of verse")
 
 
 def clean(text: str, drop_line_regex: str | None = None) -> str:
     """Normalise Unicode, quotes and dashes, drop [annotations] and control characters, tidy spacing.
 
     Idempotent: ``clean(clean(t)) == clean(t)``. Lines matching ``drop_line_regex`` are removed
-    (e.g. section markers such as ``#``).
+    (e.g. section markers such as ``#``); the pattern gets ``REGEX_LINE_SECONDS`` per line and
+    ``REGEX_SECONDS`` in all, so a catastrophically backtracking one is refused instead of running for ever.
     """
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
-    drop = re.compile(drop_line_regex) if drop_line_regex else None
+    drop = _drop_pattern(drop_line_regex)
+    deadline = time.monotonic() + REGEX_SECONDS
     lines = []
     for line in text.split("\n"):
         had_words = bool(line.strip())
         line = _SPACES.sub(" ", _BRACKETED.sub("", line)).strip()
-        if (had_words and not line) or (drop and drop.fullmatch(line)):
+        if (had_words and not line) or (drop and _drops(drop, line, deadline)):
             continue  # the line held only an annotation: drop it rather than leave a blank
         lines.append(line)
     text = _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n")
     return text + "\n" if text else ""
+
+
+def _drop_pattern(pattern: str | None) -> regex.Pattern | None:
+    if pattern is None or pattern == "":
+        return None
+    if not isinstance(pattern, str):
+        raise CorpusError(f"the drop-lines regex must be text, not {type(pattern).__name__}; fix it")
+    try:
+        return regex.compile(pattern)
+    except (regex.error, OverflowError, RecursionError, ValueError) as err:
+        raise CorpusError(f"--drop-lines '{pattern}' is not a valid regular expression ({err}); fix it") from None
+
+
+def _drops(pattern: regex.Pattern, line: str, deadline: float) -> bool:
+    try:
+        timeout = min(REGEX_LINE_SECONDS, max(deadline - time.monotonic(), 0.001))
+        return pattern.fullmatch(line, timeout=timeout) is not None
+    except TimeoutError:
+        raise CorpusError(
+            f"--drop-lines '{pattern.pattern}' takes too long (over {REGEX_LINE_SECONDS:g} s on a line or "
+            f"{REGEX_SECONDS:g} s in all; it may backtrack catastrophically); pass a simpler regular expression"
+        ) from None
 
 
 def sha256(text: str) -> str:

@@ -1,68 +1,126 @@
-"""Fetching corpus text over HTTP(S), with timeouts, retries, a size cap and HTML-to-text."""
+"""Fetching corpus text over HTTP(S), with one deadline per address, retries, a size cap and HTML-to-text."""
 
 from __future__ import annotations
 
 import html.parser
+import time
 from urllib.parse import urlparse
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+import urllib3
 
 from rhymer.corpus import decode
 from rhymer.errors import FetchError
 
 MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_TIMEOUT = 30.0  # seconds per address: every try, backoff and the download together
+MAX_TIMEOUT = 24 * 3600.0  # a day; sockets refuse much larger timeouts
+BACKOFF = 0.5  # seconds before the first retry, doubled after each
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+MAX_REDIRECTS = 5
 TEXT_TYPES = ("text/", "application/xhtml+xml", "application/xml")
 
 
-def session(retries: int = 3, backoff: float = 0.5) -> requests.Session:
-    """A session that retries connection errors and 429/5xx answers with exponential backoff."""
-    s = requests.Session()
-    retry = Retry(
-        total=retries, backoff_factor=backoff, status_forcelist=(429, 500, 502, 503, 504),
-        allowed_methods=("GET",), raise_on_status=False,
-    )
-    s.mount("http://", HTTPAdapter(max_retries=retry))
-    s.mount("https://", HTTPAdapter(max_retries=retry))
-    s.max_redirects = 5
-    return s
-
-
-def fetch_bytes(url: str, timeout: float = 20.0, max_bytes: int = MAX_BYTES, retries: int = 3) -> tuple[bytes, str]:
-    """GET ``url`` and return (body, content type); refuse non-HTTP(S), non-text and oversized answers."""
-    if urlparse(url).scheme not in ("http", "https"):
-        raise FetchError(f"'{url}' is not an http(s) URL; pass an address starting with http:// or https://")
+def _check_settings(url: str, timeout: float, max_bytes: int, retries: int) -> None:
     try:
-        with session(retries).get(url, timeout=timeout, stream=True) as resp:
-            if urlparse(resp.url).scheme not in ("http", "https"):
-                raise FetchError(f"'{url}' redirected to a non-http(s) address; fetch the final address yourself")
-            if resp.status_code >= 400:
-                raise FetchError(f"'{url}' answered HTTP {resp.status_code}; check the address")
-            ctype = resp.headers.get("Content-Type", "text/plain").split(";")[0].strip().lower()
-            if not ctype.startswith(TEXT_TYPES):
-                raise FetchError(f"'{url}' is {ctype}, not text; pass the address of a plain-text or HTML page")
-            body = bytearray()
-            for chunk in resp.iter_content(65536):
-                body += chunk
-                if len(body) > max_bytes:
-                    raise FetchError(f"'{url}' is larger than {max_bytes} bytes; raise --max-bytes or fetch a smaller file")
-            return bytes(body), ctype if ctype else "text/plain"
-    except requests.exceptions.TooManyRedirects:
-        raise FetchError(f"'{url}' redirects too often; fetch the final address") from None
-    except requests.exceptions.RequestException as err:
-        reason = type(err).__name__
-        raise FetchError(f"cannot reach '{url}' ({reason}); check the address and your connection") from None
+        scheme = urlparse(url).scheme
+    except ValueError as err:
+        raise FetchError(f"'{url}' is not a valid URL ({err}); check the address") from None
+    if scheme not in ("http", "https"):
+        raise FetchError(f"'{url}' is not an http(s) URL; pass an address starting with http:// or https://")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_TIMEOUT:
+        raise FetchError(f"timeout {timeout!r} must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}; "
+                         f"pass e.g. --timeout {DEFAULT_TIMEOUT:g}")
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise FetchError(f"max bytes {max_bytes!r} must be a positive whole number; pass e.g. --max-bytes {MAX_BYTES}")
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise FetchError(f"retries {retries!r} must be a whole number of 0 or more; pass e.g. --retries 3")
 
 
-def fetch_text(url: str, timeout: float = 20.0, max_bytes: int = MAX_BYTES, retries: int = 3) -> str:
-    """Fetch ``url`` as text; HTML pages become plain text with line breaks kept."""
-    return body_to_text(*fetch_bytes(url, timeout, max_bytes, retries), url)
+def fetch_bytes(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = MAX_BYTES,
+                retries: int = 3) -> tuple[bytes, str]:
+    """GET ``url`` and return (body, content type); refuse non-HTTP(S), non-text and oversized answers.
+
+    ``timeout`` bounds the whole fetch of the address (connecting, every retry and its backoff, and
+    the download), so neither an unanswering host nor a server dripping bytes can hang the caller.
+    Connection failures and 429/5xx answers are retried with exponential backoff while time is left.
+    """
+    _check_settings(url, timeout, max_bytes, retries)
+    deadline = time.monotonic() + timeout
+    attempt = 0
+    with requests.Session() as s:
+        s.max_redirects = MAX_REDIRECTS
+        while True:
+            try:
+                with s.get(url, timeout=_remaining(url, timeout, deadline), stream=True) as resp:
+                    if resp.status_code in RETRY_STATUSES and _backoff(attempt, retries, deadline):
+                        attempt += 1
+                        continue
+                    return _read(url, resp, timeout, deadline, max_bytes)
+            except requests.exceptions.TooManyRedirects:
+                raise FetchError(f"'{url}' redirects too often; fetch the final address") from None
+            except requests.exceptions.Timeout:
+                raise _late(url, timeout) from None
+            except requests.exceptions.ConnectionError as err:
+                if not _backoff(attempt, retries, deadline):
+                    raise FetchError(f"cannot reach '{url}' ({type(err).__name__}); check the address and your connection") from None
+                attempt += 1
+            except requests.exceptions.RequestException as err:
+                raise FetchError(f"cannot fetch '{url}' ({type(err).__name__}); check the address") from None
 
 
-def body_to_text(body: bytes, ctype: str, name: str) -> str:
+def _backoff(attempt: int, retries: int, deadline: float) -> bool:
+    """Wait before retry number ``attempt + 1``; False when no retry or no time for it is left."""
+    pause = BACKOFF * 2 ** attempt
+    if attempt >= retries or time.monotonic() + pause >= deadline:
+        return False
+    time.sleep(pause)
+    return True
+
+
+def _remaining(url: str, timeout: float, deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise _late(url, timeout)
+    return left
+
+
+def _late(url: str, timeout: float) -> FetchError:
+    return FetchError(f"'{url}' did not finish within {timeout:g} s; raise --timeout or try again later")
+
+
+def _read(url: str, resp: requests.Response, timeout: float, deadline: float, max_bytes: int) -> tuple[bytes, str]:
+    """Read the body as it arrives (one socket read at a time), checking the deadline and size cap."""
+    if urlparse(resp.url).scheme not in ("http", "https"):
+        raise FetchError(f"'{url}' redirected to a non-http(s) address; fetch the final address yourself")
+    if resp.status_code >= 400:
+        raise FetchError(f"'{url}' answered HTTP {resp.status_code}; check the address")
+    ctype = resp.headers.get("Content-Type", "text/plain").split(";")[0].strip().lower()
+    if not ctype.startswith(TEXT_TYPES):
+        raise FetchError(f"'{url}' is {ctype}, not text; pass the address of a plain-text or HTML page")
+    body = bytearray()
+    try:
+        while chunk := resp.raw.read1(65536, decode_content=True):
+            body += chunk
+            if len(body) > max_bytes:
+                raise FetchError(f"'{url}' is larger than {max_bytes} bytes; raise --max-bytes or fetch a smaller file")
+            _remaining(url, timeout, deadline)
+    except urllib3.exceptions.ReadTimeoutError:
+        raise _late(url, timeout) from None
+    except (urllib3.exceptions.HTTPError, OSError) as err:
+        raise FetchError(f"'{url}' broke off mid-download ({type(err).__name__}); try again") from None
+    return bytes(body), ctype if ctype else "text/plain"
+
+
+def fetch_text(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = MAX_BYTES, retries: int = 3,
+               encoding: str = "utf-8") -> str:
+    """Fetch ``url`` as text in ``encoding``; HTML pages become plain text with line breaks kept."""
+    return body_to_text(*fetch_bytes(url, timeout, max_bytes, retries), url, encoding)
+
+
+def body_to_text(body: bytes, ctype: str, name: str, encoding: str = "utf-8") -> str:
     """Decode a fetched body; HTML (by content type or by its first tag) becomes plain text."""
-    text = decode(body, name)
+    text = decode(body, name, encoding)
     if "html" in ctype or (ctype == "text/plain" and text.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))):
         text = html_to_text(text)
     return text

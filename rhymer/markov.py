@@ -24,7 +24,7 @@ from rhymer.files import read_model_json, write_json
 
 FORMAT, VERSION = "rhymer-markov", 1
 DEFAULT_ORDER = 5
-MAX_ORDER = 12
+MIN_ORDER, MAX_ORDER = 1, 12  # beyond 12 characters of context the tables only memorise the corpus
 MAX_BYTES = 128 * 1024 * 1024  # markov.json; the shipped order-5 model on 645 KB of verse is 4 MB
 FIX = "rebuild it with 'rhymer markov'"
 
@@ -58,6 +58,12 @@ class _Table:
         )
 
 
+def check_order(order: int) -> None:
+    """Refuse a Markov order outside MIN_ORDER..MAX_ORDER (or one that is not a whole number)."""
+    if isinstance(order, bool) or not isinstance(order, int) or not MIN_ORDER <= order <= MAX_ORDER:
+        raise ModelError(f"Markov order {order!r} is out of range; pass an order between {MIN_ORDER} and {MAX_ORDER}")
+
+
 class MarkovModel:
     """Order-k interpolated Kneser-Ney character model; state = the last k characters read."""
 
@@ -75,8 +81,7 @@ class MarkovModel:
     @classmethod
     def build(cls, text: str, order: int = DEFAULT_ORDER, vocab: list[str] | None = None) -> "MarkovModel":
         """Count (order+1)-grams of ``text`` (already reversed by the caller) and derive KN tables."""
-        if not 1 <= order <= MAX_ORDER:
-            raise ModelError(f"Markov order {order} is out of range; pass an order between 1 and {MAX_ORDER}")
+        check_order(order)
         if len(text) <= order:
             raise ModelError(f"the corpus has {len(text)} characters, too few for order {order}; use more text")
         vocab = vocab or sorted(set(text))

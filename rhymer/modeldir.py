@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import gzip
 import os
+import shutil
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rhymer import __version__, ml5, outputs
 from rhymer.charmodel import CharModel, heldout_bpc
-from rhymer.corpus import sha256, split_heldout
+from rhymer.corpus import require_letters, sha256, split_heldout
 from rhymer.errors import ModelError
 from rhymer.files import gunzip_limited, read_model_file, read_model_json, write_bytes
-from rhymer.markov import DEFAULT_ORDER, MarkovModel
+from rhymer.markov import DEFAULT_ORDER, MarkovModel, check_order
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.validate import shown
 from rhymer.wordmodel import WordModel
@@ -56,6 +59,49 @@ def is_model_folder(path: Path) -> bool:
     """Whether rhymer wrote this folder: a model's metadata, or the run file of a training in progress."""
     run = path / CHECKPOINTS / RUN_FILE
     return outputs.has_marker(path / METADATA, FORMAT) or (outputs.is_regular(run) and not run.parent.is_symlink())
+
+
+@contextmanager
+def undo_on_failure(out: Path, keep: Callable[[], bool] = lambda: False, enabled: bool = True) -> Iterator[None]:
+    """On any failure inside the block (Ctrl-C included) remove what the block added to ``out``.
+
+    A folder that did not exist is removed whole; in one that did, only the entries the block added
+    go. Nothing is removed when ``keep()`` says the folder now holds work worth keeping.
+    """
+    existed = out.exists() or out.is_symlink()
+    top = out  # the outermost folder the block may create (mkdir parents=True)
+    while not existed and not (top.parent.exists() or top.parent == top):
+        top = top.parent
+    before = set(os.listdir(out)) if enabled and existed and out.is_dir() and not out.is_symlink() else set()
+    try:
+        yield
+    except BaseException:
+        if enabled and not keep():
+            _remove_added(out, top, existed, before)
+        raise
+
+
+def _remove_added(out: Path, top: Path, existed: bool, before: set[str]) -> None:
+    if not existed:
+        shutil.rmtree(top, ignore_errors=True)
+        return
+    if not out.is_dir() or out.is_symlink():
+        return
+    for name in set(os.listdir(out)) - before:
+        entry = out / name
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
+def check_baseline(text: str, name: str, order: int, val_fraction: float) -> None:
+    """Check a Markov baseline's settings against its corpus (named ``name``) before any file is written."""
+    check_order(order)
+    require_letters(text, name)
+    train, _ = split_heldout(text, val_fraction)
+    if len(train) <= order:
+        raise ModelError(f"the corpus has {len(train)} training characters, too few for order {order}; use more text")
 
 
 def orient(text: str, direction: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,33 +17,78 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
+SOURCE_FIELDS = ("title", "path", "url", "sha256")
+CLEAN_FIELDS = ("drop_line_regex",)
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
 @dataclass(frozen=True)
 class Source:
-    location: str  # a path relative to the recipe, or a URL
-    sha256: str | None
+    location: str  # a resolved path inside the recipe's folder, or an http(s) URL
+    sha256: str
     title: str = ""
 
 
 def load(path: str | Path) -> tuple[list[Source], dict]:
-    """Parse a recipe into its sources and its ``[clean]`` options."""
+    """Parse a recipe into its sources and its ``[clean]`` options; every field is type-checked.
+
+    A recipe is untrusted: paths must stay inside the recipe's folder, URLs must be http(s), and
+    every source must be pinned by its sha256.
+    """
     path = Path(path)
+    if path.exists() and not path.is_file():
+        raise CorpusError(f"recipe '{path}' is not a regular file; pass a TOML recipe file")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CorpusError(f"recipe '{path}' does not exist; pass a TOML recipe such as corpora/default.toml") from None
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else "not UTF-8 text"
+        raise CorpusError(f"recipe '{path}' cannot be read ({reason}); pass a TOML recipe file") from None
     except tomllib.TOMLDecodeError as err:
         raise CorpusError(f"recipe '{path}' is not valid TOML ({err}); fix the file") from None
-    sources = []
-    for i, entry in enumerate(data.get("source", [])):
-        location = entry.get("url") or entry.get("path")
-        if not location:
-            raise CorpusError(f"recipe '{path}': source #{i + 1} has neither 'path' nor 'url'; add one")
-        if "path" in entry:
-            location = str((path.parent / entry["path"]).resolve())
-        sources.append(Source(location, entry.get("sha256"), entry.get("title", "")))
+    entries = data.get("source", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise CorpusError(f"recipe '{path}': 'source' must be a list of [[source]] tables; fix the file")
+    sources = [_source(path, i, entry) for i, entry in enumerate(entries)]
     if not sources:
         raise CorpusError(f"recipe '{path}' lists no [[source]]; add at least one")
-    return sources, dict(data.get("clean", {}))
+    options = data.get("clean", {})
+    if not isinstance(options, dict):
+        raise CorpusError(f"recipe '{path}': 'clean' must be a [clean] table; fix the file")
+    _check_fields(path, "[clean]", options, CLEAN_FIELDS)
+    return sources, dict(options)
+
+
+def _check_fields(path: Path, where: str, table: dict, known: tuple[str, ...]) -> None:
+    for key, value in table.items():
+        if key not in known:
+            raise CorpusError(f"recipe '{path}': {where} has an unknown field '{key}'; use {', '.join(known)}")
+        if not isinstance(value, str):
+            raise CorpusError(f"recipe '{path}': {where} field '{key}' must be a string, not {type(value).__name__}; fix it")
+
+
+def _source(path: Path, i: int, entry: dict) -> Source:
+    where = f"source #{i + 1}"
+    _check_fields(path, where, entry, SOURCE_FIELDS)
+    if ("path" in entry) == ("url" in entry):
+        raise CorpusError(f"recipe '{path}': {where} needs exactly one of 'path' and 'url'; fix it")
+    digest = entry.get("sha256", "").lower()
+    if not _SHA256.fullmatch(digest):
+        raise CorpusError(f"recipe '{path}': {where} has no valid 'sha256' (64 hex digits); add the source's sha256")
+    if "url" in entry:
+        url = entry["url"]
+        if not url.lower().startswith(("http://", "https://")):
+            raise CorpusError(f"recipe '{path}': {where} url '{url}' is not http(s); use 'path' for a file beside the recipe")
+        return Source(url, digest, entry.get("title", ""))
+    folder = path.parent.resolve()
+    location = (folder / entry["path"]).resolve()
+    if Path(entry["path"]).is_absolute() or not location.is_relative_to(folder):
+        raise CorpusError(
+            f"recipe '{path}': {where} path '{entry['path']}' is outside the recipe's folder; "
+            "copy the file beside the recipe and give a relative path"
+        )
+    return Source(str(location), digest, entry.get("title", ""))
 
 
 def build(path: str | Path) -> str:
@@ -53,15 +99,17 @@ def build(path: str | Path) -> str:
     texts = []
     for src in sources:
         ctype = "text/plain"
-        if src.location.startswith(("http://", "https://")):
+        if src.location.lower().startswith(("http://", "https://")):
             raw, ctype = fetch_bytes(src.location)
         else:
             try:
+                if not Path(src.location).is_file():  # a folder or a FIFO (which would block for ever)
+                    raise FileNotFoundError(src.location)
                 raw = Path(src.location).read_bytes()
-            except OSError:
+            except OSError:  # missing, not a regular file, no permission
                 raise CorpusError(f"recipe source '{src.location}' cannot be read; fix its path") from None
         digest = hashlib.sha256(raw).hexdigest()
-        if src.sha256 and digest != src.sha256:
+        if digest != src.sha256:
             raise CorpusError(
                 f"source '{src.location}' has sha256 {digest}, the recipe expects {src.sha256}; "
                 "check the file or update the recipe"

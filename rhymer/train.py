@@ -21,15 +21,23 @@ from pathlib import Path
 import numpy as np
 
 from rhymer import ml5, modeldir
-from rhymer.corpus import read_text, sha256, split_heldout
+from rhymer.corpus import read_text, require_letters, sha256, split_heldout
 from rhymer.errors import TrainingError
 from rhymer.files import read_json, write_json
+from rhymer.markov import MAX_ORDER, MIN_ORDER
 from rhymer.progress import TrainingProgress
 
 MAX_VOCAB = 256
 RUN_FILE = modeldir.RUN_FILE
 CHECKPOINTS = modeldir.CHECKPOINTS
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
+MAX_SEED = 2**32 - 1  # TensorFlow and numpy seeds are unsigned 32-bit
+BYTES_PER_FLOAT = 4
+OPTIMIZER_COPIES = 4  # weights, gradients and Adam's two moments, one float each per parameter
+ACTIVATION_FLOATS = 14  # per unit, step and sequence: 4 gates, cell and hidden state kept for backprop, x 2 layers
+MEMORY_SHARE = 0.8  # of the memory available now that one training run may plan to use
+INT_SETTINGS = ("rnn_size", "embedding_size", "seq_length", "batch_size", "epochs", "patience", "seed", "markov_order")
+FLOAT_SETTINGS = ("lr", "lr_decay", "clip_norm", "dropout", "val_fraction")
 
 
 @dataclass(frozen=True)
@@ -63,9 +71,14 @@ class TrainConfig:
 
 def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resume: bool = False,
           force: bool = False, progress: bool = True, command: str | None = None) -> dict:
-    """Train (or resume) a model directory on ``corpus``; returns the final metadata."""
+    """Train (or resume) a model directory on ``corpus``; returns the final metadata.
+
+    Everything is checked before ``out`` is touched; a run that fails (or is interrupted) before its
+    first epoch checkpoint removes what it created, so only resumable work is ever left behind.
+    """
     _check_config(config)
     text = read_text(corpus)
+    require_letters(text, str(corpus))
     vocab = sorted(set(text))
     if len(vocab) > MAX_VOCAB:
         raise TrainingError(
@@ -91,41 +104,76 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
             f"the held-out text ({len(held_ids)} characters) is shorter than one sequence; "
             "raise --val-fraction or use more text"
         )
+    _check_memory(config, len(vocab))
+    chief = _is_chief(config.strategy)
 
-    chief = _is_chief()
-    if chief:  # other workers of a cluster write nothing into --out
-        _prepare(out, {"corpus_sha256": sha256(text), "config": config.identity()}, resume, force)
+    with modeldir.undo_on_failure(out, keep=lambda: resume or resumable(out), enabled=chief):
+        if chief:  # other workers of a cluster write nothing into --out
+            _prepare(out, {"corpus_sha256": sha256(text), "config": config.identity()}, resume, force)
+        tf = _import_tensorflow()
+        try:
+            strategy, label = _strategy(tf, config.strategy)
+            describer = _Describer(out, text, config, vocab, command)
+            trainer = _Trainer(tf, strategy, chief, label, config, vocab, out, describer)
+            if not (out / modeldir.MARKOV).exists() and chief:
+                baseline = modeldir.write_baseline(out, text, order=config.markov_order,
+                                                   val_fraction=config.val_fraction, direction=config.direction,
+                                                   vocab=vocab)
+                write_json(out / CHECKPOINTS / "baseline.json", baseline)
+            trainer.restore(resume)
+            reporter = TrainingProgress(chief, progress, config.epochs, trainer.steps_per_epoch(windows))
+            try:
+                stop_reason = trainer.fit(train_ids, held_ids, reporter, time.perf_counter())
+            finally:
+                reporter.close()
+        except (tf.errors.ResourceExhaustedError, MemoryError):
+            raise TrainingError(_out_of_memory(config, len(vocab))) from None
+        if not chief:
+            return {}
+        return describer.finish(trainer, held_text, stop_reason)
 
+
+def resumable(out: Path) -> bool:
+    """Whether ``out`` holds a finished epoch's checkpoint that ``--resume`` can continue from."""
+    return any((Path(out) / CHECKPOINTS).glob("ckpt-*.index"))
+
+
+def _import_tensorflow():
+    """Import TensorFlow with its C++ and absl logging cut to errors, so rhymer's own messages stay last."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf  # imported here only: everything else in rhymer stays TensorFlow-free
+    from absl import logging as absl_logging
 
-    strategy, label = _strategy(tf, config.strategy)
-    describer = _Describer(out, text, config, vocab, command)
-    trainer = _Trainer(tf, strategy, chief, label, config, vocab, out, describer)
-    if not (out / modeldir.MARKOV).exists() and chief:
-        baseline = modeldir.write_baseline(out, text, order=config.markov_order, val_fraction=config.val_fraction,
-                                           direction=config.direction, vocab=vocab)
-        write_json(out / CHECKPOINTS / "baseline.json", baseline)
-    trainer.restore(resume)
-    reporter = TrainingProgress(chief, progress, config.epochs, trainer.steps_per_epoch(windows))
-    started = time.perf_counter()
-    stop_reason = trainer.fit(train_ids, held_ids, reporter, started)
-    reporter.close()
-    if not chief:
-        return {}
-    return describer.finish(trainer, held_text, stop_reason)
+    absl_logging.set_verbosity(absl_logging.ERROR)
+    tf.get_logger().setLevel("ERROR")
+    return tf
 
 
 # -- set-up ---------------------------------------------------------------------------------------
 
 def _check_config(c: TrainConfig) -> None:
+    for name in INT_SETTINGS:
+        value = getattr(c, name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TrainingError(f"{name} must be a whole number, not {value!r}; fix the option")
+    for name in FLOAT_SETTINGS + ("max_minutes",) * (c.max_minutes is not None):
+        value = getattr(c, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise TrainingError(f"{name} must be a finite number, not {value!r}; fix the option")
     checks = [
         (c.rnn_size >= 1, f"--rnn-size {c.rnn_size} must be positive"),
         (c.embedding_size >= 1, f"--embedding-size {c.embedding_size} must be positive"),
         (c.seq_length >= 2, f"--seq-length {c.seq_length} must be at least 2"),
         (c.batch_size >= 1, f"--batch-size {c.batch_size} must be positive"),
         (c.epochs >= 1, f"--epochs {c.epochs} must be at least 1"),
+        (c.patience >= 1, f"--patience {c.patience} must be at least 1"),
+        (0 <= c.seed <= MAX_SEED, f"--seed {c.seed} must be between 0 and {MAX_SEED}"),
         (0 < c.lr < 1, f"--lr {c.lr} must be between 0 and 1"),
+        (0 < c.lr_decay <= 1, f"lr_decay {c.lr_decay} must be in (0, 1]"),
+        (c.clip_norm > 0, f"clip_norm {c.clip_norm} must be positive"),
         (0 <= c.dropout < 1, f"--dropout {c.dropout} must be in [0, 1)"),
+        (0 <= c.val_fraction < 0.5, f"--val-fraction {c.val_fraction} must be in [0, 0.5)"),
+        (MIN_ORDER <= c.markov_order <= MAX_ORDER, f"markov_order {c.markov_order} must be {MIN_ORDER} to {MAX_ORDER}"),
         (c.direction in modeldir.DIRECTIONS, f"--direction {c.direction} must be backward or forward"),
         (c.strategy in STRATEGIES, f"--strategy {c.strategy} must be one of {', '.join(STRATEGIES)}"),
         (c.max_minutes is None or c.max_minutes > 0, f"--max-minutes {c.max_minutes} must be positive"),
@@ -133,6 +181,44 @@ def _check_config(c: TrainConfig) -> None:
     for ok, message in checks:
         if not ok:
             raise TrainingError(message + "; fix the option")
+
+
+def _memory_needed(config: TrainConfig, vocab_size: int, rnn_size: int | None = None) -> int:
+    """A low estimate of the bytes one training step needs: parameters with optimizer state, activations."""
+    h, e = rnn_size or config.rnn_size, config.embedding_size
+    params = vocab_size * e + 4 * h * (e + h + 1) + 4 * h * (2 * h + 1) + h * vocab_size + vocab_size
+    activations = config.batch_size * config.seq_length * (ACTIVATION_FLOATS * h + 2 * vocab_size)
+    return BYTES_PER_FLOAT * (OPTIMIZER_COPIES * params + activations)
+
+
+def _memory_available() -> int:
+    """Bytes of memory available now (MemAvailable on Linux, else all physical memory)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def _check_memory(config: TrainConfig, vocab_size: int) -> None:
+    """Refuse, before allocating anything, a model that cannot fit in this machine's memory."""
+    budget = MEMORY_SHARE * _memory_available()
+    if _memory_needed(config, vocab_size) > budget:
+        raise TrainingError(_out_of_memory(config, vocab_size, budget))
+
+
+def _out_of_memory(config: TrainConfig, vocab_size: int, budget: float | None = None) -> str:
+    budget = MEMORY_SHARE * _memory_available() if budget is None else budget
+    needed = _memory_needed(config, vocab_size)
+    size = 1 << max(0, config.rnn_size.bit_length() - 1)
+    while size > 1 and (size >= config.rnn_size or _memory_needed(config, vocab_size, size) > budget):
+        size //= 2
+    return (f"out of memory: --rnn-size {config.rnn_size} with --batch-size {config.batch_size} needs about "
+            f"{needed / 2**30:,.1f} GiB, {budget / 2**30:,.1f} GiB is available; pass --rnn-size {size} "
+            "or a smaller --batch-size")
 
 
 def _encode(text: str, vocab: list[str]) -> np.ndarray:
@@ -146,7 +232,9 @@ def _prepare(out: Path, run: dict, resume: bool, force: bool) -> None:
     if resume:
         if not state.exists():
             raise TrainingError(f"nothing to resume in '{out}' (no checkpoint); start without --resume")
-        previous = read_json(state)
+        previous = _read_state(state)
+        if not isinstance(previous.get("config"), dict) or not isinstance(previous.get("corpus_sha256"), str):
+            raise TrainingError(f"'{state}' is damaged (fields missing); start over with --force or use another --out")
         if previous["corpus_sha256"] != run["corpus_sha256"]:
             raise TrainingError(f"'{out}' was trained on a different corpus; resume with the same corpus or use another --out")
         changed = sorted(k for k in run["config"] if previous["config"].get(k) != run["config"][k])
@@ -157,8 +245,36 @@ def _prepare(out: Path, run: dict, resume: bool, force: bool) -> None:
     write_json(state, run)
 
 
+def _read_state(path: Path) -> dict:
+    """Read one of training's own JSON files; a damaged one is a TrainingError, not a traceback."""
+    try:
+        data = read_json(path)
+    except (OSError, ValueError, EOFError) as err:
+        raise TrainingError(f"'{path}' is damaged ({type(err).__name__}); start over with --force or use another --out") from None
+    if not isinstance(data, dict):
+        raise TrainingError(f"'{path}' is damaged (not a JSON object); start over with --force or use another --out")
+    return data
+
+
 def _cluster() -> dict:
-    return json.loads(os.environ.get("TF_CONFIG", "{}") or "{}")
+    """TF_CONFIG, checked: {"cluster": {role: [host:port, ...]}, "task": {"type": role, "index": n}}."""
+    fix = "see docs/training.md"
+    try:
+        cluster = json.loads(os.environ.get("TF_CONFIG", "{}") or "{}")
+    except ValueError as err:
+        raise TrainingError(f"TF_CONFIG is not valid JSON ({err}); {fix}") from None
+    if not isinstance(cluster, dict):
+        raise TrainingError(f"TF_CONFIG must be a JSON object; {fix}")
+    nodes, task = cluster.get("cluster", {}), cluster.get("task", {})
+    if not isinstance(nodes, dict) or not all(isinstance(v, list) and all(isinstance(a, str) for a in v)
+                                              for v in nodes.values()):
+        raise TrainingError(f"TF_CONFIG's 'cluster' must map roles to lists of host:port strings; {fix}")
+    if not isinstance(task, dict) or not isinstance(task.get("type", ""), str) \
+            or isinstance(task.get("index", 0), bool) or not isinstance(task.get("index", 0), int):
+        raise TrainingError(f"TF_CONFIG's 'task' must be {{\"type\": role, \"index\": number}}; {fix}")
+    if task and not 0 <= task.get("index", 0) < len(nodes.get(task.get("type"), [])):
+        raise TrainingError(f"TF_CONFIG's task {task} is not in its cluster; {fix}")
+    return cluster
 
 
 def _cluster_workers() -> int:
@@ -166,9 +282,14 @@ def _cluster_workers() -> int:
     return max(1, len(nodes.get("worker", [])) + len(nodes.get("chief", [])))
 
 
-def _is_chief() -> bool:
-    """Whether this process writes the model: always, except on the non-chief workers of a cluster."""
+def _is_chief(strategy: str) -> bool:
+    """Whether this process writes the model: always, except on the non-chief workers of a cluster.
+
+    Also checks, before anything is written, that the strategy's cluster (TF_CONFIG) is usable.
+    """
     cluster = _cluster()
+    if strategy == "multiworker" and not cluster:
+        raise TrainingError("--strategy multiworker needs the TF_CONFIG environment variable; see docs/training.md")
     if _cluster_workers() <= 1:
         return True
     task = cluster.get("task", {})
@@ -180,8 +301,6 @@ def _is_chief() -> bool:
 def _strategy(tf, name: str):
     """Pick the tf.distribute strategy; returns it and its name."""
     if name == "multiworker" or (name == "auto" and _cluster_workers() > 1):
-        if not _cluster():
-            raise TrainingError("--strategy multiworker needs the TF_CONFIG environment variable; see docs/training.md")
         return tf.distribute.MultiWorkerMirroredStrategy(), "MultiWorkerMirroredStrategy"
     if name == "mirrored" or (name == "auto" and len(tf.config.list_logical_devices("GPU")) > 1):
         return tf.distribute.MirroredStrategy(), "MirroredStrategy"
@@ -251,9 +370,20 @@ class _Trainer:
 
     def restore(self, resume: bool) -> None:
         """On --resume every worker reads the chief's last checkpoint (a folder all of them can see)."""
-        latest = self.tf.train.latest_checkpoint(str(self.out / CHECKPOINTS)) if resume else None
-        if latest:
+        if not resume:
+            return
+        folder = self.out / CHECKPOINTS
+        fix = "start over with --force or use another --out"
+        state = self.tf.train.get_checkpoint_state(str(folder))
+        latest = state.model_checkpoint_path if state else None
+        if latest is None or not Path(latest + ".index").is_file():
+            if (folder / "checkpoint").exists() or any(folder.glob("ckpt-*")):
+                raise TrainingError(f"the last checkpoint in '{folder}' is incomplete or damaged; {fix}")
+            return  # stopped before its first epoch ended: start from epoch 1
+        try:
             self.checkpoint.restore(latest).assert_existing_objects_matched()
+        except Exception as err:  # noqa: BLE001 - TF's reader raises OpError, IndexError, ValueError... on damage
+            raise TrainingError(f"checkpoint '{latest}' is damaged ({type(err).__name__}); {fix}") from None
 
     def _make_train_step(self):
         tf, model, optimizer = self.tf, self.model, self.optimizer
@@ -366,7 +496,7 @@ class _Describer:
     def write(self, trainer: "_Trainer", metrics: dict) -> dict:
         import tensorflow as tf
 
-        baseline = read_json(self.out / CHECKPOINTS / "baseline.json")
+        baseline = _read_state(self.out / CHECKPOINTS / "baseline.json")
         c = self.config
         meta = modeldir.metadata(
             "lstm", self.text, c.direction, c.val_fraction, self.vocab,
@@ -390,7 +520,7 @@ class _Describer:
 
         if not (self.out / ml5.MANIFEST).exists():
             raise TrainingError("training ended before any epoch finished; give it more time (--max-minutes)")
-        best = read_json(self.out / CHECKPOINTS / "best.json")
+        best = _read_state(self.out / CHECKPOINTS / "best.json")
         engine = LSTMModel.load(self.out)
         text = modeldir.orient(held_text, self.config.direction)
         bpc = float(heldout_bpc(engine, text)) if held_text else None

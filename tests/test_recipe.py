@@ -31,8 +31,8 @@ def test_recipe_with_url_and_file_sources(http_server, tmp_path):
 def test_recipe_refuses_changed_sources_and_bad_toml(tmp_path):
     (tmp_path / "a.txt").write_text("text\n")
     recipe = tmp_path / "r.toml"
-    recipe.write_text('[[source]]\npath = "a.txt"\nsha256 = "00"\n')
-    with pytest.raises(CorpusError, match="expects 00"):
+    recipe.write_text('[[source]]\npath = "a.txt"\nsha256 = "' + "0" * 64 + '"\n')
+    with pytest.raises(CorpusError, match="expects 0000"):
         build(recipe)
     recipe.write_text("[[source]\n")
     with pytest.raises(CorpusError, match="not valid TOML"):
