@@ -19,6 +19,7 @@ import numpy as np
 from rhymer import ml5, modeldir
 from rhymer.errors import ModelError
 from rhymer.files import read_json, write_json
+from rhymer.progress import Steps, no_steps
 
 PAGE_FILES = ("index.html", "rhymer.js", "style.css")
 ML5_SHA256 = "8906ded3234dd3792a2dcef790c1f27033f059313f8b85bc8f81e10420e8c346"  # ml5@0.12.2 dist/ml5.min.js
@@ -48,7 +49,7 @@ def find_ml5(explicit: Path | None = None) -> Path:
     raise ModelError("ml5.min.js 0.12.2 was not found; run `npm ci` in web/ or pass --ml5 PATH/TO/ml5.min.js")
 
 
-def logit_range(path: Path, characters: int = 64_000) -> float:
+def logit_range(path: Path, characters: int = 64_000, progress: Steps = no_steps) -> float:
     """Largest |logit| the model produces reading (reversed) text of its own corpus, in 32 streams.
 
     The worst case over all hidden states is far looser (every unit saturated in the worst
@@ -62,13 +63,16 @@ def logit_range(path: Path, characters: int = 64_000) -> float:
     ids = encode(model, text)
     ids = ids[: len(ids) // 32 * 32].reshape(32, -1)
     state, top = model.start(32), 0.0
-    for t in range(ids.shape[1]):
-        state, _ = model.feed(state, ids[:, t])
-        top = max(top, float(np.abs(model.logits(state)).max()))
+    with progress("checking logits fit ml5's range", ids.size) as advance:
+        for t in range(ids.shape[1]):
+            state, _ = model.feed(state, ids[:, t])
+            top = max(top, float(np.abs(model.logits(state)).max()))
+            advance(ids.shape[0])
     return top
 
 
-def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = False) -> dict:
+def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = False,
+           progress: Steps = no_steps) -> dict:
     """Write the static site for a model directory into ``out``; returns the site description."""
     meta = modeldir.read_metadata(model)
     if meta.get("direction") != "backward":
@@ -78,15 +82,16 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
         raise ModelError(f"'{out}' is not empty; pass --force to replace it or choose another --web folder")
     staging = Path(tempfile.mkdtemp(prefix=".rhymer-site-", dir=out.parent if out.parent.exists() else None))
     try:
-        src = page_dir()
-        for name in PAGE_FILES:
-            shutil.copy2(src / name, staging / name)
-        shutil.copy2(ml5_file, staging / "ml5.min.js")
-        for name in (modeldir.WORDS, modeldir.MARKOV):
-            shutil.copy2(model / name, staging / name)
+        with progress("copying page, ml5.js, index, Markov", None):
+            src = page_dir()
+            for name in PAGE_FILES:
+                shutil.copy2(src / name, staging / name)
+            shutil.copy2(ml5_file, staging / "ml5.min.js")
+            for name in (modeldir.WORDS, modeldir.MARKOV):
+                shutil.copy2(model / name, staging / name)
         site = {"lstm": meta["kind"] == "lstm", "model_kind": meta["kind"], "rhymer_version": meta.get("rhymer_version")}
         if site["lstm"]:
-            bound = logit_range(model)
+            bound = logit_range(model, progress=progress)
             if bound > SAFE_LOGIT:
                 raise ModelError(f"the model's logits reach {bound:.0f} on its own corpus, too near ml5's overflow at 88.7; retrain with more dropout")
             (staging / "model").mkdir()
