@@ -31,6 +31,19 @@ MAX_VOCAB = 256
 RUN_FILE = "run.json"
 CHECKPOINTS = "checkpoints"
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
+TF_LOG_LEVEL = "1"  # TensorFlow's C++ log without its info lines (oneDNN, cpu_feature_guard): warnings stay
+
+
+def _import_tensorflow():
+    """Import TensorFlow (here only: everything else in rhymer stays TensorFlow-free) without its start-up
+    log lines (oneDNN, cpu_feature_guard, absl) reaching the user; a TF_CPP_MIN_LOG_LEVEL the user set wins."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", TF_LOG_LEVEL)  # read once, when TensorFlow's C++ core loads
+    import absl.logging
+    import tensorflow as tf
+
+    absl.logging.set_verbosity(absl.logging.ERROR)
+    tf.get_logger().setLevel("ERROR")
+    return tf
 
 
 @dataclass(frozen=True)
@@ -97,8 +110,7 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
     if chief:  # other workers of a cluster write nothing into --out
         _prepare(out, {"corpus_sha256": sha256(text), "config": config.identity()}, resume, force)
 
-    import tensorflow as tf  # imported here only: everything else in rhymer stays TensorFlow-free
-
+    tf = _import_tensorflow()
     strategy, label = _strategy(tf, config.strategy)
     describer = _Describer(out, text, config, vocab, command)
     trainer = _Trainer(tf, strategy, chief, label, config, vocab, out, describer)
@@ -107,7 +119,7 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
                                            direction=config.direction, vocab=vocab)
         write_json(out / CHECKPOINTS / "baseline.json", baseline)
     trainer.restore(resume)
-    reporter = TrainingProgress(chief, progress, config.epochs, trainer.steps_per_epoch(windows))
+    reporter = TrainingProgress(chief, progress, config.epochs, trainer.steps_per_epoch(windows), config.max_minutes)
     started = time.perf_counter()
     stop_reason = trainer.fit(train_ids, held_ids, reporter, started)
     reporter.close()
