@@ -24,7 +24,9 @@ MODEL_HELP = "lstm, markov, or a model directory (default: the shipped model)"
 RHYMES_SHOWN = 20  # `rhymer rhymes` lists the most common rhymes only, unless --limit says otherwise
 
 
-def _echo_verses(verses, as_json: bool) -> None:
+def _echo_verses(verses, as_json: bool, rules) -> None:
+    from rhymer.verse import failure_note
+
     for i, verse in enumerate(verses):
         if as_json:
             typer.echo(verse.to_json())
@@ -32,9 +34,9 @@ def _echo_verses(verses, as_json: bool) -> None:
             if i:
                 typer.echo("")
             typer.echo(str(verse))
-            for line in verse.details:
+            for number, line in enumerate(verse.details, 1):
                 if line.failed:
-                    typer.echo(f"# line '{line.end_word}' still fails: {', '.join(line.failed)}", err=True)
+                    typer.echo(f"# {failure_note(line, number, rules)}", err=True)
             if verse.near_rhymes:
                 typer.echo("# no perfect rhyme was available: near rhymes used", err=True)
 
@@ -70,7 +72,7 @@ def _write_verses(scheme: str, seed_word, model, temperature, seed, count, as_js
                 candidates=candidates, rhyme=rhyme, strict=strict, rules=rules)
         for i in range(count)
     )
-    _echo_verses(verses, as_json)
+    _echo_verses(verses, as_json, rules)
 
 
 @app.command()
