@@ -100,7 +100,7 @@ def verse(
 
 @app.command()
 def rhymes(
-    word: str,
+    word: str = typer.Argument(..., help="the word to rhyme with"),
     near: bool = typer.Option(False, "--near", help="near rhymes (same vowel, similar coda) instead of perfect"),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="only words this model has seen, by frequency"),
     strict: bool = typer.Option(False, "--strict", help="refuse words missing from CMU dict"),
