@@ -132,3 +132,28 @@ def test_compare_runs_outside_the_repository_with_progress_on_stderr(tmp_path):
     assert "the shipped model's corpus" in result.stdout and "held-out bpc" in result.stdout
     for step in ("indexing the corpus's rhymes", "building the order-3 Markov model", "2 couplets with markov-3"):
         assert step in result.stderr and step not in result.stdout
+
+
+def test_report_explains_its_rows_and_fits_a_phone(tmp_path):
+    """report.html from the committed results: every row explained, couplets on two lines, no sideways scroll."""
+    import shutil
+
+    from rhymer.report import EXPLANATIONS, ROW_NAMES, write_outputs
+    from tests.conftest import ROOT
+
+    report = json.loads((ROOT / "docs" / "results" / "report.json").read_text())
+    write_outputs(report, tmp_path)
+    html = (tmp_path / "report.html").read_text()
+    assert set(EXPLANATIONS) == set(ROW_NAMES) and all(html.count(f"<dt>{name}</dt>") == 1 for name in ROW_NAMES.values())
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(chromium):
+        pytest.skip("Debian chromium is missing")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.goto((tmp_path / "report.html").as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        first, second = page.locator(".couplet").first.locator("span").all()
+        assert second.bounding_box()["y"] > first.bounding_box()["y"]  # a couplet's lines on two lines
+        browser.close()
