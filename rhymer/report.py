@@ -142,6 +142,7 @@ def _charts(report: dict) -> dict[str, bytes]:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        import matplotlib.ticker
     except ImportError:
         return {}
     import io
@@ -167,10 +168,12 @@ def _charts(report: dict) -> dict[str, bytes]:
     keys = [k for k in METRIC_NAMES if k != "rhyme_density"]
     fig, ax = plt.subplots(figsize=(10, 4))
     width = 0.8 / (len(report["models"]) + 1)
-    for i, m in enumerate(report["models"] + [{"model": "human", **report["human_reference"]}]):
-        ax.bar(np.arange(len(keys)) + i * width, [m[k] or 0 for k in keys], width, label=m["model"])
+    labels = table_header(report)[1:]  # the table's column names: "lstm K=16", ..., "corpus (human)"
+    for i, m in enumerate(report["models"] + [report["human_reference"]]):
+        ax.bar(np.arange(len(keys)) + i * width, [m[k] or 0 for k in keys], width, label=labels[i])
     ax.set_xticks(np.arange(len(keys)) + 0.4 - width / 2, [METRIC_NAMES[k] for k in keys], rotation=20, ha="right")
     ax.set_ylim(0, 1.05)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.legend(fontsize=10, title="model", loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     ax.set_title("Couplet metrics (share of couplets or tokens)")
     charts["metrics"] = png(fig)
