@@ -14,15 +14,20 @@ from rhymer.errors import RhymerError
 app = typer.Typer(
     help="Rhyming verse written backward from the rhyme word, by a char-LSTM or a Markov baseline.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rich markup ate "[annotations]" and showed flags as "<bool>"
+    context_settings={"max_content_width": 120},
 )
-corpus_app = typer.Typer(help="Gather, clean and inspect training text.", no_args_is_help=True)
+corpus_app = typer.Typer(help="Gather, clean and inspect training text.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(corpus_app, name="corpus")
 
 MODEL_HELP = "lstm, markov, or a model directory (default: the shipped model)"
+RHYMES_SHOWN = 20  # `rhymer rhymes` lists the most common rhymes only, unless --limit says otherwise
 
 
-def _echo_verses(verses, as_json: bool, best_effort: bool = False) -> None:
+def _echo_verses(verses, as_json: bool, rules, best_effort: bool = False) -> None:
     """Print each verse; lines that still break a rule are an error at the end unless ``best_effort``."""
+    from rhymer.verse import failure_note
+
     failures = []
     for i, verse in enumerate(verses):
         if as_json:
@@ -33,18 +38,18 @@ def _echo_verses(verses, as_json: bool, best_effort: bool = False) -> None:
             typer.echo(str(verse))
             if verse.near_rhymes:
                 typer.echo("# no perfect rhyme was available: near rhymes used", err=True)
-        for line in verse.details:
+        for number, line in enumerate(verse.details, 1):
             if line.failed:
-                failures.append(line)
+                failures.append(failure_note(line, number, rules))
                 if best_effort and not as_json:
-                    typer.echo(f"# line '{line.end_word}' still fails: {', '.join(line.failed)}", err=True)
+                    typer.echo(f"# {failures[-1]}", err=True)
     if failures and not best_effort:
         from rhymer.errors import GenerationError
 
-        rules = sorted({rule for line in failures for rule in line.failed})
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
         raise GenerationError(
-            f"{len(failures)} line(s) still break the rules ({', '.join(rules)}); loosen --min-words, --max-words "
-            "or --syllables, raise --candidates, or pass --best-effort to accept them"
+            f"{failures[0]}{more}; loosen --min-words, --max-words or --syllables, raise --candidates, "
+            "or pass --best-effort to accept such lines"
         )
 
 
@@ -78,7 +83,7 @@ def _write_verses(scheme: str, seed_word, model, temperature, seed, count, as_js
                 candidates=candidates, rhyme=rhyme, strict=strict, rules=rules)
         for i in range(count)
     )
-    _echo_verses(verses, as_json, best_effort)
+    _echo_verses(verses, as_json, rules, best_effort)
 
 
 @app.command()
@@ -118,18 +123,19 @@ def reply(
     rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables)
     answer = rhymer.load(model).reply(line, temperature=temperature, seed=seed, candidates=candidates,
                                       rhyme=rhyme, strict=strict, rules=rules)
-    _echo_verses([answer], as_json, best_effort)
+    _echo_verses([answer], as_json, rules, best_effort)
 
 
 @app.command()
 def rhymes(
-    word: str,
+    word: str = typer.Argument(..., help="the word to rhyme with"),
     near: bool = typer.Option(False, "--near", help="near rhymes (same vowel, similar coda) instead of perfect"),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="only words this model has seen, by frequency"),
     strict: bool = typer.Option(False, "--strict", help="refuse words missing from CMU dict"),
-    as_json: bool = typer.Option(False, "--json"),
+    limit: int = typer.Option(RHYMES_SHOWN, "--limit", "-l", min=0, help="show this many, most common first; 0 = all"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON list instead of a word per line"),
 ) -> None:
-    """List rhymes of a word (CMU dict; or a model's vocabulary with --model)."""
+    """List rhymes of a word, most common first (CMU dict; or a model's vocabulary with --model)."""
     import rhymer
 
     if model:
@@ -137,9 +143,15 @@ def rhymes(
         found = rhymer.load(model).rhymes(word, near=near)
     else:
         found = rhymer.rhymes(word, near=near, strict=strict)
-    typer.echo(json.dumps(found) if as_json else "\n".join(found))
+    shown = found[:limit] if limit else found
+    if as_json:
+        typer.echo(json.dumps(shown))
+    elif shown:
+        typer.echo("\n".join(shown))
     if not found:
         typer.echo(f"# no {'near ' if near else ''}rhymes found for '{word}'", err=True)
+    elif len(shown) < len(found) and not as_json:
+        typer.echo(f"# the {len(shown)} most common of {len(found)}; --limit 0 shows all", err=True)
 
 
 @app.command()
@@ -148,7 +160,7 @@ def markov(
     out: Path = typer.Option(..., "--out", "-o", help="model directory to write"),
     order: int = typer.Option(5, "--order", help="characters of context"),
     val_fraction: float = typer.Option(0.05, "--val-fraction", help="share held out for bits per character"),
-    encoding: str = typer.Option("utf-8", "--encoding"),
+    encoding: str = typer.Option("utf-8", "--encoding", help="text encoding of the corpus"),
     force: bool = typer.Option(False, "--force", help="overwrite an existing model directory"),
 ) -> None:
     """Build a Markov baseline model directory on a corpus (reversed, Kneser-Ney smoothed)."""
@@ -171,7 +183,7 @@ def train(
     corpus: Path = typer.Argument(..., help="training text (UTF-8), e.g. corpora/verse.txt"),
     out: Path = typer.Option(..., "--out", "-o", help="model directory to write"),
     rnn_size: int = typer.Option(256, "--rnn-size", help="units per LSTM layer (two layers)"),
-    embedding_size: int = typer.Option(64, "--embedding-size"),
+    embedding_size: int = typer.Option(64, "--embedding-size", help="size of the character embedding (folded into layer 0 on export)"),
     seq_length: int = typer.Option(64, "--seq-length", help="characters per training sequence"),
     batch_size: int = typer.Option(64, "--batch-size", help="global batch, split over devices and workers"),
     epochs: int = typer.Option(30, "--epochs", help="at most this many epochs"),
@@ -179,7 +191,7 @@ def train(
     dropout: float = typer.Option(0.25, "--dropout", help="between layers"),
     val_fraction: float = typer.Option(0.05, "--val-fraction", help="share held out for bits per character"),
     patience: int = typer.Option(3, "--patience", help="stop after this many epochs without improvement"),
-    seed: int = typer.Option(0, "--seed"),
+    seed: int = typer.Option(0, "--seed", help="random seed for weights and batch order; the same seed repeats a run"),
     direction: str = typer.Option("backward", "--direction", help="backward (for rhymes) or forward"),
     strategy: str = typer.Option("auto", "--strategy", help="auto, default, mirrored or multiworker (TF_CONFIG)"),
     xla: bool = typer.Option(False, "--xla/--no-xla", help="jit-compile the training step (XLA)"),
@@ -214,13 +226,13 @@ def train(
 
 @app.command()
 def compare(
-    corpus: Path = typer.Option(Path("corpora/verse.txt"), "--corpus", "-c", help="the text to split, train and measure on"),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", "-c", help="the text to split, train and measure on (default: the shipped model's corpus, corpora/verse.txt)"),
     models: List[str] = typer.Option([], "--model", "-m", help="models to compare (repeat); default: the shipped LSTM"),
     couplets: int = typer.Option(200, "--couplets", "-n", help="couplets per model"),
     markov_order: int = typer.Option(5, "--markov-order", help="order of the Markov baseline built on the corpus"),
     markov_orders: Optional[str] = typer.Option(None, "--markov-orders", help="orders to sweep for bpc, e.g. 3-8"),
-    temperature: float = typer.Option(0.7, "--temperature", "-t"),
-    candidates: int = typer.Option(16, "--candidates", "-k"),
+    temperature: float = typer.Option(0.7, "--temperature", "-t", help="sampling temperature for every model"),
+    candidates: int = typer.Option(16, "--candidates", "-k", help="candidate lines sampled per line (best one kept)"),
     plain: bool = typer.Option(True, "--plain/--no-plain", help="also measure every model with K=1 (plain sampling)"),
     train_lstm: Optional[float] = typer.Option(None, "--train-lstm", help="also train a fresh LSTM for this many minutes"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="write report.json, report.html, report.md here"),
@@ -231,12 +243,14 @@ def compare(
 
     from rhymer import compare as comparison
     from rhymer import report as reporting
+    from rhymer.progress import StepProgress
 
     orders = comparison.parse_orders(markov_orders) if markov_orders else None
-    report = comparison.run(corpus, models, couplets, markov_order, orders, temperature=temperature,
-                            candidates=candidates, plain=plain, train_lstm_minutes=train_lstm, out=out,
-                            command="rhymer " + " ".join(sys.argv[1:]))
-    table = Table(title=f"{report['couplets']} couplets per model on {corpus}")
+    with StepProgress() as steps:
+        report = comparison.run(corpus, models, couplets, markov_order, orders, temperature=temperature,
+                                candidates=candidates, plain=plain, train_lstm_minutes=train_lstm, out=out,
+                                command="rhymer " + " ".join(sys.argv[1:]), progress=steps)
+    table = Table(title=f"{report['couplets']} couplets per model on {report['corpus']}")
     for h in reporting.table_header(report):
         table.add_column(h)
     for row in reporting.table_rows(report):
@@ -257,9 +271,11 @@ def export(
 ) -> None:
     """Export a model as a self-contained static web page that writes endless rhymes."""
     from rhymer import modeldir, website
+    from rhymer.progress import StepProgress
 
     path, _ = modeldir.resolve(model)
-    site = website.export(path, web, ml5_file, force)
+    with StepProgress() as steps:
+        site = website.export(path, web, ml5_file, force, progress=steps)
     typer.echo(f"wrote {web}: {'LSTM and ' if site['lstm'] else ''}Markov; serve it with any static host or `rhymer web --site {web}`")
 
 
@@ -268,14 +284,15 @@ def web_command(
     model: str = typer.Option("default", "--model", "-m", help=MODEL_HELP),
     site: Optional[Path] = typer.Option(None, "--site", help="serve an exported site instead of exporting --model"),
     host: str = typer.Option("127.0.0.1", "--host", help="address to bind (default: this machine only)"),
-    port: int = typer.Option(8000, "--port"),
-    ml5_file: Optional[Path] = typer.Option(None, "--ml5"),
+    port: int = typer.Option(8000, "--port", help="port to listen on; 0 picks a free one"),
+    ml5_file: Optional[Path] = typer.Option(None, "--ml5", help="ml5.min.js 0.12.2 to put in the site (default: as for `rhymer export`)"),
 ) -> None:
     """Serve the page locally (exports the model to a temporary folder first)."""
     import signal
     import tempfile
 
     from rhymer import modeldir, website
+    from rhymer.progress import StepProgress
 
     if site is not None:
         website.check_site(site)
@@ -287,7 +304,8 @@ def web_command(
             server = website.serve(folder, host, port)  # before exporting: a taken port is known at once
             try:
                 if site is None:
-                    website.export(modeldir.resolve(model)[0], folder, ml5_file)
+                    with StepProgress() as steps:
+                        website.export(modeldir.resolve(model)[0], folder, ml5_file, progress=steps)
                 typer.echo(f"serving {folder} at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
                 server.serve_forever()
             except KeyboardInterrupt:
@@ -307,10 +325,10 @@ def _exit_on_signal(signum: int, frame) -> None:
 @corpus_app.command("fetch")
 def corpus_fetch(
     urls: List[str] = typer.Argument(..., help="http(s) addresses of text or HTML pages"),
-    out: Path = typer.Option(..., "--out", "-o"),
+    out: Path = typer.Option(..., "--out", "-o", help="text file to write (all addresses joined)"),
     timeout: float = typer.Option(30.0, "--timeout", help="seconds per address, retries and download included"),
-    retries: int = typer.Option(3, "--retries"),
-    max_bytes: int = typer.Option(20 * 1024 * 1024, "--max-bytes"),
+    retries: int = typer.Option(3, "--retries", help="further tries per address after a failed request"),
+    max_bytes: int = typer.Option(20 * 1024 * 1024, "--max-bytes", help="refuse a download larger than this many bytes"),
     encoding: str = typer.Option("utf-8", "--encoding", help="the texts' encoding, e.g. latin-1"),
 ) -> None:
     """Download texts (HTML becomes plain text) and join them into one file."""
@@ -327,8 +345,8 @@ def corpus_fetch(
 @corpus_app.command("clean")
 def corpus_clean(
     source: Path = typer.Argument(..., help="text to clean"),
-    out: Path = typer.Option(..., "--out", "-o"),
-    encoding: str = typer.Option("utf-8", "--encoding"),
+    out: Path = typer.Option(..., "--out", "-o", help="cleaned text file to write"),
+    encoding: str = typer.Option("utf-8", "--encoding", help="text encoding of SOURCE"),
     drop_lines: Optional[str] = typer.Option(None, "--drop-lines", help="regex of whole lines to remove"),
 ) -> None:
     """Normalise Unicode and quotes, drop [annotations], tidy blank lines and spaces (idempotent)."""
@@ -348,7 +366,7 @@ def corpus_clean(
 @corpus_app.command("build")
 def corpus_build(
     recipe: Path = typer.Argument(..., help="TOML recipe, e.g. corpora/default.toml"),
-    out: Path = typer.Option(..., "--out", "-o"),
+    out: Path = typer.Option(..., "--out", "-o", help="training text file to write"),
 ) -> None:
     """Build one training text from a recipe of files and URLs (each checked by sha256)."""
     from rhymer import recipe as recipes
@@ -363,9 +381,9 @@ def corpus_build(
 
 @corpus_app.command("stats")
 def corpus_stats(
-    source: Path = typer.Argument(...),
-    encoding: str = typer.Option("utf-8", "--encoding"),
-    as_json: bool = typer.Option(False, "--json"),
+    source: Path = typer.Argument(..., help="text file to describe"),
+    encoding: str = typer.Option("utf-8", "--encoding", help="text encoding of SOURCE"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of a table"),
 ) -> None:
     """Characters, lines, vocabularies, and the share of line-final words in CMU dict."""
     from dataclasses import asdict

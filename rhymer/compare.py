@@ -14,6 +14,7 @@ from rhymer.charmodel import heldout_bpc
 from rhymer.corpus import read_text, require_letters, sha256, split_heldout
 from rhymer.errors import RhymerError
 from rhymer.markov import MAX_ORDER, MIN_ORDER, MarkovModel, check_order
+from rhymer.progress import Advance, Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.scoring import CopyChecker
 from rhymer.verse import Composer
@@ -25,6 +26,7 @@ SEED_WORDS = (
     "sky", "rain", "song", "soul", "stone", "ground", "door", "dream", "tree", "home", "way", "sleep", "name",
     "breath", "blood", "king", "hand", "snow", "star", "gold", "face", "tears", "sweet", "pain", "wind",
 )
+DEFAULT_CORPUS = "the shipped model's corpus"  # what --corpus means when not given (corpora/verse.txt)
 
 
 @dataclass
@@ -60,11 +62,14 @@ def parse_orders(text: str) -> list[int]:
     return list(range(lo, hi + 1))
 
 
-def run(corpus: Path, models: list[str], couplets: int = 200, markov_order: int = 5,
+def run(corpus: Path | None, models: list[str], couplets: int = 200, markov_order: int = 5,
         markov_orders: list[int] | None = None, val_fraction: float = 0.05, temperature: float = 0.7,
         candidates: int = 16, plain: bool = True, train_lstm_minutes: float | None = None,
-        out: Path | None = None, command: str = "") -> dict:
-    """Build, generate, measure; returns the report (and writes report.json/html/md under ``out``)."""
+        out: Path | None = None, command: str = "", progress: Steps = no_steps) -> dict:
+    """Build, generate, measure; returns the report (and writes report.json/html/md under ``out``).
+
+    ``corpus`` None means the shipped model's corpus, so the comparison runs from any folder.
+    """
     if couplets < 1:
         raise RhymerError(f"--couplets {couplets} is below 1; pass a positive number")
     if out:
@@ -73,29 +78,39 @@ def run(corpus: Path, models: list[str], couplets: int = 200, markov_order: int 
         check_out(out)
     for order in [markov_order, *(markov_orders or [])]:
         check_order(order)
-    text = read_text(corpus)
-    require_letters(text, str(corpus))
-    train, held = split_heldout(text, val_fraction)
-    index, copies = RhymeIndex.build(text), CopyChecker(text)
+    with progress("indexing the corpus's rhymes", None):
+        text = read_text(corpus) if corpus else modeldir.read_corpus(modeldir.DEFAULT_DIR)
+        require_letters(text, str(corpus or DEFAULT_CORPUS))
+        train, held = split_heldout(text, val_fraction)
+        index, copies = RhymeIndex.build(text), CopyChecker(text)
     vocab = sorted(set(text))
     contenders: list[Contender] = []
     if train_lstm_minutes:
-        models = [*models, str(_train_fresh_lstm(corpus, out, val_fraction, train_lstm_minutes))]
+        models = [*models, str(_train_fresh_lstm(corpus, text, out, val_fraction, train_lstm_minutes))]
     for spec in models or ["lstm"]:
-        contenders.append(_loaded(spec, text, held, val_fraction))
-    contenders.append(_fresh_markov(train, held, vocab, markov_order, index, copies))
+        with progress(f"loading {spec}, measuring held-out bpc", None):
+            contenders.append(_loaded(spec, text, held, val_fraction))
+    with progress(f"building the order-{markov_order} Markov model", None):
+        contenders.append(_fresh_markov(train, held, vocab, markov_order, index, copies))
     for c in contenders:
         c.candidates = candidates
     if plain and candidates > 1:
         contenders += [Contender(f"{c.name} K=1", c.composer, 1, c.load_seconds, c.size_bytes, c.bpc, c.note)
                        for c in list(contenders)]
-    sweep = {k: _markov_bpc(train, held, vocab, k) for k in (markov_orders or [])}
+    sweep = {}
+    if markov_orders:
+        with progress("Markov held-out bpc by order", len(markov_orders)) as advance:
+            for k in markov_orders:
+                sweep[k] = _markov_bpc(train, held, vocab, k)
+                advance()
     words = _seed_words(index)
     for c in contenders:
-        _generate(c, words, couplets, temperature)
-    judge_words = WordModel.build(held) if tokens(held) else None  # a word model of text no contender saw
-    report = _report(text, contenders, sweep, words, copies, index, couplets, temperature, command, corpus,
-                     judge_words)
+        with progress(f"{couplets} couplets with {c.name}", couplets) as advance:
+            _generate(c, words, couplets, temperature, advance)
+    with progress("measuring the couplets", None):
+        judge_words = WordModel.build(held) if tokens(held) else None  # a word model of text no contender saw
+        report = _report(text, contenders, sweep, words, copies, index, couplets, temperature, command,
+                         corpus or DEFAULT_CORPUS, judge_words)
     if out:
         from rhymer.report import write_outputs
 
@@ -151,11 +166,17 @@ def _bpc(model, held: str) -> float | None:
     return round(float(heldout_bpc(model, modeldir.orient(held, "backward"))), 4)
 
 
-def _train_fresh_lstm(corpus: Path, out: Path | None, val_fraction: float, minutes: float) -> Path:
+def _train_fresh_lstm(corpus: Path | None, text: str, out: Path | None, val_fraction: float, minutes: float) -> Path:
+    import tempfile
+
     from rhymer.train import TrainConfig, train
 
     target = (out or Path(".")) / "lstm-fresh"
-    train(corpus, target, TrainConfig(val_fraction=val_fraction, max_minutes=minutes), force=True, progress=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        if corpus is None:  # training reads a file: the shipped corpus, unpacked
+            corpus = Path(tmp) / "corpus.txt"
+            corpus.write_text(text, encoding="utf-8")
+        train(corpus, target, TrainConfig(val_fraction=val_fraction, max_minutes=minutes), force=True, progress=False)
     return target
 
 
@@ -169,12 +190,13 @@ def _seed_words(index: RhymeIndex) -> list[str]:
     return words
 
 
-def _generate(c: Contender, words: list[str], n: int, temperature: float) -> None:
+def _generate(c: Contender, words: list[str], n: int, temperature: float, advance: Advance) -> None:
     start = time.perf_counter()
     for i in range(n):
         verse = c.composer.verse("couplet", words[i % len(words)], temperature=temperature, seed=i,
                                  candidates=c.candidates)
         c.couplets.append((verse.lines[0], verse.lines[1]))
+        advance()
     c.seconds = time.perf_counter() - start
 
 

@@ -242,11 +242,13 @@ def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
     """Rhymes of ``word`` from CMU dict: perfect ones, or only the near ones with ``near``.
 
     The word itself, homophones and identical rhymes are excluded, and so are entries with
-    punctuation or digits. Sorted alphabetically. Raises WrongType for a non-string word or non-bool
-    flag, LexiconError for an unusable word (or one missing from CMU dict, with ``strict``).
+    punctuation or digits. Most common first (see ``commonness``), so that surnames and oddities
+    that CMU dict also lists (albright, apartheid) come last; ties alphabetically. Raises WrongType
+    for a non-string word or non-bool flag, LexiconError for an unusable word (or one missing from
+    CMU dict, with ``strict``).
 
     >>> rhymes("night")[:4]
-    ['acolyte', 'airtight', 'albright', 'alight']
+    ['might', 'light', 'sight', 'bright']
     >>> "light" in rhymes("night"), "knight" in rhymes("night"), "delight" in rhymes("light")
     (True, False, False)
     >>> rhymes("orange"), rhymes("orange", near=True)
@@ -268,7 +270,23 @@ def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
                     found.add(other)
             elif near and near_rhymes_with(prons, other_prons):
                 found.add(other)
-    return sorted(found)
+    counts = commonness()
+    return sorted(found, key=lambda w: (-counts.get(w, 0), w))
+
+
+@functools.lru_cache(maxsize=1)
+def commonness() -> dict[str, int]:
+    """How often each word occurs in the shipped model's corpus (645 KB of verse), read from its
+    rhyme index: CMU dict has no frequencies, and words verse never uses are rarely wanted rhymes."""
+    import json
+
+    from rhymer.modeldir import DEFAULT_DIR, WORDS
+
+    try:
+        words = json.loads((DEFAULT_DIR / WORDS).read_text(encoding="utf-8"))["words"]
+        return {w: int(v[0]) for w, v in words.items()}
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as err:
+        raise LexiconError(f"the shipped rhyme index '{DEFAULT_DIR / WORDS}' is unreadable ({err}); reinstall rhymer") from None
 
 
 def syllables(word: str) -> int:

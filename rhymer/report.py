@@ -50,6 +50,35 @@ def _fmt(value, key: str = "") -> str:
 
 ROW_NAMES = {"heldout_bpc": "held-out bpc", **METRIC_NAMES, "couplets_per_s": "couplets/s",
              "load_seconds": "load s", "size_bytes": "size (bytes)"}
+# one sentence per row, shown under the table in report.html and report.md
+EXPLANATIONS = {
+    "heldout_bpc": "Bits per character on the held-out 5% of the corpus, read backward as the models write: "
+                   "how surprised a model is by verse it never saw (lower is better).",
+    "perfect_rhyme": "Share of couplets whose end words rhyme perfectly by CMU dict (night/light); the word "
+                     "itself, homophones (right/write) and identical rhymes (light/delight) do not count.",
+    "near_rhyme": "Share of couplets whose end words only nearly rhyme: same stressed vowel, similar "
+                  "consonants after it (night/bike).",
+    "real_words": "Share of the written words that are in the corpus or in CMU dict (not invented).",
+    "copied_verbatim": "Share of lines that are whole lines of the corpus.",
+    "copied_overlap": "Share of lines copied by markovify's overlap rule: a line of n words counts as copied when "
+                      "min(15, round(0.7 n)) + 1 of its words appear in a row in the corpus.",
+    "syllables_within_1": "Share of couplets whose two lines differ by at most one syllable.",
+    "distinct_2": "Distinct word pairs over all word pairs in all lines: 100% means no two-word phrase is "
+                  "ever repeated (higher is more varied).",
+    "rhyme_density": "Malmi et al.'s measure: for each word, the longest run of vowel sounds ending at it that "
+                     "also ends at one of the 15 words before it (runs of one vowel count 0), averaged over the "
+                     "words: 0.2 means a two-vowel echo every tenth word (higher means more multi-syllable rhyme).",
+    "couplets_per_s": "Couplets written per second on the machine that ran the comparison.",
+    "load_seconds": "Seconds to load the model from disk.",
+    "size_bytes": "Size of the model files.",
+}
+HUMAN_NOTE = (
+    "corpus (human): consecutive line pairs within the corpus' stanzas, a reference for syllables, diversity "
+    "and rhyme density. Few of them rhyme: much of the corpus is blank or free verse (Milton's Paradise Lost, "
+    "Whitman), which does not rhyme at all, and ABAB quatrains (the sonnets) rhyme lines 1 and 3, not 1 and 2; so a low "
+    "\"perfect rhymes\" here says how the corpus is written, not that rhyming is rare. K is the number of "
+    "candidate lines sampled per line, the best one kept (K=1: plain sampling)."
+)
 
 
 def table_header(report: dict) -> list[str]:
@@ -73,10 +102,7 @@ def render_markdown(report: dict, images: list[str]) -> str:
         f"temperature {report['temperature']}, the same seed words and seeds for every model.", "",
         "| " + " | ".join(head) + " |", "|" + "---|" * len(head),
         *["| " + " | ".join(r) + " |" for r in table_rows(report)], "",
-        "K is the number of candidates sampled per line (K=1: plain sampling). *corpus (human)*: "
-        "consecutive line pairs within the corpus' stanzas, a reference for rhyme density, syllables and "
-        "diversity; how often they rhyme depends on the corpus' rhyme schemes (blank verse and ABAB "
-        "quatrains rarely rhyme line to line).", "",
+        *[f"- **{ROW_NAMES[k]}**: {text}" for k, text in EXPLANATIONS.items()], "", HUMAN_NOTE, "",
     ]
     if report["markov_order_sweep"]:
         lines += ["Markov held-out bpc by order: " + ", ".join(
@@ -87,7 +113,7 @@ def render_markdown(report: dict, images: list[str]) -> str:
         lines.append(f"**{s['seed_word']}** (seed {s['seed']})")
         lines.append("")
         for m in report["models"]:
-            lines.append(f"- *{m['model']}*: {' / '.join(s[m['model']])}")
+            lines.append(f"- *{m['model']}*:<br>{'<br>'.join(s[m['model']])}")
         lines.append("")
     return "\n".join(lines)
 
@@ -103,18 +129,24 @@ def render_html(report: dict, charts: dict[str, bytes]) -> str:
     )
     names = [m["model"] for m in report["models"]]
     samples = "".join(
-        "<tr><th>" + esc(f"{s['seed_word']} (seed {s['seed']})") + "</th>"
-        + "".join("<td>" + "<br>".join(esc(line) for line in s[n]) + "</td>" for n in names) + "</tr>"
+        "<section><h3>" + esc(f"{s['seed_word']} (seed {s['seed']})") + "</h3>"
+        + "".join(f"<p class=couplet><b>{esc(n)}</b>" + "".join(f"<span>{esc(line)}</span>" for line in s[n]) + "</p>"
+                  for n in names) + "</section>"
         for s in report["samples"]
     )
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>rhymer compare</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1400px}}table{{border-collapse:collapse;margin:1em 0}}
-td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}img{{max-width:48%;margin:4px}}</style>
+    explained = "".join(f"<dt>{esc(ROW_NAMES[k])}</dt><dd>{esc(text)}</dd>" for k, text in EXPLANATIONS.items())
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>rhymer compare</title>
+<style>body{{font-family:system-ui,sans-serif;margin:1em auto;padding:0 1em;max-width:1100px;line-height:1.45;overflow-wrap:anywhere}}
+.scroll{{overflow-x:auto}}table{{border-collapse:collapse;margin:1em 0}}
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:normal}}
+img{{max-width:100%;height:auto;margin:4px 0}}dt{{font-weight:bold;margin-top:.5em}}dd{{margin-left:1em}}
+.couplet span{{display:block;margin-left:1em}}.couplet{{margin:.4em 0}}</style>
 </head><body><h1>rhymer compare</h1><p><code>{esc(report['command'])}</code> on <code>{esc(report['corpus'])}</code>,
 {report['couplets']} couplets per model, temperature {report['temperature']}.</p>
-<table><tr>{head}</tr>{body}</table>{images}
-<h2>Samples: the same seed word and seed for every model</h2>
-<table><tr><th>seed word</th>{''.join(f'<th>{esc(n)}</th>' for n in names)}</tr>{samples}</table></body></html>"""
+<div class=scroll><table><tr>{head}</tr>{body}</table></div>
+<h2>What the rows mean</h2><dl>{explained}</dl><p>{esc(HUMAN_NOTE)}</p>{images}
+<h2>Samples: the same seed word and seed for every model</h2>{samples}</body></html>"""
 
 
 def _charts(report: dict) -> dict[str, bytes]:
@@ -124,6 +156,7 @@ def _charts(report: dict) -> dict[str, bytes]:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        import matplotlib.ticker
     except ImportError:
         return {}
     import io
@@ -149,11 +182,13 @@ def _charts(report: dict) -> dict[str, bytes]:
     keys = [k for k in METRIC_NAMES if k not in ("rhyme_density", "word_perplexity")]  # the shares
     fig, ax = plt.subplots(figsize=(10, 4))
     width = 0.8 / (len(report["models"]) + 1)
-    for i, m in enumerate(report["models"] + [{"model": "human", **report["human_reference"]}]):
-        ax.bar(np.arange(len(keys)) + i * width, [m[k] or 0 for k in keys], width, label=m["model"])
-    ax.set_xticks(np.arange(len(keys)) + 0.4 - width / 2, [METRIC_NAMES[k] for k in keys], rotation=20)
+    labels = table_header(report)[1:]  # the table's column names: "lstm K=16", ..., "corpus (human)"
+    for i, m in enumerate(report["models"] + [report["human_reference"]]):
+        ax.bar(np.arange(len(keys)) + i * width, [m[k] or 0 for k in keys], width, label=labels[i])
+    ax.set_xticks(np.arange(len(keys)) + 0.4 - width / 2, [METRIC_NAMES[k] for k in keys], rotation=20, ha="right")
     ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=7)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.legend(fontsize=10, title="model", loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     ax.set_title("Couplet metrics (share of couplets or tokens)")
     charts["metrics"] = png(fig)
 

@@ -38,6 +38,19 @@ ACTIVATION_FLOATS = 14  # per unit, step and sequence: 4 gates, cell and hidden 
 MEMORY_SHARE = 0.8  # of the memory available now that one training run may plan to use
 INT_SETTINGS = ("rnn_size", "embedding_size", "seq_length", "batch_size", "epochs", "patience", "seed", "markov_order")
 FLOAT_SETTINGS = ("lr", "lr_decay", "clip_norm", "dropout", "val_fraction")
+TF_LOG_LEVEL = "2"  # TensorFlow's C++ log: errors only (no oneDNN, cpu_feature_guard), so rhymer's line is last
+
+
+def _import_tensorflow():
+    """Import TensorFlow (here only: everything else in rhymer stays TensorFlow-free) without its start-up
+    log lines (oneDNN, cpu_feature_guard, absl) reaching the user; a TF_CPP_MIN_LOG_LEVEL the user set wins."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", TF_LOG_LEVEL)  # read once, when TensorFlow's C++ core loads
+    import absl.logging
+    import tensorflow as tf
+
+    absl.logging.set_verbosity(absl.logging.ERROR)
+    tf.get_logger().setLevel("ERROR")
+    return tf
 
 
 @dataclass(frozen=True)
@@ -121,7 +134,8 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
                                                    vocab=vocab)
                 write_json(out / CHECKPOINTS / "baseline.json", baseline)
             trainer.restore(resume)
-            reporter = TrainingProgress(chief, progress, config.epochs, trainer.steps_per_epoch(windows))
+            reporter = TrainingProgress(chief, progress, config.epochs, trainer.steps_per_epoch(windows),
+                                         config.max_minutes)
             try:
                 stop_reason = trainer.fit(train_ids, held_ids, reporter, time.perf_counter())
             finally:
@@ -136,17 +150,6 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
 def resumable(out: Path) -> bool:
     """Whether ``out`` holds a finished epoch's checkpoint that ``--resume`` can continue from."""
     return any((Path(out) / CHECKPOINTS).glob("ckpt-*.index"))
-
-
-def _import_tensorflow():
-    """Import TensorFlow with its C++ and absl logging cut to errors, so rhymer's own messages stay last."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf  # imported here only: everything else in rhymer stays TensorFlow-free
-    from absl import logging as absl_logging
-
-    absl_logging.set_verbosity(absl_logging.ERROR)
-    tf.get_logger().setLevel("ERROR")
-    return tf
 
 
 # -- set-up ---------------------------------------------------------------------------------------

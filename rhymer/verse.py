@@ -18,6 +18,7 @@ from rhymer.sampler import check_settings, continuation_logprob, read_after, sam
 from rhymer.scoring import CopyChecker, Judgement, Rules, Weights, judge, syllable_count
 from rhymer.vocabtrie import VocabTrie
 from rhymer.wordmodel import WordModel
+from rhymer.words import tokens
 
 SCHEMES = {
     "couplet": "AA",
@@ -28,6 +29,7 @@ SCHEMES = {
     "sonnet": "ABABCDCDEFEFGG",
 }
 LIMERICK_SYLLABLES = (8, 8, 5, 5, 8)
+NOTE_WORDS = 4  # a failure note quotes a line's last words
 RHYME_MODES = ("auto", "perfect")
 DEFAULT_RETRIES = 3  # resamplings of a line when none of its K candidates passes every check
 MAX_RETRIES = 100  # each retry samples K more lines: beyond this, loosen the rules instead
@@ -66,6 +68,7 @@ class Line:
     near_rhyme: bool = False  # its end word only near-rhymes (no perfect rhyme was available)
     failed: tuple[str, ...] = ()  # checks the returned line still fails (empty when it passed all)
     attempts: int = 1
+    target_syllables: int | None = None  # the syllable count it was asked for (±1), if any
 
 
 @dataclass(frozen=True)
@@ -337,10 +340,10 @@ class Composer:
                 if not j.failed and self.copies.copied(j.text):
                     j = Judgement(j.text, j.score, j.logprob, j.real_words, j.syllables, ("copied",))
                 if not j.failed:
-                    return _line_of(j, word, near, attempt), ends[j.text]
+                    return _line_of(j, word, near, attempt, target), ends[j.text]
                 if best is None or (len(j.failed), -j.score) < (len(best.failed), -best.score):
                     best, best_end = j, ends[j.text]
-        return _line_of(best, word, near, s.retries + 1), best_end
+        return _line_of(best, word, near, s.retries + 1, target), best_end
 
     def _follow(self, sampled: list, follows: str) -> list[float | None]:
         """How well the backward model reads ``follows`` after each finished candidate (mean log-prob per
@@ -353,8 +356,25 @@ class Composer:
         return scores
 
 
-def _line_of(j: Judgement, word: str, near: bool, attempts: int) -> Line:
-    return Line(j.text, word, round(j.score, 4), round(j.logprob, 4), round(j.real_words, 4), j.syllables, near, j.failed, attempts)
+def _line_of(j: Judgement, word: str, near: bool, attempts: int, target: int | None) -> Line:
+    return Line(j.text, word, round(j.score, 4), round(j.logprob, 4), round(j.real_words, 4), j.syllables, near, j.failed,
+                attempts, target)
+
+
+def failure_note(line: Line, number: int, rules: Rules = Rules()) -> str:
+    """What a returned line still gets wrong, in plain words: what was wanted and what was written, e.g.
+    "line 3 ('... of the force') has 9 syllables, wanted 5±1". ``rules`` are the ones the verse was written with."""
+    words, written = tokens(line.text), line.text.split()
+    shown = ("... " if len(written) > NOTE_WORDS else "") + " ".join(written[-NOTE_WORDS:])
+    said = {
+        "syllables": f"has {line.syllables} syllables, wanted {line.target_syllables}±{rules.syllable_tolerance}",
+        "too_short": f"has {len(words)} word{'s' * (len(words) != 1)}, wanted at least {rules.min_words}",
+        "too_long": f"has {len(words)} words, wanted at most {rules.max_words}",
+        "unfinished": "was cut off: the model had not begun it within the length limit",
+        "repeated_line": "repeats an earlier line",
+        "copied": "copies the corpus (a long run of its words)",
+    }
+    return f"line {number} ('{shown}') " + "; ".join(said.get(f, f) for f in line.failed)
 
 
 def _weighted_choice(weights: dict[str, int], rng: np.random.Generator) -> str:

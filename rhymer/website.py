@@ -24,6 +24,7 @@ import numpy as np
 from rhymer import ml5, modeldir, outputs
 from rhymer.errors import ModelError, OutputError, RhymerError
 from rhymer.files import read_json, write_json
+from rhymer.progress import Steps, no_steps
 
 PAGE_FILES = ("index.html", "rhymer.js", "style.css")
 ML5_VENDORED = ("vendor", "ml5.min.js")  # shipped with the package, beside its license and sha256
@@ -60,7 +61,7 @@ def find_ml5(explicit: Path | None = None) -> Path:
     raise ModelError("ml5.min.js 0.12.2 was not found beside the page; reinstall rhymer or pass --ml5 PATH/TO/ml5.min.js")
 
 
-def logit_range(path: Path, characters: int = 64_000) -> float:
+def logit_range(path: Path, characters: int = 64_000, progress: Steps = no_steps) -> float:
     """Largest |logit| the model produces reading (reversed) text of its own corpus, in 32 streams.
 
     The worst case over all hidden states is far looser (every unit saturated in the worst
@@ -74,9 +75,11 @@ def logit_range(path: Path, characters: int = 64_000) -> float:
     ids = encode(model, text)
     ids = ids[: len(ids) // 32 * 32].reshape(32, -1)
     state, top = model.start(32), 0.0
-    for t in range(ids.shape[1]):
-        state, _ = model.feed(state, ids[:, t])
-        top = max(top, float(np.abs(model.logits(state)).max()))
+    with progress("checking logits fit ml5's range", ids.size) as advance:
+        for t in range(ids.shape[1]):
+            state, _ = model.feed(state, ids[:, t])
+            top = max(top, float(np.abs(model.logits(state)).max()))
+            advance(ids.shape[0])
     return top
 
 
@@ -100,7 +103,8 @@ def capitalised_words(text: str) -> dict[str, str]:
             if w[0].isupper() and (len(w) == 1 or w[1:].islower()) and n >= MIN_NAME_COUNT and n > lower[w.lower()]}
 
 
-def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = False) -> dict:
+def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = False,
+           progress: Steps = no_steps) -> dict:
     """Write the static site for a model directory into ``out``; returns the site description.
 
     The model folder is verified first (a damaged or hostile folder never becomes a site). The site is
@@ -116,18 +120,19 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".rhymer-site-", dir=out.parent))
-        src = page_dir()
-        for name in PAGE_FILES:
-            shutil.copy2(src / name, staging / name)
-        shutil.copy2(ml5_file, staging / ML5_FILE)
-        shutil.copy2(src.joinpath(*ML5_LICENSE), staging / ML5_LICENSE_FILE)  # its license travels with it
-        write_json(staging / NAMES, capitalised_words(modeldir.read_corpus(model)))
-        for name in (modeldir.WORDS, modeldir.MARKOV):
-            shutil.copy2(model / name, staging / name)
+        with progress("copying page, ml5.js, index, Markov", None):
+            src = page_dir()
+            for name in PAGE_FILES:
+                shutil.copy2(src / name, staging / name)
+            shutil.copy2(ml5_file, staging / ML5_FILE)
+            shutil.copy2(src.joinpath(*ML5_LICENSE), staging / ML5_LICENSE_FILE)  # its license travels with it
+            write_json(staging / NAMES, capitalised_words(modeldir.read_corpus(model)))
+            for name in (modeldir.WORDS, modeldir.MARKOV):
+                shutil.copy2(model / name, staging / name)
         site = {"format": SITE_FORMAT, "lstm": meta["kind"] == "lstm", "model_kind": meta["kind"],
                 "rhymer_version": meta.get("rhymer_version")}
         if site["lstm"]:
-            bound = logit_range(model)
+            bound = logit_range(model, progress=progress)
             if bound > SAFE_LOGIT:
                 raise ModelError(f"the model's logits reach {bound:.0f} on its own corpus, too near ml5's overflow at 88.7; retrain with more dropout")
             (staging / MODEL_DIR).mkdir()

@@ -40,6 +40,9 @@ def tiny_model(tmp_path_factory, corpus_file):
 def test_training_writes_a_complete_model_directory(tiny_model, corpus_file):
     out, result = tiny_model
     assert "held-out" in result.stdout and "epoch 2:" in result.stderr
+    assert "nan" not in result.stderr and "elapsed" in result.stderr
+    for noise in ("cpu_feature_guard", "oneDNN", "absl"):  # TensorFlow's start-up log stays hidden
+        assert noise not in result.stderr, result.stderr
     meta = json.loads((out / "rhymer.json").read_text())
     assert meta["kind"] == "lstm" and meta["direction"] == "backward"
     assert meta["corpus_sha256"] == rhymer.corpus.sha256(corpus_file.read_text())

@@ -1,0 +1,159 @@
+"""What a user meets while waiting or asking: --help, progress, `rhymer rhymes`, verse notes, compare anywhere."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from rhymer import lexicon
+from rhymer.cli import RHYMES_SHOWN, app
+from rhymer.progress import StepProgress, TrainingProgress, figures, no_steps
+from rhymer.scoring import Rules
+from rhymer.verse import Line, failure_note
+
+
+def _commands(group, path=()):
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):  # a group (typer carries its own copy of click)
+            yield from _commands(command, (*path, name))
+        else:
+            yield (*path, name), command
+
+
+COMMANDS = list(_commands(typer.main.get_command(app)))
+
+
+def test_every_command_is_found():
+    names = {" ".join(path) for path, _ in COMMANDS}
+    assert {"couplet", "rhymes", "compare", "export", "web", "train", "corpus fetch", "corpus clean"} <= names
+
+
+@pytest.mark.parametrize("path,command", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
+def test_help_explains_every_option_and_shows_flags_as_flags(path, command):
+    for param in command.params:
+        assert getattr(param, "help", None), f"{' '.join(path)} {param.name} has no help text"
+    result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "<bool>" not in result.output
+    for param in command.params:
+        if param.param_type_name == "option" and param.is_flag and not param.secondary_opts:
+            line = next(row for row in result.output.splitlines() if row.split() and row.split()[0].rstrip(",") in param.opts)
+            assert "<" not in line, line  # `--json`, not `--json <something>`
+
+
+def test_help_keeps_bracketed_words():
+    result = CliRunner().invoke(app, ["corpus", "clean", "--help"], env={"COLUMNS": "200"})
+    assert "drop [annotations], tidy" in result.output
+
+
+def _rhymes(*args: str):
+    return CliRunner().invoke(app, ["rhymes", *args])  # in-process: CMU dict is parsed once
+
+
+def test_rhymes_are_ranked_by_commonness_and_limited():
+    found = lexicon.rhymes("night")
+    assert len(found) > 100
+    common = lexicon.commonness()
+    assert [common.get(w, 0) for w in found] == sorted((common.get(w, 0) for w in found), reverse=True)
+    assert found.index("light") < found.index("albright") and found.index("bright") < found.index("applewhite")
+    shown = _rhymes("night")
+    assert shown.exit_code == 0 and shown.stdout.split() == found[:RHYMES_SHOWN]
+    assert f"most common of {len(found)}" in shown.stderr
+    assert json.loads(_rhymes("night", "--limit", "0", "--json").stdout) == found
+    assert _rhymes("night", "-l", "3").stdout.split() == found[:3]
+    assert _rhymes("night", "--limit", "-1").exit_code != 0
+
+
+def test_no_rhymes_goes_to_stderr_only():
+    result = _rhymes("orange")
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "no rhymes found for 'orange'" in result.stderr
+
+
+def test_failure_notes_say_what_was_wanted_and_what_was_written(cli):
+    line = Line("And all the stars were gone in the force", "force", 0.0, -1.0, 1.0, 9,
+                failed=("syllables", "too_long"), target_syllables=5)
+    assert failure_note(line, 3, Rules(max_words=6)) == (
+        "line 3 ('... gone in the force') has 9 syllables, wanted 5±1; has 9 words, wanted at most 6")
+    result = cli("couplet", "-m", "markov", "-w", "night", "--seed", "1", "-k", "1", "--max-words", "3")
+    notes = [row for row in result.stderr.splitlines() if row.startswith("# line")]
+    assert notes and all("wanted at most 3" in row for row in notes), result.stderr
+    assert "still fails" not in result.stderr
+
+
+def test_training_display_shows_only_known_figures_and_a_whole_run_eta(capsys):
+    assert figures(float("nan"), None, 0.0) == ""
+    assert figures(2.0, None, 1234.4) == "loss 2.000 bpc · 1,234 chars/s"
+    now = [100.0]
+    display = TrainingProgress(True, False, epochs=4, steps=10, clock=lambda: now[0])
+    display.start_epoch(0)
+    assert display.times() == "0:00:00 elapsed"  # no ETA before a step is timed
+    for _ in range(5):
+        now[0] += 2
+        display.step(1.0, 500.0)
+    assert display.times() == "0:00:10 elapsed · about 0:01:10 left"  # 10 s left of this epoch, 3 x 20 s after
+    for _ in range(5):
+        now[0] += 2
+        display.step(1.0, 500.0)
+    display.end_epoch(1, 1.5, 1.4)
+    assert capsys.readouterr().err == "epoch 1: train 1.500 bpc, held-out 1.400 bpc, 0:00:20 elapsed, about 0:01:00 left\n"
+    # a 50 s budget: the epoch ending at 60 s is the last one (training checks the budget after each epoch)
+    budget = TrainingProgress(True, False, epochs=30, steps=10, max_minutes=50 / 60, clock=lambda: now[0])
+    budget.start_epoch(0)
+    for _ in range(10):
+        now[0] += 2
+        budget.step(1.0, 500.0)
+    budget.end_epoch(1, 1.5, 1.4)
+    assert budget.times() == "0:00:20 elapsed · about 0:00:40 left"
+
+
+def test_step_progress_is_silent_off_a_terminal(capsys):
+    with no_steps("nothing", 3) as advance:
+        advance(2)
+    with StepProgress() as steps:  # pytest's stderr is no terminal
+        assert not steps.enabled
+        with steps("a step", 2) as advance:
+            advance()
+            advance()
+    assert capsys.readouterr() == ("", "")
+
+
+def test_compare_runs_outside_the_repository_with_progress_on_stderr(tmp_path):
+    env = {**os.environ, "FORCE_COLOR": "1", "COLUMNS": "120"}  # rich draws its bars as on a terminal
+    result = subprocess.run(
+        [sys.executable, "-m", "rhymer", "compare", "-m", "markov", "--couplets", "2", "--no-plain", "--markov-order", "3"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "the shipped model's corpus" in result.stdout and "held-out bpc" in result.stdout
+    for step in ("indexing the corpus's rhymes", "building the order-3 Markov model", "2 couplets with markov-3"):
+        assert step in result.stderr and step not in result.stdout
+
+
+def test_report_explains_its_rows_and_fits_a_phone(tmp_path):
+    """report.html from the committed results: every row explained, couplets on two lines, no sideways scroll."""
+    import shutil
+
+    from rhymer.report import EXPLANATIONS, ROW_NAMES, write_outputs
+    from tests.conftest import ROOT
+
+    report = json.loads((ROOT / "docs" / "results" / "report.json").read_text())
+    write_outputs(report, tmp_path)
+    html = (tmp_path / "report.html").read_text()
+    assert set(EXPLANATIONS) == set(ROW_NAMES) and all(html.count(f"<dt>{name}</dt>") == 1 for name in ROW_NAMES.values())
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(chromium):
+        pytest.skip("Debian chromium is missing")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.goto((tmp_path / "report.html").as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        first, second = page.locator(".couplet").first.locator("span").all()
+        assert second.bounding_box()["y"] > first.bounding_box()["y"]  # a couplet's lines on two lines
+        browser.close()
