@@ -37,7 +37,7 @@ ML5_SHA256 = "8906ded3234dd3792a2dcef790c1f27033f059313f8b85bc8f81e10420e8c346" 
 # come anywhere near the limit on their own corpus.
 SAFE_LOGIT = 60.0
 SITE_FILE, SITE_FORMAT = "site.json", "rhymer-site"  # site.json marks a folder as a site rhymer exported
-ML5_FILE, MODEL_DIR = "ml5.min.js", "model"
+ML5_FILE, ML5_LICENSE_FILE, MODEL_DIR = "ml5.min.js", "ml5.LICENSE.md", "model"
 MAX_PORT = 65535
 
 def page_dir() -> Path:
