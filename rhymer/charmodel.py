@@ -6,7 +6,8 @@ returns the natural-log probabilities of the next character, shape ``[batch, voc
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import numpy as np
 

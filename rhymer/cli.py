@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, List, Optional
+from typing import Annotated
 
 import typer
 
@@ -53,10 +53,10 @@ def _echo_verses(verses, as_json: bool, rules, best_effort: bool = False) -> Non
         )
 
 
-SeedWord = Annotated[Optional[str], typer.Option("--seed-word", "-w", help="the first line's end word")]
+SeedWord = Annotated[str | None, typer.Option("--seed-word", "-w", help="the first line's end word")]
 Model = Annotated[str, typer.Option("--model", "-m", help=MODEL_HELP)]
 Temperature = Annotated[float, typer.Option("--temperature", "-t", help="0.05-3; lower is safer, higher wilder")]
-Seed = Annotated[Optional[int], typer.Option("--seed", help="random seed; the same seed gives the same output")]
+Seed = Annotated[int | None, typer.Option("--seed", help="random seed; the same seed gives the same output")]
 Count = Annotated[int, typer.Option("--count", "-n", help="how many (seeds seed, seed+1, ...)")]
 AsJson = Annotated[bool, typer.Option("--json", help="one JSON object per verse")]
 Candidates = Annotated[int, typer.Option("--candidates", "-k", help="candidate lines sampled per line; 1 = plain sampling")]
@@ -64,8 +64,8 @@ Rhyme = Annotated[str, typer.Option("--rhyme", help="auto (near rhymes if no per
 Strict = Annotated[bool, typer.Option("--strict", help="refuse seed words missing from CMU dict")]
 MinWords = Annotated[int, typer.Option("--min-words", help="fewest words in a line")]
 MaxWords = Annotated[int, typer.Option("--max-words", help="most words in a line")]
-Meter = Annotated[Optional[str], typer.Option("--meter", help="prefer lines in this meter: iambic or trochaic")]
-Syllables = Annotated[Optional[int], typer.Option("--syllables", help="target syllables per line (±1); default: the first line's")]
+Meter = Annotated[str | None, typer.Option("--meter", help="prefer lines in this meter: iambic or trochaic")]
+Syllables = Annotated[int | None, typer.Option("--syllables", help="target syllables per line (±1); default: the first line's")]
 BestEffort = Annotated[bool, typer.Option("--best-effort", help="print lines that still break a rule and exit 0")]
 
 
@@ -130,7 +130,7 @@ def reply(
 def rhymes(
     word: str = typer.Argument(..., help="the word to rhyme with"),
     near: bool = typer.Option(False, "--near", help="near rhymes (same vowel, similar coda) instead of perfect"),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="only words this model has seen, by frequency"),
+    model: str | None = typer.Option(None, "--model", "-m", help="only words this model has seen, by frequency"),
     strict: bool = typer.Option(False, "--strict", help="refuse words missing from CMU dict"),
     limit: int = typer.Option(RHYMES_SHOWN, "--limit", "-l", min=0, help="show this many, most common first; 0 = all"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON list instead of a word per line"),
@@ -195,13 +195,14 @@ def train(
     direction: str = typer.Option("backward", "--direction", help="backward (for rhymes) or forward"),
     strategy: str = typer.Option("auto", "--strategy", help="auto, default, mirrored or multiworker (TF_CONFIG)"),
     xla: bool = typer.Option(False, "--xla/--no-xla", help="jit-compile the training step (XLA)"),
-    max_minutes: Optional[float] = typer.Option(None, "--max-minutes", help="stop (resumably) after this long"),
+    max_minutes: float | None = typer.Option(None, "--max-minutes", help="stop (resumably) after this long"),
     resume: bool = typer.Option(False, "--resume", help="continue from the last checkpoint in --out"),
     force: bool = typer.Option(False, "--force", help="start over in a non-empty --out"),
     quiet: bool = typer.Option(False, "--quiet", help="no progress bar"),
 ) -> None:
     """Train the two-layer char-LSTM (reversed text by default) and export it in the ml5 format."""
-    from rhymer.train import TrainConfig, resumable, train as run_training
+    from rhymer.train import TrainConfig, resumable
+    from rhymer.train import train as run_training
 
     config = TrainConfig(
         rnn_size=rnn_size, embedding_size=embedding_size, seq_length=seq_length, batch_size=batch_size,
@@ -226,16 +227,18 @@ def train(
 
 @app.command()
 def compare(
-    corpus: Optional[Path] = typer.Option(None, "--corpus", "-c", help="the text to split, train and measure on (default: the shipped model's corpus, corpora/verse.txt)"),
-    models: List[str] = typer.Option([], "--model", "-m", help="models to compare (repeat); default: the shipped LSTM"),
+    corpus: Path | None = typer.Option(
+        None, "--corpus", "-c",
+        help="the text to split, train and measure on (default: the shipped model's corpus, corpora/verse.txt)"),
+    models: list[str] = typer.Option([], "--model", "-m", help="models to compare (repeat); default: the shipped LSTM"),
     couplets: int = typer.Option(200, "--couplets", "-n", help="couplets per model"),
     markov_order: int = typer.Option(5, "--markov-order", help="order of the Markov baseline built on the corpus"),
-    markov_orders: Optional[str] = typer.Option(None, "--markov-orders", help="orders to sweep for bpc, e.g. 3-8"),
+    markov_orders: str | None = typer.Option(None, "--markov-orders", help="orders to sweep for bpc, e.g. 3-8"),
     temperature: float = typer.Option(0.7, "--temperature", "-t", help="sampling temperature for every model"),
     candidates: int = typer.Option(16, "--candidates", "-k", help="candidate lines sampled per line (best one kept)"),
     plain: bool = typer.Option(True, "--plain/--no-plain", help="also measure every model with K=1 (plain sampling)"),
-    train_lstm: Optional[float] = typer.Option(None, "--train-lstm", help="also train a fresh LSTM for this many minutes"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="write report.json, report.html, report.md here"),
+    train_lstm: float | None = typer.Option(None, "--train-lstm", help="also train a fresh LSTM for this many minutes"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="write report.json, report.html, report.md here"),
 ) -> None:
     """Compare the LSTM and the Markov baseline side by side: bpc, rhyme, words, copying, diversity, speed."""
     from rich.console import Console
@@ -266,7 +269,7 @@ def compare(
 def export(
     model: str = typer.Argument("default", help=MODEL_HELP),
     web: Path = typer.Option(..., "--web", help="folder for the static site (page, ml5, model, rhyme index, Markov)"),
-    ml5_file: Optional[Path] = typer.Option(None, "--ml5", help="ml5.min.js 0.12.2 (default: the copy shipped with rhymer)"),
+    ml5_file: Path | None = typer.Option(None, "--ml5", help="ml5.min.js 0.12.2 (default: the copy shipped with rhymer)"),
     force: bool = typer.Option(False, "--force", help="replace a non-empty --web folder"),
 ) -> None:
     """Export a model as a self-contained static web page that writes endless rhymes."""
@@ -282,10 +285,10 @@ def export(
 @app.command("web")
 def web_command(
     model: str = typer.Option("default", "--model", "-m", help=MODEL_HELP),
-    site: Optional[Path] = typer.Option(None, "--site", help="serve an exported site instead of exporting --model"),
+    site: Path | None = typer.Option(None, "--site", help="serve an exported site instead of exporting --model"),
     host: str = typer.Option("127.0.0.1", "--host", help="address to bind (default: this machine only)"),
     port: int = typer.Option(8000, "--port", help="port to listen on; 0 picks a free one"),
-    ml5_file: Optional[Path] = typer.Option(None, "--ml5", help="ml5.min.js 0.12.2 to put in the site (default: as for `rhymer export`)"),
+    ml5_file: Path | None = typer.Option(None, "--ml5", help="ml5.min.js 0.12.2 to put in the site (default: as for `rhymer export`)"),
 ) -> None:
     """Serve the page locally (exports the model to a temporary folder first)."""
     import signal
@@ -324,7 +327,7 @@ def _exit_on_signal(signum: int, frame) -> None:
 
 @corpus_app.command("fetch")
 def corpus_fetch(
-    urls: List[str] = typer.Argument(..., help="http(s) addresses of text or HTML pages"),
+    urls: list[str] = typer.Argument(..., help="http(s) addresses of text or HTML pages"),
     out: Path = typer.Option(..., "--out", "-o", help="text file to write (all addresses joined)"),
     timeout: float = typer.Option(30.0, "--timeout", help="seconds per address, retries and download included"),
     retries: int = typer.Option(3, "--retries", help="further tries per address after a failed request"),
@@ -347,7 +350,7 @@ def corpus_clean(
     source: Path = typer.Argument(..., help="text to clean"),
     out: Path = typer.Option(..., "--out", "-o", help="cleaned text file to write"),
     encoding: str = typer.Option("utf-8", "--encoding", help="text encoding of SOURCE"),
-    drop_lines: Optional[str] = typer.Option(None, "--drop-lines", help="regex of whole lines to remove"),
+    drop_lines: str | None = typer.Option(None, "--drop-lines", help="regex of whole lines to remove"),
 ) -> None:
     """Normalise Unicode and quotes, drop [annotations], tidy blank lines and spaces (idempotent)."""
     from rhymer.corpus import clean, read_text

@@ -41,7 +41,7 @@ class LSTMModel:
         self._w, self._b = roles["softmax_w"], roles["softmax_b"]
 
     @classmethod
-    def load(cls, path: str | Path) -> "LSTMModel":
+    def load(cls, path: str | Path) -> LSTMModel:
         roles, vocab = ml5.read(Path(path))
         return cls(roles, vocab)
 

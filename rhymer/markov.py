@@ -79,7 +79,7 @@ class MarkovModel:
 
     # -- building and storage -------------------------------------------------------------------
     @classmethod
-    def build(cls, text: str, order: int = DEFAULT_ORDER, vocab: list[str] | None = None) -> "MarkovModel":
+    def build(cls, text: str, order: int = DEFAULT_ORDER, vocab: list[str] | None = None) -> MarkovModel:
         """Count (order+1)-grams of ``text`` (already reversed by the caller) and derive KN tables."""
         check_order(order)
         if len(text) <= order:
@@ -113,7 +113,7 @@ class MarkovModel:
         write_json(path, self.to_json(), compress=str(path).endswith(".gz"))
 
     @classmethod
-    def load(cls, path: str | Path) -> "MarkovModel":
+    def load(cls, path: str | Path) -> MarkovModel:
         """Read and check a saved model (an untrusted file: any flaw is a one-line ModelError)."""
         data = read_model_json(path, FIX, MAX_BYTES, FORMAT, VERSION)
         try:

@@ -44,7 +44,7 @@ class StepProgress:
             TaskProgressColumn(), TimeElapsedColumn(), console=console, disable=not self.enabled,
         )
 
-    def __enter__(self) -> "StepProgress":
+    def __enter__(self) -> StepProgress:
         self._progress.start()
         return self
 

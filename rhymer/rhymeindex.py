@@ -37,7 +37,7 @@ class RhymeIndex:
             self._by_near[plist[0].near].append(word)
 
     @classmethod
-    def build(cls, text: str) -> "RhymeIndex":
+    def build(cls, text: str) -> RhymeIndex:
         """Index every word of a corpus; CMU pronunciations for the words CMU dict knows."""
         counts, finals = word_counts(text)
         words = {w: (n, finals.get(w, 0)) for w, n in counts.items()}
@@ -55,7 +55,7 @@ class RhymeIndex:
         write_json(path, self.to_json())
 
     @classmethod
-    def load(cls, path: str | Path) -> "RhymeIndex":
+    def load(cls, path: str | Path) -> RhymeIndex:
         """Read and check a saved index (an untrusted file: any flaw is a one-line ModelError)."""
         data = read_model_json(path, FIX, MAX_BYTES, FORMAT, VERSION)
         words, prons = data.get("words"), data.get("prons")

@@ -10,7 +10,6 @@ from rhymer.errors import GenerationError
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.words import tokens
 
-
 MAX_WEIGHT = 100.0  # larger weights only overflow the score; every part is on a scale of about 1
 MAX_SYLLABLES = 40  # a target beyond any line a model writes (lines stop at 120 characters)
 METERS = {"iambic": 1, "trochaic": 0}  # the parity of the stressed positions, counted from the line start

@@ -496,7 +496,7 @@ class _Describer:
     def __init__(self, out: Path, text: str, config: TrainConfig, vocab: list[str], command: str | None) -> None:
         self.out, self.text, self.config, self.vocab, self.command = out, text, config, vocab, command
 
-    def write(self, trainer: "_Trainer", metrics: dict) -> dict:
+    def write(self, trainer: _Trainer, metrics: dict) -> dict:
         import tensorflow as tf
 
         baseline = _read_state(self.out / CHECKPOINTS / "baseline.json")
@@ -516,7 +516,7 @@ class _Describer:
         write_json(self.out / modeldir.METADATA, meta)
         return meta
 
-    def finish(self, trainer: "_Trainer", held_text: str, stop_reason: str) -> dict:
+    def finish(self, trainer: _Trainer, held_text: str, stop_reason: str) -> dict:
         """Measure the exported best model with the numpy engine (streaming, like the Markov baseline)."""
         from rhymer.charmodel import heldout_bpc
         from rhymer.lstm import LSTMModel

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 
 import numpy as np
 
-
 # characters that end a word; every other non-letter (digits, markup such as "{", "_", "#") is never written
 BOUNDARIES = frozenset(" \n,.;:!?-\"()")
 _LAST = "\U0010ffff"  # sorts after every character: the end of a prefix's range

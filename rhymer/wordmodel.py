@@ -47,7 +47,7 @@ class WordModel:
         self._known = frozenset(self.vocab)
 
     @classmethod
-    def build(cls, text: str, order: int = ORDER, min_count: int = MIN_COUNT) -> "WordModel":
+    def build(cls, text: str, order: int = ORDER, min_count: int = MIN_COUNT) -> WordModel:
         """Count the n-grams of ``text``'s lines and derive the pruned Kneser-Ney tables."""
         if order < 1:
             raise ModelError(f"word model order {order} is below 1; pass 1 or more")
@@ -84,7 +84,7 @@ class WordModel:
                           "tables": [{k: [w, c] for k, (w, c) in t.items()} for t in self._raw]})
 
     @classmethod
-    def load(cls, path: str | Path) -> "WordModel":
+    def load(cls, path: str | Path) -> WordModel:
         fix = "rebuild the model folder with 'rhymer markov' or 'rhymer train'"
         data = read_model_json(path, fix, MAX_BYTES, FORMAT, VERSION)
         try:

@@ -1,9 +1,8 @@
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import pytest
 
 from rhymer.corpus import clean, read_text, split_heldout, stats
 from rhymer.errors import CorpusError

@@ -133,7 +133,10 @@ def test_trie_masks_follow_the_reversed_vocabulary():
 
     vocab = list("\n ,abcdefghinrt'T")
     trie = VocabTrie(["night", "bright", "right", "in", "can't"], vocab)
-    allowed = lambda p: {c for c, ok in zip(vocab, trie.allowed(p)) if ok}
+
+    def allowed(prefix):
+        return {c for c, ok in zip(vocab, trie.allowed(prefix)) if ok}
+
     assert allowed("thg") == {"i"}
     assert allowed("thgir") == {"b", " ", "\n", ","}  # "right" is whole: a boundary or "b" (bright)
     assert allowed("thgi") == {"n", "r"}  # "ight" is no word: no boundary
@@ -192,8 +195,8 @@ def test_identical_and_invented_word_metrics():
     couplets = [("In the dark of night", "We waited for midnight"), ("The stars are bright", "They shine so right"),
                 ("The day is done", "The day is done")]
     assert metrics.identical_rhyme_rate(couplets) == pytest.approx(2 / 3)
-    is_real = lambda w: w != "rountinemitated"
-    assert metrics.invented_word_rate(["Delightful Spirit, rountinemitated", "and abstain"], is_real) == 0.5
+    invented = ["Delightful Spirit, rountinemitated", "and abstain"]
+    assert metrics.invented_word_rate(invented, lambda w: w != "rountinemitated") == 0.5
 
 
 def test_model_folders_are_built_with_their_word_model(small_corpus, tmp_path):
