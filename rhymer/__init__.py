@@ -3,7 +3,10 @@
     >>> import rhymer
     >>> r = rhymer.load()                       # the shipped default model, no TensorFlow
     >>> print(r.couplet("night", seed=7))
-    >>> rhymer.rhymes("night")[:5]
+    Difference in the ground on all his horrid night
+    Within the Winds of Nature from about his hight
+    >>> rhymer.rhymes("night")[:5]              # most common first
+    ['might', 'light', 'sight', 'bright', 'right']
 """
 
 __version__ = "0.1.0"

@@ -230,7 +230,7 @@ def compare(
     corpus: Path | None = typer.Option(
         None, "--corpus", "-c",
         help="the text to split, train and measure on (default: the shipped model's corpus, corpora/verse.txt)"),
-    models: list[str] = typer.Option([], "--model", "-m", help="models to compare (repeat); default: the shipped LSTM"),
+    models: list[str] = typer.Option([], "--model", "-m", metavar="MODEL", help="models to compare (repeat); default: the shipped LSTM"),
     couplets: int = typer.Option(200, "--couplets", "-n", help="couplets per model"),
     markov_order: int = typer.Option(5, "--markov-order", help="order of the Markov baseline built on the corpus"),
     markov_orders: str | None = typer.Option(None, "--markov-orders", help="orders to sweep for bpc, e.g. 3-8"),
