@@ -149,7 +149,7 @@ def train(
     lr_half_life: float = typer.Option(8e6, "--lr-half-life", help="characters trained per halving of the learning rate"),
     dropout: float = typer.Option(0.25, "--dropout", help="between layers"),
     val_fraction: float = typer.Option(0.05, "--val-fraction", help="share held out for bits per character"),
-    patience: int = typer.Option(3, "--patience", help="stop after this many epochs without improvement"),
+    patience: int = typer.Option(5, "--patience", help="stop after this many epochs without improvement"),
     seed: int = typer.Option(0, "--seed"),
     direction: str = typer.Option("backward", "--direction", help="backward (for rhymes) or forward"),
     strategy: str = typer.Option("auto", "--strategy", help="auto, default, mirrored or multiworker (TF_CONFIG)"),
