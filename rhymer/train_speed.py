@@ -63,7 +63,8 @@ class XlaChooser:
 
     def __init__(self, requested: str, available: bool = True) -> None:
         self.requested = requested
-        self.choice = requested if requested != "auto" else (None if available else "off")
+        # XLA applies on one device only (as before): a distributed run never compiles with it
+        self.choice = "off" if not available else (None if requested == "auto" else requested)
         self.plan = ["off", "on"] * (XLA_PROBE_STEPS + 1)  # the first of each mode compiles: not timed
         self.done = 0
         self.times: dict[str, list[float]] = {"off": [], "on": []}

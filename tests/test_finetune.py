@@ -191,7 +191,8 @@ def test_xla_auto_keeps_the_faster_mode():
             decided.append(chooser.record(mode, times[mode] + compile_cost))
         assert chooser.choice == faster and decided.count(True) == 1 and decided[-1]
         assert chooser.summary()["seconds_per_step"] == times
-    assert XlaChooser("auto", available=False).mode() == "off" and XlaChooser("on").mode() == "on"
+    assert XlaChooser("on").mode() == "on" and XlaChooser("off").mode() == "off"
+    assert XlaChooser("auto", available=False).mode() == "off" and XlaChooser("on", available=False).mode() == "off"
 
 
 def test_a_time_budget_outlasts_the_epoch_cap_while_improving():
