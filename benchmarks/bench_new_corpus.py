@@ -35,7 +35,7 @@ def markov_sweep(text: str) -> dict[int, float]:
 
 def lstm_run(corpus: Path, parent: str, minutes: float, out: Path) -> dict:
     cmd = [sys.executable, "-m", "rhymer", "train", str(corpus), "--out", str(out), "--from", parent,
-           "--max-minutes", str(minutes), "--quiet"]
+           "--max-minutes", str(minutes), "--quiet", "--force"]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     meta = json.loads((out / modeldir.METADATA).read_text())
     m = meta["metrics"]
@@ -49,16 +49,18 @@ def main() -> None:
     parser.add_argument("corpora", nargs="+", type=Path)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--runs", default="finetune,scratch", help="which LSTM runs, in order")
+    parser.add_argument("--keep", type=Path, help="keep the trained models in this folder (default: a temporary one)")
     args = parser.parse_args()
     results = {}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.keep or Path(scratch)
         for corpus in args.corpora:
             text = read_text(corpus)
             sweep = markov_sweep(text)
             best = min(sweep, key=sweep.get)
             row = {"characters": len(text), "markov": sweep, "markov_best": {"order": best, "heldout_bpc": sweep[best]}}
             for run in args.runs.split(","):
-                row[run] = lstm_run(corpus, RUNS[run], args.minutes, Path(tmp) / f"{corpus.stem}-{run}")
+                row[run] = lstm_run(corpus, RUNS[run], args.minutes, tmp / f"{corpus.stem}-{run}")
                 print(json.dumps({corpus.name: {run: row[run]}}), flush=True)
             results[corpus.name] = row
     print(json.dumps(results, indent=2))
