@@ -205,3 +205,19 @@ def test_a_time_budget_outlasts_the_epoch_cap_while_improving():
     no_budget = {**budget, "max_minutes": None}
     assert stop_reason(2, bad_epochs=0, out_of_time=False, **no_budget) == "epochs"
     assert stop_reason(1, bad_epochs=0, out_of_time=False, **no_budget) is None
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--xla", "maybe"], "--xla maybe must be one of auto, on, off"),
+    (["--precision", "fp8"], "--precision fp8 must be one of auto, float32, bfloat16"),
+    (["--from", "no/such/model"], "--from no/such/model:"),
+    (["--from", "default", "--direction", "forward"], "--from default reads backward, the run forward"),
+    (["--from", "default", "--rnn-size", "32"], "--from default has 256 units per layer"),
+])
+def test_bad_fine_tuning_options_are_refused_in_one_line(tmp_path, cli, small_corpus, args, message):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text(small_corpus[:5000])
+    out = tmp_path / "out"
+    r = cli("train", str(corpus), "--out", str(out), "--quiet", *args)
+    assert r.returncode == 2 and message in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert not out.exists()
