@@ -1,11 +1,11 @@
 """Training throughput, measured side by side in one run (machines here vary by up to 40% between runs).
 
 Compares, for the default model size (2x256, embedding 64, sequence 64, batch 64):
-  - rhymer's training step (custom tf.distribute loop, the default),
-  - the same loop with XLA-compiled gradients (--xla),
+  - rhymer's training step (custom tf.distribute loop) in float32 and in bfloat16 (--precision),
+  - each of them with XLA-compiled gradients (--xla on),
   - a plain ``model.fit`` of the same Keras model with default settings (batch 32),
   - the same ``model.fit`` at rhymer's batch size (64),
-and relates each to the machine's measured fp32 matmul rate (achieved GFLOP/s / peak).
+and relates each to the machine's measured matmul rate in its precision (achieved GFLOP/s / peak).
 
     python benchmarks/bench_train.py [--steps 30] [--batch-size 64] [--rounds 2]
 """
@@ -23,10 +23,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def matmul_peak(tf, n: int = 2048, reps: int = 20) -> float:
-    """Best fp32 matmul rate in GFLOP/s (TensorFlow's own kernels, all cores)."""
-    a = tf.random.normal((n, n))
-    b = tf.random.normal((n, n))
+def matmul_peak(tf, dtype: str = "float32", n: int = 2048, reps: int = 20) -> float:
+    """Best matmul rate in GFLOP/s (TensorFlow's own kernels, all cores)."""
+    a = tf.cast(tf.random.normal((n, n)), dtype)
+    b = tf.cast(tf.random.normal((n, n)), dtype)
     mm = tf.function(lambda: tf.matmul(a, b))
     mm().numpy()
     best = 0.0
@@ -43,19 +43,21 @@ def flops_per_char(vocab: int, emb: int, hidden: int) -> float:
     return 3 * forward
 
 
-def rhymer_loop(ids, vocab, config, steps: int) -> float:
+def rhymer_loop(ids, vocab, config, steps: int, precision: str, xla: str) -> float:
     import tensorflow as tf
 
     from rhymer.train import _Trainer
 
     with tempfile.TemporaryDirectory() as tmp:
-        trainer = _Trainer(tf, tf.distribute.get_strategy(), True, "default", config, vocab, Path(tmp))
+        trainer = _Trainer(tf, tf.distribute.get_strategy(), True, "default", config, vocab, Path(tmp),
+                           precision=(precision, "asked for"))
+        step = trainer._train_steps[xla]
         batches = iter(trainer._dataset(ids, 0))
         for _ in range(3):  # compile and warm up
-            trainer._train_step(*next(batches))
+            step(*next(batches))
         t = time.perf_counter()
         for _ in range(steps):
-            float(trainer._train_step(*next(batches)))
+            float(step(*next(batches)))
         return steps * config.batch_size * config.seq_length / (time.perf_counter() - t)
 
 
@@ -93,24 +95,29 @@ def main() -> None:
     vocab = sorted(set(text))
     ids = np.array([vocab.index(c) for c in text[:400_000]], dtype=np.int32)
     base = TrainConfig(batch_size=args.batch_size)
-    results = {"matmul_peak_gflops": matmul_peak(tf)}
     per_char = flops_per_char(len(vocab), base.embedding_size, base.rnn_size)
     runs = {
-        "rhymer": lambda: rhymer_loop(ids, vocab, base, args.steps),
-        "rhymer_xla": lambda: rhymer_loop(ids, vocab, TrainConfig(batch_size=args.batch_size, xla=True), args.steps),
-        "plain_fit_defaults": lambda: plain_fit(ids, vocab, base, args.steps, None),
-        "plain_fit_same_batch": lambda: plain_fit(ids, vocab, base, args.steps, base.batch_size),
+        f"rhymer_{precision}{'_xla' if xla == 'on' else ''}": (
+            precision, lambda p=precision, x=xla: rhymer_loop(ids, vocab, base, args.steps, p, x))
+        for precision in ("float32", "bfloat16") for xla in ("off", "on")
     }
+    runs["plain_fit_defaults"] = ("float32", lambda: plain_fit(ids, vocab, base, args.steps, None))
+    runs["plain_fit_same_batch"] = ("float32", lambda: plain_fit(ids, vocab, base, args.steps, base.batch_size))
+    peaks = dict.fromkeys(("float32", "bfloat16"), 0.0)
     best = dict.fromkeys(runs, 0.0)
     for _ in range(args.rounds):  # interleaved rounds, best of each: this machine's speed drifts
-        for name, run in runs.items():
+        for dtype in peaks:
+            peaks[dtype] = max(peaks[dtype], matmul_peak(tf, dtype))
+        for name, (_, run) in runs.items():
             best[name] = max(best[name], run())
+    results = {"matmul_peak_gflops": {k: round(v, 1) for k, v in peaks.items()}}
     for name, cps in best.items():
-        results[name] = {"chars_per_s": round(cps), "gflops": round(cps * per_char / 1e9, 1),
-                         "share_of_peak": round(cps * per_char / 1e9 / results["matmul_peak_gflops"], 3)}
-    for name in ("plain_fit_defaults", "plain_fit_same_batch"):
-        results[f"speedup_rhymer_vs_{name}"] = round(results["rhymer"]["chars_per_s"] / results[name]["chars_per_s"], 2)
-    results["matmul_peak_gflops"] = round(results["matmul_peak_gflops"], 1)
+        gflops = cps * per_char / 1e9
+        results[name] = {"chars_per_s": round(cps), "gflops": round(gflops, 1),
+                         "share_of_peak": round(gflops / peaks[runs[name][0]], 3)}
+    plain = results["plain_fit_same_batch"]["chars_per_s"]
+    results["speedup_vs_plain_fit_same_batch"] = {
+        name: round(results[name]["chars_per_s"] / plain, 2) for name in runs if name.startswith("rhymer")}
     print(json.dumps(results, indent=2))
 
 

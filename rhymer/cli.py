@@ -186,16 +186,22 @@ def train(
     embedding_size: int = typer.Option(64, "--embedding-size", help="size of the character embedding (folded into layer 0 on export)"),
     seq_length: int = typer.Option(64, "--seq-length", help="characters per training sequence"),
     batch_size: int = typer.Option(64, "--batch-size", help="global batch, split over devices and workers"),
-    epochs: int = typer.Option(30, "--epochs", help="at most this many epochs"),
-    lr: float = typer.Option(2e-3, "--lr", help="Adam learning rate (x0.97 per epoch)"),
+    epochs: int = typer.Option(30, "--epochs", help="at most this many epochs (with --max-minutes: until one stops improving)"),
+    lr: float = typer.Option(2e-3, "--lr", help="Adam learning rate, halved every --lr-half-life characters"),
+    lr_half_life: float = typer.Option(8e6, "--lr-half-life", help="characters trained per halving of the learning rate"),
     dropout: float = typer.Option(0.25, "--dropout", help="between layers"),
     val_fraction: float = typer.Option(0.05, "--val-fraction", help="share held out for bits per character"),
-    patience: int = typer.Option(3, "--patience", help="stop after this many epochs without improvement"),
+    patience: int = typer.Option(5, "--patience", help="stop after this many epochs without improvement"),
     seed: int = typer.Option(0, "--seed", help="random seed for weights and batch order; the same seed repeats a run"),
     direction: str = typer.Option("backward", "--direction", help="backward (for rhymes) or forward"),
     strategy: str = typer.Option("auto", "--strategy", help="auto, default, mirrored or multiworker (TF_CONFIG)"),
-    xla: bool = typer.Option(False, "--xla/--no-xla", help="jit-compile the training step (XLA)"),
-    max_minutes: float | None = typer.Option(None, "--max-minutes", help="stop (resumably) after this long"),
+    xla: str = typer.Option("auto", "--xla", help="jit-compile the training step: auto (time both, keep the faster), on, off"),
+    no_xla: bool = typer.Option(False, "--no-xla", help="same as --xla off"),
+    precision: str = typer.Option("auto", "--precision", help="auto (bfloat16 where the CPU/GPU has it), float32, bfloat16"),
+    from_model: str = typer.Option("auto", "--from", help="start from a trained model: default, a model folder, none "
+                                   "(from scratch), auto (default when its size and direction fit)"),
+    cross_direction: bool = typer.Option(False, "--cross-direction", help="allow a --from model that reads the other way"),
+    max_minutes: float | None = typer.Option(None, "--max-minutes", help="the stopping rule: stop (resumably) after this long"),
     resume: bool = typer.Option(False, "--resume", help="continue from the last checkpoint in --out"),
     force: bool = typer.Option(False, "--force", help="start over in a non-empty --out"),
     quiet: bool = typer.Option(False, "--quiet", help="no progress bar"),
@@ -206,8 +212,9 @@ def train(
 
     config = TrainConfig(
         rnn_size=rnn_size, embedding_size=embedding_size, seq_length=seq_length, batch_size=batch_size,
-        epochs=epochs, lr=lr, dropout=dropout, val_fraction=val_fraction, patience=patience, seed=seed,
-        direction=direction, strategy=strategy, xla=xla, max_minutes=max_minutes,
+        epochs=epochs, lr=lr, lr_half_life=lr_half_life, dropout=dropout, val_fraction=val_fraction,
+        patience=patience, seed=seed, direction=direction, strategy=strategy, xla="off" if no_xla else xla,
+        max_minutes=max_minutes, precision=precision, parent=from_model, cross_direction=cross_direction,
     )
     command = "rhymer " + " ".join(sys.argv[1:])
     try:
@@ -237,7 +244,9 @@ def compare(
     temperature: float = typer.Option(0.7, "--temperature", "-t", help="sampling temperature for every model"),
     candidates: int = typer.Option(16, "--candidates", "-k", help="candidate lines sampled per line (best one kept)"),
     plain: bool = typer.Option(True, "--plain/--no-plain", help="also measure every model with K=1 (plain sampling)"),
-    train_lstm: float | None = typer.Option(None, "--train-lstm", help="also train a fresh LSTM for this many minutes"),
+    train_lstm: float | None = typer.Option(
+        None, "--train-lstm",
+        help="also train an LSTM for this many minutes (fine-tuned from the shipped one, as 'rhymer train' does)"),
     out: Path | None = typer.Option(None, "--out", "-o", help="write report.json, report.html, report.md here"),
 ) -> None:
     """Compare the LSTM and the Markov baseline side by side: bpc, rhyme, words, copying, diversity, speed."""

@@ -128,6 +128,8 @@ def _loaded(spec: str, text: str, held: str, val_fraction: float) -> Contender:
     note = ""
     if meta.get("corpus_sha256") != sha256(text) or meta.get("val_fraction") != val_fraction:
         note = "trained on other text or another split: its held-out bpc may include trained-on text"
+    elif (meta.get("parent") or {}).get("corpus_sha256") not in (None, sha256(text)):
+        note = "fine-tuned from a model trained on other text: its held-out bpc may include text the parent saw"
     if r.model.kind == "markov":
         size = (r.path / modeldir.MARKOV).stat().st_size
     else:

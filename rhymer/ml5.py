@@ -42,6 +42,16 @@ def keras_lstm_to_ml5(kernel: np.ndarray, recurrent: np.ndarray, bias: np.ndarra
     return k.astype(np.float32), b.astype(np.float32)
 
 
+def ml5_lstm_to_keras(kernel: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The inverse of :func:`keras_lstm_to_ml5`: one ml5 layer -> Keras (kernel, recurrent, bias)."""
+    h = bias.shape[0] // 4
+    b = bias.astype(np.float32).copy()
+    b[2 * h : 3 * h] += 1.0
+    order = np.concatenate([np.arange(0, h), np.arange(2 * h, 3 * h), np.arange(h, 2 * h), np.arange(3 * h, 4 * h)])
+    k = kernel[:, order]  # swapping the middle two gate blocks is its own inverse
+    return k[:-h].astype(np.float32), k[-h:].astype(np.float32), b[order]
+
+
 def write(out: Path, layers: list[tuple[np.ndarray, np.ndarray]], softmax_w: np.ndarray, softmax_b: np.ndarray,
           vocab: list[str], tag: str) -> None:
     """Write the ml5 files; the manifest is replaced last, so readers see the old or the new model, whole.

@@ -155,6 +155,13 @@ class TrainingProgress:
         elif self.chief:
             print(line, file=sys.stderr, flush=True)
 
+    def note(self, line: str) -> None:
+        """A one-off line (how the run trains: parent, precision, XLA) above the bar or on stderr."""
+        if self.enabled:
+            self.progress.console.print(line)
+        elif self.chief:
+            print(line, file=sys.stderr, flush=True)
+
     def close(self) -> None:
         if self.chief and hasattr(self, "progress"):
             self.progress.stop()

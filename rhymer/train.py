@@ -15,12 +15,13 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from rhymer import ml5, modeldir
+from rhymer import ml5, modeldir, train_finetune, train_speed
 from rhymer.corpus import read_text, require_letters, sha256, split_heldout
 from rhymer.errors import TrainingError
 from rhymer.files import read_json, write_json
@@ -37,7 +38,7 @@ OPTIMIZER_COPIES = 4  # weights, gradients and Adam's two moments, one float eac
 ACTIVATION_FLOATS = 14  # per unit, step and sequence: 4 gates, cell and hidden state kept for backprop, x 2 layers
 MEMORY_SHARE = 0.8  # of the memory available now that one training run may plan to use
 INT_SETTINGS = ("rnn_size", "embedding_size", "seq_length", "batch_size", "epochs", "patience", "seed", "markov_order")
-FLOAT_SETTINGS = ("lr", "lr_decay", "clip_norm", "dropout", "val_fraction")
+FLOAT_SETTINGS = ("lr", "lr_half_life", "clip_norm", "dropout", "val_fraction")
 TF_LOG_LEVEL = "2"  # TensorFlow's C++ log: errors only (no oneDNN, cpu_feature_guard), so rhymer's line is last
 
 
@@ -61,22 +62,25 @@ class TrainConfig:
     embedding_size: int = 64
     seq_length: int = 64
     batch_size: int = 64
-    epochs: int = 30
+    epochs: int = 30  # with --max-minutes only a cap once an epoch stops improving (train_speed.stop_reason)
     lr: float = 2e-3
-    lr_decay: float = 0.97  # per epoch
+    lr_half_life: float = 8e6  # characters trained; decayed per step, so corpora of any size share the schedule
     clip_norm: float = 5.0  # global norm, as in char-rnn
     dropout: float = 0.25  # between layers; the LSTMs themselves stay cuDNN-eligible
     val_fraction: float = 0.05
-    patience: int = 3  # epochs without held-out improvement before stopping
+    patience: int = 5  # epochs without held-out improvement; small corpora have short epochs and noisy held-out bpc
     seed: int = 0
     direction: str = "backward"
     markov_order: int = 5
     strategy: str = "auto"
-    xla: bool = False  # jit-compile the gradient step on one device (measured slower on CPU here)
+    xla: str = "auto"  # jit-compile the gradient step on one device: on, off, or auto (time both, keep the faster)
     max_minutes: float | None = None
+    precision: str = "auto"  # float32, bfloat16 (float32 master weights and softmax), auto (bfloat16 where native)
+    parent: str = train_finetune.FROM_AUTO  # --from: auto, none, default or a model folder
+    cross_direction: bool = False  # allow a parent that reads the other way
 
     # settings that may change when resuming; every other one must match the checkpoint
-    RESUMABLE = ("epochs", "patience", "strategy", "xla", "max_minutes")
+    RESUMABLE = ("epochs", "patience", "strategy", "xla", "max_minutes", "precision")
 
     def identity(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in self.RESUMABLE}
@@ -92,7 +96,12 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
     _check_config(config)
     text = read_text(corpus)
     require_letters(text, str(corpus))
-    vocab = sorted(set(text))
+    parent = train_finetune.resolve_parent(config.parent, config.rnn_size, config.direction, config.cross_direction)
+    if parent:  # the parent's shapes win; its vocabulary grows by the corpus' new characters
+        config = replace(config, embedding_size=parent.embedding_size)
+        vocab = train_finetune.extend_vocab(parent.vocab, text)
+    else:
+        vocab = sorted(set(text))
     if len(vocab) > MAX_VOCAB:
         raise TrainingError(
             f"the corpus has {len(vocab)} distinct characters, over the limit of {MAX_VOCAB}; "
@@ -126,8 +135,9 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
         tf = _import_tensorflow()
         try:
             strategy, label = _strategy(tf, config.strategy)
+            precision = train_speed.choose_precision(config.precision, train_speed.cpu_flags(), _gpu_capabilities(tf))
             describer = _Describer(out, text, config, vocab, command)
-            trainer = _Trainer(tf, strategy, chief, label, config, vocab, out, describer)
+            trainer = _Trainer(tf, strategy, chief, label, config, vocab, out, describer, parent=parent, precision=precision)
             if not (out / modeldir.MARKOV).exists() and chief:
                 baseline = modeldir.write_baseline(out, text, order=config.markov_order,
                                                    val_fraction=config.val_fraction, direction=config.direction,
@@ -136,6 +146,7 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
             trainer.restore(resume)
             reporter = TrainingProgress(chief, progress, config.epochs, trainer.steps_per_epoch(windows),
                                          config.max_minutes)
+            reporter.note(trainer.describe())
             try:
                 stop_reason = trainer.fit(train_ids, held_ids, reporter, time.perf_counter())
             finally:
@@ -172,7 +183,6 @@ def _check_config(c: TrainConfig) -> None:
         (c.patience >= 1, f"--patience {c.patience} must be at least 1"),
         (0 <= c.seed <= MAX_SEED, f"--seed {c.seed} must be between 0 and {MAX_SEED}"),
         (0 < c.lr < 1, f"--lr {c.lr} must be between 0 and 1"),
-        (0 < c.lr_decay <= 1, f"lr_decay {c.lr_decay} must be in (0, 1]"),
         (c.clip_norm > 0, f"clip_norm {c.clip_norm} must be positive"),
         (0 <= c.dropout < 1, f"--dropout {c.dropout} must be in [0, 1)"),
         (0 <= c.val_fraction < 0.5, f"--val-fraction {c.val_fraction} must be in [0, 0.5)"),
@@ -180,6 +190,9 @@ def _check_config(c: TrainConfig) -> None:
         (c.direction in modeldir.DIRECTIONS, f"--direction {c.direction} must be backward or forward"),
         (c.strategy in STRATEGIES, f"--strategy {c.strategy} must be one of {', '.join(STRATEGIES)}"),
         (c.max_minutes is None or c.max_minutes > 0, f"--max-minutes {c.max_minutes} must be positive"),
+        (c.lr_half_life > 0, f"--lr-half-life {c.lr_half_life} must be positive"),
+        (c.xla in train_speed.XLA_MODES, f"--xla {c.xla} must be one of {', '.join(train_speed.XLA_MODES)}"),
+        (c.precision in train_speed.PRECISIONS, f"--precision {c.precision} must be one of {', '.join(train_speed.PRECISIONS)}"),
     ]
     for ok, message in checks:
         if not ok:
@@ -310,23 +323,30 @@ def _strategy(tf, name: str):
     return tf.distribute.get_strategy(), "default"
 
 
+def _gpu_capabilities(tf) -> list[tuple[int, int]]:
+    return [tuple(tf.config.experimental.get_device_details(g).get("compute_capability", (0, 0)))
+            for g in tf.config.list_physical_devices("GPU")]
+
+
 # -- the model and its loop -----------------------------------------------------------------------
 
-def build_model(keras, vocab_size: int, config: TrainConfig):
+def build_model(keras, vocab_size: int, config: TrainConfig, precision: str = "float32"):
     """Embedding -> LSTM -> LSTM -> Dense: exactly two LSTM layers, as ml5 0.12.2 requires.
 
     Default activations and no recurrent dropout keep the LSTMs on the cuDNN path; dropout sits
-    between layers instead.
+    between layers instead. With bfloat16 the weights stay float32 and so do the logits (the
+    softmax layer computes in float32), so the loss and the export are float32.
     """
     L = keras.layers
+    policy = train_speed.dtype_policy(precision)
     return keras.Sequential([
         keras.Input(shape=(None,), dtype="int32"),
-        L.Embedding(vocab_size, config.embedding_size, name="embedding"),
-        L.LSTM(config.rnn_size, return_sequences=True, name="lstm_0"),
-        L.Dropout(config.dropout),
-        L.LSTM(config.rnn_size, return_sequences=True, name="lstm_1"),
-        L.Dropout(config.dropout),
-        L.Dense(vocab_size, name="softmax"),
+        L.Embedding(vocab_size, config.embedding_size, name="embedding", dtype=policy),
+        L.LSTM(config.rnn_size, return_sequences=True, name="lstm_0", dtype=policy),
+        L.Dropout(config.dropout, dtype=policy),
+        L.LSTM(config.rnn_size, return_sequences=True, name="lstm_1", dtype=policy),
+        L.Dropout(config.dropout, dtype=policy),
+        L.Dense(vocab_size, name="softmax", dtype="float32"),
     ])
 
 
@@ -342,18 +362,23 @@ def export_weights(model) -> tuple[list, np.ndarray, np.ndarray]:
 
 class _Trainer:
     def __init__(self, tf, strategy, chief: bool, label: str, config: TrainConfig, vocab: list[str], out: Path,
-                 describer: _Describer | None = None) -> None:
+                 describer: _Describer | None = None, parent: train_finetune.Parent | None = None,
+                 precision: tuple[str, str] = ("float32", "asked for")) -> None:
         import keras
 
         self.tf, self.strategy, self.chief, self.label = tf, strategy, chief, label
         self.config, self.vocab, self.out, self.describer = config, vocab, out, describer
+        self.parent, (self.precision, self.precision_reason) = parent, precision
         keras.utils.set_random_seed(config.seed)
         self.replicas = strategy.num_replicas_in_sync
         self.global_batch = config.batch_size
         with strategy.scope():
-            self.model = build_model(keras, len(vocab), config)
+            self.model = build_model(keras, len(vocab), config, self.precision)
+            if parent:
+                train_finetune.apply(self.model, parent, vocab)
             self.schedule_epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
-            lr = lambda: config.lr * config.lr_decay ** tf.cast(self.schedule_epoch, tf.float32)  # noqa: E731
+            step_chars = config.batch_size * config.seq_length
+            lr = keras.optimizers.schedules.ExponentialDecay(config.lr, config.lr_half_life / step_chars, 0.5)
             self.optimizer = keras.optimizers.Adam(learning_rate=lr, global_clipnorm=config.clip_norm)
             self.optimizer.build(self.model.trainable_variables)
             self.best = tf.Variable(math.inf, dtype=tf.float64, trainable=False)
@@ -365,8 +390,16 @@ class _Trainer:
         self._scratch = None if chief else tempfile.TemporaryDirectory(prefix="rhymer-worker-ckpt-")
         folder = out / CHECKPOINTS if chief else Path(self._scratch.name)
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(folder), max_to_keep=1)
-        self._train_step = self._make_train_step()
+        single = isinstance(strategy, type(tf.distribute.get_strategy()))
+        self.xla = train_speed.XlaChooser(config.xla, available=single)
+        self._train_steps = {mode: self._make_train_step(mode == "on") for mode in ("off", "on")}
         self._eval_step = tf.function(self._eval_loss)
+
+    def describe(self) -> str:
+        """One line for the progress display: where the weights start, precision and XLA."""
+        start = f"fine-tuning from {self.parent.label}" if self.parent else "from scratch"
+        xla = "measuring" if self.xla.choice is None else self.xla.choice
+        return f"{start}; precision {self.precision} ({self.precision_reason}); XLA {xla}"
 
     def steps_per_epoch(self, windows: int) -> int:
         return windows // self.global_batch
@@ -388,7 +421,7 @@ class _Trainer:
         except Exception as err:  # noqa: BLE001 - TF's reader raises OpError, IndexError, ValueError... on damage
             raise TrainingError(f"checkpoint '{latest}' is damaged ({type(err).__name__}); {fix}") from None
 
-    def _make_train_step(self):
+    def _make_train_step(self, xla: bool):
         tf, model, optimizer = self.tf, self.model, self.optimizer
         global_batch = self.global_batch
         import keras
@@ -400,8 +433,7 @@ class _Trainer:
                 loss = tf.nn.compute_average_loss(per_seq, global_batch_size=global_batch)
             return loss, tape.gradient(loss, model.trainable_variables)
 
-        single = isinstance(self.strategy, type(tf.distribute.get_strategy()))
-        compiled = tf.function(gradients, jit_compile=self.config.xla and single)
+        compiled = tf.function(gradients, jit_compile=xla)
 
         def replica_step(x, y):
             loss, grads = compiled(x, y)
@@ -447,20 +479,32 @@ class _Trainer:
         return total / y.size / math.log(2)
 
     def fit(self, train_ids: np.ndarray, held_ids: np.ndarray, reporter: TrainingProgress, started: float) -> str:
-        """Run epochs until the epoch budget, early stopping or the time budget; returns why it stopped."""
+        """Run epochs until the time budget, early stopping or the epoch cap; returns why it stopped.
+
+        On one worker the time budget also ends an epoch early (it is then measured and saved as usual);
+        a cluster checks it between epochs only, so that its workers stop together.
+        """
         config = self.config
         base_seconds = float(self.seconds.numpy())
         deadline = started + config.max_minutes * 60 if config.max_minutes else None
+        out_of_time = lambda: deadline is not None and time.perf_counter() > deadline  # noqa: E731
         epoch = int(self.schedule_epoch.numpy())
-        if int(self.bad_epochs.numpy()) >= config.patience:
-            return "early_stopping"
-        while epoch < config.epochs:
+        stop = partial(train_speed.stop_reason, epochs=config.epochs, patience=config.patience,
+                       max_minutes=config.max_minutes)
+        reason = stop(epoch, bad_epochs=int(self.bad_epochs.numpy()), out_of_time=False)
+        while reason is None:
             reporter.start_epoch(epoch)
             loss_sum, steps, epoch_start = 0.0, 0, time.perf_counter()
             for x, y in self._dataset(train_ids, epoch):
-                loss_sum += float(self._train_step(x, y))
+                mode, step_start = self.xla.mode(), time.perf_counter()
+                loss_sum += float(self._train_steps[mode](x, y))
+                if self.xla.record(mode, time.perf_counter() - step_start):
+                    timed = ", ".join(f"{m} {s * 1000:.0f} ms" for m, s in self.xla.summary()["seconds_per_step"].items())
+                    reporter.note(f"XLA auto: {self.xla.choice} (per step: {timed})")
                 steps += 1
                 reporter.step(loss_sum / steps, steps * self.global_batch * config.seq_length / (time.perf_counter() - epoch_start))
+                if out_of_time() and _cluster_workers() == 1:
+                    break
             epoch += 1
             val = self.heldout_bpc(held_ids) if len(held_ids) else loss_sum / max(steps, 1) / math.log(2)
             improved = val < float(self.best.numpy()) - 1e-4
@@ -475,11 +519,8 @@ class _Trainer:
                 self.bad_epochs.assign_add(1)
             self.manager.save(checkpoint_number=epoch)
             reporter.end_epoch(epoch, loss_sum / max(steps, 1) / math.log(2), val)
-            if int(self.bad_epochs.numpy()) >= config.patience:
-                return "early_stopping"
-            if deadline and time.perf_counter() > deadline:
-                return "time_budget"
-        return "epochs"
+            reason = stop(epoch, bad_epochs=int(self.bad_epochs.numpy()), out_of_time=out_of_time())
+        return reason
 
     def _export(self, epoch: int, val: float) -> None:
         layers, w, b = export_weights(self.model)
@@ -509,6 +550,9 @@ class _Describer:
             markov=baseline,
             training_seconds=round(float(trainer.seconds.numpy()), 1),
             distribution={"strategy": trainer.label, "replicas": trainer.replicas, "workers": _cluster_workers()},
+            speed={"precision": trainer.precision, "precision_reason": trainer.precision_reason,
+                   "xla": trainer.xla.summary()},
+            parent=trainer.parent.record() if trainer.parent else None,
             tensorflow_version=tf.__version__,
             python_version=sys.version.split()[0],
             command=self.command,
