@@ -59,6 +59,9 @@ EXPLANATIONS = {
     "near_rhyme": "Share of couplets whose end words only nearly rhyme: same stressed vowel, similar "
                   "consonants after it (night/bike).",
     "real_words": "Share of the written words that are in the corpus or in CMU dict (not invented).",
+    "invented_words": "Share of lines with at least one word that is neither in the corpus nor in CMU dict.",
+    "identical_rhyme": "Share of couplets whose end words share the whole stressed syllable, onset included "
+                       "(night/midnight, stain/abstain): a rhyme a poet would not accept.",
     "copied_verbatim": "Share of lines that are whole lines of the corpus.",
     "copied_overlap": "Share of lines copied by markovify's overlap rule: a line of n words counts as copied when "
                       "min(15, round(0.7 n)) + 1 of its words appear in a row in the corpus.",
@@ -68,6 +71,8 @@ EXPLANATIONS = {
     "rhyme_density": "Malmi et al.'s measure: for each word, the longest run of vowel sounds ending at it that "
                      "also ends at one of the 15 words before it (runs of one vowel count 0), averaged over the "
                      "words: 0.2 means a two-vowel echo every tenth word (higher means more multi-syllable rhyme).",
+    "word_perplexity": "Perplexity of the lines' words under a word trigram model of the held-out text, which no "
+                       "model was trained on: how unlike English word sequences the lines are (lower is better).",
     "couplets_per_s": "Couplets written per second on the machine that ran the comparison.",
     "load_seconds": "Seconds to load the model from disk.",
     "size_bytes": "Size of the model files.",
@@ -90,7 +95,7 @@ def table_header(report: dict) -> list[str]:
 def table_rows(report: dict) -> list[list[str]]:
     """Rows: one per metric, so the table stays narrow however many models are compared."""
     human = report["human_reference"]
-    return [[label, *(_fmt(m[k], k) for m in report["models"]), _fmt(human.get(k), k)] for k, label in ROW_NAMES.items()]
+    return [[label, *(_fmt(m.get(k), k) for m in report["models"]), _fmt(human.get(k), k)] for k, label in ROW_NAMES.items()]
 
 
 def render_markdown(report: dict, images: list[str]) -> str:
@@ -184,7 +189,7 @@ def _charts(report: dict) -> dict[str, bytes]:
     width = 0.8 / (len(report["models"]) + 1)
     labels = table_header(report)[1:]  # the table's column names: "lstm K=16", ..., "corpus (human)"
     for i, m in enumerate(report["models"] + [report["human_reference"]]):
-        ax.bar(np.arange(len(keys)) + i * width, [m[k] or 0 for k in keys], width, label=labels[i])
+        ax.bar(np.arange(len(keys)) + i * width, [m.get(k) or 0 for k in keys], width, label=labels[i])
     ax.set_xticks(np.arange(len(keys)) + 0.4 - width / 2, [METRIC_NAMES[k] for k in keys], rotation=20, ha="right")
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))

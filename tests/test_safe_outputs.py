@@ -3,7 +3,9 @@ not touch. Each refusal is one line on stderr with a non-zero exit, and the user
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -229,8 +231,10 @@ def test_clean_never_overwrites_its_input(tmp_path, how):
 
 
 def test_build_refuses_to_overwrite_its_recipe_or_sources(tmp_path, corpus):
+    corpus = Path(shutil.copy(corpus, tmp_path / corpus.name))  # recipes read sources beside them only
     recipe = tmp_path / "r.toml"
-    recipe.write_text(f'[[source]]\npath = "{corpus}"\n')
+    digest = hashlib.sha256(corpus.read_bytes()).hexdigest()
+    recipe.write_text(f'[[source]]\npath = "{corpus.name}"\nsha256 = "{digest}"\n')
     before = recipe.read_text()
     for target in (recipe, corpus):
         refused(rhymer("corpus", "build", str(recipe), "--out", str(target)), "input")

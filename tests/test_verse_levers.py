@@ -210,5 +210,5 @@ def test_model_folders_are_built_with_their_word_model(small_corpus, tmp_path):
     plain = r.couplet("night", seed=1, candidates=4, weights=rhymer.Weights(words=0))
     assert r.couplet("night", seed=1, candidates=4).details[1].score != plain.details[1].score  # the word term counts
     (tmp_path / modeldir.NGRAMS).write_text('{"format": "rhymer-wordgrams", "order": 3}')
-    with pytest.raises(ModelError, match="ngrams.json.*malformed"):
+    with pytest.raises(ModelError, match="ngrams.json"):
         rhymer.load(str(tmp_path))
