@@ -11,6 +11,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from rhymer.blas import one_thread
+
 State = Any
 
 
@@ -58,6 +60,7 @@ def prime(model: CharModel, text: str, batch: int, context: State | None = None)
     return model.take(state, rows), logp[rows]
 
 
+@one_thread
 def heldout_bpc(model: CharModel, text: str, streams: int = 16) -> float:
     """Bits per character on ``text``, read in ``streams`` parallel chunks from a fresh state.
 

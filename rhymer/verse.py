@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from rhymer import validate
+from rhymer.blas import one_thread
 from rhymer.charmodel import CharModel, State
 from rhymer.errors import GenerationError
 from rhymer.rhymeindex import RhymeIndex
@@ -132,6 +133,7 @@ class Composer:
 
         return VocabTrie(cmu_words().union(self.index.words), list(self.model.vocab))
 
+    @one_thread
     def verse(
         self,
         scheme: str = "couplet",
@@ -188,6 +190,7 @@ class Composer:
             details=tuple(details),
         )
 
+    @one_thread
     def reply(
         self,
         line: str,

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from rhymer import ml5, modeldir, outputs
+from rhymer.blas import one_thread
 from rhymer.errors import ModelError, OutputError, RhymerError
 from rhymer.files import read_json, write_json
 from rhymer.progress import Steps, no_steps
@@ -61,6 +62,7 @@ def find_ml5(explicit: Path | None = None) -> Path:
     raise ModelError("ml5.min.js 0.12.2 was not found beside the page; reinstall rhymer or pass --ml5 PATH/TO/ml5.min.js")
 
 
+@one_thread
 def logit_range(path: Path, characters: int = 64_000, progress: Steps = no_steps) -> float:
     """Largest |logit| the model produces reading (reversed) text of its own corpus, in 32 streams.
 
