@@ -18,10 +18,7 @@ import pytest
 
 from rhymer import files, modeldir, outputs
 from rhymer.errors import OutputError
-from tests.conftest import ROOT
 
-NODE_ML5 = ROOT / "web" / "node_modules" / "ml5" / "dist" / "ml5.min.js"
-needs_ml5 = pytest.mark.skipif(not NODE_ML5.exists(), reason="run `npm ci` in web/ first")
 TINY_TRAINING = ["--rnn-size", "16", "--embedding-size", "8", "--epochs", "1", "--seq-length", "16",
                  "--batch-size", "8", "--quiet"]
 
@@ -82,7 +79,6 @@ def test_root_home_cwd_and_package_are_refused_before_anything(target):
         outputs.check_folder(path, lambda _: True, force=True, what="site", option="--web")
 
 
-@needs_ml5
 def test_export_force_refuses_the_current_folder_its_parent_and_home(tmp_path, markov_model):
     home = marked_site(tmp_path / "home")
     work = marked_site(home / "work")
@@ -93,7 +89,6 @@ def test_export_force_refuses_the_current_folder_its_parent_and_home(tmp_path, m
     assert snapshot(home) == before
 
 
-@needs_ml5
 def test_export_refuses_the_models_own_folder_and_the_package(tmp_path, markov_model):
     before = snapshot(markov_model)
     refused(rhymer("export", str(markov_model), "--web", str(markov_model), "--force"), "input")
@@ -103,7 +98,6 @@ def test_export_refuses_the_models_own_folder_and_the_package(tmp_path, markov_m
     assert snapshot(modeldir.DEFAULT_DIR) == shipped
 
 
-@needs_ml5
 def test_export_force_replaces_only_the_sites_own_files(tmp_path, markov_model):
     site = tmp_path / "site"
     assert rhymer("export", str(markov_model), "--web", str(site)).returncode == 0
@@ -120,7 +114,6 @@ def test_export_force_replaces_only_the_sites_own_files(tmp_path, markov_model):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".rhymer-site-")]  # no staging left
 
 
-@needs_ml5
 @pytest.mark.parametrize("content", ["user", "fake-marker"])
 def test_export_force_refuses_a_folder_rhymer_did_not_write(tmp_path, markov_model, content):
     folder = tmp_path / "mine"
@@ -282,7 +275,6 @@ def _start_web(*args: str, tmp: Path) -> tuple[subprocess.Popen, str]:
     return proc, line.split(" at ")[1].split()[0]
 
 
-@needs_ml5
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_web_removes_its_temporary_site_on_sigterm_and_ctrl_c(tmp_path, markov_model, stop):
     proc, base = _start_web("--model", str(markov_model), tmp=tmp_path)
@@ -297,7 +289,6 @@ def test_web_removes_its_temporary_site_on_sigterm_and_ctrl_c(tmp_path, markov_m
     assert list(tmp_path.iterdir()) == []
 
 
-@needs_ml5
 def test_web_answers_404_for_folders_and_400_for_unmappable_paths(tmp_path, markov_model):
     site = tmp_path / "site"
     assert rhymer("export", str(markov_model), "--web", str(site)).returncode == 0
