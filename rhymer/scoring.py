@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rhymer import validate
@@ -70,14 +69,13 @@ class CopyChecker:
     of its words appears verbatim in the corpus (word boundaries respected, case and punctuation ignored).
     """
 
-    def __init__(self, corpus: str | Callable[[], str]) -> None:
-        self._corpus = corpus  # or a function that reads it: loading a model stays fast
-        self._joined: str | None = None
+    def __init__(self, corpus: str) -> None:
+        self._corpus = corpus
+        self._joined: str | None = None  # the corpus' words, joined on the first check (most calls need none)
 
     def copied(self, line: str) -> bool:
         if self._joined is None:
-            corpus = self._corpus() if callable(self._corpus) else self._corpus
-            self._joined = " " + " ".join(tokens(corpus)) + " "
+            self._joined = " " + " ".join(tokens(self._corpus)) + " "
         words = tokens(line)
         if not words:
             return False
