@@ -94,21 +94,28 @@ def require_letters(text: str, name: str) -> None:
         raise CorpusError(f"'{name}' holds no letters (only punctuation, digits or spaces); pass a text of verse")
 
 
-def clean(text: str, drop_line_regex: str | None = None) -> str:
-    """Normalise Unicode, quotes and dashes, drop [annotations] and control characters, tidy spacing.
+def clean(text: str, drop_line_regex: str | None = None, delete_regex: str | None = None) -> str:
+    r"""Normalise Unicode, quotes and dashes, drop [annotations] and control characters, tidy spacing.
 
     Idempotent: ``clean(clean(t)) == clean(t)``. Lines matching ``drop_line_regex`` are removed
-    (e.g. section markers such as ``#``); the pattern gets ``REGEX_LINE_SECONDS`` per line and
+    (e.g. section markers such as ``#``) and text matching ``delete_regex`` is cut out of every line
+    (e.g. a source's markup such as ``i{``); each pattern gets ``REGEX_LINE_SECONDS`` per line and
     ``REGEX_SECONDS`` in all, so a catastrophically backtracking one is refused instead of running for ever.
+
+    >>> clean("i{Come away,}  O human child!\n#\n", drop_line_regex="#+", delete_regex=r"i\{|\}")
+    'Come away, O human child!\n'
     """
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
-    drop = _drop_pattern(drop_line_regex)
+    drop = _drop_pattern(drop_line_regex, "--drop-lines")
+    delete = _drop_pattern(delete_regex, "delete_regex")
     deadline = time.monotonic() + REGEX_SECONDS
     lines = []
     for line in text.split("\n"):
         had_words = bool(line.strip())
+        if delete:
+            line = _timed(delete, deadline, lambda timeout, line=line: delete.sub("", line, timeout=timeout))
         line = _SPACES.sub(" ", _BRACKETED.sub("", line)).strip()
         if (had_words and not line) or (drop and _drops(drop, line, deadline)):
             continue  # the line held only an annotation: drop it rather than leave a blank
@@ -117,26 +124,46 @@ def clean(text: str, drop_line_regex: str | None = None) -> str:
     return text + "\n" if text else ""
 
 
-def _drop_pattern(pattern: str | None) -> regex.Pattern | None:
+def _drop_pattern(pattern: str | None, option: str) -> regex.Pattern | None:
     if pattern is None or pattern == "":
         return None
     if not isinstance(pattern, str):
-        raise CorpusError(f"the drop-lines regex must be text, not {type(pattern).__name__}; fix it")
+        raise CorpusError(f"the {option} regex must be text, not {type(pattern).__name__}; fix it")
     try:
         return regex.compile(pattern)
     except (regex.error, OverflowError, RecursionError, ValueError) as err:
-        raise CorpusError(f"--drop-lines '{pattern}' is not a valid regular expression ({err}); fix it") from None
+        raise CorpusError(f"{option} '{pattern}' is not a valid regular expression ({err}); fix it") from None
 
 
 def _drops(pattern: regex.Pattern, line: str, deadline: float) -> bool:
+    return _timed(pattern, deadline, lambda timeout: pattern.fullmatch(line, timeout=timeout)) is not None
+
+
+def _timed(pattern: regex.Pattern, deadline: float, match):
+    """Run one regex call on a line within the per-line and whole-text time limits."""
     try:
-        timeout = min(REGEX_LINE_SECONDS, max(deadline - time.monotonic(), 0.001))
-        return pattern.fullmatch(line, timeout=timeout) is not None
+        return match(min(REGEX_LINE_SECONDS, max(deadline - time.monotonic(), 0.001)))
     except TimeoutError:
         raise CorpusError(
-            f"--drop-lines '{pattern.pattern}' takes too long (over {REGEX_LINE_SECONDS:g} s on a line or "
+            f"the regex '{pattern.pattern}' takes too long (over {REGEX_LINE_SECONDS:g} s on a line or "
             f"{REGEX_SECONDS:g} s in all; it may backtrack catastrophically); pass a simpler regular expression"
         ) from None
+
+
+def head(text: str, max_characters: int) -> str:
+    r"""The start of a text up to its last poem break (a blank line) within ``max_characters``.
+
+    Caps one source's share of a joined corpus without cutting a poem in half; with no blank line in
+    reach it cuts at the last line break.
+
+    >>> head("One line\nanother\n\nA second poem\n", 20)
+    'One line\nanother\n'
+    """
+    if len(text) <= max_characters:
+        return text
+    cut = text.rfind("\n\n", 0, max_characters + 1)
+    cut = cut + 1 if cut >= 0 else text.rfind("\n", 0, max_characters) + 1
+    return text[:cut]
 
 
 def sha256(text: str) -> str:

@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from rhymer.corpus import clean
+from rhymer.corpus import clean, head
 from rhymer.errors import CorpusError
 
 if sys.version_info >= (3, 11):
@@ -17,8 +17,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
-SOURCE_FIELDS = ("title", "path", "url", "sha256")
-CLEAN_FIELDS = ("drop_line_regex",)
+SOURCE_FIELDS = ("title", "path", "url", "sha256", "max_characters")
+CLEAN_FIELDS = ("drop_line_regex", "delete_regex")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -27,6 +27,7 @@ class Source:
     location: str  # a resolved path inside the recipe's folder, or an http(s) URL
     sha256: str
     title: str = ""
+    max_characters: int | None = None  # keep the cleaned text's poems that fit (caps a source's share)
 
 
 def load(path: str | Path) -> tuple[list[Source], dict]:
@@ -64,7 +65,10 @@ def _check_fields(path: Path, where: str, table: dict, known: tuple[str, ...]) -
     for key, value in table.items():
         if key not in known:
             raise CorpusError(f"recipe '{path}': {where} has an unknown field '{key}'; use {', '.join(known)}")
-        if not isinstance(value, str):
+        if key == "max_characters":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise CorpusError(f"recipe '{path}': {where} field 'max_characters' must be a positive integer; fix it")
+        elif not isinstance(value, str):
             raise CorpusError(f"recipe '{path}': {where} field '{key}' must be a string, not {type(value).__name__}; fix it")
 
 
@@ -80,7 +84,7 @@ def _source(path: Path, i: int, entry: dict) -> Source:
         url = entry["url"]
         if not url.lower().startswith(("http://", "https://")):
             raise CorpusError(f"recipe '{path}': {where} url '{url}' is not http(s); use 'path' for a file beside the recipe")
-        return Source(url, digest, entry.get("title", ""))
+        return Source(url, digest, entry.get("title", ""), entry.get("max_characters"))
     folder = path.parent.resolve()
     location = (folder / entry["path"]).resolve()
     if Path(entry["path"]).is_absolute() or not location.is_relative_to(folder):
@@ -88,7 +92,7 @@ def _source(path: Path, i: int, entry: dict) -> Source:
             f"recipe '{path}': {where} path '{entry['path']}' is outside the recipe's folder; "
             "copy the file beside the recipe and give a relative path"
         )
-    return Source(str(location), digest, entry.get("title", ""))
+    return Source(str(location), digest, entry.get("title", ""), entry.get("max_characters"))
 
 
 def build(path: str | Path) -> str:
@@ -114,5 +118,6 @@ def build(path: str | Path) -> str:
                 f"source '{src.location}' has sha256 {digest}, the recipe expects {src.sha256}; "
                 "check the file or update the recipe"
             )
-        texts.append(clean(body_to_text(raw, ctype, src.location), options.get("drop_line_regex")))
+        text = clean(body_to_text(raw, ctype, src.location), options.get("drop_line_regex"), options.get("delete_regex"))
+        texts.append(head(text, src.max_characters) if src.max_characters else text)
     return "\n".join(texts)

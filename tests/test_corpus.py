@@ -55,7 +55,7 @@ def test_heldout_split_is_spread_and_complete(verse_text):
     assert 0.03 < len(held) / len(verse_text) < 0.07
     assert held.endswith("\n") and held[:300] in verse_text and held[-300:] in verse_text
     # the held-out blocks come from the whole corpus, not one end of it
-    assert verse_text.find(held[:300]) < len(verse_text) * 0.2
+    assert verse_text.find(held[:300]) < len(verse_text) * 0.3
     assert verse_text.find(held[-300:]) > len(verse_text) * 0.8
     with pytest.raises(CorpusError, match="too small"):
         split_heldout("one line\n", 0.1)

@@ -12,7 +12,27 @@ def test_bundled_recipe_rebuilds_the_committed_corpus(cli, tmp_path):
     result = cli("corpus", "build", str(ROOT / "corpora" / "default.toml"), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert out.read_bytes() == CORPUS.read_bytes()
-    assert len(out.read_bytes()) > 300_000
+    assert len(out.read_bytes()) > 250_000
+    text = out.read_text(encoding="utf-8")
+    assert not set("{}|#[]_") & set(text) and " 10\n" not in text  # the sources' markup is gone
+
+
+def test_recipe_caps_a_source_at_a_poem_break_and_deletes_markup(tmp_path):
+    long = tmp_path / "long.txt"
+    long.write_text("First poem line,\nits end. 5\n\nSecond poem line\nand more\n\nThird\n")
+    short = tmp_path / "short.txt"
+    short.write_text("i{Come away,} O child!\n")
+    digest = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (long, short)}
+    recipe = tmp_path / "r.toml"
+    recipe.write_text(
+        "[clean]\ndelete_regex = 'i\\{|\\}|\\s+\\d+$'\n"
+        f'[[source]]\npath = "long.txt"\nsha256 = "{digest["long.txt"]}"\nmax_characters = 55\n'
+        f'[[source]]\npath = "short.txt"\nsha256 = "{digest["short.txt"]}"\n'
+    )
+    assert build(recipe) == "First poem line,\nits end.\n\nSecond poem line\nand more\n\nCome away, O child!\n"
+    recipe.write_text(recipe.read_text().replace("max_characters = 55", "max_characters = '55'"))
+    with pytest.raises(CorpusError, match="'max_characters' must be a positive integer"):
+        build(recipe)
 
 
 def test_recipe_with_url_and_file_sources(http_server, tmp_path):
