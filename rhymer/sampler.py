@@ -50,12 +50,14 @@ def sample_lines(
     *,
     context: State | None = None,
     trie: VocabTrie | None = None,
+    ending: str = "",
 ) -> list[list[Candidate]]:
     """Sample ``candidates`` lines for each end word, all in one batch, backward.
 
     ``context`` (a one-sequence state) is what the model has read before the line: the lines that
     follow it in the verse, each with its line break; without it a line starts from a fresh line
-    break. With ``trie`` every word written is a known word (see rhymer.vocabtrie).
+    break. With ``trie`` every word written is a known word (see rhymer.vocabtrie). ``ending`` (such
+    as "." or ",") follows the end word: the model then writes a line that closes a sentence or a clause.
     Sampling stops once every end word has most of its candidates finished (3 in 4, or all when
     K <= 2): the stragglers are long lines that would rank last anyway, and are returned unfinished.
     The caller has checked the settings (``check_settings``).
@@ -64,7 +66,7 @@ def sample_lines(
     if newline is None:
         raise GenerationError("the model's vocabulary has no line break, so it cannot end a line; retrain on verse")
     opening = "\n" if context is None else ""  # a carried context has read the line break already
-    primed = [prime(model, opening + word[::-1], candidates, context) for word in end_words]
+    primed = [prime(model, opening + (word + ending)[::-1], candidates, context) for word in end_words]
     state = model.join([st for st, _ in primed])
     logp = _word_boundary(model, np.concatenate([lp for _, lp in primed]))  # the end word stays whole
     rows = len(end_words) * candidates
@@ -103,7 +105,7 @@ def sample_lines(
             active, ids = active[going], ids[going]
             state = model.take(state, np.flatnonzero(going))
         state, logp = model.feed(state, ids)
-    lines = [_candidate(model, written[r], int(lengths[r]), int(count[r]), total_lp[r], end_words[group[r]], ends.get(r))
+    lines = [_candidate(model, written[r], int(lengths[r]), int(count[r]), total_lp[r], end_words[group[r]] + ending, ends.get(r))
              for r in range(rows)]
     return [lines[i * candidates : (i + 1) * candidates] for i in range(len(end_words))]
 

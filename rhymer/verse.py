@@ -34,6 +34,8 @@ NOTE_WORDS = 4  # a failure note quotes a line's last words
 RHYME_MODES = ("auto", "perfect")
 DEFAULT_RETRIES = 3  # resamplings of a line when none of its K candidates passes every check
 MAX_RETRIES = 100  # each retry samples K more lines: beyond this, loosen the rules instead
+CLOSING_MARK = "."  # a punctuated verse's last line ends a sentence...
+INNER_MARK = ","  # ...and its other lines end a clause
 MAX_SEED = 2**63 - 1  # seeds are recorded in the verse and fit a signed 64-bit integer
 
 
@@ -148,6 +150,7 @@ class Composer:
         rules: Rules | None = None,
         strict: bool = False,
         carry: bool = True,
+        punctuate: bool = True,
     ) -> Verse:
         """Write a verse in ``scheme``; the first line ends in ``seed_word`` (or a corpus line end).
 
@@ -157,12 +160,15 @@ class Composer:
         rhyme, LexiconError for an unusable seed word (both ValueErrors that name the parameter).
 
         The verse is written from its last line to its first, since the model reads reversed text: with
-        ``carry`` each line is written after the lines that follow it, so they read as one text.
+        ``carry`` each line is written after the lines that follow it, so they read as one text. With
+        ``punctuate`` the last line ends with CLOSING_MARK and the others with INNER_MARK, so the model
+        writes end-stopped lines (a line that ends in a bare word is, in verse, mostly run on).
         """
         from rhymer.lexicon import normalize_word
 
         pattern = parse_scheme(scheme)
         carry = validate.boolean("carry", carry)
+        punctuate = validate.boolean("punctuate", punctuate)
         if validate.text("seed_word", seed_word, optional=True) is not None:
             seed_word = normalize_word(seed_word, "seed_word")
         s, seed, rng = self._prepare(temperature, candidates, retries, rhyme, weights, rules, seed, strict, seed_word)
@@ -173,7 +179,8 @@ class Composer:
         context, written = None, []
         for i in reversed(range(len(words))):  # the first line written (the last) sets the syllable target
             target = self._target(scheme, i, written, s.rules)
-            line, end = self._line(words[i], nears[i], target, [d.text for d in written], rng, s, context)
+            ending = "" if not punctuate else CLOSING_MARK if i == len(words) - 1 else INNER_MARK
+            line, end = self._line(words[i], nears[i], target, [d.text for d in written], rng, s, context, ending=ending)
             written.append(line)
             if carry and i:  # the state after this line and its line break: the context of the line before
                 context = (read_after(self.model, end, "\n") if end is not None  # (unfinished: read it again)
@@ -224,7 +231,7 @@ class Composer:
         encode(self.model, given)  # refuses characters the model cannot read
         word, near = self._rhyme_for([end], [end], rng, s.rhyme)
         target = s.rules.target_syllables or syllable_count(self.index, given)  # as long as the given line
-        new, _ = self._line(word, near, target, [given], rng, s, None, follows=given)
+        new, _ = self._line(word, near, target, [given], rng, s, None, follows=given, ending=CLOSING_MARK)
         return Verse(
             lines=(new.text,),
             rhyme_words=(word,),
@@ -324,14 +331,16 @@ class Composer:
         return details[0].syllables if details else None
 
     def _line(self, word: str, near: bool, target: int | None, previous: list[str], rng: np.random.Generator,
-              s: _Settings, context: State | None = None, follows: str | None = None) -> tuple[Line, State | None]:
+              s: _Settings, context: State | None = None, follows: str | None = None, ending: str = "",
+              ) -> tuple[Line, State | None]:
         """Best of K candidates sampled after ``context``, with the model state at its end; resample up to
         ``retries`` times when none passes every check. ``follows`` is a line that comes right after this
         one (answering a line)."""
         trie = self.trie if s.rules.known_words else None
         best: Judgement | None = None
         for attempt in range(1, s.retries + 2):
-            (sampled,) = sample_lines(self.model, [word], s.candidates, s.temperature, rng, context=context, trie=trie)
+            (sampled,) = sample_lines(self.model, [word], s.candidates, s.temperature, rng, context=context, trie=trie,
+                                      ending=ending)
             fluency = [self.words.line_logprob(c.text) if self.words and s.weights.words else None for c in sampled]
             follow = self._follow(sampled, follows) if follows and s.weights.follow else [None] * len(sampled)
             ends = {c.text.strip(): c.state for c in sampled}
