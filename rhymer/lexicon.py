@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -279,9 +280,7 @@ def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
 def commonness() -> dict[str, int]:
     """How often each word occurs in the shipped model's corpus (645 KB of verse), read from its
     rhyme index: CMU dict has no frequencies, and words verse never uses are rarely wanted rhymes."""
-    import json
-
-    from rhymer.modeldir import DEFAULT_DIR, WORDS
+    from rhymer.modeldir import DEFAULT_DIR, WORDS  # modeldir imports this module (through rhymeindex)
 
     try:
         words = json.loads((DEFAULT_DIR / WORDS).read_text(encoding="utf-8"))["words"]

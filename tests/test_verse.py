@@ -9,7 +9,7 @@ import rhymer
 from rhymer.errors import GenerationError
 from rhymer.lexicon import is_homophone
 from rhymer.scoring import CopyChecker, Rules
-from rhymer.verse import SCHEMES, parse_scheme
+from rhymer.rhymepolicy import SCHEMES, parse_scheme
 from rhymer.words import last_word
 
 
@@ -21,7 +21,7 @@ def markov():
 @pytest.mark.parametrize("scheme", ["couplet", "AABB", "ABAB", "ABBA", "limerick", "sonnet", "ABCB"])
 def test_schemes_rhyme_where_their_letters_match(markov, scheme):
     verse = markov.verse(scheme, seed_word="rain" if scheme != "limerick" else None, seed=5)
-    pattern = parse_scheme(scheme)
+    pattern = parse_scheme(scheme).letters
     assert len(verse.lines) == len(pattern)
     ends = [last_word(line) for line in verse.lines]
     assert ends == list(verse.rhyme_words)
@@ -121,7 +121,7 @@ def test_verse_cli_json(cli):
 
 
 def test_scheme_table_is_complete():
-    assert SCHEMES["sonnet"] == "ABABCDCDEFEFGG" and parse_scheme("ABBA") == "ABBA"
+    assert SCHEMES["sonnet"].letters == "ABABCDCDEFEFGG" and parse_scheme("ABBA").letters == "ABBA"
 
 
 def test_target_syllables_from_the_cli(cli):
