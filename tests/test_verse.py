@@ -8,8 +8,8 @@ import pytest
 import rhymer
 from rhymer.errors import GenerationError
 from rhymer.lexicon import is_homophone
-from rhymer.scoring import CopyChecker, Rules
 from rhymer.rhymepolicy import SCHEMES, parse_scheme
+from rhymer.scoring import CopyChecker, Rules
 from rhymer.words import last_word
 
 
