@@ -105,7 +105,14 @@ def ends_lines(uses: int, line_ends: int) -> bool:
 def end_words(index: RhymeIndex, letters: str, seed_word: str | None, rng: np.random.Generator,
               mode: str) -> tuple[list[str], list[bool]]:
     """Every line's end word for a scheme's ``letters``, and whether it only near-rhymes, before any line
-    is written: the first line's is ``seed_word`` (if given), each rhyme group's first a frequent line end."""
+    is written: the first line's is ``seed_word`` (if given), each rhyme group's first a frequent line end.
+
+    >>> from rhymer import modeldir
+    >>> from rhymer.rhymeindex import RhymeIndex
+    >>> index = RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS)
+    >>> end_words(index, "ABAB", "sea", np.random.default_rng(1), "auto")
+    (['sea', 'love', 'wee', 'above'], [False, False, False, False])
+    """
     groups: dict[str, list[str]] = {}
     words: list[str] = []
     nears: list[bool] = []
@@ -127,7 +134,16 @@ def rhyme_for(index: RhymeIndex, group: list[str], used: list[str], rng: np.rand
               mode: str) -> tuple[str, bool]:
     """A corpus word rhyming with ``group``'s first word, drawn by frequency, and whether it only
     near-rhymes; never a word in ``used`` nor one rhyming with another group's. Raises GenerationError
-    when none is left."""
+    when none is left.
+
+    >>> from rhymer import modeldir
+    >>> from rhymer.rhymeindex import RhymeIndex
+    >>> index = RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS)
+    >>> rhyme_for(index, ["night"], ["night"], np.random.default_rng(1), "auto")
+    ('might', False)
+    >>> rhyme_for(index, ["purple"], ["purple"], np.random.default_rng(1), "auto")  # no perfect rhyme left
+    ('hurtle', True)
+    """
     avoid = list(dict.fromkeys(group + used))
     found = index.rhymes(group[0], avoid=avoid)
     near = False

@@ -222,6 +222,10 @@ class Rhymer:
         In reversed text the given line comes after the new one, so candidates are ranked by how well
         the backward model reads the given line after each of them (``weights.follow``). Raises as
         ``verse`` does; GenerationError for a line without a word to rhyme with.
+
+        >>> import rhymer
+        >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
+        Since God and now with thir fight
         """
         given = " ".join(validate.text("line", line).split())
         end = last_word(given)
