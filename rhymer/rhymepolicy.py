@@ -193,10 +193,18 @@ def seed_words(index: RhymeIndex) -> list[str]:
     return words
 
 
+def most_frequent(counts: dict[str, int]) -> list[str]:
+    """Words by their counts, most frequent first and ties alphabetically: the order rhymes are listed in.
+
+    >>> most_frequent({"bright": 40, "light": 90, "might": 90})
+    ['light', 'might', 'bright']
+    """
+    return sorted(counts, key=lambda w: (-counts[w], w))
+
+
 def _frequent_line_ends(index: RhymeIndex, limit: int) -> list[str]:
-    """The ``limit`` words that end the most corpus lines, most first (ties alphabetically)."""
-    finals = index.line_final_words()
-    return sorted(finals, key=lambda w: (-finals[w], w))[:limit]
+    """The ``limit`` words that end the most corpus lines."""
+    return most_frequent(index.line_final_words())[:limit]
 
 
 def _weighted_choice(weights: dict[str, int], rng: np.random.Generator) -> str:

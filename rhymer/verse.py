@@ -324,8 +324,7 @@ class Rhymer:
         >>> rhymer.load("markov").rhymes("night")[:5]
         ['might', 'light', 'sight', 'bright', 'right']
         """
-        found = self.index.rhymes(normalize_word(word), near=validate.boolean("near", near))
-        return sorted(found, key=lambda w: (-found[w], w))
+        return rhymepolicy.most_frequent(self.index.rhymes(normalize_word(word), near=validate.boolean("near", near)))
 
 
 def _target(form: Scheme, i: int, written: list[Line], rules: Rules) -> int | None:
