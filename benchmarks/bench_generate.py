@@ -113,12 +113,10 @@ def main() -> None:
         results["numpy_chars_per_s_batch1"] = round(engine_speed(r.model, 1))
         results["numpy_chars_per_s_batch32"] = round(engine_speed(r.model, 32))
         if not args.no_keras:
-            from rhymer.verse import Composer
-
             keras_model = KerasStepModel(r.path)
             results["keras_step_chars_per_s_batch1"] = round(engine_speed(keras_model, 1, chars=200))
             results["numpy_vs_keras_chars_batch1"] = round(results["numpy_chars_per_s_batch1"] / results["keras_step_chars_per_s_batch1"], 1)
-            keras_poet = Composer(keras_model, r.index, r.copies, "keras")
+            keras_poet = rhymer.Rhymer.from_parts(keras_model, r.index, r.copies, "keras")
             keras_ms = couplet_latency(keras_poet, 16, max(5, args.couplets // 4))
             numpy_ms = couplet_latency(r, 16, max(5, args.couplets // 4))
             results["couplet_k16_ms_keras_step"] = round(keras_ms, 1)

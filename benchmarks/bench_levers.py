@@ -20,8 +20,8 @@ from pathlib import Path
 
 import rhymer
 from rhymer import metrics, modeldir
-from rhymer.compare import SEED_WORDS
 from rhymer.corpus import split_heldout
+from rhymer.rhymepolicy import SEED_WORDS
 from rhymer.scoring import Rules, Weights
 from rhymer.wordmodel import WordModel
 

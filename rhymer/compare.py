@@ -16,23 +16,19 @@ from rhymer.errors import RhymerError
 from rhymer.markov import MAX_ORDER, MIN_ORDER, MarkovModel, check_order
 from rhymer.progress import Advance, Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
+from rhymer.rhymepolicy import seed_words
 from rhymer.scoring import CopyChecker
-from rhymer.verse import Composer
+from rhymer.verse import Rhymer
 from rhymer.wordmodel import WordModel
 from rhymer.words import tokens
 
-SEED_WORDS = (
-    "night", "day", "love", "heart", "sea", "light", "time", "eyes", "away", "sun", "mind", "death", "fire",
-    "sky", "rain", "song", "soul", "stone", "ground", "door", "dream", "tree", "home", "way", "sleep", "name",
-    "breath", "blood", "king", "hand", "snow", "star", "gold", "face", "tears", "sweet", "pain", "wind",
-)
 DEFAULT_CORPUS = "the shipped model's corpus"  # what --corpus means when not given (corpora/verse.txt)
 
 
 @dataclass
 class Contender:
     name: str
-    composer: Composer
+    composer: Rhymer
     candidates: int
     load_seconds: float
     size_bytes: int
@@ -103,7 +99,7 @@ def run(corpus: Path | None, models: list[str], couplets: int = 200, markov_orde
             for k in markov_orders:
                 sweep[k] = _markov_bpc(train, held, vocab, k)
                 advance()
-    words = _seed_words(index)
+    words = seed_words(index)
     for c in contenders:
         with progress(f"{couplets} couplets with {c.name}", couplets) as advance:
             _generate(c, words, couplets, temperature, advance)
@@ -151,7 +147,7 @@ def _fresh_markov(train: str, held: str, vocab: list[str], order: int, index: Rh
         model = MarkovModel.load(Path(tmp) / "m.json")
         load_seconds = time.perf_counter() - start
     name = f"markov-{order}"
-    composer = Composer(model, index, copies, name, WordModel.build(train))
+    composer = Rhymer.from_parts(model, index, copies, name, WordModel.build(train))
     return Contender(name, composer, 1, load_seconds, size, _bpc(model, held))
 
 
@@ -180,16 +176,6 @@ def _train_fresh_lstm(corpus: Path | None, text: str, out: Path | None, val_frac
             corpus.write_text(text, encoding="utf-8")
         train(corpus, target, TrainConfig(val_fraction=val_fraction, max_minutes=minutes), force=True, progress=False)
     return target
-
-
-def _seed_words(index: RhymeIndex) -> list[str]:
-    words = [w for w in SEED_WORDS if w in index.prons and index.rhymes(w)]
-    if not words:
-        finals = index.line_final_words()
-        words = [w for w in sorted(finals, key=finals.get, reverse=True)[:100] if index.rhymes(w)][:20]
-    if not words:
-        raise RhymerError("the corpus has no rhyming line ends to seed couplets with; use a corpus of verse")
-    return words
 
 
 def _generate(c: Contender, words: list[str], n: int, temperature: float, advance: Advance) -> None:

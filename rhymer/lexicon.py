@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -54,7 +55,11 @@ class Pron:
 
 
 def analyse(phones: str, inferred: bool = False) -> Pron:
-    """Reduce a CMU phone string to its rhyme key, onset, near-rhyme key and syllable count."""
+    """Reduce a CMU phone string to its rhyme key, onset, near-rhyme key and syllable count.
+
+    >>> analyse("M IH1 D N AY2 T")  # midnight: rhymes from its last stressed vowel, like night
+    Pron(key='AY T', onset='N', near='AY stop', syllables=2, inferred=False)
+    """
     phs = phones.split()
     vowels = [i for i, p in enumerate(phs) if p[-1].isdigit()]
     if not vowels:
@@ -97,6 +102,12 @@ def normalize_word(word: str, parameter: str = "word") -> str:
     """Validate a user-given word and return it lower-cased; raise a one-line error naming ``parameter``.
 
     Raises WrongType for a non-string and LexiconError for anything but one English word.
+
+    >>> normalize_word("  Night ")
+    'night'
+    >>> normalize_word("two words")
+    Traceback (most recent call last):
+    rhymer.errors.LexiconError: word 'two words' is several words; pass a single word, e.g. its last one
     """
     validate.text(parameter, word)
     cleaned = word.strip().lower().replace("\u2019", "'")
@@ -164,7 +175,11 @@ def _cmu_words() -> frozenset[str]:
 
 
 def in_cmu(word: str) -> bool:
-    """Whether CMU dict knows the word (lower-cased)."""
+    """Whether CMU dict knows the word (lower-cased).
+
+    >>> in_cmu("Night"), in_cmu("glimmerlight")
+    (True, False)
+    """
     return word.lower() in _cmu_words()
 
 
@@ -177,6 +192,11 @@ def pronunciations(word: str, strict: bool = False) -> list[Pron]:
     """All CMU pronunciations of ``word``; for unknown words a spelling-based guess unless ``strict``.
 
     Raises WrongType for a non-string word or non-bool strict, LexiconError for an unusable word.
+
+    >>> [(p.key, p.onset) for p in pronunciations("wind")]  # the wind that blows, and winding a clock
+    [('AY N D', 'W'), ('IH N D', 'W')]
+    >>> pronunciations("glimmerlight")[0].key, pronunciations("glimmerlight")[0].inferred
+    ('AY T', True)
     """
     word, strict = normalize_word(word), validate.boolean("strict", strict)
     found = _cmu().get(word)
@@ -194,6 +214,9 @@ def infer_pron(word: str) -> Pron:
 
     Documented fallback: 'glimmerlight' rhymes like the CMU words ending in '-light'. The onset is
     left unknown ('?'), so an inferred word is never taken for a homophone.
+
+    >>> infer_pron("glimmerlight")
+    Pron(key='AY T', onset='?', near='AY stop', syllables=3, inferred=True)
     """
     index = _suffix_index()
     for n in range(min(6, len(word)), 2, -1):
@@ -205,18 +228,33 @@ def infer_pron(word: str) -> Pron:
 
 
 def is_homophone(a: list[Pron], b: list[Pron]) -> bool:
+    """Whether two pronunciation lists share a known sound from the last stressed vowel's onset on.
+
+    >>> is_homophone(pronunciations("right"), pronunciations("write"))
+    True
+    """
     return any(p.key == q.key and p.onset == q.onset and not p.inferred for p in a for q in b)
 
 
 def rhymes_with(a: list[Pron], b: list[Pron]) -> bool:
-    """Perfect rhyme between two pronunciation lists: same key, different onset, not homophones."""
+    """Perfect rhyme between two pronunciation lists: same key, different onset, not homophones.
+
+    >>> rhymes_with(pronunciations("night"), pronunciations("light"))
+    True
+    >>> rhymes_with(pronunciations("light"), pronunciations("delight"))  # an identical rhyme: same onset
+    False
+    """
     if is_homophone(a, b):
         return False
     return any(p.key == q.key and p.onset != q.onset for p in a for q in b)
 
 
 def near_rhymes_with(a: list[Pron], b: list[Pron]) -> bool:
-    """Near rhyme (includes perfect ones): same stressed vowel and coda classes, not homophones."""
+    """Near rhyme (includes perfect ones): same stressed vowel and coda classes, not homophones.
+
+    >>> near_rhymes_with(pronunciations("time"), pronunciations("line"))
+    True
+    """
     if is_homophone(a, b):
         return False
     return any(p.near == q.near and p.onset != q.onset for p in a for q in b)
@@ -279,9 +317,7 @@ def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
 def commonness() -> dict[str, int]:
     """How often each word occurs in the shipped model's corpus (645 KB of verse), read from its
     rhyme index: CMU dict has no frequencies, and words verse never uses are rarely wanted rhymes."""
-    import json
-
-    from rhymer.modeldir import DEFAULT_DIR, WORDS
+    from rhymer.modeldir import DEFAULT_DIR, WORDS  # modeldir imports this module (through rhymeindex)
 
     try:
         words = json.loads((DEFAULT_DIR / WORDS).read_text(encoding="utf-8"))["words"]
@@ -304,7 +340,11 @@ def syllables(word: str) -> int:
 
 def syllable_count(word: str) -> int:
     """``syllables`` for any token of a written line, unchecked and never refused: CMU dict's first
-    pronunciation, else the spelling guess (which ``infer_pron`` gives unknown words)."""
+    pronunciation, else the spelling guess (which ``infer_pron`` gives unknown words).
+
+    >>> syllable_count("Beautiful"), syllable_count("glimmerlight")
+    (3, 3)
+    """
     count = _cmu_syllables(word.lower())
     return guess_syllables(word) if count is None else count
 
@@ -334,13 +374,21 @@ def _cmu_syllables(word: str) -> int | None:
 
 
 def vowels(word: str) -> list[str]:
-    """The word's vowel phonemes, stress removed (first CMU pronunciation); [] for unknown words."""
+    """The word's vowel phonemes, stress removed (first CMU pronunciation); [] for unknown words.
+
+    >>> vowels("midnight"), vowels("qqqq")
+    (['IH', 'AY'], [])
+    """
     found = _cmu().get(word.lower())
     return [p.rstrip("012") for p in found[0].split() if p[-1].isdigit()] if found else []
 
 
 def stress_pattern(word: str) -> str:
     """Stress per syllable of the word's main pronunciation: '1' stressed (primary or secondary), '0' not;
-    '' for words missing from CMU dict."""
+    '' for words missing from CMU dict.
+
+    >>> stress_pattern("beautiful"), stress_pattern("compare"), stress_pattern("qqqq")
+    ('100', '01', '')
+    """
     found = _cmu().get(word.lower())
     return "".join("0" if p[-1] == "0" else "1" for p in found[0].split() if p[-1].isdigit()) if found else ""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from rhymer import lexicon
+from rhymer import lexicon, rhymepolicy
 from rhymer.corpus import word_counts
 from rhymer.errors import ModelError
 from rhymer.files import read_model_json, write_json
@@ -31,8 +31,8 @@ class RhymeIndex:
         self._by_key: dict[str, list[str]] = defaultdict(list)
         self._by_near: dict[str, list[str]] = defaultdict(list)
         for word, plist in prons.items():  # as a candidate, a word counts by its main pronunciation
-            if len(word) < 2:
-                continue  # letters ("k", "a") are no rhyme words
+            if len(word) < rhymepolicy.MIN_RHYME_LETTERS:
+                continue
             self._by_key[plist[0].key].append(word)
             self._by_near[plist[0].near].append(word)
 
@@ -106,9 +106,8 @@ class RhymeIndex:
         return found
 
     def ends_lines(self, word: str) -> bool:
-        """False for frequent words that (almost) never end a corpus line: "of", "the", "with"..."""
-        total, final = self.words.get(word, (0, 0))
-        return total < 20 or final >= 0.02 * total
+        """Whether the word may end a line (``rhymepolicy.ends_lines``): not "of", "the", "with"..."""
+        return rhymepolicy.ends_lines(*self.words.get(word, (0, 0)))
 
     def line_final_words(self) -> dict[str, int]:
         """Words that end corpus lines and have CMU pronunciations -> how often they do."""

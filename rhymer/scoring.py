@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 from rhymer import validate
 from rhymer.errors import GenerationError
+from rhymer.lexicon import stress_pattern
 from rhymer.rhymeindex import RhymeIndex
-from rhymer.words import tokens
+from rhymer.words import guess_syllables, tokens
 
 MAX_WEIGHT = 100.0  # larger weights only overflow the score; every part is on a scale of about 1
 MAX_SYLLABLES = 40  # a target beyond any line a model writes (lines stop at 120 characters)
@@ -35,18 +36,24 @@ class Weights:
 
 @dataclass(frozen=True)
 class Rules:
-    """Hard checks a line must pass; failures are named in the result.
+    """What a line is asked to be: the hard checks, which a line passes or fails by name (its word count,
+    its syllables within ``syllable_tolerance`` of the target), and two wishes that fail nothing:
+    ``meter`` is a score term (weighted by ``Weights.meter``), ``known_words`` limits what is sampled.
 
     Checked on construction (WrongType or GenerationError): 1 <= min_words <= max_words,
-    syllable_tolerance >= 0, target_syllables None (the first line's count) or 1..MAX_SYLLABLES,
-    meter None or one of METERS.
+    syllable_tolerance >= 0, target_syllables None (no target: the first line's count) or
+    1..MAX_SYLLABLES, meter None or one of METERS.
+
+    >>> Rules(target_syllables=0)
+    Traceback (most recent call last):
+    rhymer.errors.GenerationError: target_syllables 0 is out of range; pass 1 to 40
     """
 
     min_words: int = 3
     max_words: int = 14
     syllable_tolerance: int = 1
     target_syllables: int | None = None
-    meter: str | None = None  # "iambic" (da-DUM) or "trochaic" (DUM-da): a score term, not a hard check
+    meter: str | None = None  # "iambic" (da-DUM) or "trochaic" (DUM-da): a score term, not a check
     known_words: bool = True  # sample only words of the corpus or CMU dict (invented words are impossible)
 
     def __post_init__(self) -> None:
@@ -89,12 +96,23 @@ class CopyChecker:
 
 @dataclass(frozen=True)
 class Judgement:
+    """A candidate line's score and the checks it fails."""
+
     text: str
     score: float
     logprob: float
     real_words: float
     syllables: int
     failed: tuple[str, ...] = field(default=())
+
+    def rank(self) -> tuple[int, float]:
+        """The key candidates are ranked by, best first: fewest failed checks, then the highest score.
+
+        >>> sorted([Judgement("a", -1.0, -1.0, 1.0, 5), Judgement("b", 2.0, -1.0, 1.0, 5, ("too_short",)),
+        ...         Judgement("c", -0.5, -1.0, 1.0, 5)], key=Judgement.rank)[0].text
+        'c'
+        """
+        return len(self.failed), -self.score
 
 
 def meter_fit(line: str, meter: str) -> float:
@@ -111,9 +129,6 @@ def meter_fit(line: str, meter: str) -> float:
 
 def _stresses(word: str) -> str:
     """'1'/'0' per syllable of a polysyllable; 'x' (free) for monosyllables and unknown words."""
-    from rhymer.lexicon import stress_pattern
-    from rhymer.words import guess_syllables
-
     stress = stress_pattern(word)
     if len(stress) > 1:
         return stress

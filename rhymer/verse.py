@@ -1,61 +1,35 @@
-"""Verse: rhyme schemes, rhyme-word choice, and best-of-K line writing with bounded retries."""
+"""Verse: the ``Rhymer`` that writes verses with one model, best of K candidates per line with bounded
+retries, and the ``Verse`` and ``Line`` it returns. Rhyme words come from rhymer.rhymepolicy, the judging
+of lines from rhymer.scoring."""
 
 from __future__ import annotations
 
 import functools
 import json
-import re
+import time
 import zlib
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from rhymer import validate
+from rhymer import modeldir, rhymepolicy, validate
 from rhymer.blas import one_thread
-from rhymer.charmodel import CharModel, State
-from rhymer.errors import GenerationError
+from rhymer.charmodel import CharModel, State, encode
+from rhymer.errors import GenerationError, ModelError
+from rhymer.lexicon import cmu_words, normalize_word
 from rhymer.rhymeindex import RhymeIndex
+from rhymer.rhymepolicy import RHYME_MODES, Scheme, parse_scheme
 from rhymer.sampler import check_settings, continuation_logprob, read_after, sample_lines
 from rhymer.scoring import CopyChecker, Judgement, Rules, Weights, judge, syllable_count
 from rhymer.vocabtrie import VocabTrie
 from rhymer.wordmodel import WordModel
-from rhymer.words import tokens
+from rhymer.words import last_word, tokens
 
-SCHEMES = {
-    "couplet": "AA",
-    "aabb": "AABB",
-    "abab": "ABAB",
-    "abba": "ABBA",
-    "limerick": "AABBA",
-    "sonnet": "ABABCDCDEFEFGG",
-}
-LIMERICK_SYLLABLES = (8, 8, 5, 5, 8)
 NOTE_WORDS = 4  # a failure note quotes a line's last words
-RHYME_MODES = ("auto", "perfect")
 DEFAULT_RETRIES = 3  # resamplings of a line when none of its K candidates passes every check
 MAX_RETRIES = 100  # each retry samples K more lines: beyond this, loosen the rules instead
-CLOSING_MARK = "."  # a punctuated verse's last line ends a sentence...
-INNER_MARK = ","  # ...and its other lines end a clause
 MAX_SEED = 2**63 - 1  # seeds are recorded in the verse and fit a signed 64-bit integer
-
-
-def parse_scheme(scheme: str) -> str:
-    """A scheme name (couplet, AABB, ABAB, ABBA, limerick, sonnet) or a letter pattern such as ABCB.
-
-    Raises WrongType for a non-string, GenerationError for an unknown scheme.
-
-    >>> parse_scheme("couplet"), parse_scheme("Limerick"), parse_scheme("ABCB")
-    ('AA', 'AABBA', 'ABCB')
-    """
-    name = validate.text("scheme", scheme).strip().lower()
-    if name in SCHEMES:
-        return SCHEMES[name]
-    if re.fullmatch(r"[A-Z]{2,24}", scheme.strip()):
-        return scheme.strip()
-    raise GenerationError(
-        f"unknown scheme {validate.shown(scheme)}; pass one of {', '.join(SCHEMES)} or a letter pattern such as ABCB",
-        "scheme",
-    )
 
 
 @dataclass(frozen=True)
@@ -121,18 +95,48 @@ class _Settings:
     strict: bool
 
 
-class Composer:
-    """Writes verses with one model; holds no per-call state, so one instance serves many threads."""
+class Rhymer:
+    """A model with its rhyme index, writing couplets, verses and replies; it keeps no per-call state, so
+    one instance serves many threads. ``rhymer.load()`` finds the model folder by name."""
 
-    def __init__(self, model: CharModel, index: RhymeIndex, copies: CopyChecker, name: str,
-                 words: WordModel | None = None) -> None:
+    def __init__(self, path: str | Path, kind: str | None = None) -> None:
+        """Load the model folder at ``path``; ``kind`` None (the folder's own), 'lstm' or 'markov'.
+
+        Raises WrongType / InvalidArgument for bad arguments, ModelError for a folder that is no model.
+        """
+        start = time.perf_counter()
+        path = validate.path("path", path)
+        if kind is not None:
+            validate.choice("kind", kind, modeldir.KINDS)
+        try:
+            model, meta = modeldir.load_engine(path, kind)
+        except OSError as err:  # a folder the system cannot look into (name too long, no permission)
+            raise ModelError(f"cannot read model folder {validate.shown(str(path))} ({err.strerror}); pass another") from None
+        index = RhymeIndex.load(path / modeldir.WORDS)
+        corpus = modeldir.read_corpus(path, meta["corpus_sha256"])
+        name = model.kind if path == modeldir.DEFAULT_DIR else f"{model.kind}:{path}"
+        self._hold(model, index, CopyChecker(corpus), name, modeldir.read_word_model(path))
+        self.path: Path | None = path
+        self.metadata: dict | None = meta
+        self.load_seconds: float | None = time.perf_counter() - start
+
+    @classmethod
+    def from_parts(cls, model: CharModel, index: RhymeIndex, copies: CopyChecker, name: str,
+                   words: WordModel | None = None) -> Rhymer:
+        """A Rhymer over a model held in memory rather than a folder (a comparison's fresh Markov chain);
+        it has no ``path``, ``metadata`` or ``load_seconds`` (all None)."""
+        rhymer = cls.__new__(cls)
+        rhymer._hold(model, index, copies, name, words)
+        rhymer.path = rhymer.metadata = rhymer.load_seconds = None
+        return rhymer
+
+    def _hold(self, model: CharModel, index: RhymeIndex, copies: CopyChecker, name: str,
+              words: WordModel | None) -> None:
         self.model, self.index, self.copies, self.name, self.words = model, index, copies, name, words
 
     @functools.cached_property
     def trie(self) -> VocabTrie:
         """The known words (the corpus vocabulary and CMU dict), built on first use."""
-        from rhymer.lexicon import cmu_words
-
         return VocabTrie(cmu_words().union(self.index.words), list(self.model.vocab))
 
     @one_thread
@@ -152,7 +156,8 @@ class Composer:
         carry: bool = True,
         punctuate: bool = True,
     ) -> Verse:
-        """Write a verse in ``scheme``; the first line ends in ``seed_word`` (or a corpus line end).
+        """Write a verse in ``scheme`` (see ``rhymepolicy.parse_scheme``); the first line ends in ``seed_word``
+        (or a corpus line end).
 
         ``seed`` is None (fresh entropy) or 0..MAX_SEED; ``retries`` None (3, or 0 with one candidate)
         or 0..MAX_RETRIES; ``weights``/``rules`` None for the defaults. Raises WrongType for an argument
@@ -161,12 +166,18 @@ class Composer:
 
         The verse is written from its last line to its first, since the model reads reversed text: with
         ``carry`` each line is written after the lines that follow it, so they read as one text. With
-        ``punctuate`` the last line ends with CLOSING_MARK and the others with INNER_MARK, so the model
+        ``punctuate`` each line ends with the mark ``rhymepolicy.line_ending`` gives it, so the model
         writes end-stopped lines (a line that ends in a bare word is, in verse, mostly run on).
-        """
-        from rhymer.lexicon import normalize_word
 
-        pattern = parse_scheme(scheme)
+        >>> import rhymer
+        >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
+        But why not to my best bound night
+        As any bloom offering might
+        To let flowing hand
+        So spake the command
+        Unhurt ye, and from my sense, whose bright
+        """
+        form = parse_scheme(scheme)
         carry = validate.boolean("carry", carry)
         punctuate = validate.boolean("punctuate", punctuate)
         if validate.text("seed_word", seed_word, optional=True) is not None:
@@ -175,11 +186,11 @@ class Composer:
         if seed_word is not None:
             self.index.pronunciations(seed_word, strict=s.strict)  # refuse OOV words early under strict
 
-        words, nears = self._end_words(pattern, seed_word, rng, s.rhyme)
+        words, nears = rhymepolicy.end_words(self.index, form.letters, seed_word, rng, s.rhyme)
         context, written = None, []
         for i in reversed(range(len(words))):  # the first line written (the last) sets the syllable target
-            target = self._target(scheme, i, written, s.rules)
-            ending = "" if not punctuate else CLOSING_MARK if i == len(words) - 1 else INNER_MARK
+            target = _target(form, i, written, s.rules)
+            ending = rhymepolicy.line_ending(i, len(words)) if punctuate else ""
             line, end = self._line(words[i], nears[i], target, [d.text for d in written], rng, s, context, ending=ending)
             written.append(line)
             if carry and i:  # the state after this line and its line break: the context of the line before
@@ -216,11 +227,11 @@ class Composer:
         In reversed text the given line comes after the new one, so candidates are ranked by how well
         the backward model reads the given line after each of them (``weights.follow``). Raises as
         ``verse`` does; GenerationError for a line without a word to rhyme with.
-        """
-        from rhymer.charmodel import encode
-        from rhymer.lexicon import normalize_word
-        from rhymer.words import last_word
 
+        >>> import rhymer
+        >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
+        Since God and now with thir fight
+        """
         given = " ".join(validate.text("line", line).split())
         end = last_word(given)
         if end is None:
@@ -229,9 +240,9 @@ class Composer:
         end = normalize_word(end, "line")
         self.index.pronunciations(end, strict=s.strict)
         encode(self.model, given)  # refuses characters the model cannot read
-        word, near = self._rhyme_for([end], [end], rng, s.rhyme)
+        word, near = rhymepolicy.rhyme_for(self.index, [end], [end], rng, s.rhyme)
         target = s.rules.target_syllables or syllable_count(self.index, given)  # as long as the given line
-        new, _ = self._line(word, near, target, [given], rng, s, None, follows=given, ending=CLOSING_MARK)
+        new, _ = self._line(word, near, target, [given], rng, s, None, follows=given, ending=rhymepolicy.CLOSING_MARK)
         return Verse(
             lines=(new.text,),
             rhyme_words=(word,),
@@ -267,69 +278,6 @@ class Composer:
         settings = _Settings(temperature, candidates, retries, weights, rules, rhyme, strict)
         return settings, seed, np.random.default_rng(mixed)
 
-    # -- rhyme words ------------------------------------------------------------------------------
-    def _end_words(self, pattern: str, seed_word: str | None, rng: np.random.Generator, mode: str) -> tuple[list, list]:
-        """Every line's end word, and whether it only near-rhymes, before any line is written."""
-        groups: dict[str, list[str]] = {}
-        words: list[str] = []
-        nears: list[bool] = []
-        for i, letter in enumerate(pattern):
-            near = False
-            if letter in groups:
-                word, near = self._rhyme_for(groups[letter], words, rng, mode)
-            elif i == 0 and seed_word:
-                word = seed_word
-            else:
-                word = self._fresh_end_word(pattern.count(letter) - 1, groups, words, rng)
-            groups.setdefault(letter, []).append(word)
-            words.append(word)
-            nears.append(near)
-        return words, nears
-
-    def _rhyme_for(self, group: list[str], used: list[str], rng: np.random.Generator, mode: str) -> tuple[str, bool]:
-        avoid = list(dict.fromkeys(group + used))
-        found = self.index.rhymes(group[0], avoid=avoid)
-        near = False
-        if not found and mode == "auto":
-            found, near = self.index.rhymes(group[0], avoid=avoid, near=True), True
-        from rhymer.lexicon import rhymes_with
-
-        others = [self.index.pronunciations(w) for w in used if w not in group]
-        found = {w: n for w, n in found.items()  # never a word that also rhymes with another group (again: rain)
-                 if not any(rhymes_with(self.index.pronunciations(w), o) for o in others)} or found
-        if not found:
-            hint = "" if mode == "auto" else ", or allow near rhymes (--rhyme auto)"
-            raise GenerationError(
-                f"no word in the model's vocabulary rhymes with '{group[0]}'; pick another seed word{hint}"
-            )
-        return _weighted_choice(found, rng), near
-
-    def _fresh_end_word(self, partners: int, groups: dict, used: list[str], rng: np.random.Generator) -> str:
-        """A frequent line-final corpus word with enough rhymes, sounding unlike the earlier groups."""
-        from rhymer.lexicon import near_rhymes_with
-
-        earlier = [self.index.pronunciations(w) for words in groups.values() for w in words]
-        finals = self.index.line_final_words()
-        options = {}
-        for word in sorted(finals, key=lambda w: (-finals[w], w))[:400]:
-            prons = self.index.pronunciations(word)
-            if len(word) < 3 or word in used or any(near_rhymes_with(prons, e) or prons == e for e in earlier):
-                continue
-            if len(self.index.rhymes(word, avoid=used)) >= max(partners, 1):
-                options[word] = finals[word]
-        if not options:
-            raise GenerationError("the model's vocabulary has too few rhyming line ends for this scheme; pass --seed-word")
-        return _weighted_choice(options, rng)
-
-    # -- lines ------------------------------------------------------------------------------------
-    @staticmethod
-    def _target(scheme: str, i: int, details: list[Line], rules: Rules) -> int | None:
-        if scheme.strip().lower() == "limerick":
-            return LIMERICK_SYLLABLES[i]
-        if rules.target_syllables:
-            return rules.target_syllables
-        return details[0].syllables if details else None
-
     def _line(self, word: str, near: bool, target: int | None, previous: list[str], rng: np.random.Generator,
               s: _Settings, context: State | None = None, follows: str | None = None, ending: str = "",
               ) -> tuple[Line, State | None]:
@@ -347,13 +295,13 @@ class Composer:
             judged = [judge(c.text, c.logprob, c.finished, self.index, s.rules, s.weights, previous, target,
                             word_logprob=w, follow_logprob=f)
                       for c, w, f in zip(sampled, fluency, follow)]
-            judged.sort(key=lambda j: (len(j.failed), -j.score))
+            judged.sort(key=Judgement.rank)
             for j in judged:
                 if not j.failed and self.copies.copied(j.text):
                     j = Judgement(j.text, j.score, j.logprob, j.real_words, j.syllables, ("copied",))
                 if not j.failed:
                     return _line_of(j, word, near, attempt, target), ends[j.text]
-                if best is None or (len(j.failed), -j.score) < (len(best.failed), -best.score):
+                if best is None or j.rank() < best.rank():
                     best, best_end = j, ends[j.text]
         return _line_of(best, word, near, s.retries + 1, target), best_end
 
@@ -366,6 +314,33 @@ class Composer:
         for i, value in zip(done, found):
             scores[i] = float(value)
         return scores
+
+    def couplet(self, seed_word: str | None = None, **options) -> Verse:
+        """Two lines: the first ends in ``seed_word``, the second in a rhyme of it.
+
+        Takes ``verse``'s options and raises what it raises.
+        """
+        return self.verse("couplet", seed_word, **options)
+
+    def rhymes(self, word: str, near: bool = False) -> list[str]:
+        """Words of this model's corpus that rhyme with ``word``, most frequent first.
+
+        Raises WrongType for a non-string word or non-bool ``near``, LexiconError for an unusable word.
+
+        >>> import rhymer
+        >>> rhymer.load("markov").rhymes("night")[:5]
+        ['might', 'light', 'sight', 'bright', 'right']
+        """
+        return rhymepolicy.most_frequent(self.index.rhymes(normalize_word(word), near=validate.boolean("near", near)))
+
+
+def _target(form: Scheme, i: int, written: list[Line], rules: Rules) -> int | None:
+    """Line ``i``'s syllable target: the form's, else the rules', else the first written line's count."""
+    if form.target(i) is not None:
+        return form.target(i)
+    if rules.target_syllables is not None:
+        return rules.target_syllables
+    return written[0].syllables if written else None
 
 
 def _line_of(j: Judgement, word: str, near: bool, attempts: int, target: int | None) -> Line:
@@ -387,9 +362,3 @@ def failure_note(line: Line, number: int, rules: Rules = Rules()) -> str:
         "copied": "copies the corpus (a long run of its words)",
     }
     return f"line {number} ('{shown}') " + "; ".join(said.get(f, f) for f in line.failed)
-
-
-def _weighted_choice(weights: dict[str, int], rng: np.random.Generator) -> str:
-    words = sorted(weights)
-    p = np.array([max(weights[w], 1) for w in words], dtype=np.float64)
-    return words[int(rng.choice(len(words), p=p / p.sum()))]

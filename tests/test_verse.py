@@ -8,8 +8,9 @@ import pytest
 import rhymer
 from rhymer.errors import GenerationError
 from rhymer.lexicon import is_homophone
+from rhymer.rhymepolicy import LIMERICK_SYLLABLES, LINE_END_EVIDENCE, MIN_LINE_END_SHARE, SCHEMES, parse_scheme
 from rhymer.scoring import CopyChecker, Rules
-from rhymer.verse import SCHEMES, parse_scheme
+from rhymer.verse import Rhymer
 from rhymer.words import last_word
 
 
@@ -21,7 +22,7 @@ def markov():
 @pytest.mark.parametrize("scheme", ["couplet", "AABB", "ABAB", "ABBA", "limerick", "sonnet", "ABCB"])
 def test_schemes_rhyme_where_their_letters_match(markov, scheme):
     verse = markov.verse(scheme, seed_word="rain" if scheme != "limerick" else None, seed=5)
-    pattern = parse_scheme(scheme)
+    pattern = parse_scheme(scheme).letters
     assert len(verse.lines) == len(pattern)
     ends = [last_word(line) for line in verse.lines]
     assert ends == list(verse.rhyme_words)
@@ -121,7 +122,28 @@ def test_verse_cli_json(cli):
 
 
 def test_scheme_table_is_complete():
-    assert SCHEMES["sonnet"] == "ABABCDCDEFEFGG" and parse_scheme("ABBA") == "ABBA"
+    assert SCHEMES["sonnet"].letters == "ABABCDCDEFEFGG" and parse_scheme("ABBA").letters == "ABBA"
+
+
+def test_syllable_targets_belong_to_the_scheme_not_its_name(markov):
+    asked = [d.target_syllables for d in markov.verse("Limerick", seed=2).details]
+    assert tuple(asked) == SCHEMES["limerick"].syllables == LIMERICK_SYLLABLES
+    same_letters = markov.verse("AABBA", seed=2, rules=Rules(target_syllables=9)).details
+    assert [d.target_syllables for d in same_letters] == [9] * 5  # the letters alone fix no rhythm
+    assert parse_scheme("AABBA").syllables is None
+
+
+def test_a_rhymer_from_parts_writes_what_the_loaded_one_writes(markov):
+    parts = Rhymer.from_parts(markov.model, markov.index, markov.copies, markov.name, markov.words)
+    assert parts.couplet("night", seed=3) == markov.couplet("night", seed=3)
+    assert parts.path is None and markov.path is not None and rhymer.Rhymer is Rhymer
+
+
+def test_frequent_words_that_never_end_lines_are_no_rhyme_candidates(markov):
+    uses, ends = markov.index.words["of"]  # "of" rhymes with "love" but (almost) never ends a line
+    assert uses >= LINE_END_EVIDENCE and ends < MIN_LINE_END_SHARE * uses
+    assert not markov.index.ends_lines("of") and markov.index.ends_lines("above")
+    assert "of" not in markov.rhymes("love") and "above" in markov.rhymes("love")
 
 
 def test_target_syllables_from_the_cli(cli):

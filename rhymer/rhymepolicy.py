@@ -1,0 +1,227 @@
+"""Rhyme policy: the schemes, and which words may end a line, answer a rhyme or seed a verse.
+
+Every rule that picks a rhyme word lives here, its numbers named. What counts as a rhyme (perfect,
+near, homophone) is rhymer.lexicon's; how a written line is judged and ranked is rhymer.scoring's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from rhymer import validate
+from rhymer.errors import GenerationError, RhymerError
+from rhymer.lexicon import near_rhymes_with, rhymes_with
+
+if TYPE_CHECKING:
+    from rhymer.rhymeindex import RhymeIndex
+
+# -- candidates: which corpus words may answer a rhyme ---------------------------------------------
+MIN_RHYME_LETTERS = 2  # single letters ("k", "a") are no rhyme words
+LINE_END_EVIDENCE = 20  # uses a word needs before its share of line ends can rule it out as a rhyme word
+MIN_LINE_END_SHARE = 0.02  # ... the share below which it never ends lines ("of", "the", "with")
+RHYME_MODES = ("auto", "perfect")  # auto: near rhymes when no perfect one is left
+
+# -- end words: the first word of each rhyme group ---------------------------------------------------
+END_WORD_POOL = 400  # drawn from this many of the most frequent line-final words, by frequency
+MIN_END_WORD_LETTERS = 3  # short words ("me", "so") make weak line ends
+
+# -- seed words: the first lines' end words when comparing models ----------------------------------
+SEED_WORDS = (
+    "night", "day", "love", "heart", "sea", "light", "time", "eyes", "away", "sun", "mind", "death", "fire",
+    "sky", "rain", "song", "soul", "stone", "ground", "door", "dream", "tree", "home", "way", "sleep", "name",
+    "breath", "blood", "king", "hand", "snow", "star", "gold", "face", "tears", "sweet", "pain", "wind",
+)
+SEED_POOL = 100  # a corpus that rhymes none of SEED_WORDS: its most frequent line-final words ...
+SEED_FALLBACK = 20  # ... this many of those that have a rhyme
+
+# -- schemes -----------------------------------------------------------------------------------------
+LIMERICK_SYLLABLES = (8, 8, 5, 5, 8)
+CLOSING_MARK = "."  # a punctuated verse's last line ends a sentence...
+INNER_MARK = ","  # ...and its other lines end a clause
+_PATTERN = re.compile(r"[A-Z]{2,24}")  # a scheme given as letters: 2 to 24 lines
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A rhyme scheme: one letter per line (lines with the same letter rhyme) and, for forms with a
+    fixed rhythm, each line's syllable target."""
+
+    name: str
+    letters: str
+    syllables: tuple[int, ...] | None = None
+
+    def target(self, line: int) -> int | None:
+        """The syllable target of line ``line`` (from 0), or None where the form fixes none.
+
+        >>> SCHEMES["limerick"].target(2), SCHEMES["couplet"].target(0)
+        (5, None)
+        """
+        return self.syllables[line] if self.syllables else None
+
+
+SCHEMES = {s.name: s for s in (
+    Scheme("couplet", "AA"),
+    Scheme("aabb", "AABB"),
+    Scheme("abab", "ABAB"),
+    Scheme("abba", "ABBA"),
+    Scheme("limerick", "AABBA", LIMERICK_SYLLABLES),
+    Scheme("sonnet", "ABABCDCDEFEFGG"),
+)}
+
+
+def parse_scheme(scheme: str) -> Scheme:
+    """A scheme name (couplet, AABB, ABAB, ABBA, limerick, sonnet) or a letter pattern such as ABCB.
+
+    Raises WrongType for a non-string, GenerationError for an unknown scheme.
+
+    >>> parse_scheme("Limerick")
+    Scheme(name='limerick', letters='AABBA', syllables=(8, 8, 5, 5, 8))
+    >>> parse_scheme("couplet").letters, parse_scheme("ABCB")
+    ('AA', Scheme(name='ABCB', letters='ABCB', syllables=None))
+    """
+    name = validate.text("scheme", scheme).strip().lower()
+    if name in SCHEMES:
+        return SCHEMES[name]
+    if _PATTERN.fullmatch(scheme.strip()):
+        return Scheme(scheme.strip(), scheme.strip())
+    raise GenerationError(
+        f"unknown scheme {validate.shown(scheme)}; pass one of {', '.join(SCHEMES)} or a letter pattern such as ABCB",
+        "scheme",
+    )
+
+
+def line_ending(i: int, lines: int) -> str:
+    """The mark after line ``i``'s end word in a punctuated verse of ``lines`` lines.
+
+    The model is primed with the mark before it writes the line (backward), so it writes a line that
+    closes a clause or the sentence, instead of the run-on fragment a bare final word usually ends.
+
+    >>> [line_ending(i, 4) for i in range(4)]
+    [',', ',', ',', '.']
+    """
+    return CLOSING_MARK if i == lines - 1 else INNER_MARK
+
+
+def ends_lines(uses: int, line_ends: int) -> bool:
+    """Whether a word used ``uses`` times, ``line_ends`` of them at a line's end, may end a line: False
+    for frequent words that (almost) never do ("of", "the", "with").
+
+    >>> ends_lines(5000, 3), ends_lines(300, 30), ends_lines(12, 0)
+    (False, True, True)
+    """
+    return uses < LINE_END_EVIDENCE or line_ends >= MIN_LINE_END_SHARE * uses
+
+
+def end_words(index: RhymeIndex, letters: str, seed_word: str | None, rng: np.random.Generator,
+              mode: str) -> tuple[list[str], list[bool]]:
+    """Every line's end word for a scheme's ``letters``, and whether it only near-rhymes, before any line
+    is written: the first line's is ``seed_word`` (if given), each rhyme group's first a frequent line end.
+
+    >>> from rhymer import modeldir
+    >>> from rhymer.rhymeindex import RhymeIndex
+    >>> index = RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS)
+    >>> end_words(index, "ABAB", "sea", np.random.default_rng(1), "auto")
+    (['sea', 'love', 'wee', 'above'], [False, False, False, False])
+    """
+    groups: dict[str, list[str]] = {}
+    words: list[str] = []
+    nears: list[bool] = []
+    for i, letter in enumerate(letters):
+        near = False
+        if letter in groups:
+            word, near = rhyme_for(index, groups[letter], words, rng, mode)
+        elif i == 0 and seed_word:
+            word = seed_word
+        else:
+            word = _fresh_end_word(index, letters.count(letter) - 1, groups, words, rng)
+        groups.setdefault(letter, []).append(word)
+        words.append(word)
+        nears.append(near)
+    return words, nears
+
+
+def rhyme_for(index: RhymeIndex, group: list[str], used: list[str], rng: np.random.Generator,
+              mode: str) -> tuple[str, bool]:
+    """A corpus word rhyming with ``group``'s first word, drawn by frequency, and whether it only
+    near-rhymes; never a word in ``used`` nor one rhyming with another group's. Raises GenerationError
+    when none is left.
+
+    >>> from rhymer import modeldir
+    >>> from rhymer.rhymeindex import RhymeIndex
+    >>> index = RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS)
+    >>> rhyme_for(index, ["night"], ["night"], np.random.default_rng(1), "auto")
+    ('might', False)
+    >>> rhyme_for(index, ["purple"], ["purple"], np.random.default_rng(1), "auto")  # no perfect rhyme left
+    ('hurtle', True)
+    """
+    avoid = list(dict.fromkeys(group + used))
+    found = index.rhymes(group[0], avoid=avoid)
+    near = False
+    if not found and mode == "auto":
+        found, near = index.rhymes(group[0], avoid=avoid, near=True), True
+    others = [index.pronunciations(w) for w in used if w not in group]
+    found = {w: n for w, n in found.items()  # never a word that also rhymes with another group (again: rain)
+             if not any(rhymes_with(index.pronunciations(w), o) for o in others)} or found
+    if not found:
+        hint = "" if mode == "auto" else ", or allow near rhymes (--rhyme auto)"
+        raise GenerationError(
+            f"no word in the model's vocabulary rhymes with '{group[0]}'; pick another seed word{hint}"
+        )
+    return _weighted_choice(found, rng), near
+
+
+def _fresh_end_word(index: RhymeIndex, partners: int, groups: dict, used: list[str], rng: np.random.Generator) -> str:
+    """A frequent line-final corpus word with enough rhymes, sounding unlike the earlier groups."""
+    earlier = [index.pronunciations(w) for words in groups.values() for w in words]
+    finals = index.line_final_words()
+    options = {}
+    for word in _frequent_line_ends(index, END_WORD_POOL):
+        prons = index.pronunciations(word)
+        if len(word) < MIN_END_WORD_LETTERS or word in used or any(near_rhymes_with(prons, e) or prons == e for e in earlier):
+            continue
+        if len(index.rhymes(word, avoid=used)) >= max(partners, 1):
+            options[word] = finals[word]
+    if not options:
+        raise GenerationError("the model's vocabulary has too few rhyming line ends for this scheme; pass --seed-word")
+    return _weighted_choice(options, rng)
+
+
+def seed_words(index: RhymeIndex) -> list[str]:
+    """The first lines' end words for comparing models on one corpus: the SEED_WORDS it rhymes, else
+    its most frequent line ends that rhyme. Raises RhymerError for a corpus with no rhyming line ends.
+
+    >>> from rhymer import modeldir
+    >>> from rhymer.rhymeindex import RhymeIndex
+    >>> seed_words(RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS))[:6]
+    ['night', 'day', 'love', 'heart', 'sea', 'light']
+    """
+    words = [w for w in SEED_WORDS if w in index.prons and index.rhymes(w)]
+    if not words:
+        words = [w for w in _frequent_line_ends(index, SEED_POOL) if index.rhymes(w)][:SEED_FALLBACK]
+    if not words:
+        raise RhymerError("the corpus has no rhyming line ends to seed couplets with; use a corpus of verse")
+    return words
+
+
+def most_frequent(counts: dict[str, int]) -> list[str]:
+    """Words by their counts, most frequent first and ties alphabetically: the order rhymes are listed in.
+
+    >>> most_frequent({"bright": 40, "light": 90, "might": 90})
+    ['light', 'might', 'bright']
+    """
+    return sorted(counts, key=lambda w: (-counts[w], w))
+
+
+def _frequent_line_ends(index: RhymeIndex, limit: int) -> list[str]:
+    """The ``limit`` words that end the most corpus lines."""
+    return most_frequent(index.line_final_words())[:limit]
+
+
+def _weighted_choice(weights: dict[str, int], rng: np.random.Generator) -> str:
+    words = sorted(weights)
+    p = np.array([max(weights[w], 1) for w in words], dtype=np.float64)
+    return words[int(rng.choice(len(words), p=p / p.sum()))]
