@@ -44,6 +44,27 @@ def test_a_lines_candidates_depend_on_the_next_line(lstm):
     assert scores[0] != pytest.approx(scores[1], abs=1e-6)
 
 
+@pytest.mark.parametrize("which", ["lstm", "markov"])
+def test_punctuated_verse_ends_its_lines_with_a_clause_and_a_sentence(which, request):
+    r = request.getfixturevalue(which)
+    for seed in range(3):
+        verse = r.verse("ABAB", "night", seed=seed)
+        assert [line[-1] for line in verse.lines] == [",", ",", ",", "."]
+        assert [last_word(line) for line in verse.lines] == list(verse.rhyme_words)
+        bare = r.verse("ABAB", "night", seed=seed, punctuate=False)
+        assert all(line.endswith(word) for line, word in zip(bare.lines, bare.rhyme_words))
+    assert r.reply("I walked along the shore at night", seed=1).lines[0].endswith(".")
+
+
+def test_the_line_end_mark_primes_the_model(lstm):
+    # the mark is read before the line is written (backward): the same draws give other lines
+    rng = np.random.default_rng
+    (bare,) = sample_lines(lstm.model, ["sea"], 8, 0.7, rng(3))
+    (closed,) = sample_lines(lstm.model, ["sea"], 8, 0.7, rng(3), ending=".")
+    assert all(c.text.endswith("sea.") for c in closed) and all(c.text.endswith("sea") for c in bare)
+    assert [c.text[:-1] for c in closed] != [c.text for c in bare]
+
+
 def test_verse_is_written_last_line_first_with_carry(markov):
     carried = markov.couplet("night", seed=11)
     plain = markov.couplet("night", seed=11, carry=False)
