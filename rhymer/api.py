@@ -32,7 +32,8 @@ class Rhymer(Composer):
         index = RhymeIndex.load(path / modeldir.WORDS)
         corpus = modeldir.read_corpus(path, meta["corpus_sha256"])
         name = model.kind if path == modeldir.DEFAULT_DIR else f"{model.kind}:{path}"
-        super().__init__(model, index, CopyChecker(corpus), name, modeldir.read_word_model(path))
+        super().__init__(model, index, CopyChecker(corpus), name, modeldir.read_word_model(path),
+                         modeldir.read_discriminator(path))
         self.path, self.metadata = path, meta
         self.load_seconds = time.perf_counter() - start
 

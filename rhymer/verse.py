@@ -13,6 +13,7 @@ import numpy as np
 from rhymer import validate
 from rhymer.blas import one_thread
 from rhymer.charmodel import CharModel, State
+from rhymer.discriminator import Discriminator, log_real_or_none
 from rhymer.errors import GenerationError
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.sampler import check_settings, continuation_logprob, read_after, sample_lines
@@ -123,8 +124,9 @@ class Composer:
     """Writes verses with one model; holds no per-call state, so one instance serves many threads."""
 
     def __init__(self, model: CharModel, index: RhymeIndex, copies: CopyChecker, name: str,
-                 words: WordModel | None = None) -> None:
+                 words: WordModel | None = None, discriminator: Discriminator | None = None) -> None:
         self.model, self.index, self.copies, self.name, self.words = model, index, copies, name, words
+        self.discriminator = discriminator
 
     @functools.cached_property
     def trie(self) -> VocabTrie:
@@ -334,10 +336,11 @@ class Composer:
             (sampled,) = sample_lines(self.model, [word], s.candidates, s.temperature, rng, context=context, trie=trie)
             fluency = [self.words.line_logprob(c.text) if self.words and s.weights.words else None for c in sampled]
             follow = self._follow(sampled, follows) if follows and s.weights.follow else [None] * len(sampled)
+            real = log_real_or_none(self.discriminator if s.weights.discriminator else None, [c.text for c in sampled])
             ends = {c.text.strip(): c.state for c in sampled}
             judged = [judge(c.text, c.logprob, c.finished, self.index, s.rules, s.weights, previous, target,
-                            word_logprob=w, follow_logprob=f)
-                      for c, w, f in zip(sampled, fluency, follow)]
+                            word_logprob=w, follow_logprob=f, real_logprob=r)
+                      for c, w, f, r in zip(sampled, fluency, follow, real)]
             judged.sort(key=lambda j: (len(j.failed), -j.score))
             for j in judged:
                 if not j.failed and self.copies.copied(j.text):
