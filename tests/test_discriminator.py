@@ -49,8 +49,10 @@ def test_it_tells_real_lines_from_scrambled_ones_it_never_saw(fitted, sets):
     assert (logp <= 0).all() and np.allclose(np.exp(logp), 1 / (1 + np.exp(-fitted.score(real + fakes))))
 
 
-def test_trailing_punctuation_after_the_last_word_is_ignored(fitted):
-    assert fitted.score(["And all the world is fair,"])[0] == fitted.score(["And all the world is fair"])[0]
+def test_the_end_words_case_and_punctuation_are_ignored(fitted):
+    """Candidates all end in their rhyme word, in lower case and bare: real lines' ends teach nothing."""
+    same = fitted.score(["And all the world is Fair,", "And all the world is fair"])
+    assert same[0] == same[1] != fitted.score(["And all the World is fair"])[0]
 
 
 def test_json_round_trip_gives_identical_scores(fitted, sets, tmp_path):
