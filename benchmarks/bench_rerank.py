@@ -81,7 +81,7 @@ def main() -> None:
     names = list(table)
     for i in range(min(args.show, args.couplets)):
         print(f"\n#{i} {SEED_WORDS[i % len(SEED_WORDS)]}")
-        for name in (names[0], names[1]):
+        for name in names[: 1 + len(args.weights)]:  # the first K: without the term, then each weight
             print(f"  {name:28} " + " / ".join(couplets[name][i]))
     if args.out:
         args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
