@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from rhymer.api import Rhymer
 
 FORMAT, VERSION = "rhymer-discriminator", 1
-MAX_BYTES = 16 * 1024 * 1024  # discriminator.json; the shipped model's is about 0.6 MB
+MAX_BYTES = 16 * 1024 * 1024  # discriminator.json; the shipped model's is about 0.4 MB
 BUCKETS = 2**16  # hashed sparse features (a power of two; collisions only blur rare features)
 MIN_BUCKETS, MAX_BUCKETS = 2**8, 2**20
 KNOWN_BITS = 2**18  # the hashed vocabulary's bit set: about 7% false "known" for 20,000 words
@@ -48,10 +48,10 @@ L2 = 3e-3  # L2 penalty on the weights: held-out accuracy is flat from 1e-4 to 1
 STEPS, LEARNING_RATE = 300, 0.05  # full-batch Adam
 DEFAULT_LINES = 4000  # real and as many sampled lines the builder fits on
 MAX_WEIGHT = 1e4  # a fitted weight is a few units; larger ones in a file would only overflow the score
-HELDOUT_SHARE = 0.2
+HELDOUT_SHARE = 0.2  # of both sets, to measure accuracy on lines the fit did not see
 MIN_LINES = 20  # real lines a fit needs at the least
 SAMPLE_BATCH = 256  # lines sampled together (one row each)
-FIX = "rebuild it (rhymer.discriminator.build) or delete it: a folder without one still works"  # of both sets, to measure accuracy on lines the fit did not see
+FIX = "rebuild it (rhymer.discriminator.build) or delete it: a folder without one still works"
 
 FUNCTION_WORDS = frozenset("""
 a an the this that these those some any no every each all both either neither such what which whose
@@ -157,7 +157,7 @@ class Discriminator:
         moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
         for step in range(1, steps + 1):
             model.bias = float(params[2][0])
-            error = (1 / (1 + np.exp(-model._logits(rows, cols, dense))) - y) / len(y)
+            error = (np.exp(-np.logaddexp(0.0, -model._logits(rows, cols, dense))) - y) / len(y)  # sigmoid - y
             grads = [np.bincount(cols, weights=error[rows], minlength=buckets) + l2 * model.weights,
                      dense.T @ error + l2 * model.dense, np.array([error.sum()])]
             for p, g, (m, v) in zip(params, grads, moments):  # Adam, in place
