@@ -5,6 +5,7 @@
     markov.json                         the Markov baseline on the same corpus and split
     words.json                          rhyme index of the corpus vocabulary
     ngrams.json                         word trigram model of the training split (a fluency reranking term)
+    discriminator.json                  optional: real lines against the model's samples (a learned reranking term)
     corpus.txt.gz                       the training corpus (for the no-copy rule)
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 from rhymer import __version__, ml5, outputs
 from rhymer.charmodel import CharModel, heldout_bpc
 from rhymer.corpus import require_letters, sha256, split_heldout
+from rhymer.discriminator import Discriminator
 from rhymer.errors import ModelError
 from rhymer.files import gunzip_limited, read_model_file, read_model_json, write_bytes
 from rhymer.markov import DEFAULT_ORDER, MarkovModel, check_order
@@ -29,11 +31,11 @@ from rhymer.validate import shown
 from rhymer.wordmodel import WordModel
 
 METADATA, MARKOV, WORDS, CORPUS = "rhymer.json", "markov.json", "words.json", "corpus.txt.gz"
-NGRAMS = "ngrams.json"
+NGRAMS, DISCRIMINATOR = "ngrams.json", "discriminator.json"
 CHECKPOINTS, RUN_FILE = "checkpoints", "run.json"
 # the files rhymer writes in a model folder, the markers (rhymer.json, a training's run.json) last,
 # so that a --force cut short still leaves a folder rhymer recognises as its own
-OWN_FILES = (MARKOV, WORDS, CORPUS, NGRAMS, ml5.MANIFEST, ml5.VOCAB, *ml5.own_variable_files(),
+OWN_FILES = (MARKOV, WORDS, CORPUS, NGRAMS, DISCRIMINATOR, ml5.MANIFEST, ml5.VOCAB, *ml5.own_variable_files(),
              *(f"{CHECKPOINTS}/{name}" for name in ("baseline.json", "best.json", "checkpoint", "ckpt-*.index",
                                                     "ckpt-*.data-*-of-*", "ckpt-*_temp/*", RUN_FILE)),
              METADATA)
@@ -207,6 +209,11 @@ def read_word_model(path: Path) -> WordModel | None:
     return WordModel.load(path / NGRAMS) if os.path.lexists(path / NGRAMS) else None
 
 
+def read_discriminator(path: Path) -> Discriminator | None:
+    """The folder's discriminator (a ModelError if malformed), or None where none was built."""
+    return Discriminator.load(path / DISCRIMINATOR) if os.path.lexists(path / DISCRIMINATOR) else None
+
+
 def read_corpus(path: Path, expected_sha256: str | None = None) -> str:
     """The model's training corpus, unpacked within MAX_CORPUS_BYTES and checked against its sha256."""
     file = path / CORPUS
@@ -230,6 +237,7 @@ def verify(path: Path) -> dict:
     RhymeIndex.load(path / WORDS)
     read_corpus(path, meta["corpus_sha256"])
     read_word_model(path)
+    read_discriminator(path)
     for kind in ("lstm", "markov") if meta["kind"] == "lstm" else ("markov",):
         load_engine(path, kind)
     return meta

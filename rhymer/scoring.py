@@ -28,9 +28,10 @@ class Weights:
     meter: float = 2.0  # bonus for the share of syllables that fit the asked-for meter
     words: float = 1.0  # mean log-probability per word under the corpus' word trigram model (nats)
     follow: float = 1.0  # answering a line: mean log-prob per character of the given line after the new one
+    discriminator: float = 1.0  # log P(real line) under the model folder's discriminator (nats), if it has one
 
     def __post_init__(self) -> None:
-        for name in ("logprob", "real_words", "syllables", "meter", "words", "follow"):
+        for name in ("logprob", "real_words", "syllables", "meter", "words", "follow", "discriminator"):
             validate.number(name, getattr(self, name), 0.0, MAX_WEIGHT, error=GenerationError)
 
 
@@ -151,12 +152,13 @@ def judge(
     *,
     word_logprob: float | None = None,
     follow_logprob: float | None = None,
+    real_logprob: float | None = None,
 ) -> Judgement:
     """Score a line and list the cheap checks it fails (the copy check is run separately, lazily).
 
     ``target`` is this line's syllable target (the verse layer's choice; None or 0 for none);
     ``word_logprob`` is the line's word-model log-probability, ``follow_logprob`` how well the next line
-    reads after it.
+    reads after it, ``real_logprob`` the discriminator's log-probability that it is a real corpus line.
     """
     words = tokens(text)
     real = sum(map(index.is_real, words)) / len(words) if words else 0.0
@@ -180,4 +182,6 @@ def judge(
         score += weights.words * word_logprob
     if follow_logprob is not None:
         score += weights.follow * follow_logprob
+    if real_logprob is not None:
+        score += weights.discriminator * real_logprob
     return Judgement(text.strip(), score, logprob, real, syll, tuple(failed))

@@ -16,6 +16,7 @@ import numpy as np
 from rhymer import modeldir, rhymepolicy, validate
 from rhymer.blas import one_thread
 from rhymer.charmodel import CharModel, State, encode
+from rhymer.discriminator import Discriminator, log_real_or_none
 from rhymer.errors import GenerationError, ModelError
 from rhymer.lexicon import cmu_words, normalize_word
 from rhymer.rhymeindex import RhymeIndex
@@ -115,24 +116,26 @@ class Rhymer:
         index = RhymeIndex.load(path / modeldir.WORDS)
         corpus = modeldir.read_corpus(path, meta["corpus_sha256"])
         name = model.kind if path == modeldir.DEFAULT_DIR else f"{model.kind}:{path}"
-        self._hold(model, index, CopyChecker(corpus), name, modeldir.read_word_model(path))
+        self._hold(model, index, CopyChecker(corpus), name, modeldir.read_word_model(path),
+                   modeldir.read_discriminator(path))
         self.path: Path | None = path
         self.metadata: dict | None = meta
         self.load_seconds: float | None = time.perf_counter() - start
 
     @classmethod
     def from_parts(cls, model: CharModel, index: RhymeIndex, copies: CopyChecker, name: str,
-                   words: WordModel | None = None) -> Rhymer:
+                   words: WordModel | None = None, discriminator: Discriminator | None = None) -> Rhymer:
         """A Rhymer over a model held in memory rather than a folder (a comparison's fresh Markov chain);
         it has no ``path``, ``metadata`` or ``load_seconds`` (all None)."""
         rhymer = cls.__new__(cls)
-        rhymer._hold(model, index, copies, name, words)
+        rhymer._hold(model, index, copies, name, words, discriminator)
         rhymer.path = rhymer.metadata = rhymer.load_seconds = None
         return rhymer
 
     def _hold(self, model: CharModel, index: RhymeIndex, copies: CopyChecker, name: str,
-              words: WordModel | None) -> None:
+              words: WordModel | None, discriminator: Discriminator | None = None) -> None:
         self.model, self.index, self.copies, self.name, self.words = model, index, copies, name, words
+        self.discriminator = discriminator
 
     @functools.cached_property
     def trie(self) -> VocabTrie:
@@ -291,10 +294,11 @@ class Rhymer:
                                       ending=ending)
             fluency = [self.words.line_logprob(c.text) if self.words and s.weights.words else None for c in sampled]
             follow = self._follow(sampled, follows) if follows and s.weights.follow else [None] * len(sampled)
+            real = log_real_or_none(self.discriminator if s.weights.discriminator else None, [c.text for c in sampled])
             ends = {c.text.strip(): c.state for c in sampled}
             judged = [judge(c.text, c.logprob, c.finished, self.index, s.rules, s.weights, previous, target,
-                            word_logprob=w, follow_logprob=f)
-                      for c, w, f in zip(sampled, fluency, follow)]
+                            word_logprob=w, follow_logprob=f, real_logprob=r)
+                      for c, w, f, r in zip(sampled, fluency, follow, real)]
             judged.sort(key=Judgement.rank)
             for j in judged:
                 if not j.failed and self.copies.copied(j.text):
