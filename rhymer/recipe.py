@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from rhymer.corpus import clean
+from rhymer.corpus import clean, join
 from rhymer.errors import CorpusError
 
 if sys.version_info >= (3, 11):
@@ -92,7 +92,7 @@ def _source(path: Path, i: int, entry: dict) -> Source:
 
 
 def build(path: str | Path) -> str:
-    """Read every source, verify its sha256, clean it and join the texts with blank lines."""
+    """Read every source, verify its sha256, clean it and join the texts (corpus.join: blank lines between)."""
     from rhymer.fetch import body_to_text, fetch_bytes
 
     sources, options = load(path)
@@ -115,4 +115,4 @@ def build(path: str | Path) -> str:
                 "check the file or update the recipe"
             )
         texts.append(clean(body_to_text(raw, ctype, src.location), options.get("drop_line_regex")))
-    return "\n".join(texts)
+    return join(texts)

@@ -140,11 +140,12 @@ def test_report_explains_its_rows_and_fits_a_phone(tmp_path):
     """report.html from the committed results: every row explained, couplets on two lines, no sideways scroll."""
     import shutil
 
+    from rhymer.compare import Report
     from rhymer.report import EXPLANATIONS, ROW_NAMES, write_outputs
     from tests.conftest import ROOT
 
     report = json.loads((ROOT / "docs" / "results" / "report.json").read_text())
-    write_outputs(report, tmp_path)
+    write_outputs(Report.from_json(report), tmp_path)
     html = (tmp_path / "report.html").read_text()
     assert set(EXPLANATIONS) == set(ROW_NAMES) and all(html.count(f"<dt>{name}</dt>") == 1 for name in ROW_NAMES.values())
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
