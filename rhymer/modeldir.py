@@ -6,6 +6,11 @@
     words.json                          rhyme index of the corpus vocabulary
     ngrams.json                         word trigram model of the training split (a fluency reranking term)
     corpus.txt.gz                       the training corpus (for the no-copy rule)
+    checkpoints/                        training's resumable state (run.json, baseline.json, best.json, TF's files)
+
+This module owns every name above (ml5.py names the ml5 files), the one writer of rhymer.json
+(``write_metadata``), building a Markov-only folder, and the checks of what is read back: format,
+version, kind and direction (a ModelError for each).
 """
 
 from __future__ import annotations

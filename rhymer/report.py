@@ -13,6 +13,7 @@ from rich.table import Table
 
 from rhymer import outputs
 from rhymer.compare import Report
+from rhymer.corpus import DEFAULT_VAL_FRACTION
 from rhymer.files import write_bytes, write_json, write_text
 
 REPORT_FILE, REPORT_FORMAT = "report.json", "rhymer-report"  # report.json marks a report folder rhymer wrote
@@ -60,7 +61,7 @@ ROW_NAMES = {"heldout_bpc": "held-out bpc", **METRIC_NAMES, "couplets_per_s": "c
              "load_seconds": "load s", "size_bytes": "size (bytes)"}
 # one sentence per row, shown under the table in report.html and report.md
 EXPLANATIONS = {
-    "heldout_bpc": "Bits per character on the held-out 5% of the corpus, read backward as the models write: "
+    "heldout_bpc": f"Bits per character on the held-out {DEFAULT_VAL_FRACTION:.0%} of the corpus, read backward as the models write: "
                    "how surprised a model is by verse it never saw (lower is better).",
     "perfect_rhyme": "Share of couplets whose end words rhyme perfectly by CMU dict (night/light); the word "
                      "itself, homophones (right/write) and identical rhymes (light/delight) do not count.",
