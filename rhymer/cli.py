@@ -15,7 +15,7 @@ import typer
 
 import rhymer
 from rhymer import compare as comparison
-from rhymer import lexicon, modeldir
+from rhymer import fetch, lexicon, modeldir
 from rhymer.corpus import DEFAULT_VAL_FRACTION, clean, join, read_text, stats
 from rhymer.errors import CorpusError, GenerationError, RhymerError
 from rhymer.files import write_text
@@ -318,16 +318,14 @@ def _exit_on_signal(signum: int, frame) -> None:
 def corpus_fetch(
     urls: list[str] = typer.Argument(..., help="http(s) addresses of text or HTML pages"),
     out: Path = typer.Option(..., "--out", "-o", help="text file to write (all addresses joined)"),
-    timeout: float = typer.Option(30.0, "--timeout", help="seconds per address, retries and download included"),
-    retries: int = typer.Option(3, "--retries", help="further tries per address after a failed request"),
-    max_bytes: int = typer.Option(20 * 1024 * 1024, "--max-bytes", help="refuse a download larger than this many bytes"),
+    timeout: float = typer.Option(fetch.DEFAULT_TIMEOUT, "--timeout", help="seconds per address, retries and download included"),
+    retries: int = typer.Option(fetch.DEFAULT_RETRIES, "--retries", help="further tries per address after a failed request"),
+    max_bytes: int = typer.Option(fetch.MAX_BYTES, "--max-bytes", help="refuse a download larger than this many bytes"),
     encoding: str = typer.Option("utf-8", "--encoding", help="the texts' encoding, e.g. latin-1"),
 ) -> None:
     """Download texts (HTML becomes plain text) and join them into one file."""
-    from rhymer.fetch import fetch_text
-
     check_file(out)
-    texts = [fetch_text(u, timeout=timeout, max_bytes=max_bytes, retries=retries, encoding=encoding) for u in urls]
+    texts = [fetch.fetch_text(u, timeout=timeout, max_bytes=max_bytes, retries=retries, encoding=encoding) for u in urls]
     write_text(out, join(texts))
     typer.echo(f"wrote {out}: {sum(map(len, texts))} characters from {len(urls)} address(es)")
 

@@ -56,7 +56,7 @@ def test_commands_take_their_defaults_from_the_library():
     import inspect
     from dataclasses import fields
 
-    from rhymer import Rhymer
+    from rhymer import Rhymer, fetch
     from rhymer.compare import DEFAULT_COUPLETS
     from rhymer.corpus import DEFAULT_VAL_FRACTION
     from rhymer.markov import DEFAULT_ORDER
@@ -77,6 +77,8 @@ def test_commands_take_their_defaults_from_the_library():
     assert (defaults["markov"]["order"], defaults["markov"]["val_fraction"]) == (DEFAULT_ORDER, DEFAULT_VAL_FRACTION)
     assert (defaults["compare"]["markov_order"], defaults["compare"]["couplets"]) == (DEFAULT_ORDER, DEFAULT_COUPLETS)
     assert (TrainConfig().markov_order, TrainConfig().val_fraction) == (DEFAULT_ORDER, DEFAULT_VAL_FRACTION)
+    fetched = defaults["corpus fetch"]
+    assert (fetched["timeout"], fetched["retries"], fetched["max_bytes"]) == (fetch.DEFAULT_TIMEOUT, fetch.DEFAULT_RETRIES, fetch.MAX_BYTES)
 
 
 def _rhymes(*args: str):
