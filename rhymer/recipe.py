@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rhymer.corpus import clean, join
 from rhymer.errors import CorpusError
+from rhymer.fetch import body_to_text, fetch_bytes
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -93,8 +94,6 @@ def _source(path: Path, i: int, entry: dict) -> Source:
 
 def build(path: str | Path) -> str:
     """Read every source, verify its sha256, clean it and join the texts (corpus.join: blank lines between)."""
-    from rhymer.fetch import body_to_text, fetch_bytes
-
     sources, options = load(path)
     texts = []
     for src in sources:
