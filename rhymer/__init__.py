@@ -9,10 +9,9 @@
     ['might', 'light', 'sight', 'bright', 'right']
 """
 
-__version__ = "0.1.0"
-
-from rhymer.api import Rhymer, load, reply  # noqa: E402
-from rhymer.errors import (  # noqa: E402
+from rhymer._version import __version__
+from rhymer.api import Rhymer, load, reply
+from rhymer.errors import (
     CorpusError,
     FetchError,
     GenerationError,
@@ -24,12 +23,12 @@ from rhymer.errors import (  # noqa: E402
     TrainingError,
     WrongType,
 )
-from rhymer.lexicon import is_rhyme, rhymes, syllables  # noqa: E402
-from rhymer.scoring import Rules, Weights  # noqa: E402
-from rhymer.verse import Couplet, Line, Verse  # noqa: E402
+from rhymer.lexicon import is_rhyme, rhymes, syllables
+from rhymer.scoring import Rules, Weights
+from rhymer.verse import Couplet, Line, Verse
 
 __all__ = [
-    "load", "reply", "Rhymer", "Verse", "Couplet", "Line", "Weights", "Rules", "rhymes", "is_rhyme", "syllables",
+    "__version__", "load", "reply", "Rhymer", "Verse", "Couplet", "Line", "Weights", "Rules", "rhymes", "is_rhyme", "syllables",
     "RhymerError", "CorpusError", "FetchError", "GenerationError", "LexiconError", "ModelError", "OutputError",
     "TrainingError", "InvalidArgument", "WrongType",
 ]

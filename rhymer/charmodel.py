@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from rhymer.blas import one_thread
+from rhymer.errors import GenerationError
 
 State = Any
 
@@ -38,8 +39,6 @@ def encode(model: CharModel, text: str) -> np.ndarray:
     index = char_index(model)
     missing = sorted({c for c in text if c not in index})
     if missing:
-        from rhymer.errors import GenerationError
-
         raise GenerationError(
             f"the model has never seen the character(s) {''.join(missing)!r}; use a word made of its characters"
         )

@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import tempfile
+from collections.abc import Iterable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from rhymer.errors import RhymerError
+import rhymer
+from rhymer import compare as comparison
+from rhymer import fetch, lexicon, modeldir
+from rhymer.corpus import DEFAULT_VAL_FRACTION, clean, join, read_text, stats
+from rhymer.errors import CorpusError, GenerationError, RhymerError
+from rhymer.files import write_text
+from rhymer.markov import DEFAULT_ORDER
+from rhymer.outputs import check_file
+from rhymer.progress import StepProgress
+from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE
+from rhymer.scoring import Rules
+from rhymer.train import TrainConfig, resumable
+from rhymer.train import train as run_training
+from rhymer.verse import Verse, failure_note
 
 app = typer.Typer(
     help="Rhyming verse written backward from the rhyme word, by a char-LSTM or a Markov baseline.",
@@ -24,10 +41,8 @@ MODEL_HELP = "lstm, markov, or a model directory (default: the shipped model)"
 RHYMES_SHOWN = 20  # `rhymer rhymes` lists the most common rhymes only, unless --limit says otherwise
 
 
-def _echo_verses(verses, as_json: bool, rules, best_effort: bool = False) -> None:
+def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effort: bool = False) -> None:
     """Print each verse; lines that still break a rule are an error at the end unless ``best_effort``."""
-    from rhymer.verse import failure_note
-
     failures = []
     for i, verse in enumerate(verses):
         if as_json:
@@ -44,8 +59,6 @@ def _echo_verses(verses, as_json: bool, rules, best_effort: bool = False) -> Non
                 if best_effort and not as_json:
                     typer.echo(f"# {failures[-1]}", err=True)
     if failures and not best_effort:
-        from rhymer.errors import GenerationError
-
         more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
         raise GenerationError(
             f"{failures[0]}{more}; loosen --min-words, --max-words or --syllables, raise --candidates, "
@@ -57,7 +70,7 @@ SeedWord = Annotated[str | None, typer.Option("--seed-word", "-w", help="the fir
 Model = Annotated[str, typer.Option("--model", "-m", help=MODEL_HELP)]
 Temperature = Annotated[float, typer.Option("--temperature", "-t", help="0.05-3; lower is safer, higher wilder")]
 Seed = Annotated[int | None, typer.Option("--seed", help="random seed; the same seed gives the same output")]
-Count = Annotated[int, typer.Option("--count", "-n", help="how many (seeds seed, seed+1, ...)")]
+Count = Annotated[int, typer.Option("--count", "-n", min=1, help="how many (seeds seed, seed+1, ...)")]
 AsJson = Annotated[bool, typer.Option("--json", help="one JSON object per verse")]
 Candidates = Annotated[int, typer.Option("--candidates", "-k", help="candidate lines sampled per line; 1 = plain sampling")]
 Rhyme = Annotated[str, typer.Option("--rhyme", help="auto (near rhymes if no perfect one) or perfect")]
@@ -69,15 +82,30 @@ Syllables = Annotated[int | None, typer.Option("--syllables", help="target sylla
 BestEffort = Annotated[bool, typer.Option("--best-effort", help="print lines that still break a rule and exit 0")]
 
 
-def _write_verses(scheme: str, seed_word, model, temperature, seed, count, as_json, candidates, rhyme, strict,
-                  min_words, max_words, syllables, meter=None, best_effort=False) -> None:
-    import rhymer
-    from rhymer.scoring import Rules
+@app.command()
+def couplet(
+    ctx: typer.Context, seed_word: SeedWord = None, model: Model = "default", temperature: Temperature = DEFAULT_TEMPERATURE,
+    seed: Seed = None, count: Count = 1, as_json: AsJson = False, candidates: Candidates = DEFAULT_CANDIDATES,
+    rhyme: Rhyme = "auto", strict: Strict = False, min_words: MinWords = Rules.min_words,
+    max_words: MaxWords = Rules.max_words, syllables: Syllables = None, meter: Meter = None,
+    best_effort: BestEffort = False,
+) -> None:
+    """Write rhyming couplets: line 1 ends in the seed word, line 2 in a rhyme of it."""
+    verse(scheme="couplet", **ctx.params)
 
-    if count < 1:
-        raise rhymer.GenerationError(f"--count {count} is below 1; pass a positive count")
-    r = rhymer.load(model)
+
+@app.command()
+def verse(
+    scheme: Annotated[str, typer.Option("--scheme", "-s", help="couplet, AABB, ABAB, ABBA, limerick, sonnet or a pattern")] = "couplet",
+    seed_word: SeedWord = None, model: Model = "default", temperature: Temperature = DEFAULT_TEMPERATURE,
+    seed: Seed = None, count: Count = 1, as_json: AsJson = False, candidates: Candidates = DEFAULT_CANDIDATES,
+    rhyme: Rhyme = "auto", strict: Strict = False, min_words: MinWords = Rules.min_words,
+    max_words: MaxWords = Rules.max_words, syllables: Syllables = None, meter: Meter = None,
+    best_effort: BestEffort = False,
+) -> None:
+    """Write a verse in a rhyme scheme."""
     rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables, meter=meter)
+    r = rhymer.load(model)
     verses = (
         r.verse(scheme, seed_word, temperature=temperature, seed=None if seed is None else seed + i,
                 candidates=candidates, rhyme=rhyme, strict=strict, rules=rules)
@@ -87,39 +115,14 @@ def _write_verses(scheme: str, seed_word, model, temperature, seed, count, as_js
 
 
 @app.command()
-def couplet(seed_word: SeedWord = None, model: Model = "default", temperature: Temperature = 0.7, seed: Seed = None,
-            count: Count = 1, as_json: AsJson = False, candidates: Candidates = 16, rhyme: Rhyme = "auto",
-            strict: Strict = False, min_words: MinWords = 3, max_words: MaxWords = 14,
-            syllables: Syllables = None, meter: Meter = None, best_effort: BestEffort = False) -> None:
-    """Write rhyming couplets: line 1 ends in the seed word, line 2 in a rhyme of it."""
-    _write_verses("couplet", seed_word, model, temperature, seed, count, as_json, candidates, rhyme, strict,
-                  min_words, max_words, syllables, meter, best_effort)
-
-
-@app.command()
-def verse(
-    scheme: Annotated[str, typer.Option("--scheme", "-s", help="couplet, AABB, ABAB, ABBA, limerick, sonnet or a pattern")] = "couplet",
-    seed_word: SeedWord = None, model: Model = "default", temperature: Temperature = 0.7, seed: Seed = None,
-    count: Count = 1, as_json: AsJson = False, candidates: Candidates = 16, rhyme: Rhyme = "auto",
-    strict: Strict = False, min_words: MinWords = 3, max_words: MaxWords = 14, syllables: Syllables = None,
-    meter: Meter = None, best_effort: BestEffort = False,
-) -> None:
-    """Write a verse in a rhyme scheme."""
-    _write_verses(scheme, seed_word, model, temperature, seed, count, as_json, candidates, rhyme, strict,
-                  min_words, max_words, syllables, meter, best_effort)
-
-
-@app.command()
 def reply(
     line: Annotated[str, typer.Argument(help="the line to answer, e.g. \"I walked along the shore at night\"")],
-    model: Model = "default", temperature: Temperature = 0.7, seed: Seed = None, as_json: AsJson = False,
-    candidates: Candidates = 16, rhyme: Rhyme = "auto", strict: Strict = False, min_words: MinWords = 3,
-    max_words: MaxWords = 14, syllables: Syllables = None, best_effort: BestEffort = False,
+    model: Model = "default", temperature: Temperature = DEFAULT_TEMPERATURE, seed: Seed = None,
+    as_json: AsJson = False, candidates: Candidates = DEFAULT_CANDIDATES, rhyme: Rhyme = "auto",
+    strict: Strict = False, min_words: MinWords = Rules.min_words, max_words: MaxWords = Rules.max_words,
+    syllables: Syllables = None, best_effort: BestEffort = False,
 ) -> None:
     """Answer a line: write the next line, rhyming with its last word and following from it."""
-    import rhymer
-    from rhymer.scoring import Rules
-
     rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables)
     answer = rhymer.load(model).reply(line, temperature=temperature, seed=seed, candidates=candidates,
                                       rhyme=rhyme, strict=strict, rules=rules)
@@ -136,10 +139,8 @@ def rhymes(
     as_json: bool = typer.Option(False, "--json", help="print one JSON list instead of a word per line"),
 ) -> None:
     """List rhymes of a word, most common first (CMU dict; or a model's vocabulary with --model)."""
-    import rhymer
-
     if model:
-        rhymer.lexicon.pronunciations(word, strict=strict)
+        lexicon.pronunciations(word, strict=strict)
         found = rhymer.load(model).rhymes(word, near=near)
     else:
         found = rhymer.rhymes(word, near=near, strict=strict)
@@ -158,23 +159,14 @@ def rhymes(
 def markov(
     corpus: Path = typer.Argument(..., help="training text (UTF-8)"),
     out: Path = typer.Option(..., "--out", "-o", help="model directory to write"),
-    order: int = typer.Option(5, "--order", help="characters of context"),
-    val_fraction: float = typer.Option(0.05, "--val-fraction", help="share held out for bits per character"),
+    order: int = typer.Option(DEFAULT_ORDER, "--order", help="characters of context"),
+    val_fraction: float = typer.Option(DEFAULT_VAL_FRACTION, "--val-fraction", help="share held out for bits per character"),
     encoding: str = typer.Option("utf-8", "--encoding", help="text encoding of the corpus"),
     force: bool = typer.Option(False, "--force", help="overwrite an existing model directory"),
 ) -> None:
     """Build a Markov baseline model directory on a corpus (reversed, Kneser-Ney smoothed)."""
-    from rhymer import files, modeldir
-    from rhymer.corpus import read_text
-
-    text = read_text(corpus, encoding)
-    modeldir.check_baseline(text, str(corpus), order, val_fraction)
-    with modeldir.undo_on_failure(out):
-        modeldir.prepare_out(out, force)
-        info = modeldir.write_baseline(out, text, order=order, val_fraction=val_fraction)
-        files.write_json(out / modeldir.METADATA,
-                         modeldir.metadata("markov", text, "backward", val_fraction, sorted(set(text)), markov=info))
-    bpc = info["heldout_bpc"]
+    meta = modeldir.write_markov_folder(corpus, out, order=order, val_fraction=val_fraction, encoding=encoding, force=force)
+    bpc = meta["markov"]["heldout_bpc"]
     typer.echo(f"wrote {out}: order {order}" + (f", held-out {bpc:.3f} bits/char" if bpc is not None else ""))
 
 
@@ -182,34 +174,31 @@ def markov(
 def train(
     corpus: Path = typer.Argument(..., help="training text (UTF-8), e.g. corpora/verse.txt"),
     out: Path = typer.Option(..., "--out", "-o", help="model directory to write"),
-    rnn_size: int = typer.Option(256, "--rnn-size", help="units per LSTM layer (two layers)"),
-    embedding_size: int = typer.Option(64, "--embedding-size", help="size of the character embedding (folded into layer 0 on export)"),
-    seq_length: int = typer.Option(64, "--seq-length", help="characters per training sequence"),
-    batch_size: int = typer.Option(64, "--batch-size", help="global batch, split over devices and workers"),
-    epochs: int = typer.Option(30, "--epochs", help="at most this many epochs (with --max-minutes: until one stops improving)"),
-    lr: float = typer.Option(2e-3, "--lr", help="Adam learning rate, halved every --lr-half-life characters"),
-    lr_half_life: float = typer.Option(8e6, "--lr-half-life", help="characters trained per halving of the learning rate"),
-    dropout: float = typer.Option(0.25, "--dropout", help="between layers"),
-    val_fraction: float = typer.Option(0.05, "--val-fraction", help="share held out for bits per character"),
-    patience: int = typer.Option(5, "--patience", help="stop after this many epochs without improvement"),
-    seed: int = typer.Option(0, "--seed", help="random seed for weights and batch order; the same seed repeats a run"),
-    direction: str = typer.Option("backward", "--direction", help="backward (for rhymes) or forward"),
-    strategy: str = typer.Option("auto", "--strategy", help="auto, default, mirrored or multiworker (TF_CONFIG)"),
-    xla: str = typer.Option("auto", "--xla", help="jit-compile the training step: auto (time both, keep the faster), on, off"),
+    rnn_size: int = typer.Option(TrainConfig.rnn_size, "--rnn-size", help="units per LSTM layer (two layers)"),
+    embedding_size: int = typer.Option(TrainConfig.embedding_size, "--embedding-size", help="size of the character embedding (folded into layer 0 on export)"),
+    seq_length: int = typer.Option(TrainConfig.seq_length, "--seq-length", help="characters per training sequence"),
+    batch_size: int = typer.Option(TrainConfig.batch_size, "--batch-size", help="global batch, split over devices and workers"),
+    epochs: int = typer.Option(TrainConfig.epochs, "--epochs", help="at most this many epochs (with --max-minutes: until one stops improving)"),
+    lr: float = typer.Option(TrainConfig.lr, "--lr", help="Adam learning rate, halved every --lr-half-life characters"),
+    lr_half_life: float = typer.Option(TrainConfig.lr_half_life, "--lr-half-life", help="characters trained per halving of the learning rate"),
+    dropout: float = typer.Option(TrainConfig.dropout, "--dropout", help="between layers"),
+    val_fraction: float = typer.Option(TrainConfig.val_fraction, "--val-fraction", help="share held out for bits per character"),
+    patience: int = typer.Option(TrainConfig.patience, "--patience", help="stop after this many epochs without improvement"),
+    seed: int = typer.Option(TrainConfig.seed, "--seed", help="random seed for weights and batch order; the same seed repeats a run"),
+    direction: str = typer.Option(TrainConfig.direction, "--direction", help="backward (for rhymes) or forward"),
+    strategy: str = typer.Option(TrainConfig.strategy, "--strategy", help="auto, default, mirrored or multiworker (TF_CONFIG)"),
+    xla: str = typer.Option(TrainConfig.xla, "--xla", help="jit-compile the training step: auto (time both, keep the faster), on, off"),
     no_xla: bool = typer.Option(False, "--no-xla", help="same as --xla off"),
-    precision: str = typer.Option("auto", "--precision", help="auto (bfloat16 where the CPU/GPU has it), float32, bfloat16"),
-    from_model: str = typer.Option("auto", "--from", help="start from a trained model: default, a model folder, none "
+    precision: str = typer.Option(TrainConfig.precision, "--precision", help="auto (bfloat16 where the CPU/GPU has it), float32, bfloat16"),
+    from_model: str = typer.Option(TrainConfig.parent, "--from", help="start from a trained model: default, a model folder, none "
                                    "(from scratch), auto (default when its size and direction fit)"),
-    cross_direction: bool = typer.Option(False, "--cross-direction", help="allow a --from model that reads the other way"),
-    max_minutes: float | None = typer.Option(None, "--max-minutes", help="the stopping rule: stop (resumably) after this long"),
+    cross_direction: bool = typer.Option(TrainConfig.cross_direction, "--cross-direction", help="allow a --from model that reads the other way"),
+    max_minutes: float | None = typer.Option(TrainConfig.max_minutes, "--max-minutes", help="the stopping rule: stop (resumably) after this long"),
     resume: bool = typer.Option(False, "--resume", help="continue from the last checkpoint in --out"),
     force: bool = typer.Option(False, "--force", help="start over in a non-empty --out"),
     quiet: bool = typer.Option(False, "--quiet", help="no progress bar"),
 ) -> None:
     """Train the two-layer char-LSTM (reversed text by default) and export it in the ml5 format."""
-    from rhymer.train import TrainConfig, resumable
-    from rhymer.train import train as run_training
-
     config = TrainConfig(
         rnn_size=rnn_size, embedding_size=embedding_size, seq_length=seq_length, batch_size=batch_size,
         epochs=epochs, lr=lr, lr_half_life=lr_half_life, dropout=dropout, val_fraction=val_fraction,
@@ -238,11 +227,11 @@ def compare(
         None, "--corpus", "-c",
         help="the text to split, train and measure on (default: the shipped model's corpus, corpora/verse.txt)"),
     models: list[str] = typer.Option([], "--model", "-m", metavar="MODEL", help="models to compare (repeat); default: the shipped LSTM"),
-    couplets: int = typer.Option(200, "--couplets", "-n", help="couplets per model"),
-    markov_order: int = typer.Option(5, "--markov-order", help="order of the Markov baseline built on the corpus"),
+    couplets: int = typer.Option(comparison.DEFAULT_COUPLETS, "--couplets", "-n", help="couplets per model"),
+    markov_order: int = typer.Option(DEFAULT_ORDER, "--markov-order", help="order of the Markov baseline built on the corpus"),
     markov_orders: str | None = typer.Option(None, "--markov-orders", help="orders to sweep for bpc, e.g. 3-8"),
-    temperature: float = typer.Option(0.7, "--temperature", "-t", help="sampling temperature for every model"),
-    candidates: int = typer.Option(16, "--candidates", "-k", help="candidate lines sampled per line (best one kept)"),
+    temperature: float = typer.Option(DEFAULT_TEMPERATURE, "--temperature", "-t", help="sampling temperature for every model"),
+    candidates: int = typer.Option(DEFAULT_CANDIDATES, "--candidates", "-k", help="candidate lines sampled per line (best one kept)"),
     plain: bool = typer.Option(True, "--plain/--no-plain", help="also measure every model with K=1 (plain sampling)"),
     train_lstm: float | None = typer.Option(
         None, "--train-lstm",
@@ -251,27 +240,23 @@ def compare(
 ) -> None:
     """Compare the LSTM and the Markov baseline side by side: bpc, rhyme, words, copying, diversity, speed."""
     from rich.console import Console
-    from rich.table import Table
 
-    from rhymer import compare as comparison
     from rhymer import report as reporting
-    from rhymer.progress import StepProgress
 
     orders = comparison.parse_orders(markov_orders) if markov_orders else None
+    if out:
+        reporting.check_out(out)  # before any work
     with StepProgress() as steps:
         report = comparison.run(corpus, models, couplets, markov_order, orders, temperature=temperature,
                                 candidates=candidates, plain=plain, train_lstm_minutes=train_lstm, out=out,
                                 command="rhymer " + " ".join(sys.argv[1:]), progress=steps)
-    table = Table(title=f"{report['couplets']} couplets per model on {report['corpus']}")
-    for h in reporting.table_header(report):
-        table.add_column(h)
-    for row in reporting.table_rows(report):
-        table.add_row(*row)
-    Console().print(table)
-    if report["markov_order_sweep"]:
-        typer.echo("Markov held-out bpc by order: " + ", ".join(f"{k}: {v:.3f}" for k, v in report["markov_order_sweep"].items()))
+    Console().print(reporting.terminal_table(report))
+    sweep = reporting.sweep_line(report)
+    if sweep:
+        typer.echo(sweep)
     if out:
-        typer.echo(f"wrote {out / 'report.html'}, report.json, report.md")
+        page, *others = reporting.write_outputs(report, out)
+        typer.echo(f"wrote {page}, " + ", ".join(path.name for path in others))
 
 
 @app.command()
@@ -282,8 +267,7 @@ def export(
     force: bool = typer.Option(False, "--force", help="replace a non-empty --web folder"),
 ) -> None:
     """Export a model as a self-contained static web page that writes endless rhymes."""
-    from rhymer import modeldir, website
-    from rhymer.progress import StepProgress
+    from rhymer import website
 
     path, _ = modeldir.resolve(model)
     with StepProgress() as steps:
@@ -300,11 +284,7 @@ def web_command(
     ml5_file: Path | None = typer.Option(None, "--ml5", help="ml5.min.js 0.12.2 to put in the site (default: as for `rhymer export`)"),
 ) -> None:
     """Serve the page locally (exports the model to a temporary folder first)."""
-    import signal
-    import tempfile
-
-    from rhymer import modeldir, website
-    from rhymer.progress import StepProgress
+    from rhymer import website
 
     if site is not None:
         website.check_site(site)
@@ -338,19 +318,15 @@ def _exit_on_signal(signum: int, frame) -> None:
 def corpus_fetch(
     urls: list[str] = typer.Argument(..., help="http(s) addresses of text or HTML pages"),
     out: Path = typer.Option(..., "--out", "-o", help="text file to write (all addresses joined)"),
-    timeout: float = typer.Option(30.0, "--timeout", help="seconds per address, retries and download included"),
-    retries: int = typer.Option(3, "--retries", help="further tries per address after a failed request"),
-    max_bytes: int = typer.Option(20 * 1024 * 1024, "--max-bytes", help="refuse a download larger than this many bytes"),
+    timeout: float = typer.Option(fetch.DEFAULT_TIMEOUT, "--timeout", help="seconds per address, retries and download included"),
+    retries: int = typer.Option(fetch.DEFAULT_RETRIES, "--retries", help="further tries per address after a failed request"),
+    max_bytes: int = typer.Option(fetch.MAX_BYTES, "--max-bytes", help="refuse a download larger than this many bytes"),
     encoding: str = typer.Option("utf-8", "--encoding", help="the texts' encoding, e.g. latin-1"),
 ) -> None:
     """Download texts (HTML becomes plain text) and join them into one file."""
-    from rhymer.fetch import fetch_text
-    from rhymer.files import write_text
-    from rhymer.outputs import check_file
-
     check_file(out)
-    texts = [fetch_text(u, timeout=timeout, max_bytes=max_bytes, retries=retries, encoding=encoding) for u in urls]
-    write_text(out, "\n".join(t.strip("\n") + "\n" for t in texts))
+    texts = [fetch.fetch_text(u, timeout=timeout, max_bytes=max_bytes, retries=retries, encoding=encoding) for u in urls]
+    write_text(out, join(texts))
     typer.echo(f"wrote {out}: {sum(map(len, texts))} characters from {len(urls)} address(es)")
 
 
@@ -362,11 +338,6 @@ def corpus_clean(
     drop_lines: str | None = typer.Option(None, "--drop-lines", help="regex of whole lines to remove"),
 ) -> None:
     """Normalise Unicode and quotes, drop [annotations], tidy blank lines and spaces (idempotent)."""
-    from rhymer.corpus import clean, read_text
-    from rhymer.errors import CorpusError
-    from rhymer.files import write_text
-    from rhymer.outputs import check_file
-
     check_file(out, [source])
     cleaned = clean(read_text(source, encoding), drop_lines)
     if not cleaned:
@@ -382,8 +353,6 @@ def corpus_build(
 ) -> None:
     """Build one training text from a recipe of files and URLs (each checked by sha256)."""
     from rhymer import recipe as recipes
-    from rhymer.files import write_text
-    from rhymer.outputs import check_file
 
     check_file(out, [recipe, *(source.location for source in recipes.load(recipe)[0])])
     text = recipes.build(recipe)
@@ -398,10 +367,6 @@ def corpus_stats(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of a table"),
 ) -> None:
     """Characters, lines, vocabularies, and the share of line-final words in CMU dict."""
-    from dataclasses import asdict
-
-    from rhymer.corpus import read_text, stats
-
     result = asdict(stats(read_text(source, encoding)))
     if as_json:
         typer.echo(json.dumps(result))

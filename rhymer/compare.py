@@ -2,27 +2,56 @@
 
 from __future__ import annotations
 
-import json
+import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
 from rhymer import metrics, modeldir
+from rhymer.api import load
 from rhymer.charmodel import heldout_bpc
-from rhymer.corpus import read_text, require_letters, sha256, split_heldout
+from rhymer.corpus import DEFAULT_VAL_FRACTION, read_text, require_letters, sha256, split_heldout
 from rhymer.errors import RhymerError
-from rhymer.markov import MAX_ORDER, MIN_ORDER, MarkovModel, check_order
+from rhymer.markov import DEFAULT_ORDER, MAX_ORDER, MIN_ORDER, MarkovModel, check_order
 from rhymer.progress import Advance, Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.rhymepolicy import seed_words
+from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE
 from rhymer.scoring import CopyChecker
 from rhymer.verse import Rhymer
 from rhymer.wordmodel import WordModel
 from rhymer.words import tokens
 
 DEFAULT_CORPUS = "the shipped model's corpus"  # what --corpus means when not given (corpora/verse.txt)
+DEFAULT_COUPLETS = 200  # per model: enough for rates to within a few percent, a few minutes in all
+SAMPLES = 8  # couplets per model shown side by side in the report
+FRESH_LSTM = "lstm-fresh"  # the folder a freshly trained LSTM is kept in
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a comparison measured; report.py renders and writes it (``to_json`` is report.json's content)."""
+
+    command: str
+    corpus: str
+    corpus_sha256: str
+    couplets: int  # per model
+    temperature: float
+    seed_words: list[str]
+    models: list[dict]  # per contender: model, candidates, heldout_bpc, measure()'s metrics, speed, size, note
+    human_reference: dict  # measure()'s metrics of the corpus' own consecutive lines
+    markov_order_sweep: dict[str, float | None]  # held-out bpc by Markov order
+    samples: list[dict]  # per seed: seed_word, seed, and each model's couplet under its name
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Report:
+        """A report read back from report.json (its other keys, such as the format marker, are ignored)."""
+        return cls(**{f.name: data[f.name] for f in fields(cls)})
 
 
 @dataclass
@@ -58,20 +87,18 @@ def parse_orders(text: str) -> list[int]:
     return list(range(lo, hi + 1))
 
 
-def run(corpus: Path | None, models: list[str], couplets: int = 200, markov_order: int = 5,
-        markov_orders: list[int] | None = None, val_fraction: float = 0.05, temperature: float = 0.7,
-        candidates: int = 16, plain: bool = True, train_lstm_minutes: float | None = None,
-        out: Path | None = None, command: str = "", progress: Steps = no_steps) -> dict:
-    """Build, generate, measure; returns the report (and writes report.json/html/md under ``out``).
+def run(corpus: Path | None, models: list[str], couplets: int = DEFAULT_COUPLETS, markov_order: int = DEFAULT_ORDER,
+        markov_orders: list[int] | None = None, val_fraction: float = DEFAULT_VAL_FRACTION,
+        temperature: float = DEFAULT_TEMPERATURE, candidates: int = DEFAULT_CANDIDATES, plain: bool = True,
+        train_lstm_minutes: float | None = None, out: Path | None = None, command: str = "",
+        progress: Steps = no_steps) -> Report:
+    """Build, generate, measure; returns the report, which report.write_outputs writes.
 
-    ``corpus`` None means the shipped model's corpus, so the comparison runs from any folder.
+    ``corpus`` None means the shipped model's corpus, so the comparison runs from any folder. A fresh
+    LSTM (``train_lstm_minutes``) is trained into ``out``/lstm-fresh (``out`` None: the current folder).
     """
     if couplets < 1:
         raise RhymerError(f"--couplets {couplets} is below 1; pass a positive number")
-    if out:
-        from rhymer.report import check_out
-
-        check_out(out)
     for order in [markov_order, *(markov_orders or [])]:
         check_order(order)
     with progress("indexing the corpus's rhymes", None):
@@ -105,20 +132,13 @@ def run(corpus: Path | None, models: list[str], couplets: int = 200, markov_orde
             _generate(c, words, couplets, temperature, advance)
     with progress("measuring the couplets", None):
         judge_words = WordModel.build(held) if tokens(held) else None  # a word model of text no contender saw
-        report = _report(text, contenders, sweep, words, copies, index, couplets, temperature, command,
-                         corpus or DEFAULT_CORPUS, judge_words)
-    if out:
-        from rhymer.report import write_outputs
-
-        write_outputs(report, out)
-    return report
+        return _report(text, contenders, sweep, words, index, couplets, temperature, command,
+                       corpus or DEFAULT_CORPUS, judge_words)
 
 
 # -- contenders -----------------------------------------------------------------------------------
 
 def _loaded(spec: str, text: str, held: str, val_fraction: float) -> Contender:
-    from rhymer.api import load
-
     r = load(spec)
     meta = r.metadata
     note = ""
@@ -126,19 +146,12 @@ def _loaded(spec: str, text: str, held: str, val_fraction: float) -> Contender:
         note = "trained on other text or another split: its held-out bpc may include trained-on text"
     elif (meta.get("parent") or {}).get("corpus_sha256") not in (None, sha256(text)):
         note = "fine-tuned from a model trained on other text: its held-out bpc may include text the parent saw"
-    if r.model.kind == "markov":
-        size = (r.path / modeldir.MARKOV).stat().st_size
-    else:
-        files = json.loads((r.path / "manifest.json").read_text())
-        size = sum((r.path / e["filename"]).stat().st_size for e in files.values())
-    bpc = _bpc(r.model, held)
-    return Contender(r.name, r, 1, r.load_seconds, size, bpc, note)
+    size = modeldir.engine_bytes(r.path, r.model.kind)
+    return Contender(r.name, r, 1, r.load_seconds, size, _bpc(r.model, held), note)
 
 
 def _fresh_markov(train: str, held: str, vocab: list[str], order: int, index: RhymeIndex,
                   copies: CopyChecker) -> Contender:
-    import tempfile
-
     model = MarkovModel.build(modeldir.orient(train, "backward"), order, vocab)
     with tempfile.TemporaryDirectory() as tmp:
         model.save(Path(tmp) / "m.json")
@@ -165,11 +178,9 @@ def _bpc(model, held: str) -> float | None:
 
 
 def _train_fresh_lstm(corpus: Path | None, text: str, out: Path | None, val_fraction: float, minutes: float) -> Path:
-    import tempfile
-
     from rhymer.train import TrainConfig, train
 
-    target = (out or Path(".")) / "lstm-fresh"
+    target = (out or Path(".")) / FRESH_LSTM
     with tempfile.TemporaryDirectory() as tmp:
         if corpus is None:  # training reads a file: the shipped corpus, unpacked
             corpus = Path(tmp) / "corpus.txt"
@@ -221,7 +232,8 @@ def corpus_couplets(text: str, n: int) -> list[tuple[str, str]]:
     return pairs[::step][:n]
 
 
-def _report(text, contenders, sweep, words, copies, index, n, temperature, command, corpus, judge_words) -> dict:
+def _report(text: str, contenders: list[Contender], sweep: dict[int, float | None], words: list[str], index: RhymeIndex,
+            n: int, temperature: float, command: str, corpus: Path | str, judge_words: WordModel | None) -> Report:
     rows = []
     for c in contenders:
         rows.append({
@@ -236,9 +248,9 @@ def _report(text, contenders, sweep, words, copies, index, n, temperature, comma
                                  judge_words=judge_words).items()}
     human["real_words"] = human["invented_words"] = None  # the corpus defines the vocabulary
     samples = [{"seed_word": words[i % len(words)], "seed": i,
-                **{c.name: list(c.couplets[i]) for c in contenders}} for i in range(min(8, n))]
-    return {
-        "command": command, "corpus": str(corpus), "corpus_sha256": sha256(text), "couplets": n,
-        "temperature": temperature, "seed_words": words, "models": rows, "human_reference": human,
-        "markov_order_sweep": {str(k): v for k, v in sweep.items()}, "samples": samples,
-    }
+                **{c.name: list(c.couplets[i]) for c in contenders}} for i in range(min(SAMPLES, n))]
+    return Report(
+        command=command, corpus=str(corpus), corpus_sha256=sha256(text), couplets=n, temperature=temperature,
+        seed_words=words, models=rows, human_reference=human,
+        markov_order_sweep={str(k): v for k, v in sweep.items()}, samples=samples,
+    )

@@ -14,6 +14,7 @@ from pathlib import Path
 import regex
 
 from rhymer.errors import CorpusError
+from rhymer.lexicon import in_cmu
 from rhymer.words import last_word, tokens
 
 _QUOTES = str.maketrans(
@@ -33,6 +34,7 @@ _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # the UTF-32 BOMs start
 BINARY_PROBE = 65536  # bytes (or characters) searched for NULs
 REGEX_SECONDS = 10.0  # time budget of a user's --drop-lines regex over a whole text...
 REGEX_LINE_SECONDS = 0.5  # ...and over one line (matching a line normally takes microseconds)
+DEFAULT_VAL_FRACTION = 0.05  # share of a corpus held out to measure bits per character (split_heldout)
 
 
 def read_text(path: str | Path, encoding: str = "utf-8") -> str:
@@ -166,6 +168,16 @@ def head(text: str, max_characters: int) -> str:
     return text[:cut]
 
 
+def join(texts: list[str]) -> str:
+    r"""One corpus from several texts (fetched or built from a recipe): each ends in one line break and a
+    blank line separates them, so no poem runs into the next; empty texts are left out.
+
+    >>> join(["a rose\n\n", "\nis a rose", ""])
+    'a rose\n\nis a rose\n'
+    """
+    return "\n".join(t.strip("\n") + "\n" for t in texts if t.strip("\n"))
+
+
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -183,8 +195,6 @@ class CorpusStats:
 
 def stats(text: str) -> CorpusStats:
     """Sizes, vocabularies, and how many line-final words CMU dict knows (rhymeable ends)."""
-    from rhymer.lexicon import in_cmu
-
     lines = [line for line in text.split("\n") if line.strip()]
     finals = [w for w in map(last_word, lines) if w]
     all_tokens = tokens(text)

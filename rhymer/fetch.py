@@ -1,19 +1,24 @@
-"""Fetching corpus text over HTTP(S), with one deadline per address, retries, a size cap and HTML-to-text."""
+"""Fetching corpus text over HTTP(S), with one deadline per address, retries, a size cap and HTML-to-text.
+
+requests is imported on the first fetch: the command line reads this module's defaults at start-up.
+"""
 
 from __future__ import annotations
 
 import html.parser
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
-
-import requests
-import urllib3
 
 from rhymer.corpus import decode
 from rhymer.errors import FetchError
 
+if TYPE_CHECKING:
+    import requests
+
 MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0  # seconds per address: every try, backoff and the download together
+DEFAULT_RETRIES = 3  # further tries of an address after a failed request
 MAX_TIMEOUT = 24 * 3600.0  # a day; sockets refuse much larger timeouts
 BACKOFF = 0.5  # seconds before the first retry, doubled after each
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -34,17 +39,19 @@ def _check_settings(url: str, timeout: float, max_bytes: int, retries: int) -> N
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
         raise FetchError(f"max bytes {max_bytes!r} must be a positive whole number; pass e.g. --max-bytes {MAX_BYTES}")
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-        raise FetchError(f"retries {retries!r} must be a whole number of 0 or more; pass e.g. --retries 3")
+        raise FetchError(f"retries {retries!r} must be a whole number of 0 or more; pass e.g. --retries {DEFAULT_RETRIES}")
 
 
 def fetch_bytes(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = MAX_BYTES,
-                retries: int = 3) -> tuple[bytes, str]:
+                retries: int = DEFAULT_RETRIES) -> tuple[bytes, str]:
     """GET ``url`` and return (body, content type); refuse non-HTTP(S), non-text and oversized answers.
 
     ``timeout`` bounds the whole fetch of the address (connecting, every retry and its backoff, and
     the download), so neither an unanswering host nor a server dripping bytes can hang the caller.
     Connection failures and 429/5xx answers are retried with exponential backoff while time is left.
     """
+    import requests
+
     _check_settings(url, timeout, max_bytes, retries)
     deadline = time.monotonic() + timeout
     attempt = 0
@@ -91,6 +98,8 @@ def _late(url: str, timeout: float) -> FetchError:
 
 def _read(url: str, resp: requests.Response, timeout: float, deadline: float, max_bytes: int) -> tuple[bytes, str]:
     """Read the body as it arrives (one socket read at a time), checking the deadline and size cap."""
+    import urllib3
+
     if urlparse(resp.url).scheme not in ("http", "https"):
         raise FetchError(f"'{url}' redirected to a non-http(s) address; fetch the final address yourself")
     if resp.status_code >= 400:
@@ -112,7 +121,7 @@ def _read(url: str, resp: requests.Response, timeout: float, deadline: float, ma
     return bytes(body), ctype if ctype else "text/plain"
 
 
-def fetch_text(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = MAX_BYTES, retries: int = 3,
+def fetch_text(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = MAX_BYTES, retries: int = DEFAULT_RETRIES,
                encoding: str = "utf-8") -> str:
     """Fetch ``url`` as text in ``encoding``; HTML pages become plain text with line breaks kept."""
     return body_to_text(*fetch_bytes(url, timeout, max_bytes, retries), url, encoding)

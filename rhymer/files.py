@@ -12,7 +12,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from rhymer.errors import ModelError
+from rhymer.errors import ModelError, OutputError
 
 MAX_JSON_BYTES = 1024 * 1024  # a model's small JSON files: metadata, manifest, vocabulary
 
@@ -23,8 +23,6 @@ def write_bytes(path: str | Path, data: bytes) -> None:
     Only a new path or a regular file is replaced (never a device, FIFO, link or folder), and a
     failing write is an OutputError naming the file.
     """
-    from rhymer.errors import OutputError
-
     path = Path(path)
     if path.is_symlink() or (path.exists() and not path.is_file()):
         raise OutputError(f"'{path}' is not a regular file and rhymer does not replace it; remove it or write elsewhere")

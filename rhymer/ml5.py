@@ -1,9 +1,9 @@
 """The ml5.js 0.12.2 charRNN file format: names, conversion from Keras weights, writing and reading.
 
-Verified conversion (shared docs, ml5-format.md): per Keras LSTM layer, ``K = [kernel; recurrent]``,
+The conversion (docs/model-format.md, "ml5 variables"): per Keras LSTM layer, ``K = [kernel; recurrent]``,
 gate blocks reordered from Keras' (i, f, c, o) to tfjs' (i, c, f, o), and 1.0 subtracted from the
 forget bias because ml5's ``basicLSTMCell`` adds it back at run time. ml5 reads ``state.h[1]``, so a
-model has exactly two layers.
+model has exactly two layers. Tests check it: tests/test_lstm.py against Keras, tests/test_web.py in ml5.
 """
 
 from __future__ import annotations

@@ -7,6 +7,11 @@
     ngrams.json                         word trigram model of the training split (a fluency reranking term)
     discriminator.json                  optional: real lines against the model's samples (a learned reranking term)
     corpus.txt.gz                       the training corpus (for the no-copy rule)
+    checkpoints/                        training's resumable state (run.json, baseline.json, best.json, TF's files)
+
+This module owns every name above (ml5.py names the ml5 files), the one writer of rhymer.json
+(``write_metadata``), building a Markov-only folder, and the checks of what is read back: format,
+version, kind and direction (a ModelError for each).
 """
 
 from __future__ import annotations
@@ -19,12 +24,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from rhymer import __version__, ml5, outputs
+from rhymer import ml5, outputs
+from rhymer._version import __version__
 from rhymer.charmodel import CharModel, heldout_bpc
-from rhymer.corpus import require_letters, sha256, split_heldout
+from rhymer.corpus import DEFAULT_VAL_FRACTION, read_text, require_letters, sha256, split_heldout
 from rhymer.discriminator import Discriminator
 from rhymer.errors import ModelError
-from rhymer.files import gunzip_limited, read_model_file, read_model_json, write_bytes
+from rhymer.files import gunzip_limited, read_model_file, read_model_json, write_bytes, write_json
 from rhymer.markov import DEFAULT_ORDER, MarkovModel, check_order
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.validate import shown
@@ -33,12 +39,13 @@ from rhymer.wordmodel import WordModel
 METADATA, MARKOV, WORDS, CORPUS = "rhymer.json", "markov.json", "words.json", "corpus.txt.gz"
 NGRAMS, DISCRIMINATOR = "ngrams.json", "discriminator.json"
 CHECKPOINTS, RUN_FILE = "checkpoints", "run.json"
+# training's own files in checkpoints/: the Markov baseline's metrics, the best epoch so far
+BASELINE, BEST = f"{CHECKPOINTS}/baseline.json", f"{CHECKPOINTS}/best.json"
+TF_CHECKPOINT_FILES = ("checkpoint", "ckpt-*.index", "ckpt-*.data-*-of-*", "ckpt-*_temp/*")  # TensorFlow's names
 # the files rhymer writes in a model folder, the markers (rhymer.json, a training's run.json) last,
 # so that a --force cut short still leaves a folder rhymer recognises as its own
-OWN_FILES = (MARKOV, WORDS, CORPUS, NGRAMS, DISCRIMINATOR, ml5.MANIFEST, ml5.VOCAB, *ml5.own_variable_files(),
-             *(f"{CHECKPOINTS}/{name}" for name in ("baseline.json", "best.json", "checkpoint", "ckpt-*.index",
-                                                    "ckpt-*.data-*-of-*", "ckpt-*_temp/*", RUN_FILE)),
-             METADATA)
+OWN_FILES = (MARKOV, WORDS, CORPUS, NGRAMS, DISCRIMINATOR, ml5.MANIFEST, ml5.VOCAB, *ml5.own_variable_files(), BASELINE, BEST,
+             *(f"{CHECKPOINTS}/{name}" for name in (*TF_CHECKPOINT_FILES, RUN_FILE)), METADATA)
 FORMAT, VERSION = "rhymer-model", 1
 DEFAULT_DIR = Path(__file__).parent / "models" / "default"
 DIRECTIONS = ("backward", "forward")
@@ -111,7 +118,21 @@ def orient(text: str, direction: str) -> str:
     return text[::-1] if direction == "backward" else text
 
 
-def write_baseline(out: Path, text: str, *, order: int = DEFAULT_ORDER, val_fraction: float = 0.05,
+def write_markov_folder(corpus: Path, out: Path, *, order: int = DEFAULT_ORDER,
+                        val_fraction: float = DEFAULT_VAL_FRACTION, encoding: str = "utf-8", force: bool = False) -> dict:
+    """Build a Markov-only model folder (`rhymer markov`) on the text of ``corpus``; returns its metadata.
+
+    Everything is checked before ``out`` is touched, and a failure removes what was written.
+    """
+    text = read_text(corpus, encoding)
+    check_baseline(text, str(corpus), order, val_fraction)
+    with undo_on_failure(out):
+        prepare_out(out, force)
+        info = write_baseline(out, text, order=order, val_fraction=val_fraction)
+        return write_metadata(out, "markov", text, "backward", val_fraction, sorted(set(text)), markov=info)
+
+
+def write_baseline(out: Path, text: str, *, order: int = DEFAULT_ORDER, val_fraction: float = DEFAULT_VAL_FRACTION,
                    direction: str = "backward", vocab: list[str] | None = None) -> dict:
     """Write the Markov baseline, rhyme index and corpus copy; return the baseline's metadata."""
     start = time.perf_counter()
@@ -127,11 +148,20 @@ def write_baseline(out: Path, text: str, *, order: int = DEFAULT_ORDER, val_frac
 
 
 def metadata(kind: str, text: str, direction: str, val_fraction: float, vocab: list[str], **extra) -> dict:
+    """rhymer.json's contents: the fields every model folder has, then ``extra`` (metrics, settings...)."""
     return {
         "format": FORMAT, "version": VERSION, "kind": kind, "direction": direction, "vocab": vocab,
         "corpus_sha256": sha256(text), "corpus_characters": len(text), "val_fraction": val_fraction,
         "rhymer_version": __version__, **extra,
     }
+
+
+def write_metadata(out: Path, kind: str, text: str, direction: str, val_fraction: float, vocab: list[str],
+                   **extra) -> dict:
+    """Write rhymer.json (the folder's marker, so written last) and return what it holds."""
+    meta = metadata(kind, text, direction, val_fraction, vocab, **extra)
+    write_json(out / METADATA, meta)
+    return meta
 
 
 def read_metadata(path: Path) -> dict:
@@ -196,12 +226,18 @@ def load_engine(path: Path, kind: str | None = None) -> tuple[CharModel, dict]:
         raise ModelError(f"'{path}' holds a Markov model only; pass --model markov or train an LSTM")
     else:
         from rhymer.lstm import LSTMModel
-        from rhymer.ml5 import VOCAB
 
-        model, file = LSTMModel.load(path), path / VOCAB
+        model, file = LSTMModel.load(path), path / ml5.VOCAB
     if list(model.vocab) != meta["vocab"]:
         raise ModelError(f"'{file}' does not hold the vocabulary of {METADATA} (same characters in the same order); {FIX}")
     return model, meta
+
+
+def engine_bytes(path: Path, kind: str) -> int:
+    """The size of what an engine reads: markov.json, or the LSTM's ml5 variable files."""
+    if kind == "markov":
+        return (path / MARKOV).stat().st_size
+    return sum(array.nbytes for array in ml5.read(path)[0].values())
 
 
 def read_word_model(path: Path) -> WordModel | None:

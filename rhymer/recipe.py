@@ -8,8 +8,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from rhymer.corpus import clean, head
+from rhymer.corpus import clean, head, join
 from rhymer.errors import CorpusError
+from rhymer.fetch import body_to_text, fetch_bytes
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -96,9 +97,7 @@ def _source(path: Path, i: int, entry: dict) -> Source:
 
 
 def build(path: str | Path) -> str:
-    """Read every source, verify its sha256, clean it and join the texts with blank lines."""
-    from rhymer.fetch import body_to_text, fetch_bytes
-
+    """Read every source, verify its sha256, clean it and join the texts (corpus.join: blank lines between)."""
     sources, options = load(path)
     texts = []
     for src in sources:
@@ -120,4 +119,4 @@ def build(path: str | Path) -> str:
             )
         text = clean(body_to_text(raw, ctype, src.location), options.get("drop_line_regex"), options.get("delete_regex"))
         texts.append(head(text, src.max_characters) if src.max_characters else text)
-    return "\n".join(texts)
+    return join(texts)

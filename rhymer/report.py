@@ -1,16 +1,23 @@
-"""Presenting a comparison: the table rows, report.md, report.html and its matplotlib charts."""
+"""Presenting a comparison (compare.Report): the terminal table, report.json, report.md, report.html and
+its matplotlib charts. compare.py measures; this module renders and writes every output."""
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 from pathlib import Path
 
 import numpy as np
+from rich.table import Table
 
 from rhymer import outputs
+from rhymer.compare import Report
+from rhymer.corpus import DEFAULT_VAL_FRACTION
 from rhymer.files import write_bytes, write_json, write_text
 
 REPORT_FILE, REPORT_FORMAT = "report.json", "rhymer-report"  # report.json marks a report folder rhymer wrote
+HTML_FILE, MARKDOWN_FILE = "report.html", "report.md"
 METRIC_NAMES = {
     "perfect_rhyme": "perfect rhymes", "near_rhyme": "near rhymes only", "real_words": "real words",
     "copied_verbatim": "copied (verbatim)", "copied_overlap": "copied (overlap rule)",
@@ -29,15 +36,17 @@ def is_report(path: Path) -> bool:
     return outputs.has_marker(path / REPORT_FILE, REPORT_FORMAT)
 
 
-def write_outputs(report: dict, out: Path) -> None:
-    """Write report.json (the marker), its charts, report.html and report.md; compare.run checked ``out`` first."""
+def write_outputs(report: Report, out: Path) -> list[Path]:
+    """Write report.json (the marker), its charts, report.html and report.md into ``out``, which
+    ``check_out`` accepted before the comparison ran; returns the files written, the page first."""
     out.mkdir(parents=True, exist_ok=True)
-    write_json(out / REPORT_FILE, {"format": REPORT_FORMAT, **report})
+    write_json(out / REPORT_FILE, {"format": REPORT_FORMAT, **report.to_json()})
     charts = _charts(report)
     for name, png in charts.items():
         write_bytes(out / f"{name}.png", png)
-    write_text(out / "report.html", render_html(report, charts))
-    write_text(out / "report.md", render_markdown(report, [f"{name}.png" for name in charts]))
+    write_text(out / HTML_FILE, render_html(report, charts))
+    write_text(out / MARKDOWN_FILE, render_markdown(report, [f"{name}.png" for name in charts]))
+    return [out / HTML_FILE, out / REPORT_FILE, out / MARKDOWN_FILE, *(out / f"{name}.png" for name in charts)]
 
 
 def _fmt(value, key: str = "") -> str:
@@ -52,7 +61,7 @@ ROW_NAMES = {"heldout_bpc": "held-out bpc", **METRIC_NAMES, "couplets_per_s": "c
              "load_seconds": "load s", "size_bytes": "size (bytes)"}
 # one sentence per row, shown under the table in report.html and report.md
 EXPLANATIONS = {
-    "heldout_bpc": "Bits per character on the held-out 5% of the corpus, read backward as the models write: "
+    "heldout_bpc": f"Bits per character on the held-out {DEFAULT_VAL_FRACTION:.0%} of the corpus, read backward as the models write: "
                    "how surprised a model is by verse it never saw (lower is better).",
     "perfect_rhyme": "Share of couplets whose end words rhyme perfectly by CMU dict (night/light); the word "
                      "itself, homophones (right/write) and identical rhymes (light/delight) do not count.",
@@ -86,58 +95,72 @@ HUMAN_NOTE = (
 )
 
 
-def table_header(report: dict) -> list[str]:
+def table_header(report: Report) -> list[str]:
     """Columns: one per model (K shown when > 1), then the corpus' own couplets."""
-    return ["metric", *(m["model"] + (f" K={m['candidates']}" if m["candidates"] > 1 else "") for m in report["models"]),
+    return ["metric", *(m["model"] + (f" K={m['candidates']}" if m["candidates"] > 1 else "") for m in report.models),
             "corpus (human)"]
 
 
-def table_rows(report: dict) -> list[list[str]]:
+def table_rows(report: Report) -> list[list[str]]:
     """Rows: one per metric, so the table stays narrow however many models are compared."""
-    human = report["human_reference"]
-    return [[label, *(_fmt(m.get(k), k) for m in report["models"]), _fmt(human.get(k), k)] for k, label in ROW_NAMES.items()]
+    human = report.human_reference
+    return [[label, *(_fmt(m.get(k), k) for m in report.models), _fmt(human.get(k), k)] for k, label in ROW_NAMES.items()]
 
 
-def render_markdown(report: dict, images: list[str]) -> str:
+def terminal_table(report: Report) -> Table:
+    """The results table as `rhymer compare` prints it (rich)."""
+    table = Table(title=f"{report.couplets} couplets per model on {report.corpus}")
+    for h in table_header(report):
+        table.add_column(h)
+    for row in table_rows(report):
+        table.add_row(*row)
+    return table
+
+
+def sweep_line(report: Report) -> str | None:
+    """The Markov order sweep in one line, or None when no sweep was asked for."""
+    if not report.markov_order_sweep:
+        return None
+    return "Markov held-out bpc by order: " + ", ".join(f"{k}: {_fmt(v, 'heldout_bpc')}" for k, v in report.markov_order_sweep.items())
+
+
+def render_markdown(report: Report, images: list[str]) -> str:
     head = table_header(report)
+    sweep = sweep_line(report)
     lines = [
         "# rhymer compare: results", "",
-        f"Produced by `{report['command']}` on `{report['corpus']}` "
-        f"(sha256 {report['corpus_sha256'][:12]}…), {report['couplets']} couplets per model, "
-        f"temperature {report['temperature']}, the same seed words and seeds for every model.", "",
+        f"Produced by `{report.command}` on `{report.corpus}` "
+        f"(sha256 {report.corpus_sha256[:12]}…), {report.couplets} couplets per model, "
+        f"temperature {report.temperature}, the same seed words and seeds for every model.", "",
         "| " + " | ".join(head) + " |", "|" + "---|" * len(head),
         *["| " + " | ".join(r) + " |" for r in table_rows(report)], "",
         *[f"- **{ROW_NAMES[k]}**: {text}" for k, text in EXPLANATIONS.items()], "", HUMAN_NOTE, "",
+        *([sweep, ""] if sweep else []),
     ]
-    if report["markov_order_sweep"]:
-        lines += ["Markov held-out bpc by order: " + ", ".join(
-            f"{k}: {v:.3f}" for k, v in report["markov_order_sweep"].items()), ""]
     lines += [f"![{img}]({img})" for img in images] + [""]
     lines += ["## Samples (same seed word and seed for every model)", ""]
-    for s in report["samples"]:
+    for s in report.samples:
         lines.append(f"**{s['seed_word']}** (seed {s['seed']})")
         lines.append("")
-        for m in report["models"]:
+        for m in report.models:
             lines.append(f"- *{m['model']}*:<br>{'<br>'.join(s[m['model']])}")
         lines.append("")
     return "\n".join(lines)
 
 
-def render_html(report: dict, charts: dict[str, bytes]) -> str:
-    import base64
-
+def render_html(report: Report, charts: dict[str, bytes]) -> str:
     esc = html.escape
     head = "".join(f"<th>{esc(h)}</th>" for h in table_header(report))
     body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in table_rows(report))
     images = "".join(
         f'<img alt="{esc(n)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">' for n, png in charts.items()
     )
-    names = [m["model"] for m in report["models"]]
+    names = [m["model"] for m in report.models]
     samples = "".join(
         "<section><h3>" + esc(f"{s['seed_word']} (seed {s['seed']})") + "</h3>"
         + "".join(f"<p class=couplet><b>{esc(n)}</b>" + "".join(f"<span>{esc(line)}</span>" for line in s[n]) + "</p>"
                   for n in names) + "</section>"
-        for s in report["samples"]
+        for s in report.samples
     )
     explained = "".join(f"<dt>{esc(ROW_NAMES[k])}</dt><dd>{esc(text)}</dd>" for k, text in EXPLANATIONS.items())
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -147,14 +170,14 @@ def render_html(report: dict, charts: dict[str, bytes]) -> str:
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:normal}}
 img{{max-width:100%;height:auto;margin:4px 0}}dt{{font-weight:bold;margin-top:.5em}}dd{{margin-left:1em}}
 .couplet span{{display:block;margin-left:1em}}.couplet{{margin:.4em 0}}</style>
-</head><body><h1>rhymer compare</h1><p><code>{esc(report['command'])}</code> on <code>{esc(report['corpus'])}</code>,
-{report['couplets']} couplets per model, temperature {report['temperature']}.</p>
+</head><body><h1>rhymer compare</h1><p><code>{esc(report.command)}</code> on <code>{esc(report.corpus)}</code>,
+{report.couplets} couplets per model, temperature {report.temperature}.</p>
 <div class=scroll><table><tr>{head}</tr>{body}</table></div>
 <h2>What the rows mean</h2><dl>{explained}</dl><p>{esc(HUMAN_NOTE)}</p>{images}
 <h2>Samples: the same seed word and seed for every model</h2>{samples}</body></html>"""
 
 
-def _charts(report: dict) -> dict[str, bytes]:
+def _charts(report: Report) -> dict[str, bytes]:
     """PNG charts (matplotlib, the optional 'report' extra); none when it is not installed."""
     try:
         import matplotlib
@@ -164,7 +187,6 @@ def _charts(report: dict) -> dict[str, bytes]:
         import matplotlib.ticker
     except ImportError:
         return {}
-    import io
 
     def png(fig) -> bytes:
         buf = io.BytesIO()
@@ -174,8 +196,8 @@ def _charts(report: dict) -> dict[str, bytes]:
         return buf.getvalue()
 
     charts = {}
-    bpc = {m["model"]: m["heldout_bpc"] for m in report["models"] if m["heldout_bpc"] is not None and m["candidates"] > 1}
-    for order, value in report["markov_order_sweep"].items():
+    bpc = {m["model"]: m["heldout_bpc"] for m in report.models if m["heldout_bpc"] is not None and m["candidates"] > 1}
+    for order, value in report.markov_order_sweep.items():
         bpc.setdefault(f"markov-{order}", value)
     fig, ax = plt.subplots(figsize=(8, 4))
     bars = ax.bar(list(bpc), list(bpc.values()), color=["#4c72b0" if "markov" not in n else "#dd8452" for n in bpc])
@@ -186,9 +208,9 @@ def _charts(report: dict) -> dict[str, bytes]:
 
     keys = [k for k in METRIC_NAMES if k not in ("rhyme_density", "word_perplexity")]  # the shares
     fig, ax = plt.subplots(figsize=(10, 4))
-    width = 0.8 / (len(report["models"]) + 1)
+    width = 0.8 / (len(report.models) + 1)
     labels = table_header(report)[1:]  # the table's column names: "lstm K=16", ..., "corpus (human)"
-    for i, m in enumerate(report["models"] + [report["human_reference"]]):
+    for i, m in enumerate([*report.models, report.human_reference]):
         ax.bar(np.arange(len(keys)) + i * width, [m.get(k) or 0 for k in keys], width, label=labels[i])
     ax.set_xticks(np.arange(len(keys)) + 0.4 - width / 2, [METRIC_NAMES[k] for k in keys], rotation=20, ha="right")
     ax.set_ylim(0, 1.05)
@@ -198,7 +220,7 @@ def _charts(report: dict) -> dict[str, bytes]:
     charts["metrics"] = png(fig)
 
     fig, ax = plt.subplots(figsize=(7, 4))
-    rows = report["models"] + [{"model": "human", **report["human_reference"]}]
+    rows = [*report.models, {"model": "human", **report.human_reference}]
     ax.bar([m["model"] for m in rows], [m["rhyme_density"] for m in rows], color="#55a868")
     ax.set_title("Rhyme density (Malmi et al.)")
     ax.tick_params(axis="x", rotation=20)

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rhymer import validate
-from rhymer.charmodel import CharModel, State, char_index, prime
+from rhymer.charmodel import CharModel, State, char_index, encode, prime
 from rhymer.errors import GenerationError
 from rhymer.vocabtrie import VocabTrie
 
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 3.0
+DEFAULT_TEMPERATURE = 0.7  # fluent lines that still vary; lower is safer, higher wilder
 MAX_CANDIDATES = 1024
+DEFAULT_CANDIDATES = 16  # candidate lines sampled per line, the best one kept (best-of-K)
 
 
 @dataclass(frozen=True)
@@ -141,8 +143,6 @@ def continuation_logprob(model: CharModel, states: list[State], text: str) -> np
     log-probability per character of reading the line break and then ``text``. Answering a line uses
     it: how well the backward model reads the given line after each candidate.
     """
-    from rhymer.charmodel import encode
-
     if not text or not states:
         raise GenerationError("a continuation needs states and a non-empty text")
     ids = encode(model, "\n" + text)

@@ -72,6 +72,10 @@ class Rules:
             validate.choice("meter", self.meter, METERS, error=GenerationError)
 
 
+MAX_OVERLAP_RATIO = 0.7  # markovify's DEFAULT_MAX_OVERLAP_RATIO...
+MAX_OVERLAP_TOTAL = 15  # ...and DEFAULT_MAX_OVERLAP_TOTAL
+
+
 class CopyChecker:
     """markovify's overlap rule: a line of n words is copied if any run of min(15, round(0.7 n)) + 1
     of its words appears verbatim in the corpus (word boundaries respected, case and punctuation ignored).
@@ -87,7 +91,7 @@ class CopyChecker:
         words = tokens(line)
         if not words:
             return False
-        overlap = min(15, round(0.7 * len(words)))
+        overlap = min(MAX_OVERLAP_TOTAL, round(MAX_OVERLAP_RATIO * len(words)))
         run = overlap + 1
         for i in range(max(len(words) - overlap, 1)):
             if " " + " ".join(words[i : i + run]) + " " in self._joined:

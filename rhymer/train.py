@@ -22,10 +22,11 @@ from pathlib import Path
 import numpy as np
 
 from rhymer import ml5, modeldir, train_finetune, train_speed
-from rhymer.corpus import read_text, require_letters, sha256, split_heldout
+from rhymer.charmodel import heldout_bpc
+from rhymer.corpus import DEFAULT_VAL_FRACTION, read_text, require_letters, sha256, split_heldout
 from rhymer.errors import TrainingError
 from rhymer.files import read_json, write_json
-from rhymer.markov import MAX_ORDER, MIN_ORDER
+from rhymer.markov import DEFAULT_ORDER, MAX_ORDER, MIN_ORDER
 from rhymer.progress import TrainingProgress
 
 MAX_VOCAB = 256
@@ -67,11 +68,11 @@ class TrainConfig:
     lr_half_life: float = 8e6  # characters trained; decayed per step, so corpora of any size share the schedule
     clip_norm: float = 5.0  # global norm, as in char-rnn
     dropout: float = 0.25  # between layers; the LSTMs themselves stay cuDNN-eligible
-    val_fraction: float = 0.05
+    val_fraction: float = DEFAULT_VAL_FRACTION
     patience: int = 5  # epochs without held-out improvement; small corpora have short epochs and noisy held-out bpc
     seed: int = 0
     direction: str = "backward"
-    markov_order: int = 5
+    markov_order: int = DEFAULT_ORDER
     strategy: str = "auto"
     xla: str = "auto"  # jit-compile the gradient step on one device: on, off, or auto (time both, keep the faster)
     max_minutes: float | None = None
@@ -142,7 +143,7 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
                 baseline = modeldir.write_baseline(out, text, order=config.markov_order,
                                                    val_fraction=config.val_fraction, direction=config.direction,
                                                    vocab=vocab)
-                write_json(out / CHECKPOINTS / "baseline.json", baseline)
+                write_json(out / modeldir.BASELINE, baseline)
             trainer.restore(resume)
             reporter = TrainingProgress(chief, progress, config.epochs, trainer.steps_per_epoch(windows),
                                          config.max_minutes)
@@ -525,7 +526,7 @@ class _Trainer:
     def _export(self, epoch: int, val: float) -> None:
         layers, w, b = export_weights(self.model)
         ml5.write(self.out, layers, w, b, self.vocab, tag=f"e{epoch:03d}")
-        write_json(self.out / CHECKPOINTS / "best.json", {"epoch": epoch, "heldout_bpc_windowed": val})
+        write_json(self.out / modeldir.BEST, {"epoch": epoch, "heldout_bpc_windowed": val})
         if self.describer:  # the directory is a usable model while training goes on
             self.describer.write(self, {"heldout_bpc": None, "heldout_bpc_windowed": val, "best_epoch": epoch,
                                         "stopped_by": "still training"})
@@ -540,10 +541,10 @@ class _Describer:
     def write(self, trainer: _Trainer, metrics: dict) -> dict:
         import tensorflow as tf
 
-        baseline = _read_state(self.out / CHECKPOINTS / "baseline.json")
+        baseline = _read_state(self.out / modeldir.BASELINE)
         c = self.config
-        meta = modeldir.metadata(
-            "lstm", self.text, c.direction, c.val_fraction, self.vocab,
+        return modeldir.write_metadata(
+            self.out, "lstm", self.text, c.direction, c.val_fraction, self.vocab,
             hyperparameters=asdict(c),
             metrics={**metrics, "markov_heldout_bpc": baseline["heldout_bpc"],
                      "epochs_trained": int(trainer.schedule_epoch.numpy())},
@@ -557,17 +558,14 @@ class _Describer:
             python_version=sys.version.split()[0],
             command=self.command,
         )
-        write_json(self.out / modeldir.METADATA, meta)
-        return meta
 
     def finish(self, trainer: _Trainer, held_text: str, stop_reason: str) -> dict:
         """Measure the exported best model with the numpy engine (streaming, like the Markov baseline)."""
-        from rhymer.charmodel import heldout_bpc
         from rhymer.lstm import LSTMModel
 
         if not (self.out / ml5.MANIFEST).exists():
             raise TrainingError("training ended before any epoch finished; give it more time (--max-minutes)")
-        best = _read_state(self.out / CHECKPOINTS / "best.json")
+        best = _read_state(self.out / modeldir.BEST)
         engine = LSTMModel.load(self.out)
         text = modeldir.orient(held_text, self.config.direction)
         bpc = float(heldout_bpc(engine, text)) if held_text else None

@@ -21,7 +21,7 @@ from rhymer.errors import GenerationError, ModelError
 from rhymer.lexicon import cmu_words, normalize_word
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.rhymepolicy import RHYME_MODES, Scheme, parse_scheme
-from rhymer.sampler import check_settings, continuation_logprob, read_after, sample_lines
+from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, check_settings, continuation_logprob, read_after, sample_lines
 from rhymer.scoring import CopyChecker, Judgement, Rules, Weights, judge, syllable_count
 from rhymer.vocabtrie import VocabTrie
 from rhymer.wordmodel import WordModel
@@ -148,9 +148,9 @@ class Rhymer:
         scheme: str = "couplet",
         seed_word: str | None = None,
         *,
-        temperature: float = 0.7,
+        temperature: float = DEFAULT_TEMPERATURE,
         seed: int | None = None,
-        candidates: int = 16,
+        candidates: int = DEFAULT_CANDIDATES,
         retries: int | None = None,
         rhyme: str = "auto",
         weights: Weights | None = None,
@@ -216,9 +216,9 @@ class Rhymer:
         self,
         line: str,
         *,
-        temperature: float = 0.7,
+        temperature: float = DEFAULT_TEMPERATURE,
         seed: int | None = None,
-        candidates: int = 16,
+        candidates: int = DEFAULT_CANDIDATES,
         retries: int | None = None,
         rhyme: str = "auto",
         weights: Weights | None = None,

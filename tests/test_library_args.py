@@ -200,7 +200,7 @@ CLI_BAD = [
     (("verse", "-t", "inf"), "temperature inf"),
     (("couplet", "--candidates", "2.5"), "--candidates"),
     (("couplet", "--candidates", "5000"), "candidates 5000 is out of range"),
-    (("couplet", "--count", "0"), "--count 0"),
+    (("couplet", "--count", "0"), "Invalid value for '--count'"),
     (("verse", "--syllables", "0"), "target_syllables 0 is out of range"),
     (("couplet", "--min-words", "5", "--max-words", "2"), "min_words 5 is above max_words 2"),
     (("verse", "--min-words", "0"), "min_words 0 is out of range"),

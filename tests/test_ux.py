@@ -51,6 +51,36 @@ def test_help_keeps_bracketed_words():
     assert "drop [annotations], tidy" in result.output
 
 
+def test_commands_take_their_defaults_from_the_library():
+    """Every default a command shows is the library's own, so changing one changes both."""
+    import inspect
+    from dataclasses import fields
+
+    from rhymer import Rhymer, fetch
+    from rhymer.compare import DEFAULT_COUPLETS
+    from rhymer.corpus import DEFAULT_VAL_FRACTION
+    from rhymer.markov import DEFAULT_ORDER
+    from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE
+    from rhymer.train import TrainConfig
+
+    defaults = {" ".join(path): {p.name: p.default for p in command.params} for path, command in COMMANDS}
+    train = defaults["train"]
+    shown = {f.name: train[{"parent": "from_model"}.get(f.name, f.name)] for f in fields(TrainConfig)
+             if {"parent": "from_model"}.get(f.name, f.name) in train}
+    assert shown == {f.name: f.default for f in fields(TrainConfig) if f.name in shown} and len(shown) >= 18
+    library = inspect.signature(Rhymer.verse).parameters
+    assert library["temperature"].default == DEFAULT_TEMPERATURE and library["candidates"].default == DEFAULT_CANDIDATES
+    for name in ("couplet", "verse", "reply", "compare"):
+        assert (defaults[name]["temperature"], defaults[name]["candidates"]) == (DEFAULT_TEMPERATURE, DEFAULT_CANDIDATES)
+    for name in ("couplet", "verse", "reply"):
+        assert (defaults[name]["min_words"], defaults[name]["max_words"]) == (Rules().min_words, Rules().max_words)
+    assert (defaults["markov"]["order"], defaults["markov"]["val_fraction"]) == (DEFAULT_ORDER, DEFAULT_VAL_FRACTION)
+    assert (defaults["compare"]["markov_order"], defaults["compare"]["couplets"]) == (DEFAULT_ORDER, DEFAULT_COUPLETS)
+    assert (TrainConfig().markov_order, TrainConfig().val_fraction) == (DEFAULT_ORDER, DEFAULT_VAL_FRACTION)
+    fetched = defaults["corpus fetch"]
+    assert (fetched["timeout"], fetched["retries"], fetched["max_bytes"]) == (fetch.DEFAULT_TIMEOUT, fetch.DEFAULT_RETRIES, fetch.MAX_BYTES)
+
+
 def _rhymes(*args: str):
     return CliRunner().invoke(app, ["rhymes", *args])  # in-process: CMU dict is parsed once
 
@@ -140,11 +170,12 @@ def test_report_explains_its_rows_and_fits_a_phone(tmp_path):
     """report.html from the committed results: every row explained, couplets on two lines, no sideways scroll."""
     import shutil
 
+    from rhymer.compare import Report
     from rhymer.report import EXPLANATIONS, ROW_NAMES, write_outputs
     from tests.conftest import ROOT
 
     report = json.loads((ROOT / "docs" / "results" / "report.json").read_text())
-    write_outputs(report, tmp_path)
+    write_outputs(Report.from_json(report), tmp_path)
     html = (tmp_path / "report.html").read_text()
     assert set(EXPLANATIONS) == set(ROW_NAMES) and all(html.count(f"<dt>{name}</dt>") == 1 for name in ROW_NAMES.values())
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
