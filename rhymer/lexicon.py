@@ -42,14 +42,14 @@ _CLASSES = {
 VOICED = frozenset("B D G V DH Z ZH JH".split())  # voiced obstruents (nasals, liquids, glides: always voiced)
 VOICING_PAIRS = frozenset(frozenset(p.split()) for p in ("P B", "T D", "K G", "F V", "TH DH", "S Z", "SH ZH", "CH JH"))
 VOICING_COST = 0.25  # consonants that differ only in voicing: night/ride, grace/days
-NASAL_COST = 0.35  # two nasals: time/line, song/strong's cousins
+NASAL_COST = 0.35  # two nasals: time/line
 CLASS_COST = 0.5  # two stops, two fricatives, two liquids of other places: night/bike (plus voicing if that differs too)
 OTHER_CONSONANT_COST = 1.0  # consonants of different classes: night/knife
 REDUCED_VOWELS = frozenset("AH IH UH".split())  # unstressed vowels that sound alike (schwa-like)
-REDUCED_COST = 0.2  # two of those: wisdom/system's AH, ruin's AH or IH
+REDUCED_COST = 0.2  # two of those: ocean/goshen (AH/IH)
 VOWEL_COST = 0.6  # other unstressed vowels: empty/plenty share IY, empty/tender (IY/ER) do not
 CONSONANT_GAP = 0.6  # a consonant one side lacks: orange/porridge, night/sky
-SYLLABLE_GAP = 1.0  # an unstressed syllable one side lacks: the rhythm differs (fire/fly)
+SYLLABLE_GAP = 1.0  # an unstressed syllable one side lacks: the rhythm differs (slower/go)
 MAX_NEAR_DISTANCE = 0.8  # farther is no near rhyme: wolf/yours 1.25, empty/tender 1.2, ocean/ambrosia 0.85
 
 # Consonant clusters English allows at the start of a syllable (any single consonant but NG is one).
