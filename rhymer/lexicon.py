@@ -3,9 +3,12 @@
 A *perfect rhyme* shares every phone from the last stressed vowel to the end (stress marks ignored,
 so bookcase/base rhyme) **and** has a different onset before that vowel: this single rule excludes
 the word itself, homophones (right/write/rite) and identical rhymes (light/delight).
-A *near rhyme* has the same last stressed vowel and a coda of the same consonant classes
-(night/bike, time/line). Words missing from CMU dict get their rhyme inferred from the spelling of
-CMU words with the longest shared ending, unless ``strict`` refuses them.
+A *near rhyme* has the same last stressed vowel (assonance) and a similar sound after it: a
+weighted edit distance over the phones after that vowel (``coda_distance``) of at most
+MAX_NEAR_DISTANCE (night/ride, time/line; not wolf/yours). Only a word's main pronunciation and its
+stressed variants rhyme: reduced forms ("just" as "jist") do not. Words missing from CMU dict get
+their rhyme inferred from the spelling of CMU words with the longest shared ending, unless
+``strict`` refuses them.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from __future__ import annotations
 import bisect
 import functools
 import json
+import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from rhymer import validate
@@ -23,6 +28,7 @@ from rhymer.words import guess_syllables
 
 MAX_WORD_LENGTH = 40
 _VALID_WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
+_STRESSED = re.compile(r"[12]")  # a CMU vowel with primary or secondary stress
 _CLASSES = {
     **dict.fromkeys("P B T D K G".split(), "stop"),
     **dict.fromkeys("F V TH DH S Z SH ZH HH".split(), "fric"),
@@ -31,6 +37,20 @@ _CLASSES = {
     **dict.fromkeys("L R".split(), "liquid"),
     **dict.fromkeys("W Y".split(), "glide"),
 }
+
+# -- near rhymes: how far apart two rhyming parts sound after their stressed vowel (0: identical) ------
+VOICED = frozenset("B D G V DH Z ZH JH".split())  # voiced obstruents (nasals, liquids, glides: always voiced)
+VOICING_PAIRS = frozenset(frozenset(p.split()) for p in ("P B", "T D", "K G", "F V", "TH DH", "S Z", "SH ZH", "CH JH"))
+VOICING_COST = 0.25  # consonants that differ only in voicing: night/ride, grace/days
+NASAL_COST = 0.35  # two nasals: time/line
+CLASS_COST = 0.5  # two stops, two fricatives, two liquids of other places: night/bike (plus voicing if that differs too)
+OTHER_CONSONANT_COST = 1.0  # consonants of different classes: night/knife
+REDUCED_VOWELS = frozenset("AH IH UH".split())  # unstressed vowels that sound alike (schwa-like)
+REDUCED_COST = 0.2  # two of those: ocean/goshen (AH/IH)
+VOWEL_COST = 0.6  # other unstressed vowels: empty/plenty share IY, empty/tender (IY/ER) do not
+CONSONANT_GAP = 0.6  # a consonant one side lacks: orange/porridge, night/sky
+SYLLABLE_GAP = 1.0  # an unstressed syllable one side lacks: the rhythm differs (slower/go)
+MAX_NEAR_DISTANCE = 0.8  # farther is no near rhyme: wolf/yours 1.25, empty/tender 1.2, ocean/ambrosia 0.85
 
 # Consonant clusters English allows at the start of a syllable (any single consonant but NG is one).
 ONSET_CLUSTERS = frozenset(
@@ -46,12 +66,17 @@ class Pron:
 
     key: str  # phones from the last stressed vowel on, stress marks removed
     onset: str  # that syllable's onset by maximal-onset syllabification ("" after a vowel or at the start)
-    near: str  # stressed vowel plus the classes of what follows
+    near: str  # stressed vowel plus the classes of what follows (the web page's coarser near rhyme)
     syllables: int
     inferred: bool = False  # guessed from spelling (word not in CMU dict)
 
     def as_list(self) -> list:
         return [self.key, self.onset, self.near, self.syllables]
+
+    @property
+    def vowel(self) -> str:
+        """The stressed vowel the rhyme starts from (the key's first phone)."""
+        return self.key.split(" ", 1)[0]
 
 
 def analyse(phones: str, inferred: bool = False) -> Pron:
@@ -143,14 +168,31 @@ def _cmu() -> dict[str, list[str]]:
     return {w: phones for w, phones in pronouncing.lookup.items() if _usable(w)}
 
 
-@functools.lru_cache(maxsize=2)
-def _cmu_index(attr: str) -> dict[str, list[str]]:
-    """Rhyme key (attr 'key') or near-rhyme key (attr 'near') -> the CMU words that have it."""
+@functools.lru_cache(maxsize=1)
+def _cmu_index() -> dict[str, list[str]]:
+    """Rhyme key -> the CMU words that have it (through any of their rhyming pronunciations)."""
     index: dict[str, list[str]] = defaultdict(list)
     for word, prons in _cmu().items():
-        for value in {getattr(analyse(p), attr) for p in prons}:
-            index[value].append(word)
+        for key in {p.key for p in _analysed(tuple(prons))}:
+            index[key].append(word)
     return index
+
+
+def rhyming_phones(phones: list[str]) -> list[str]:
+    """The CMU pronunciations of one word that may rhyme: the first (CMU lists a word's main one
+    first, and ``pronouncing`` keeps that order) and every variant with a stressed vowel. Reduced
+    variants with none ("just" as JH IH0 S T, "jist"; "years" as Y ER0 Z) made weak rhymes (just/mist).
+
+    >>> rhyming_phones(["JH AH1 S T", "JH IH0 S T"]), rhyming_phones(["T EH1 R Z", "T IH1 R Z"])
+    (['JH AH1 S T'], ['T EH1 R Z', 'T IH1 R Z'])
+    """
+    return [p for i, p in enumerate(phones) if i == 0 or _STRESSED.search(p)]
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _analysed(phones: tuple[str, ...]) -> list[Pron]:
+    """``analyse`` of a word's rhyming pronunciations, without repeats."""
+    return list(dict.fromkeys(analyse(p) for p in rhyming_phones(list(phones))))
 
 
 @functools.lru_cache(maxsize=1)
@@ -189,7 +231,8 @@ def cmu_words() -> frozenset[str]:
 
 
 def pronunciations(word: str, strict: bool = False) -> list[Pron]:
-    """All CMU pronunciations of ``word``; for unknown words a spelling-based guess unless ``strict``.
+    """The CMU pronunciations of ``word`` that rhyme (``rhyming_phones``); for unknown words a
+    spelling-based guess unless ``strict``.
 
     Raises WrongType for a non-string word or non-bool strict, LexiconError for an unusable word.
 
@@ -201,7 +244,7 @@ def pronunciations(word: str, strict: bool = False) -> list[Pron]:
     word, strict = normalize_word(word), validate.boolean("strict", strict)
     found = _cmu().get(word)
     if found:
-        return list(dict.fromkeys(analyse(p) for p in found))
+        return list(_analysed(tuple(found)))
     if strict:
         raise LexiconError(
             f"'{word}' is not in the CMU pronouncing dictionary; drop --strict to guess its rhyme from its spelling"
@@ -249,15 +292,93 @@ def rhymes_with(a: list[Pron], b: list[Pron]) -> bool:
     return any(p.key == q.key and p.onset != q.onset for p in a for q in b)
 
 
+def coda_distance(a: str, b: str) -> float:
+    """How far apart two rhyme keys sound: infinite unless they share the stressed vowel, else a
+    weighted edit distance over the phones after it (0 for a perfect rhyme; see the costs above).
+
+    >>> coda_distance("AY T", "AY D"), coda_distance("AY M", "AY N"), coda_distance("AY T", "AY K")
+    (0.25, 0.35, 0.5)
+    >>> coda_distance("UH L F", "UH R Z"), coda_distance("EH M P T IY", "EH N D ER"), coda_distance("AY T", "IY T")
+    (1.25, 1.8, inf)
+    """
+    x, y = a.split(), b.split()
+    if x[0] != y[0]:
+        return math.inf
+    x, y = x[1:], y[1:]
+    row = [0.0]
+    for q in y:
+        row.append(row[-1] + _gap(q))
+    for p in x:
+        prev, row = row, [row[0] + _gap(p)]
+        for j, q in enumerate(y):
+            row.append(min(prev[j] + _phone_cost(p, q), prev[j + 1] + _gap(p), row[j] + _gap(q)))
+    return round(row[-1], 6)
+
+
+def _gap(phone: str) -> float:
+    return CONSONANT_GAP if phone in _CLASSES else SYLLABLE_GAP
+
+
+def _phone_cost(p: str, q: str) -> float:
+    """The cost of hearing ``q`` where a rhyme wants ``p`` (two phones after the stressed vowel)."""
+    if p == q:
+        return 0.0
+    cp, cq = _CLASSES.get(p), _CLASSES.get(q)
+    if cp is None and cq is None:
+        return REDUCED_COST if p in REDUCED_VOWELS and q in REDUCED_VOWELS else VOWEL_COST
+    if cp != cq:
+        return math.inf if cp is None or cq is None else OTHER_CONSONANT_COST
+    if frozenset((p, q)) in VOICING_PAIRS:
+        return VOICING_COST
+    cost = NASAL_COST if cp == "nasal" else CLASS_COST
+    return cost + (VOICING_COST if (p in VOICED) != (q in VOICED) else 0.0)
+
+
+def near_distance(a: list[Pron], b: list[Pron]) -> float:
+    """The closest ``coda_distance`` between two pronunciation lists, leaving out identical rhymes
+    (same key and onset: light/delight); infinite for homophones and words of different vowels.
+
+    >>> near_distance(pronunciations("night"), pronunciations("ride"))
+    0.25
+    >>> near_distance(pronunciations("empty"), pronunciations("tender"))  # too far: no near rhyme
+    1.2
+    """
+    if is_homophone(a, b):
+        return math.inf
+    return min((coda_distance(p.key, q.key) for p in a for q in b if p.key != q.key or p.onset != q.onset),
+               default=math.inf)
+
+
 def near_rhymes_with(a: list[Pron], b: list[Pron]) -> bool:
-    """Near rhyme (includes perfect ones): same stressed vowel and coda classes, not homophones.
+    """Near rhyme (includes perfect ones): the same stressed vowel and codas at most
+    MAX_NEAR_DISTANCE apart, not homophones nor identical rhymes.
 
     >>> near_rhymes_with(pronunciations("time"), pronunciations("line"))
     True
+    >>> near_rhymes_with(pronunciations("wolf"), pronunciations("yours"))
+    False
     """
-    if is_homophone(a, b):
-        return False
-    return any(p.near == q.near and p.onset != q.onset for p in a for q in b)
+    return near_distance(a, b) <= MAX_NEAR_DISTANCE
+
+
+def near_keys(key: str, keys: Iterable[str]) -> dict[str, float]:
+    """The rhyme keys among ``keys`` within MAX_NEAR_DISTANCE of ``key`` -> their distance.
+
+    >>> near_keys("AY T", ["AY D", "AY K", "AY F", "IY T"])
+    {'AY D': 0.25, 'AY K': 0.5}
+    """
+    vowel = key.split(" ", 1)[0]
+    found = {k: coda_distance(key, k) for k in keys if k == vowel or k.startswith(vowel + " ")}
+    return {k: d for k, d in found.items() if d <= MAX_NEAR_DISTANCE}
+
+
+def closest_first(distances: dict[str, float], frequency: Callable[[str], int]) -> list[str]:
+    """Near rhymes in the order they are offered: closest first, then most frequent, then alphabetically.
+
+    >>> closest_first({"bike": 0.5, "ride": 0.25, "like": 0.5}, {"like": 9, "bike": 1}.get)
+    ['ride', 'like', 'bike']
+    """
+    return sorted(distances, key=lambda w: (distances[w], -(frequency(w) or 0), w))
 
 
 def is_rhyme(a: str, b: str, near: bool = False) -> bool:
@@ -281,7 +402,8 @@ def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
     """Rhymes of ``word`` from CMU dict: perfect ones, or only the near ones with ``near``.
 
     The word itself, homophones and identical rhymes are excluded, and so are entries with
-    punctuation or digits. Most common first (see ``commonness``), so that surnames and oddities
+    punctuation or digits. Near rhymes come closest first (``closest_first``). Then most common
+    first (see ``commonness``), so that surnames and oddities
     that CMU dict also lists (albright, apartheid) come last; ties alphabetically. Raises WrongType
     for a non-string word or non-bool flag, LexiconError for an unusable word (or one missing from
     CMU dict, with ``strict``).
@@ -290,27 +412,22 @@ def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
     ['might', 'light', 'sight', 'bright']
     >>> "light" in rhymes("night"), "knight" in rhymes("night"), "delight" in rhymes("light")
     (True, False, False)
-    >>> rhymes("orange"), rhymes("orange", near=True)
-    ([], ['lorincz'])
+    >>> rhymes("orange"), rhymes("orange", near=True)[:2]  # near ones: closest first (lorincz: CH for JH)
+    ([], ['lorincz', 'forage'])
     """
     word, near = normalize_word(word), validate.boolean("near", near)
     prons = pronunciations(word, strict=strict)
-    cmu = _cmu()
-    attr = "near" if near else "key"
-    index = _cmu_index(attr)
-    found = set()
-    for pron in prons:
-        for other in index.get(getattr(pron, attr), ()):
-            if other == word:
-                continue
-            other_prons = [analyse(p) for p in cmu[other]]
-            if rhymes_with(prons, other_prons):
-                if not near:
-                    found.add(other)
-            elif near and near_rhymes_with(prons, other_prons):
-                found.add(other)
-    counts = commonness()
-    return sorted(found, key=lambda w: (-counts.get(w, 0), w))
+    index = _cmu_index()
+    keys = {k for p in prons for k in (near_keys(p.key, index) if near else [p.key])}
+    found: dict[str, float] = {}
+    for other in {w for k in keys for w in index[k]} - {word}:
+        theirs = _analysed(tuple(_cmu()[other]))
+        if rhymes_with(prons, theirs):
+            if not near:
+                found[other] = 0.0
+        elif near and near_rhymes_with(prons, theirs):
+            found[other] = near_distance(prons, theirs)
+    return closest_first(found, commonness().get)
 
 
 @functools.lru_cache(maxsize=1)

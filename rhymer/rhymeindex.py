@@ -29,12 +29,10 @@ class RhymeIndex:
         self.words = words
         self.prons = prons
         self._by_key: dict[str, list[str]] = defaultdict(list)
-        self._by_near: dict[str, list[str]] = defaultdict(list)
         for word, plist in prons.items():  # as a candidate, a word counts by its main pronunciation
             if len(word) < rhymepolicy.MIN_RHYME_LETTERS:
                 continue
             self._by_key[plist[0].key].append(word)
-            self._by_near[plist[0].near].append(word)
 
     @classmethod
     def build(cls, text: str) -> RhymeIndex:
@@ -85,25 +83,38 @@ class RhymeIndex:
     def rhymes(self, word: str, avoid: list[str] = (), near: bool = False, strict: bool = False) -> dict[str, int]:
         """Corpus words rhyming with ``word`` -> frequency; never a word in ``avoid`` or its homophone.
 
-        Perfect rhymes by default; with ``near``, the near rhymes that are not perfect ones.
-        ``word`` may rhyme through any of its pronunciations, a candidate only through its main
-        (first) one: "a" (AH / EY) is no rhyme for "day", "wind" is one for "find" only as a query.
+        Perfect rhymes by default; with ``near``, the near rhymes that are not perfect ones (closest
+        first, see ``near_rhymes``). ``word`` may rhyme through any of its pronunciations, a candidate
+        only through its main (first) one: "a" (AH / EY) is no rhyme for "day", "wind" is one for
+        "find" only as a query.
         """
+        if near:
+            return {w: self.frequency(w) for w in self.near_rhymes(word, avoid, strict)}
         prons = self.pronunciations(word, strict=strict)
-        avoided = [self.pronunciations(w) for w in avoid]
-        index, attr = (self._by_near, "near") if near else (self._by_key, "key")
+        return {other: self.frequency(other) for other, theirs in self._candidates(word, prons, avoid, near)
+                if lexicon.rhymes_with(prons, theirs)}
+
+    def near_rhymes(self, word: str, avoid: list[str] = (), strict: bool = False) -> dict[str, float]:
+        """Corpus words that near-rhyme with ``word`` but do not rhyme perfectly -> their distance
+        (``lexicon.near_distance``), closest first, then most frequent; the same exclusions as ``rhymes``."""
+        prons = self.pronunciations(word, strict=strict)
         found = {}
-        for pron in prons:
-            for other in index.get(getattr(pron, attr), ()):
-                if other == word or other in avoid or other in found or not self.ends_lines(other):
-                    continue
-                if any(lexicon.is_homophone(self.prons[other], a) for a in [prons, *avoided]):
-                    continue
-                theirs = self.prons[other][:1]
-                perfect = lexicon.rhymes_with(prons, theirs)
-                if perfect != near and (perfect or lexicon.near_rhymes_with(prons, theirs)):
-                    found[other] = self.frequency(other)
-        return found
+        for other, theirs in self._candidates(word, prons, avoid, near=True):
+            if not lexicon.rhymes_with(prons, theirs) and lexicon.near_rhymes_with(prons, theirs):
+                found[other] = lexicon.near_distance(prons, theirs)
+        return {w: found[w] for w in lexicon.closest_first(found, self.frequency)}
+
+    def _candidates(self, word: str, prons: list[Pron], avoid: list[str], near: bool):
+        """(word, [main pronunciation]) of the corpus words that may answer ``word``: sharing its rhyme
+        key (or, ``near``, a key within reach), not ``word``, not avoided nor a homophone of those, and
+        able to end a line."""
+        avoided = [self.pronunciations(w) for w in avoid]
+        keys = {k for p in prons for k in (lexicon.near_keys(p.key, self._by_key) if near else [p.key])}
+        for other in dict.fromkeys(w for k in keys for w in self._by_key.get(k, ())):
+            if other == word or other in avoid or not self.ends_lines(other):
+                continue
+            if not any(lexicon.is_homophone(self.prons[other], a) for a in [prons, *avoided]):
+                yield other, self.prons[other][:1]
 
     def ends_lines(self, word: str) -> bool:
         """Whether the word may end a line (``rhymepolicy.ends_lines``): not "of", "the", "with"..."""

@@ -24,6 +24,7 @@ MIN_RHYME_LETTERS = 2  # single letters ("k", "a") are no rhyme words
 LINE_END_EVIDENCE = 20  # uses a word needs before its share of line ends can rule it out as a rhyme word
 MIN_LINE_END_SHARE = 0.02  # ... the share below which it never ends lines ("of", "the", "with")
 RHYME_MODES = ("auto", "perfect")  # auto: near rhymes when no perfect one is left
+NEAR_BAND = 0.25  # a near rhyme is drawn (by frequency) from those at most this much farther than the closest
 
 # -- end words: the first word of each rhyme group ---------------------------------------------------
 END_WORD_POOL = 400  # drawn from this many of the most frequent line-final words, by frequency
@@ -147,8 +148,8 @@ def end_words(index: RhymeIndex, letters: str, seed_word: str | None, rng: np.ra
 def rhyme_for(index: RhymeIndex, group: list[str], used: list[str], rng: np.random.Generator,
               mode: str) -> tuple[str, bool]:
     """A corpus word rhyming with ``group``'s first word, drawn by frequency, and whether it only
-    near-rhymes; never a word in ``used`` nor one rhyming with another group's. Raises GenerationError
-    when none is left.
+    near-rhymes; never a word in ``used`` nor one rhyming with another group's. A near rhyme is drawn
+    from the closest ones only (within NEAR_BAND of the closest). Raises GenerationError when none is left.
 
     >>> from rhymer import modeldir
     >>> from rhymer.rhymeindex import RhymeIndex
@@ -159,19 +160,20 @@ def rhyme_for(index: RhymeIndex, group: list[str], used: list[str], rng: np.rand
     ('hurtle', True)
     """
     avoid = list(dict.fromkeys(group + used))
-    found = index.rhymes(group[0], avoid=avoid)
-    near = False
-    if not found and mode == "auto":
-        found, near = index.rhymes(group[0], avoid=avoid, near=True), True
+    distances = dict.fromkeys(index.rhymes(group[0], avoid=avoid), 0.0)
+    near = not distances and mode == "auto"
+    if near:
+        distances = index.near_rhymes(group[0], avoid=avoid)
     others = [index.pronunciations(w) for w in used if w not in group]
-    found = {w: n for w, n in found.items()  # never a word that also rhymes with another group (again: rain)
-             if not any(rhymes_with(index.pronunciations(w), o) for o in others)} or found
-    if not found:
+    distances = {w: d for w, d in distances.items()  # never a word that also rhymes with another group (again: rain)
+                 if not any(rhymes_with(index.pronunciations(w), o) for o in others)} or distances
+    if not distances:
         hint = "" if mode == "auto" else ", or allow near rhymes (--rhyme auto)"
         raise GenerationError(
             f"no word in the model's vocabulary rhymes with '{group[0]}'; pick another seed word{hint}"
         )
-    return _weighted_choice(found, rng), near
+    closest = min(distances.values())
+    return _weighted_choice({w: index.frequency(w) for w, d in distances.items() if d <= closest + NEAR_BAND}, rng), near
 
 
 def _fresh_end_word(index: RhymeIndex, partners: int, groups: dict, used: list[str], rng: np.random.Generator) -> str:

@@ -327,7 +327,7 @@ class Rhymer:
         return self.verse("couplet", seed_word, **options)
 
     def rhymes(self, word: str, near: bool = False) -> list[str]:
-        """Words of this model's corpus that rhyme with ``word``, most frequent first.
+        """Words of this model's corpus that rhyme with ``word``, most frequent first (near ones: closest first).
 
         Raises WrongType for a non-string word or non-bool ``near``, LexiconError for an unusable word.
 
@@ -335,7 +335,10 @@ class Rhymer:
         >>> rhymer.load("markov").rhymes("night")[:5]
         ['might', 'light', 'sight', 'bright', 'right']
         """
-        return rhymepolicy.most_frequent(self.index.rhymes(normalize_word(word), near=validate.boolean("near", near)))
+        word = normalize_word(word)
+        if validate.boolean("near", near):
+            return list(self.index.near_rhymes(word))
+        return rhymepolicy.most_frequent(self.index.rhymes(word))
 
 
 def _target(form: Scheme, i: int, written: list[Line], rules: Rules) -> int | None:
