@@ -80,6 +80,8 @@ MaxWords = Annotated[int, typer.Option("--max-words", help="most words in a line
 Meter = Annotated[str | None, typer.Option("--meter", help="prefer lines in this meter: iambic or trochaic")]
 Syllables = Annotated[int | None, typer.Option("--syllables", help="target syllables per line (±1); default: the first line's")]
 BestEffort = Annotated[bool, typer.Option("--best-effort", help="print lines that still break a rule and exit 0")]
+Punctuate = Annotated[bool, typer.Option("--punctuate/--no-punctuate",
+                                         help="end lines with a comma and the last with a full stop (end-stopped lines)")]
 
 
 @app.command()
@@ -88,7 +90,7 @@ def couplet(
     seed: Seed = None, count: Count = 1, as_json: AsJson = False, candidates: Candidates = DEFAULT_CANDIDATES,
     rhyme: Rhyme = "auto", strict: Strict = False, min_words: MinWords = Rules.min_words,
     max_words: MaxWords = Rules.max_words, syllables: Syllables = None, meter: Meter = None,
-    best_effort: BestEffort = False,
+    best_effort: BestEffort = False, punctuate: Punctuate = True,
 ) -> None:
     """Write rhyming couplets: line 1 ends in the seed word, line 2 in a rhyme of it."""
     verse(scheme="couplet", **ctx.params)
@@ -101,14 +103,14 @@ def verse(
     seed: Seed = None, count: Count = 1, as_json: AsJson = False, candidates: Candidates = DEFAULT_CANDIDATES,
     rhyme: Rhyme = "auto", strict: Strict = False, min_words: MinWords = Rules.min_words,
     max_words: MaxWords = Rules.max_words, syllables: Syllables = None, meter: Meter = None,
-    best_effort: BestEffort = False,
+    best_effort: BestEffort = False, punctuate: Punctuate = True,
 ) -> None:
     """Write a verse in a rhyme scheme."""
     rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables, meter=meter)
     r = rhymer.load(model)
     verses = (
         r.verse(scheme, seed_word, temperature=temperature, seed=None if seed is None else seed + i,
-                candidates=candidates, rhyme=rhyme, strict=strict, rules=rules)
+                candidates=candidates, rhyme=rhyme, strict=strict, rules=rules, punctuate=punctuate)
         for i in range(count)
     )
     _echo_verses(verses, as_json, rules, best_effort)

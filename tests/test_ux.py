@@ -70,6 +70,7 @@ def test_commands_take_their_defaults_from_the_library():
     assert shown == {f.name: f.default for f in fields(TrainConfig) if f.name in shown} and len(shown) >= 18
     library = inspect.signature(Rhymer.verse).parameters
     assert library["temperature"].default == DEFAULT_TEMPERATURE and library["candidates"].default == DEFAULT_CANDIDATES
+    assert defaults["couplet"]["punctuate"] == defaults["verse"]["punctuate"] == library["punctuate"].default
     for name in ("couplet", "verse", "reply", "compare"):
         assert (defaults[name]["temperature"], defaults[name]["candidates"]) == (DEFAULT_TEMPERATURE, DEFAULT_CANDIDATES)
     for name in ("couplet", "verse", "reply"):
