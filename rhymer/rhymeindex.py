@@ -22,6 +22,7 @@ from rhymer.lexicon import Pron
 FORMAT, VERSION = "rhymer-words", 1
 MAX_BYTES = 64 * 1024 * 1024  # words.json; the shipped index of 645 KB of verse is 0.7 MB
 FIX = "re-export the model with rhymer"
+FREQUENT_WORD, MIN_LINE_END_SHARE = 20, 0.02  # a word seen this often rhymes only if it ends this share of its lines
 
 
 class RhymeIndex:
@@ -108,7 +109,7 @@ class RhymeIndex:
     def ends_lines(self, word: str) -> bool:
         """False for frequent words that (almost) never end a corpus line: "of", "the", "with"..."""
         total, final = self.words.get(word, (0, 0))
-        return total < 20 or final >= 0.02 * total
+        return total < FREQUENT_WORD or final >= MIN_LINE_END_SHARE * total
 
     def line_final_words(self) -> dict[str, int]:
         """Words that end corpus lines and have CMU pronunciations -> how often they do."""

@@ -17,6 +17,7 @@ from rhymer.vocabtrie import VocabTrie
 
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 3.0
 MAX_CANDIDATES = 1024
+MAX_LINE_CHARS = 120  # a line not ended by then is returned unfinished
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def sample_lines(
     candidates: int,
     temperature: float,
     rng: np.random.Generator,
-    max_chars: int = 120,
+    max_chars: int = MAX_LINE_CHARS,
     *,
     context: State | None = None,
     trie: VocabTrie | None = None,

@@ -35,6 +35,7 @@ RHYME_MODES = ("auto", "perfect")
 DEFAULT_RETRIES = 3  # resamplings of a line when none of its K candidates passes every check
 MAX_RETRIES = 100  # each retry samples K more lines: beyond this, loosen the rules instead
 MAX_SEED = 2**63 - 1  # seeds are recorded in the verse and fit a signed 64-bit integer
+END_WORD_POOL, MIN_END_WORD_LENGTH = 400, 3  # a fresh line end: one of the most frequent line ends, no short word
 
 
 def parse_scheme(scheme: str) -> str:
@@ -304,9 +305,9 @@ class Composer:
         earlier = [self.index.pronunciations(w) for words in groups.values() for w in words]
         finals = self.index.line_final_words()
         options = {}
-        for word in sorted(finals, key=lambda w: (-finals[w], w))[:400]:
+        for word in sorted(finals, key=lambda w: (-finals[w], w))[:END_WORD_POOL]:
             prons = self.index.pronunciations(word)
-            if len(word) < 3 or word in used or any(near_rhymes_with(prons, e) or prons == e for e in earlier):
+            if len(word) < MIN_END_WORD_LENGTH or word in used or any(near_rhymes_with(prons, e) or prons == e for e in earlier):
                 continue
             if len(self.index.rhymes(word, avoid=used)) >= max(partners, 1):
                 options[word] = finals[word]
