@@ -123,15 +123,17 @@ PAGE_WEIGHTS = ("logprob", "real_words", "syllables")
 def page_settings(index: RhymeIndex) -> dict:
     """What rhymer.js must do as the library does, read from the library: the defaults of ``Rules`` and
     ``Weights`` it judges with, the line length limit, the default temperature, which frequent words may end a
-    line (``RhymeIndex.ends_lines``) and the couplet's end words."""
-    rules, weights = Rules(), Weights()
+    line (``RhymeIndex.ends_lines``), and the couplet's end words with their rhymes (so the first couplet
+    needs no rhyme index)."""
+    rules, weights, ends = Rules(), Weights(), couplet_end_words(index)
     return {
         "rules": {name: getattr(rules, name) for name in PAGE_RULES},
         "weights": {name: getattr(weights, name) for name in PAGE_WEIGHTS},
         "max_chars": sampler.MAX_LINE_CHARS,
         "temperature": inspect.signature(verse.Composer.verse).parameters["temperature"].default,
         "line_ends": {"frequent_word": rhymeindex.FREQUENT_WORD, "min_share": rhymeindex.MIN_LINE_END_SHARE},
-        "end_words": couplet_end_words(index),
+        "end_words": ends,
+        "end_word_rhymes": {w: index.rhymes(w, avoid=[w]) for w in ends},  # as verse.py's _rhyme_for picks from
         "word_facts": WORD_FACTS,
     }
 
@@ -194,7 +196,7 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
             write_json(staging / WORD_FACTS, word_facts(index), compress=True)
         site = {"format": SITE_FORMAT, "lstm": meta["kind"] == "lstm", "model_kind": meta["kind"],
                 "rhymer_version": meta.get("rhymer_version"), "page": page_settings(index)}
-        first = [SITE_FILE, modeldir.WORDS, NAMES]  # what the first couplet needs
+        first = [SITE_FILE, NAMES]  # what the first couplet needs
         if site["lstm"]:
             bound = logit_range(model, progress=progress)
             if bound > SAFE_LOGIT:

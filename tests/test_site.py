@@ -11,7 +11,7 @@ import pytest
 
 import rhymer
 from rhymer import modeldir
-from rhymer.website import ML5_SHA256, couplet_end_words, find_ml5
+from rhymer.website import ML5_SHA256, find_ml5, page_settings
 from tests.conftest import ROOT
 
 
@@ -70,7 +70,8 @@ def test_web_serves_only_its_folder_on_loopback(tmp_path):
 
 def test_the_page_ends_couplets_on_the_words_python_would():
     r = rhymer.load("markov")
-    ends = couplet_end_words(r.index)  # what the exported site.json gives the page
-    drawn = {r.couplet(seed=seed, candidates=1).rhyme_words[0] for seed in range(40)}
-    assert drawn <= set(ends) and len(drawn) >= 20, drawn - set(ends)
-    assert all(len(w) >= 3 and r.index.rhymes(w) for w in ends)
+    page = page_settings(r.index)  # what the exported site.json gives the page
+    drawn = [r.couplet(seed=seed, candidates=1).rhyme_words for seed in range(40)]
+    assert {first for first, _ in drawn} <= set(page["end_words"]) and len({first for first, _ in drawn}) >= 20
+    assert all(second in page["end_word_rhymes"][first] for first, second in drawn)
+    assert all(len(w) >= 3 and page["end_word_rhymes"][w] for w in page["end_words"])

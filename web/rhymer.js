@@ -41,8 +41,7 @@ function weightedChoice(weights, rng) {
 
 // ---------- the rhyme index exported by `rhymer export` (words.json), as rhymer/rhymeindex.py reads it ----------
 class RhymeIndex {
-  constructor(data, names, lineEnds) {
-    this.names = names;        // word -> its capitalised corpus spelling (names.json: "france" -> "France")
+  constructor(data, lineEnds) {
     this.words = data.words;   // word -> [frequency, line-final frequency]
     this.prons = data.prons;   // word -> [[key, onset, near, syllables], ...]
     this.lineEnds = lineEnds;  // Python's thresholds of ends_lines (site.json)
@@ -53,7 +52,6 @@ class RhymeIndex {
       this.byKey.get(ps[0][0]).push(w);
     }
   }
-  spelling(w) { return Object.hasOwn(this.names, w) ? this.names[w] : w; }
   // false for frequent words that (almost) never end a corpus line: "of", "the", "with"...
   endsLines(w) {
     const [total, final] = this.words[w] || [0, 0];
@@ -228,13 +226,13 @@ function judge(cand, facts, rules, weights, target, previous) {
 const ranksBefore = (a, b) => a.failed.length < b.failed.length || (a.failed.length === b.failed.length && a.score > b.score);
 
 // The best of opts.candidates lines ending in `word`; one candidate is taken as it is (no word facts needed).
-async function writeLine(engine, index, facts, word, opts, rng, target, previous, after) {
+async function writeLine(engine, facts, word, opts, rng, target, previous, after) {
   const page = state.site.page;
   const rules = { ...page.rules, max_words: opts.maxWords };
   const limits = { minWords: rules.min_words, maxWords: rules.max_words, maxChars: page.max_chars };
   let best = null;
   for (let k = 0; k < opts.candidates; k++) {
-    const cand = await sampleLine(engine, index.spelling(word), opts.temperature, rng, limits, after);
+    const cand = await sampleLine(engine, spelling(word), opts.temperature, rng, limits, after);
     if (opts.candidates === 1) return { ...cand, text: cand.text.trim(), syllables: null };
     const j = { ...cand, ...judge(cand, facts, rules, page.weights, target, previous) };
     if (!best || ranksBefore(j, best)) best = j;
@@ -245,17 +243,22 @@ async function writeLine(engine, index, facts, word, opts, rng, target, previous
 // One couplet: line 1 ends in the seed word (or one of Python's end words), line 2 in a rhyme of it. As
 // in rhymer/verse.py, line 2 is written first (the model reads reversed text) and, with opts.carry, line 1
 // is primed with the state after line 2 and its line break; line 2's syllables are line 1's target.
-async function couplet(engine, index, opts, seed) {
+async function couplet(engine, opts, seed) {
+  const page = state.site.page;
   const rng = mulberry32(seed);
   let first = opts.seedWord;
-  if (!first || !Object.keys(index.rhymes(first)).length) first = weightedChoice(state.site.page.end_words, rng);
-  const second = weightedChoice(index.rhymes(first), rng);
+  let found = first ? (await rhymeIndex()).rhymes(first) : {};
+  if (!Object.keys(found).length) {  // Python's end words come with their rhymes: no rhyme index needed
+    first = weightedChoice(page.end_words, rng);
+    found = page.end_word_rhymes[first];
+  }
+  const second = weightedChoice(found, rng);
   const facts = opts.candidates > 1 ? await wordFacts() : null;
   engine.begin();
   try {
-    const b = await writeLine(engine, index, facts, second, opts, rng, null, [], null);
+    const b = await writeLine(engine, facts, second, opts, rng, null, [], null);
     const after = !opts.carry ? null : b.finished ? { state: b.end } : { text: "\n" + reversed(b.raw.trim()) };
-    const a = await writeLine(engine, index, facts, first, opts, rng, b.syllables, [b.text], after);
+    const a = await writeLine(engine, facts, first, opts, rng, b.syllables, [b.text], after);
     return { lines: [a.text, b.text], rhymeWords: [first, second], seed, model: engine.kind, opts };
   } finally {
     engine.end();
@@ -265,7 +268,7 @@ async function couplet(engine, index, opts, seed) {
 // ---------- the page ----------
 const ui = {};
 const state = {
-  engines: {}, index: null, site: null, facts: null, busy: false, count: 0, queue: Promise.resolve(),
+  engines: {}, site: null, names: null, index: null, facts: null, busy: false, count: 0, queue: Promise.resolve(),
   seed: crypto.getRandomValues(new Uint32Array(1))[0],  // a fresh seed per visit; each couplet takes the next
   seedWord: null,        // applied with Enter (or the write button) and kept until changed
   nearEnd: false,        // the end of the feed is on (or near) the screen
@@ -282,14 +285,20 @@ async function loadJSON(path) {
   return new Response(packed ? new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip")) : bytes).json();
 }
 
-// The word facts load once, when a couplet first judges candidates (the first couplet has one and needs none).
-function wordFacts() {
-  if (!state.facts) {
-    state.facts = loadJSON(state.site.page.word_facts).then((data) => new WordFacts(data));
-    state.facts.catch(() => { state.facts = null; });  // tried again by the next couplet
+// What the first couplet does not need loads after it, once (and again after a failure): the rhyme index
+// for seed words and suggestions, and the word facts for judging candidates (the first couplet has one).
+function lazily(key, load) {
+  if (!state[key]) {
+    state[key] = load();
+    state[key].catch(() => { state[key] = null; });
   }
-  return state.facts;
+  return state[key];
 }
+const rhymeIndex = () => lazily("index", async () => new RhymeIndex(await loadJSON("words.json"), state.site.page.line_ends));
+const wordFacts = () => lazily("facts", async () => new WordFacts(await loadJSON(state.site.page.word_facts)));
+
+// A word as the corpus spells it (names.json: "france" -> "France").
+const spelling = (w) => (Object.hasOwn(state.names, w) ? state.names[w] : w);
 
 async function engineFor(kind) {
   if (!state.engines[kind]) {
@@ -380,7 +389,7 @@ async function write(n, overrides) {
     const engine = await engineFor(kind);
     for (let i = 0; i < n; i++) {
       const seed = overrides.seed ?? state.seed++;
-      show(await couplet(engine, state.index, options(overrides), seed), overrides.seed !== undefined);
+      show(await couplet(engine, options(overrides), seed), overrides.seed !== undefined);
     }
     ui.status.textContent = "";
   } catch (err) {
@@ -406,10 +415,11 @@ async function keepWriting() {
   }
 }
 
-function suggest() {
-  const w = (ui.seed.value || "").trim().toLowerCase();
+async function suggest() {
+  const index = await rhymeIndex();
+  const w = (ui.seed.value || "").trim().toLowerCase();  // read after the wait: the latest input
   ui.suggestions.replaceChildren();
-  const found = w ? state.index.rhymes(w) : {};
+  const found = w ? index.rhymes(w) : {};
   for (const r of Object.keys(found).sort((a, b) => found[b] - found[a]).slice(0, 12)) {
     const o = document.createElement("option");
     o.value = r;
@@ -418,12 +428,13 @@ function suggest() {
 }
 
 // Enter (or "write") applies the typed word; it stays until changed, and an empty field means any word.
-function applySeedWord() {
+async function applySeedWord() {
   const w = (ui.seed.value || "").trim().toLowerCase() || null;
   state.seedWord = w;
-  if (!w) ui.seedNow.textContent = "any word";
-  else if (!Object.keys(state.index.rhymes(w)).length) ui.seedNow.textContent = `any word (nothing rhymes with “${w}” here)`;
-  else ui.seedNow.textContent = `“${w}”`;
+  ui.seedNow.textContent = w ? `“${w}”` : "any word";
+  if (w && !Object.keys((await rhymeIndex()).rhymes(w)).length && state.seedWord === w) {
+    ui.seedNow.textContent = `any word (nothing rhymes with “${w}” here)`;
+  }
 }
 
 function setRange(input, output, value, digits) {
@@ -440,7 +451,7 @@ function fromLink() {
   if (q.has("temperature")) setRange(ui.temperature, ui.temperatureValue, q.get("temperature"), 2);
   if (q.has("words")) setRange(ui.length, ui.lengthValue, q.get("words"), 0);
   ui.seed.value = (q.get("word") || "").slice(0, 40);
-  applySeedWord();
+  applySeedWord().catch(() => {});
   const k = Math.min(CANDIDATES.rest, Math.max(1, Number(q.get("candidates")) || CANDIDATES.first));
   state.seed = seed + 1;
   return { seed, model, candidates: k };
@@ -451,8 +462,8 @@ async function main() {
                     "status", "count", "suggestions", "sentinel", "loading", "controls"]) ui[id] = document.getElementById(id);
   ui.temperature.addEventListener("input", () => (ui.temperatureValue.textContent = Number(ui.temperature.value).toFixed(2)));
   ui.length.addEventListener("input", () => (ui.lengthValue.textContent = ui.length.value));
-  ui.seed.addEventListener("input", suggest);
-  ui.controls.addEventListener("submit", (e) => { e.preventDefault(); applySeedWord(); more(1).catch(() => {}); });
+  ui.seed.addEventListener("input", () => suggest().catch(() => {}));
+  ui.controls.addEventListener("submit", (e) => { e.preventDefault(); applySeedWord().catch(() => {}); more(1).catch(() => {}); });
   ui.model.addEventListener("change", () => more(1).catch(() => {}));
   document.addEventListener("visibilitychange", () => { state.paused = document.hidden; wakeUp(); });
   // The CPU backend: generation reads every character's probabilities back, which costs WebGL more
@@ -469,12 +480,12 @@ async function main() {
   if (!state.site.lstm) ui.model.querySelector('option[value="lstm"]').remove();
   const asked = new URLSearchParams(location.search).get("model");  // ?model=markov opens on the Markov model
   ui.model.value = state.site.lstm && asked !== "markov" ? "lstm" : "markov";
-  const [words, names] = await Promise.all([loadJSON("words.json"), loadJSON("names.json"), engineFor(ui.model.value)]);
-  state.index = new RhymeIndex(words, names, page.line_ends);
+  [state.names] = await Promise.all([loadJSON("names.json"), engineFor(ui.model.value)]);
   const shared = fromLink();
   performance.mark("rhymer:loaded");
   ui.loading.hidden = true;
   await more(1, shared || {});
+  for (const load of [rhymeIndex, wordFacts]) load().catch(() => {});  // ready before they are asked for
   new IntersectionObserver((entries) => {
     state.nearEnd = entries[entries.length - 1].isIntersecting;
     wakeUp();
@@ -502,7 +513,8 @@ window.rhymerPage = {
     }
     return out;
   }),
-  couplet: (kind, overrides, seed) => queued(async () => couplet(await engineFor(kind), state.index, options(overrides), seed)),
+  couplet: (kind, overrides, seed) => queued(async () => couplet(await engineFor(kind), options(overrides), seed)),
+  rhymes: async (word) => (await rhymeIndex()).rhymes(word),
   async judge(cands, target, previous) {
     const facts = await wordFacts();
     return cands.map((c) => judge(c, facts, state.site.page.rules, state.site.page.weights, target, previous));
