@@ -43,24 +43,32 @@ def _serve(site: Path) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}/"
 
 
-def _first_couplet(browser, url: str) -> tuple[float, float]:
-    """Seconds from navigation to the first couplet on the page's clock, and on the wall clock with the new tab."""
+def _first_couplet(browser, url: str) -> tuple[float, float, float, float]:
+    """Seconds from navigation to the first couplet on the page's clock, and on the wall clock with the new tab;
+    seconds to the model being ready (before the first sample), and milliseconds per character of the couplet."""
     page = browser.new_page()
     start = time.perf_counter()
     page.goto(url)
     page.wait_for_selector(".couplet", timeout=60_000)
     wall = time.perf_counter() - start
     page.wait_for_selector("body[data-ready=true]", timeout=60_000)
-    mark = page.evaluate("performance.getEntriesByName('rhymer:first-couplet')[0].startTime") / 1000
+    mark, ready, chars = page.evaluate("""() => [...['first-couplet', 'loaded'].map(m => performance.getEntriesByName('rhymer:' + m)[0].startTime),
+        [...document.querySelectorAll('.couplet:first-child p')].reduce((n, p) => n + p.textContent.length + 1, 0)]""")
     page.close()
-    return mark, wall
+    return mark / 1000, wall, ready / 1000, (mark - ready) / chars
 
 
-def _summary(marks: list[float], walls: list[float]) -> dict:
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def _summary(marks: list[float], walls: list[float], ready: list[float], per_char: list[float]) -> dict:
     return {"first_couplet_s_after_navigation": [round(t, 2) for t in marks],
-            "first_couplet_median_s": round(sorted(marks)[len(marks) // 2], 2),
+            "first_couplet_median_s": round(_median(marks), 2),
             f"runs_within_{FIRST_COUPLET_GOAL_S:g}s": f"{sum(t <= FIRST_COUPLET_GOAL_S for t in marks)}/{len(marks)}",
-            "first_couplet_s_wall_incl_new_tab": [round(t, 2) for t in walls]}
+            "first_couplet_s_wall_incl_new_tab": [round(t, 2) for t in walls],
+            "model_ready_median_s": round(_median(ready), 2),  # navigation to the first sample
+            "first_couplet_ms_per_char_median": round(_median(per_char), 1)}  # its lines vary in length
 
 
 def main() -> None:
@@ -77,14 +85,13 @@ def main() -> None:
         urls = {"now": _serve(site)}
         if args.before:
             urls[args.before] = _serve(_page_of(args.before, site, Path(tmp) / "before"))
-        times: dict[str, tuple[list, list]] = {name: ([], []) for name in urls}
+        times: dict[str, list[list[float]]] = {name: [[], [], [], []] for name in urls}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             for _ in range(args.runs):
                 for name, url in urls.items():
-                    mark, wall = _first_couplet(browser, url)
-                    times[name][0].append(mark)
-                    times[name][1].append(wall)
+                    for column, value in zip(times[name], _first_couplet(browser, url)):
+                        column.append(value)
             results = _summary(*times["now"])
             if args.before:
                 before = results[f"page of {args.before}"] = _summary(*times[args.before])

@@ -202,11 +202,11 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
             if bound > SAFE_LOGIT:
                 raise ModelError(f"the model's logits reach {bound:.0f} on its own corpus, too near ml5's overflow at 88.7; retrain with more dropout")
             (staging / MODEL_DIR).mkdir()
-            manifest = read_json(model / ml5.MANIFEST)
-            for name in [ml5.MANIFEST, ml5.VOCAB, modeldir.METADATA, *(e["filename"] for e in manifest.values())]:
+            ml5_files = [ml5.MANIFEST, ml5.VOCAB, *(e["filename"] for e in read_json(model / ml5.MANIFEST).values())]
+            for name in [*ml5_files, modeldir.METADATA]:
                 shutil.copy2(model / name, staging / MODEL_DIR / name)
             site["max_logit"] = round(bound, 2)
-            first += [f"{MODEL_DIR}/{name}" for name in (ml5.MANIFEST, ml5.VOCAB, *(e["filename"] for e in manifest.values()))]
+            first += [f"{MODEL_DIR}/{name}" for name in ml5_files]
         else:
             first.append(modeldir.MARKOV)
         write_text(staging / "index.html", _with_preloads((staging / "index.html").read_text(encoding="utf-8"), first))
