@@ -179,17 +179,32 @@ def rhyme_for(index: RhymeIndex, group: list[str], used: list[str], rng: np.rand
 def _fresh_end_word(index: RhymeIndex, partners: int, groups: dict, used: list[str], rng: np.random.Generator) -> str:
     """A frequent line-final corpus word with enough rhymes, sounding unlike the earlier groups."""
     earlier = [index.pronunciations(w) for words in groups.values() for w in words]
+    options = end_word_options(index, partners, earlier, used)
+    if not options:
+        raise GenerationError("the model's vocabulary has too few rhyming line ends for this scheme; pass --seed-word")
+    return _weighted_choice(options, rng)
+
+
+def end_word_options(index: RhymeIndex, partners: int = 1, earlier: list = (), used: list[str] = ()) -> dict[str, int]:
+    """The line ends a new rhyme group may start with, weighted by how often they end corpus lines: one of
+    the END_WORD_POOL most frequent, not short, with ``partners`` rhymes, sounding unlike ``earlier``
+    pronunciations (the page's couplets draw from the same options).
+
+    >>> from rhymer import modeldir
+    >>> from rhymer.rhymeindex import RhymeIndex
+    >>> options = end_word_options(RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS))
+    >>> len(options) > 100, all(len(w) >= MIN_END_WORD_LETTERS for w in options)
+    (True, True)
+    """
     finals = index.line_final_words()
     options = {}
     for word in _frequent_line_ends(index, END_WORD_POOL):
         prons = index.pronunciations(word)
         if len(word) < MIN_END_WORD_LETTERS or word in used or any(near_rhymes_with(prons, e) or prons == e for e in earlier):
             continue
-        if len(index.rhymes(word, avoid=used)) >= max(partners, 1):
+        if len(index.rhymes(word, avoid=list(used))) >= max(partners, 1):
             options[word] = finals[word]
-    if not options:
-        raise GenerationError("the model's vocabulary has too few rhyming line ends for this scheme; pass --seed-word")
-    return _weighted_choice(options, rng)
+    return options
 
 
 def seed_words(index: RhymeIndex) -> list[str]:

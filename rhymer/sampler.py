@@ -19,6 +19,7 @@ MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 3.0
 DEFAULT_TEMPERATURE = 0.7  # fluent lines that still vary; lower is safer, higher wilder
 MAX_CANDIDATES = 1024
 DEFAULT_CANDIDATES = 16  # candidate lines sampled per line, the best one kept (best-of-K)
+MAX_LINE_CHARS = 120  # a line not ended by then is returned unfinished
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def sample_lines(
     candidates: int,
     temperature: float,
     rng: np.random.Generator,
-    max_chars: int = 120,
+    max_chars: int = MAX_LINE_CHARS,
     *,
     context: State | None = None,
     trie: VocabTrie | None = None,

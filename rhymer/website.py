@@ -2,8 +2,11 @@
 
 The site holds the page (web/), ml5.js 0.12.2 (vendored in web/vendor/ with its license, refreshed from
 web/package-lock.json by web/vendor/refresh.sh and checked by sha256 here), the model's ml5 files under
-model/, the rhyme index (words.json), the spelling of capitalised words (names.json) and the Markov
-baseline (markov.json). It makes no request to any other host.
+model/, the rhyme index (words.json), the spelling of capitalised words (names.json), the Markov
+baseline (markov.json), and what the page must agree on with the Python library, computed by it: the
+checks, weights and limits of judging and the couplet's end words (in site.json, ``page_settings``) and
+every real word with its syllable count (wordfacts.json.gz, ``word_facts``). It makes no request to any
+other host.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import functools
 import glob
 import hashlib
+import html
 import http.server
 import os
 import shutil
@@ -21,13 +25,17 @@ from pathlib import Path
 
 import numpy as np
 
-from rhymer import ml5, modeldir, outputs
+from rhymer import lexicon, ml5, modeldir, outputs, rhymepolicy, sampler
 from rhymer.blas import one_thread
 from rhymer.errors import ModelError, OutputError, RhymerError
-from rhymer.files import read_json, write_json
+from rhymer.files import read_json, write_json, write_text
 from rhymer.progress import Steps, no_steps
+from rhymer.rhymeindex import RhymeIndex
+from rhymer.scoring import Rules, Weights
+from rhymer.words import guess_syllables, tokens
 
 PAGE_FILES = ("index.html", "rhymer.js", "style.css")
+PRELOAD_MARK = "<!-- rhymer:preload -->"  # in index.html: the export puts the first couplet's files here
 ML5_VENDORED = ("vendor", "ml5.min.js")  # shipped with the package, beside its license and sha256
 ML5_LICENSE = ("vendor", "ml5.LICENSE.md")
 NAMES = "names.json"
@@ -38,6 +46,7 @@ ML5_SHA256 = "8906ded3234dd3792a2dcef790c1f27033f059313f8b85bc8f81e10420e8c346" 
 # come anywhere near the limit on their own corpus.
 SAFE_LOGIT = 60.0
 SITE_FILE, SITE_FORMAT = "site.json", "rhymer-site"  # site.json marks a folder as a site rhymer exported
+WORD_FACTS, WORD_FACTS_FORMAT, WORD_FACTS_VERSION = "wordfacts.json.gz", "rhymer-wordfacts", 1
 ML5_FILE, ML5_LICENSE_FILE, MODEL_DIR = "ml5.min.js", "ml5.LICENSE.md", "model"
 MAX_PORT = 65535
 
@@ -105,6 +114,55 @@ def capitalised_words(text: str) -> dict[str, str]:
             if w[0].isupper() and (len(w) == 1 or w[1:].islower()) and n >= MIN_NAME_COUNT and n > lower[w.lower()]}
 
 
+# The parts of rhymer.scoring's judging that the page implements (it has no word model, meter or corpus)
+PAGE_RULES = ("min_words", "max_words", "syllable_tolerance")
+PAGE_WEIGHTS = ("logprob", "real_words", "syllables")
+
+
+def page_settings(index: RhymeIndex) -> dict:
+    """What rhymer.js must do as the library does, read from the library: the defaults of ``Rules`` and
+    ``Weights`` it judges with, the line length limit, the default temperature, which frequent words may end a
+    line (``RhymeIndex.ends_lines``), and the couplet's end words with their rhymes (so the first couplet
+    needs no rhyme index)."""
+    rules, weights, ends = Rules(), Weights(), couplet_end_words(index)
+    return {
+        "rules": {name: getattr(rules, name) for name in PAGE_RULES},
+        "weights": {name: getattr(weights, name) for name in PAGE_WEIGHTS},
+        "max_chars": sampler.MAX_LINE_CHARS,
+        "temperature": sampler.DEFAULT_TEMPERATURE,
+        "line_ends": {"frequent_word": rhymepolicy.LINE_END_EVIDENCE, "min_share": rhymepolicy.MIN_LINE_END_SHARE},
+        "marks": {"inner": rhymepolicy.INNER_MARK, "closing": rhymepolicy.CLOSING_MARK},
+        "end_words": ends,
+        "end_word_rhymes": {w: index.rhymes(w, avoid=[w]) for w in ends},  # as verse.py's _rhyme_for picks from
+        "word_facts": WORD_FACTS,
+    }
+
+
+def couplet_end_words(index: RhymeIndex) -> dict[str, int]:
+    """The words a couplet without a seed word may end on, with their weights: the library's choice of a
+    fresh line end for a verse's first rhyme group, which has no earlier group."""
+    return rhymepolicy.end_word_options(index)
+
+
+def word_facts(index: RhymeIndex) -> dict:
+    """Every real word a line can hold (``index.is_real``: the corpus's and CMU dict's words), and by syllable
+    count the words whose ``index.syllables`` differs from ``guess_syllables``, which the page restates."""
+    real = sorted(set(index.words).union(w for w in lexicon.cmu_words() if tokens(w) == [w]))
+    by_count: dict[int, list[str]] = {}
+    for word in real:
+        count = index.syllables(word)
+        if count != guess_syllables(word):
+            by_count.setdefault(count, []).append(word)
+    return {"format": WORD_FACTS_FORMAT, "version": WORD_FACTS_VERSION, "real": "\n".join(real),
+            "syllables": {str(n): "\n".join(words) for n, words in sorted(by_count.items())}}
+
+
+def _with_preloads(page: str, files: list[str]) -> str:
+    """index.html with preload hints for ``files``: they download while ml5.js starts, not one after another."""
+    links = "\n".join(f'  <link rel="preload" href="{html.escape(f)}" as="fetch" crossorigin>' for f in files)
+    return page.replace(PRELOAD_MARK, links.lstrip(), 1)
+
+
 def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = False,
            progress: Steps = no_steps) -> dict:
     """Write the static site for a model directory into ``out``; returns the site description.
@@ -131,17 +189,25 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
             write_json(staging / NAMES, capitalised_words(modeldir.read_corpus(model)))
             for name in (modeldir.WORDS, modeldir.MARKOV):
                 shutil.copy2(model / name, staging / name)
+        with progress("listing the words the page judges by", None):
+            index = RhymeIndex.load(model / modeldir.WORDS)
+            write_json(staging / WORD_FACTS, word_facts(index), compress=True)
         site = {"format": SITE_FORMAT, "lstm": meta["kind"] == "lstm", "model_kind": meta["kind"],
-                "rhymer_version": meta.get("rhymer_version")}
+                "rhymer_version": meta.get("rhymer_version"), "page": page_settings(index)}
+        first = [SITE_FILE, NAMES]  # what the first couplet needs
         if site["lstm"]:
             bound = logit_range(model, progress=progress)
             if bound > SAFE_LOGIT:
                 raise ModelError(f"the model's logits reach {bound:.0f} on its own corpus, too near ml5's overflow at 88.7; retrain with more dropout")
             (staging / MODEL_DIR).mkdir()
-            manifest = read_json(model / ml5.MANIFEST)
-            for name in [ml5.MANIFEST, ml5.VOCAB, modeldir.METADATA, *(e["filename"] for e in manifest.values())]:
+            ml5_files = [ml5.MANIFEST, ml5.VOCAB, *(e["filename"] for e in read_json(model / ml5.MANIFEST).values())]
+            for name in [*ml5_files, modeldir.METADATA]:
                 shutil.copy2(model / name, staging / MODEL_DIR / name)
             site["max_logit"] = round(bound, 2)
+            first += [f"{MODEL_DIR}/{name}" for name in ml5_files]
+        else:
+            first.append(modeldir.MARKOV)
+        write_text(staging / "index.html", _with_preloads((staging / "index.html").read_text(encoding="utf-8"), first))
         write_json(staging / SITE_FILE, site)
         staging.chmod(0o755)
         if replacing:
@@ -164,7 +230,7 @@ def is_site(path: Path) -> bool:
 
 def _own_files(site: Path) -> set[str]:
     """The files rhymer wrote in ``site``: the page, ml5, the indexes and the model's files."""
-    names = [*PAGE_FILES, ML5_FILE, ML5_LICENSE_FILE, NAMES, modeldir.WORDS, modeldir.MARKOV, SITE_FILE,
+    names = [*PAGE_FILES, ML5_FILE, ML5_LICENSE_FILE, NAMES, modeldir.WORDS, modeldir.MARKOV, WORD_FACTS, SITE_FILE,
              *(f"{MODEL_DIR}/{n}" for n in (ml5.MANIFEST, ml5.VOCAB, modeldir.METADATA, *ml5.own_variable_files()))]
     return {p.relative_to(site).as_posix() for pattern in names for p in site.glob(pattern)}
 

@@ -1,6 +1,7 @@
 """`rhymer export --web` and `rhymer web` without a browser: files, refusals, and the local server."""
 
 import json
+import re
 import subprocess
 import sys
 import urllib.error
@@ -8,8 +9,9 @@ import urllib.request
 
 import pytest
 
+import rhymer
 from rhymer import modeldir
-from rhymer.website import ML5_SHA256, find_ml5
+from rhymer.website import ML5_SHA256, find_ml5, page_settings
 from tests.conftest import ROOT
 
 
@@ -27,9 +29,11 @@ def test_export_writes_a_self_contained_site(cli, tmp_path):
     assert r.returncode == 0, r.stderr
     names = {p.name for p in site.iterdir()}
     assert names >= {"index.html", "rhymer.js", "style.css", "ml5.min.js", "ml5.LICENSE.md", "words.json", "names.json",
-                     "markov.json", "site.json"}
+                     "markov.json", "site.json", "wordfacts.json.gz"}
     html = (site / "index.html").read_text()
     assert "http" not in html.replace("http-equiv", "")  # every resource is local
+    preloads = re.findall(r'<link rel="preload" href="([^"]+)" as="fetch" crossorigin>', html)
+    assert "site.json" in preloads and all((site / name).is_file() for name in preloads), preloads
     again = cli("export", "markov", "--web", str(site))
     assert again.returncode == 2 and "not empty; pass --force" in again.stderr
     assert cli("export", "markov", "--web", str(site), "--force").returncode == 0
@@ -62,3 +66,12 @@ def test_web_serves_only_its_folder_on_loopback(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_the_page_ends_couplets_on_the_words_python_would():
+    r = rhymer.load("markov")
+    page = page_settings(r.index)  # what the exported site.json gives the page
+    drawn = [r.couplet(seed=seed, candidates=1).rhyme_words for seed in range(40)]
+    assert {first for first, _ in drawn} <= set(page["end_words"]) and len({first for first, _ in drawn}) >= 20
+    assert all(second in page["end_word_rhymes"][first] for first, second in drawn)
+    assert all(len(w) >= 3 and page["end_word_rhymes"][w] for w in page["end_words"])

@@ -1,6 +1,7 @@
 """The static page in a real Chromium (Debian's, driven by Playwright), served by the INSTALLED package:
-network, rhymes, controls, escaping, memory, parity of next-character probabilities with the Python
-engines, the endless feed at desktop and phone sizes, share links, line limits, and axe-core."""
+network, rhymes, controls, escaping, memory, parity with the Python library (next-character probabilities,
+rhymes, judging, syllables, real words), state carry, the endless feed at desktop and phone sizes, share
+links, line limits, and axe-core."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ import pytest
 
 from rhymer import modeldir
 from rhymer.charmodel import prime
+from rhymer.lexicon import cmu_words
 from rhymer.lstm import LSTMModel
 from rhymer.markov import MarkovModel
 from rhymer.rhymeindex import RhymeIndex
+from rhymer.scoring import Rules, Weights, judge
 from rhymer.words import last_word, tokens
 from tests.conftest import ROOT, run_cli
 
@@ -122,6 +125,7 @@ def _screen_filled(page):
 
 def test_page_writes_rhyming_couplets_offline(browser, default_site):
     page, requests, _, errors = _open(browser, default_site)
+    assert page.evaluate("performance.getEntriesByName('rhymer:first-couplet').length") == 1  # the first couplet, unasked
     _screen_filled(page)  # the LSTM fills the first screen by itself
     couplets = _couplets(page, 20)
     index = RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS)
@@ -177,7 +181,7 @@ def test_next_character_probabilities_match_python(browser, default_site):
     page, *_ = _open(browser, default_site)
     engines = {"lstm": LSTMModel.load(modeldir.DEFAULT_DIR), "markov": MarkovModel.load(modeldir.DEFAULT_DIR / modeldir.MARKOV)}
     for kind, engine in engines.items():
-        for seed in ("\nthgin", "\nniar ", "\neb ot ton ro eb oT", "\n"):
+        for seed in ("\nthgin", "\nniar ", "\neb ot ton ro eb oT", "\n", "\nthgin eht fo dnE\nyad"):  # the last: carried
             got = np.array(page.evaluate("([k, t]) => window.rhymerPage.nextProbs(k, t)", [kind, seed]))
             _, logp = prime(engine, seed, 1)
             assert np.abs(got - np.exp(logp[0])).max() <= 1e-4, (kind, seed)
@@ -188,8 +192,59 @@ def test_page_picks_rhymes_like_python(browser, default_site):
     page, *_ = _open(browser, default_site)
     index = RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS)
     for word in ("night", "day", "love", "sea", "heart", "fire", "a", "wind"):
-        got = page.evaluate("(w) => window.rhymerPage.state.index.rhymes(w)", word)
+        got = page.evaluate("(w) => window.rhymerPage.rhymes(w)", word)
         assert got == index.rhymes(word), word
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def index() -> RhymeIndex:
+    return RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS)
+
+
+def test_page_knows_syllables_and_real_words_like_python(browser, default_site, index):
+    page, *_ = _open(browser, default_site)
+    written = [w for c in _couplets(page, 4) for line in c["lines"] for w in tokens(line)]
+    cmu_sample = sorted(w for w in cmu_words() if tokens(w) == [w])[::50]
+    invented = ["table", "rountinemitated", "suffiction", "glimmerlight", "xyzzy", "o'er", "thee", "fire", "pale", "eyee"]
+    words = sorted(set(index.words) | set(cmu_sample) | set(invented) | set(written))
+    got = page.evaluate("(ws) => window.rhymerPage.words(ws)", words)
+    wrong = [(w, g, [index.is_real(w), index.syllables(w)]) for w, g in zip(words, got) if g != [index.is_real(w), index.syllables(w)]]
+    assert not wrong, wrong[:10]
+    assert got[words.index("table")] == [True, 2] and got[words.index("xyzzy")][0] is False  # both kinds are covered
+    page.close()
+
+
+def test_page_judges_candidates_like_python(browser, default_site, index, verse_text):
+    page, *_ = _open(browser, default_site)
+    lines = [line for line in verse_text.splitlines() if line.strip()][::997][:40]
+    lines += ["  The rountinemitated suffiction of the table  ", "Night and day", "Fair night", "a " * 20 + "night", "NIGHT AND DAY"]
+    cands = [{"text": t, "logprob": -1.5 + (i % 7) * 0.13, "finished": i % 5 != 0} for i, t in enumerate(lines)]
+    rules, weights, seen = Rules(), Weights(), set()
+    for target, previous in [(None, []), (8, ["night and day "]), (11, [lines[3].upper()])]:
+        got = page.evaluate("([c, t, p]) => window.rhymerPage.judge(c, t, p)", [cands, target, previous])
+        for cand, js in zip(cands, got):
+            py = judge(cand["text"], cand["logprob"], cand["finished"], index, rules, weights, previous, target)
+            assert (js["text"], js["failed"], js["syllables"]) == (py.text, list(py.failed), py.syllables), (cand, target)
+            assert abs(js["score"] - py.score) <= 1e-9, (cand, target)
+            seen.update(py.failed)
+    assert seen == {"unfinished", "too_short", "too_long", "syllables", "repeated_line"}  # every check was met
+    page.close()
+
+
+def test_first_line_follows_from_the_second(browser, default_site):
+    # the same random draws with and without the state carried from line 2: line 2 is the same, line 1 not
+    page, *_ = _open(browser, default_site)
+    differ = 0
+    for seed in (1, 2, 3):
+        args = {"seedWord": "night", "candidates": 1}
+        carried = page.evaluate("([o, s]) => window.rhymerPage.couplet('lstm', o, s)", [args, seed])
+        fresh = page.evaluate("([o, s]) => window.rhymerPage.couplet('lstm', o, s)", [{**args, "carry": False}, seed])
+        assert carried["lines"][1] == fresh["lines"][1] and carried["rhymeWords"] == fresh["rhymeWords"]
+        again = page.evaluate("([o, s]) => window.rhymerPage.couplet('lstm', o, s)", [args, seed])
+        assert again["lines"] == carried["lines"]  # and it is no accident of sampling
+        differ += carried["lines"][0] != fresh["lines"][0]
+    assert differ >= 2
     page.close()
 
 
@@ -300,7 +355,7 @@ def test_share_link_writes_the_same_couplet_first(browser, default_site):
 
 def test_markov_lines_keep_the_word_limits_and_capitals(browser, default_site):
     page, *_ = _open(browser, default_site + "?model=markov")
-    low = page.evaluate("window.rhymerPage.WORDS.min")
+    low = page.evaluate("window.rhymerPage.state.site.page.rules.min_words")
     for max_words in (4, 7, 10):
         lines = page.evaluate("([m, s]) => window.rhymerPage.sampleLines('markov', 'night', m, 40, s)", [max_words, max_words])
         counts = [len(tokens(line)) for line in lines]

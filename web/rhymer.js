@@ -1,11 +1,18 @@
-// rhymer in the browser: the Python algorithm (rhymer/sampler.py, rhymer/verse.py) on ml5.js 0.12.2.
-// Prime with "\n" + the reversed rhyme word, sample backward to the next line break, flip.
+// rhymer in the browser, on ml5.js 0.12.2: each couplet is written backward from its rhyme words as
+// rhymer/verse.py writes one (the second line first, then the first line primed with the model state after
+// it), and each line is the best of a few sampled candidates, judged as rhymer/scoring.py judges them.
+// What must agree with the Python library comes from it in the exported site (rhymer/website.py): the rules,
+// weights, line length limit, default temperature and end words in site.json's "page", every real word and
+// the syllable counts in wordfacts.json.gz. The browser tests (tests/test_web.py) check the rest against
+// Python: next-character probabilities, rhymes, judging, syllables and real words.
+// It is a lighter writer than the library's: no word model in the score, no limit to known words while
+// sampling, no check for lines copied from the corpus, no near rhymes, 3 candidates instead of 16 (1 for
+// the first couplet), and the word limits are kept while sampling rather than judged afterwards.
 // All generated text reaches the page through textContent, never as HTML.
 "use strict";
 
-const TEMPERATURE = { min: 0.3, max: 1.5, initial: 0.7 };
-const WORDS = { min: 3, maxLow: 4, maxHigh: 14, initial: 10 };  // words per line; the slider sets the max
-const MAX_CHARS = 120;
+const TEMPERATURE = { min: 0.3, max: 1.5 };  // the slider's range; its default is Python's (site.json)
+const WORDS = { maxLow: 4, initial: 10 };  // the max-words slider, from maxLow to Python's Rules().max_words
 const CANDIDATES = { first: 1, rest: 3 };  // the first couplet as fast as possible, then best of 3
 const AHEAD_PX = 400;  // keep writing while the end of the feed is this close to the screen
 
@@ -20,9 +27,9 @@ function mulberry32(seed) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-const WORD = /[a-z]+(?:'[a-z]+)*/g;
+const WORD = /[a-z]+(?:'[a-z]+)*/g;  // rhymer/words.py tokens
 const tokens = (line) => line.toLowerCase().match(WORD) || [];
-const lastWord = (line) => { const t = tokens(line); return t.length ? t[t.length - 1] : null; };
+const reversed = (text) => [...text].reverse().join("");
 
 function weightedChoice(weights, rng) {
   const words = Object.keys(weights).sort();
@@ -32,12 +39,12 @@ function weightedChoice(weights, rng) {
   return words[words.length - 1];
 }
 
-// ---------- the rhyme index exported by `rhymer export` (words.json) ----------
+// ---------- the rhyme index exported by `rhymer export` (words.json), as rhymer/rhymeindex.py reads it ----------
 class RhymeIndex {
-  constructor(data, names = {}) {
-    this.names = names;        // word -> its capitalised corpus spelling (names.json: "france" -> "France")
+  constructor(data, lineEnds) {
     this.words = data.words;   // word -> [frequency, line-final frequency]
     this.prons = data.prons;   // word -> [[key, onset, near, syllables], ...]
+    this.lineEnds = lineEnds;  // Python's thresholds of ends_lines (site.json)
     this.byKey = new Map();
     for (const [w, ps] of Object.entries(this.prons)) {  // as a candidate, a word counts by its main pronunciation
       if (w.length < 2) continue;  // letters ("k", "a") are no rhyme words
@@ -45,16 +52,11 @@ class RhymeIndex {
       this.byKey.get(ps[0][0]).push(w);
     }
   }
-  isReal(w) { return w in this.words; }
-  spelling(w) { return Object.hasOwn(this.names, w) ? this.names[w] : w; }
-  syllables(w) {
-    const p = this.prons[w];
-    if (p) return p[0][3];
-    const groups = w.match(/[aeiouy]+/g) || [];
-    return Math.max(1, groups.length - (w.endsWith("e") && groups.length > 1 ? 1 : 0));
-  }
   // false for frequent words that (almost) never end a corpus line: "of", "the", "with"...
-  endsLines(w) { const [total, final] = this.words[w] || [0, 0]; return total < 20 || final >= 0.02 * total; }
+  endsLines(w) {
+    const [total, final] = this.words[w] || [0, 0];
+    return total < this.lineEnds.frequent_word || final >= this.lineEnds.min_share * total;
+  }
   homophones(a, b) { return a.some((p) => b.some((q) => p[0] === q[0] && p[1] === q[1])); }
   // Perfect rhymes of `word` in the vocabulary -> frequency; never a word in `avoid` or its homophone.
   rhymes(word, avoid = []) {
@@ -71,21 +73,28 @@ class RhymeIndex {
     }
     return found;
   }
-  // A frequent line end that has a rhyme here, weighted by how often it ends a corpus line.
-  randomEndWord(rng) {
-    if (!this.finals) {
-      this.finals = {};
-      for (const [w, [, fin]] of Object.entries(this.words)) if (fin > 1 && w.length > 2 && w in this.prons) this.finals[w] = fin;
-    }
-    for (let tries = 0; tries < 50; tries++) {
-      const w = weightedChoice(this.finals, rng);
-      if (Object.keys(this.rhymes(w)).length) return w;
-    }
-    throw new Error("this model's corpus has too few rhyming line ends");
-  }
 }
 
-// ---------- the two character models, one interface: start(text) and feed(state, char) ----------
+// ---------- what the judging needs to know of a word (wordfacts.json.gz, written by rhymer/website.py) ----------
+// rhymer/words.py guess_syllables, for the words that are neither in the corpus nor in CMU dict
+function guessSyllables(w) {
+  let n = (w.match(/[aeiouy]+/g) || []).length;
+  if (w.endsWith("e") && !/(le|ee|ye)$/.test(w) && n > 1) n -= 1;
+  return Math.max(n, 1);
+}
+
+class WordFacts {
+  constructor(data) {
+    if (data.format !== "rhymer-wordfacts" || data.version !== 1) throw new Error("wordfacts.json.gz is not rhymer's (version 1): export the site again");
+    this.real = new Set(data.real.split("\n"));  // every word RhymeIndex.is_real calls real
+    this.counts = new Map();  // the words whose RhymeIndex.syllables is not the spelling guess
+    for (const [n, words] of Object.entries(data.syllables)) for (const w of words.split("\n")) this.counts.set(w, Number(n));
+  }
+  isReal(w) { return this.real.has(w); }
+  syllables(w) { return this.counts.get(w) ?? guessSyllables(w); }
+}
+
+// ---------- the two character models, one interface: start(text) and feed(state, text) ----------
 class MarkovEngine {
   constructor(data) {
     this.kind = "markov";
@@ -113,7 +122,7 @@ class MarkovEngine {
     return Array.from(p, Math.log);
   }
   async start(text) { const ctx = text.slice(-this.order); return { state: ctx, logp: this.logprobs(ctx) }; }
-  async feed(state, ch) { const ctx = (state + ch).slice(-this.order); return { state: ctx, logp: this.logprobs(ctx) }; }
+  async feed(state, text) { const ctx = (state + text).slice(-this.order); return { state: ctx, logp: this.logprobs(ctx) }; }
   begin() {}
   end() {}
 }
@@ -122,8 +131,8 @@ class LstmEngine {
   // ml5 keeps one state per model; we save and restore it per candidate. ml5 0.12.2 quirks handled:
   // generate() never really resets (initCells() does), feed() is off by one (we use generateInternal
   // with length 1), unknown characters become zero input (we never feed them), temperature is kept
-  // at 1 inside ml5 (no overflow) and applied here, and ~12 tensors leak per character (each line runs
-  // inside an engine scope that frees them).
+  // at 1 inside ml5 (no overflow) and applied here, and ~12 tensors leak per character (each couplet
+  // runs inside an engine scope that frees them; a saved state lives until the end of its couplet).
   constructor(model) {
     this.kind = "lstm";
     this.model = model;
@@ -137,12 +146,12 @@ class LstmEngine {
     return { state: { c: this.model.state.c.slice(), h: this.model.state.h.slice() }, logp };
   }
   async start(text) { await this.model.initCells(); return this.step(text); }
-  async feed(state, ch) { this.model.setState({ c: state.c.slice(), h: state.h.slice() }); return this.step(ch); }
+  async feed(state, text) { this.model.setState({ c: state.c.slice(), h: state.h.slice() }); return this.step(text); }
   begin() { ml5.tf.engine().startScope(); }
   end() { ml5.tf.engine().endScope(); }
 }
 
-// ---------- backward line sampling, candidates and scoring (as in Python) ----------
+// ---------- backward line sampling, candidates and judging (as rhymer/sampler.py, scoring.py, verse.py) ----------
 function sampleIndex(logp, temperature, rng, mask) {
   let top = -Infinity;
   const scaled = logp.map((lp, i) => (mask && mask[i] ? -Infinity : lp / temperature));
@@ -157,14 +166,20 @@ const isWordChar = (c) => /[\p{L}\p{N}']/u.test(c);
 
 // Backward sampling within the line-length limits: no line break before `minWords` words, and after
 // `maxWords` words only the current word may continue or the line end (every other choice is masked,
-// the allowed ones renormalised), so no model writes 2-word or 30-word lines.
-async function sampleLine(engine, word, temperature, rng, limits = { minWords: WORDS.min, maxWords: Infinity }) {
+// the allowed ones renormalised), so no model writes 2-word or 30-word lines. `after` is what the model
+// read before the line: null (a fresh line break), { state } (the state a finished line that follows
+// ended in, before its line break) or { text } (such a line to read again from a fresh state). `ending`
+// (site.json's marks, as rhymepolicy.line_ending gives them) follows the end word and primes the model
+// with it, so the line closes a clause or the sentence.
+async function sampleLine(engine, word, temperature, rng, limits, after = null, ending = "") {
   const wordChar = engine.vocab.map(isWordChar);
   const newline = engine.vocab.indexOf("\n");
-  let { state, logp } = await engine.start("\n" + [...word].reverse().join(""));
+  const prompt = "\n" + reversed(word + ending);
+  word += ending;
+  let { state, logp } = await (after?.state ? engine.feed(after.state, prompt) : engine.start((after?.text ?? "") + prompt));
   let total = 0, words = 1, inWord = false;
   const out = [];
-  for (let t = 0; t < MAX_CHARS; t++) {
+  for (let t = 0; t < limits.maxChars; t++) {
     let mask = null;
     if (t === 0) mask = wordChar;  // the character before the end word may not glue onto it
     else if (words >= limits.maxWords && inWord) mask = engine.vocab.map((c, i) => !wordChar[i] && i !== newline);
@@ -179,64 +194,84 @@ async function sampleLine(engine, word, temperature, rng, limits = { minWords: W
     const i = sampleIndex(lp, temperature, rng, mask);
     total += lp[i];
     const ch = engine.vocab[i];
-    if (ch === "\n") return { text: capitalise(out.reverse().join("") + word), logprob: total / (t + 1), finished: true };
+    if (ch === "\n") return line(reversed(out.join("")) + word, total / (t + 1), true, state);
     if (wordChar[i] && !inWord) words += 1;
     inWord = wordChar[i];
     out.push(ch);
-    ({ state, logp } = await engine.feed(state, ch));
+    if (t + 1 < limits.maxChars) ({ state, logp } = await engine.feed(state, ch));
   }
-  let body = out.reverse().join("");
-  body = body.includes(" ") ? body.slice(body.indexOf(" ") + 1) : body;
-  return { text: capitalise(body + word), logprob: total / (MAX_CHARS + 1), finished: false };
+  const body = reversed(out.join(""));  // cut off mid-line: drop the broken first word
+  return line((body.trim().includes(" ") ? body.slice(body.indexOf(" ") + 1) : body) + word, total / limits.maxChars, false, null);
 }
 
-// A verse line starts with a capital, whatever the model wrote (the corpus's spelling of the rest stays).
-const capitalise = (line) => line.replace(/\p{L}/u, (c) => c.toUpperCase());
+// A candidate line: `raw` as sampled, `text` as shown (a verse line starts with a capital, whatever the
+// model wrote; the corpus's spelling of the rest stays), mean log-probability per sampled character.
+const line = (raw, logprob, finished, end) => ({ raw, text: raw.replace(/\p{L}/u, (c) => c.toUpperCase()), logprob, finished, end });
 
-function judge(cand, index, target, maxWords, previous) {
+// rhymer/scoring.py judge with the page's parts of Rules and Weights (site.json): the checks a line fails
+// and its score; the word-model, meter and follow terms and the copy check are not the page's.
+function judge(cand, facts, rules, weights, target, previous) {
   const words = tokens(cand.text);
-  const real = words.length ? words.filter((w) => index.isReal(w)).length / words.length : 0;
-  const syll = words.reduce((s, w) => s + index.syllables(w), 0);
+  const real = words.length ? words.filter((w) => facts.isReal(w)).length / words.length : 0;
+  const syll = words.reduce((s, w) => s + facts.syllables(w), 0);
   const off = target ? Math.abs(syll - target) : 0;
   const failed = [];
   if (!cand.finished) failed.push("unfinished");
-  if (words.length < WORDS.min) failed.push("too_short");
-  if (words.length > maxWords) failed.push("too_long");
-  if (off > 1) failed.push("syllables");
-  if (previous.some((p) => p.toLowerCase() === cand.text.trim().toLowerCase())) failed.push("repeated_line");
-  return { text: cand.text.trim(), score: cand.logprob + 3 * real - 0.5 * off, syllables: syll, failed };
+  if (words.length < rules.min_words) failed.push("too_short");
+  if (words.length > rules.max_words) failed.push("too_long");
+  if (off > rules.syllable_tolerance) failed.push("syllables");
+  const text = cand.text.trim();
+  if (previous.some((p) => p.trim().toLowerCase() === text.toLowerCase())) failed.push("repeated_line");
+  return { text, score: weights.logprob * cand.logprob + weights.real_words * real - weights.syllables * off, syllables: syll, failed };
 }
 
-async function writeLine(engine, index, word, opts, rng, target, previous) {
+// rhymer/verse.py's ranking key (fewest failed checks, then the highest score): does `a` rank before `b`?
+const ranksBefore = (a, b) => a.failed.length < b.failed.length || (a.failed.length === b.failed.length && a.score > b.score);
+
+// The best of opts.candidates lines ending in `word`; one candidate is taken as it is (no word facts needed).
+async function writeLine(engine, facts, word, opts, rng, target, previous, after, ending = "") {
+  const page = state.site.page;
+  const rules = { ...page.rules, max_words: opts.maxWords };
+  const limits = { minWords: rules.min_words, maxWords: rules.max_words, maxChars: page.max_chars };
+  let best = null;
+  for (let k = 0; k < opts.candidates; k++) {
+    const cand = await sampleLine(engine, spelling(word), opts.temperature, rng, limits, after, ending);
+    if (opts.candidates === 1) return { ...cand, text: cand.text.trim(), syllables: null };
+    const j = { ...cand, ...judge(cand, facts, rules, page.weights, target, previous) };
+    if (!best || ranksBefore(j, best)) best = j;
+  }
+  return best;
+}
+
+// One couplet: line 1 ends in the seed word (or one of Python's end words), line 2 in a rhyme of it. As
+// in rhymer/verse.py, line 2 is written first (the model reads reversed text) and, with opts.carry, line 1
+// is primed with the state after line 2 and its line break; line 2's syllables are line 1's target.
+async function couplet(engine, opts, seed) {
+  const page = state.site.page;
+  const rng = mulberry32(seed);
+  let first = opts.seedWord;
+  let found = first ? (await rhymeIndex()).rhymes(first) : {};
+  if (!Object.keys(found).length) {  // Python's end words come with their rhymes: no rhyme index needed
+    first = weightedChoice(page.end_words, rng);
+    found = page.end_word_rhymes[first];
+  }
+  const second = weightedChoice(found, rng);
+  const facts = opts.candidates > 1 ? await wordFacts() : null;
   engine.begin();
   try {
-    let best = null;
-    const limits = { minWords: WORDS.min, maxWords: opts.maxWords };
-    for (let k = 0; k < opts.candidates; k++) {
-      const j = judge(await sampleLine(engine, index.spelling(word), opts.temperature, rng, limits), index, target, opts.maxWords, previous);
-      if (!best || j.failed.length < best.failed.length || (j.failed.length === best.failed.length && j.score > best.score)) best = j;
-    }
-    return best;
+    const b = await writeLine(engine, facts, second, opts, rng, null, [], null, page.marks.closing);
+    const after = !opts.carry ? null : b.finished ? { state: b.end } : { text: "\n" + reversed(b.raw.trim()) };
+    const a = await writeLine(engine, facts, first, opts, rng, b.syllables, [b.text], after, page.marks.inner);
+    return { lines: [a.text, b.text], rhymeWords: [first, second], seed, model: engine.kind, opts };
   } finally {
     engine.end();
   }
 }
 
-// One couplet: line 1 ends in the seed word (or a frequent line end), line 2 in a rhyme of it.
-async function couplet(engine, index, opts, seed) {
-  const rng = mulberry32(seed);
-  let first = opts.seedWord;
-  if (!first || !Object.keys(index.rhymes(first)).length) first = index.randomEndWord(rng);
-  const second = weightedChoice(index.rhymes(first), rng);
-  const a = await writeLine(engine, index, first, opts, rng, null, []);
-  const b = await writeLine(engine, index, second, opts, rng, a.syllables, [a.text]);
-  return { lines: [a.text, b.text], rhymeWords: [first, second], seed, model: engine.kind, opts };
-}
-
 // ---------- the page ----------
 const ui = {};
 const state = {
-  engines: {}, index: null, site: null, busy: false, count: 0, queue: Promise.resolve(),
+  engines: {}, site: null, names: null, index: null, facts: null, busy: false, count: 0, queue: Promise.resolve(),
   seed: crypto.getRandomValues(new Uint32Array(1))[0],  // a fresh seed per visit; each couplet takes the next
   seedWord: null,        // applied with Enter (or the write button) and kept until changed
   nearEnd: false,        // the end of the feed is on (or near) the screen
@@ -247,8 +282,26 @@ const state = {
 async function loadJSON(path) {
   const r = await fetch(path);
   if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
-  return r.json();
+  if (!path.endsWith(".gz")) return r.json();
+  const bytes = new Uint8Array(await r.arrayBuffer());  // gzip, unless the server has unpacked it on the way
+  const packed = bytes[0] === 0x1f && bytes[1] === 0x8b;
+  return new Response(packed ? new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip")) : bytes).json();
 }
+
+// What the first couplet does not need loads after it, once (and again after a failure): the rhyme index
+// for seed words and suggestions, and the word facts for judging candidates (the first couplet has one).
+function lazily(key, load) {
+  if (!state[key]) {
+    state[key] = load();
+    state[key].catch(() => { state[key] = null; });
+  }
+  return state[key];
+}
+const rhymeIndex = () => lazily("index", async () => new RhymeIndex(await loadJSON("words.json"), state.site.page.line_ends));
+const wordFacts = () => lazily("facts", async () => new WordFacts(await loadJSON(state.site.page.word_facts)));
+
+// A word as the corpus spells it (names.json: "france" -> "France").
+const spelling = (w) => (Object.hasOwn(state.names, w) ? state.names[w] : w);
 
 async function engineFor(kind) {
   if (!state.engines[kind]) {
@@ -265,9 +318,10 @@ async function engineFor(kind) {
 function options(overrides = {}) {
   return {
     seedWord: state.seedWord,
-    temperature: Math.min(TEMPERATURE.max, Math.max(TEMPERATURE.min, Number(ui.temperature.value) || TEMPERATURE.initial)),
-    maxWords: Math.min(WORDS.maxHigh, Math.max(WORDS.maxLow, Math.round(Number(ui.length.value)) || WORDS.initial)),
+    temperature: Math.min(TEMPERATURE.max, Math.max(TEMPERATURE.min, Number(ui.temperature.value) || state.site.page.temperature)),
+    maxWords: Math.min(state.site.page.rules.max_words, Math.max(WORDS.maxLow, Math.round(Number(ui.length.value)) || WORDS.initial)),
     candidates: state.count < 1 ? CANDIDATES.first : CANDIDATES.rest,
+    carry: true,  // as rhymer/verse.py: line 1 follows from line 2
     ...overrides,
   };
 }
@@ -320,12 +374,15 @@ function show(c, shared = false) {
   if (state.count === 1) performance.mark("rhymer:first-couplet");
 }
 
-// Requests queue up (the writing loop, clicks, tests), so couplets are written one after another.
-function more(n = 1, overrides = {}) {
-  const done = state.queue.then(() => write(n, overrides));
+// Requests queue up (the writing loop, clicks, tests), so couplets are written one after another: the
+// ml5 model has one state and must not be shared.
+function queued(task) {
+  const done = state.queue.then(task);
   state.queue = done.catch(() => {});  // a failed couplet (shown in #status) does not stop the queue
   return done;
 }
+
+const more = (n = 1, overrides = {}) => queued(() => write(n, overrides));
 
 async function write(n, overrides) {
   state.busy = true;
@@ -335,7 +392,7 @@ async function write(n, overrides) {
     const engine = await engineFor(kind);
     for (let i = 0; i < n; i++) {
       const seed = overrides.seed ?? state.seed++;
-      show(await couplet(engine, state.index, options(overrides), seed), overrides.seed !== undefined);
+      show(await couplet(engine, options(overrides), seed), overrides.seed !== undefined);
     }
     ui.status.textContent = "";
   } catch (err) {
@@ -361,10 +418,11 @@ async function keepWriting() {
   }
 }
 
-function suggest() {
-  const w = (ui.seed.value || "").trim().toLowerCase();
+async function suggest() {
+  const index = await rhymeIndex();
+  const w = (ui.seed.value || "").trim().toLowerCase();  // read after the wait: the latest input
   ui.suggestions.replaceChildren();
-  const found = w ? state.index.rhymes(w) : {};
+  const found = w ? index.rhymes(w) : {};
   for (const r of Object.keys(found).sort((a, b) => found[b] - found[a]).slice(0, 12)) {
     const o = document.createElement("option");
     o.value = r;
@@ -373,12 +431,13 @@ function suggest() {
 }
 
 // Enter (or "write") applies the typed word; it stays until changed, and an empty field means any word.
-function applySeedWord() {
+async function applySeedWord() {
   const w = (ui.seed.value || "").trim().toLowerCase() || null;
   state.seedWord = w;
-  if (!w) ui.seedNow.textContent = "any word";
-  else if (!Object.keys(state.index.rhymes(w)).length) ui.seedNow.textContent = `any word (nothing rhymes with “${w}” here)`;
-  else ui.seedNow.textContent = `“${w}”`;
+  ui.seedNow.textContent = w ? `“${w}”` : "any word";
+  if (w && !Object.keys((await rhymeIndex()).rhymes(w)).length && state.seedWord === w) {
+    ui.seedNow.textContent = `any word (nothing rhymes with “${w}” here)`;
+  }
 }
 
 function setRange(input, output, value, digits) {
@@ -395,7 +454,7 @@ function fromLink() {
   if (q.has("temperature")) setRange(ui.temperature, ui.temperatureValue, q.get("temperature"), 2);
   if (q.has("words")) setRange(ui.length, ui.lengthValue, q.get("words"), 0);
   ui.seed.value = (q.get("word") || "").slice(0, 40);
-  applySeedWord();
+  applySeedWord().catch(() => {});
   const k = Math.min(CANDIDATES.rest, Math.max(1, Number(q.get("candidates")) || CANDIDATES.first));
   state.seed = seed + 1;
   return { seed, model, candidates: k };
@@ -404,14 +463,10 @@ function fromLink() {
 async function main() {
   for (const id of ["seed", "seedNow", "temperature", "temperatureValue", "length", "lengthValue", "model", "more", "feed",
                     "status", "count", "suggestions", "sentinel", "loading", "controls"]) ui[id] = document.getElementById(id);
-  Object.assign(ui.temperature, { min: TEMPERATURE.min, max: TEMPERATURE.max, step: 0.05 });
-  setRange(ui.temperature, ui.temperatureValue, TEMPERATURE.initial, 2);
-  Object.assign(ui.length, { min: WORDS.maxLow, max: WORDS.maxHigh, step: 1 });
-  setRange(ui.length, ui.lengthValue, WORDS.initial, 0);
   ui.temperature.addEventListener("input", () => (ui.temperatureValue.textContent = Number(ui.temperature.value).toFixed(2)));
   ui.length.addEventListener("input", () => (ui.lengthValue.textContent = ui.length.value));
-  ui.seed.addEventListener("input", suggest);
-  ui.controls.addEventListener("submit", (e) => { e.preventDefault(); applySeedWord(); more(1).catch(() => {}); });
+  ui.seed.addEventListener("input", () => suggest().catch(() => {}));
+  ui.controls.addEventListener("submit", (e) => { e.preventDefault(); applySeedWord().catch(() => {}); more(1).catch(() => {}); });
   ui.model.addEventListener("change", () => more(1).catch(() => {}));
   document.addEventListener("visibilitychange", () => { state.paused = document.hidden; wakeUp(); });
   // The CPU backend: generation reads every character's probabilities back, which costs WebGL more
@@ -419,15 +474,21 @@ async function main() {
   await ml5.tf.setBackend("cpu");
   performance.mark("rhymer:backend");
   state.site = await loadJSON("site.json");
+  const page = state.site.page;
+  if (!page) throw new Error("site.json lacks the page's settings; export the site again with this rhymer");
+  Object.assign(ui.temperature, { min: TEMPERATURE.min, max: TEMPERATURE.max, step: 0.05 });
+  setRange(ui.temperature, ui.temperatureValue, page.temperature, 2);
+  Object.assign(ui.length, { min: WORDS.maxLow, max: page.rules.max_words, step: 1 });
+  setRange(ui.length, ui.lengthValue, WORDS.initial, 0);
   if (!state.site.lstm) ui.model.querySelector('option[value="lstm"]').remove();
   const asked = new URLSearchParams(location.search).get("model");  // ?model=markov opens on the Markov model
   ui.model.value = state.site.lstm && asked !== "markov" ? "lstm" : "markov";
-  const [words, names] = await Promise.all([loadJSON("words.json"), loadJSON("names.json"), engineFor(ui.model.value)]);
-  state.index = new RhymeIndex(words, names);
+  [state.names] = await Promise.all([loadJSON("names.json"), engineFor(ui.model.value)]);
   const shared = fromLink();
   performance.mark("rhymer:loaded");
   ui.loading.hidden = true;
   await more(1, shared || {});
+  for (const load of [rhymeIndex, wordFacts]) load().catch(() => {});  // ready before they are asked for
   new IntersectionObserver((entries) => {
     state.nearEnd = entries[entries.length - 1].isIntersecting;
     wakeUp();
@@ -436,35 +497,37 @@ async function main() {
   document.body.dataset.ready = "true";
 }
 
-// hooks for the browser tests (parity with the Python engine, memory, line limits)
+// hooks for the browser tests (parity with the Python library, memory, line limits, state carry)
 window.rhymerPage = {
   options,
-  nextProbs(kind, text) {  // queued like generation: the ml5 model has one state and must not be shared
-    const probs = state.queue.then(async () => {
-      const engine = await engineFor(kind);
+  nextProbs: (kind, text) => queued(async () => {
+    const engine = await engineFor(kind);
+    engine.begin();
+    try { return (await engine.start(text)).logp.map(Math.exp); } finally { engine.end(); }
+  }),
+  sampleLines: (kind, word, maxWords, n, seed) => queued(async () => {  // raw sampled lines (no judging)
+    const engine = await engineFor(kind);
+    const rng = mulberry32(seed);
+    const limits = { minWords: state.site.page.rules.min_words, maxWords, maxChars: state.site.page.max_chars };
+    const out = [];
+    for (let i = 0; i < n; i++) {
       engine.begin();
-      try { return (await engine.start(text)).logp.map(Math.exp); } finally { engine.end(); }
-    });
-    state.queue = probs.catch(() => {});
-    return probs;
+      try { out.push((await sampleLine(engine, word, 1.0, rng, limits)).text); } finally { engine.end(); }
+    }
+    return out;
+  }),
+  couplet: (kind, overrides, seed) => queued(async () => couplet(await engineFor(kind), options(overrides), seed)),
+  rhymes: async (word) => (await rhymeIndex()).rhymes(word),
+  async judge(cands, target, previous) {
+    const facts = await wordFacts();
+    return cands.map((c) => judge(c, facts, state.site.page.rules, state.site.page.weights, target, previous));
   },
-  async sampleLines(kind, word, maxWords, n, seed) {  // raw sampled lines (no judging), for the limits test
-    const lines = state.queue.then(async () => {
-      const engine = await engineFor(kind);
-      const rng = mulberry32(seed);
-      const out = [];
-      for (let i = 0; i < n; i++) {
-        engine.begin();
-        try { out.push((await sampleLine(engine, word, 1.0, rng, { minWords: WORDS.min, maxWords })).text); } finally { engine.end(); }
-      }
-      return out;
-    });
-    state.queue = lines.catch(() => {});
-    return lines;
+  async words(list) {  // [is it real, its syllables] per word
+    const facts = await wordFacts();
+    return list.map((w) => [facts.isReal(w), facts.syllables(w)]);
   },
   more,
   state,
-  WORDS,
 };
 
 window.addEventListener("DOMContentLoaded", () => main().catch((err) => {
