@@ -3,10 +3,10 @@
     >>> import rhymer
     >>> r = rhymer.load()                       # the shipped default model, no TensorFlow
     >>> print(r.couplet("night", seed=7))
-    Difference in the ground on all his horrid night
-    Within the Winds of Nature from about his hight
+    That is not come to the everest's night,
+    I making as the cause of her light.
     >>> rhymer.rhymes("night")[:5]              # most common first
-    ['might', 'light', 'sight', 'bright', 'right']
+    ['might', 'light', 'bright', 'right', 'white']
 """
 
 from rhymer._version import __version__

@@ -32,6 +32,7 @@ import numpy as np
 
 from rhymer.errors import ModelError
 from rhymer.files import read_model_json, write_text
+from rhymer.sampler import DEFAULT_TEMPERATURE
 from rhymer.words import tokens
 
 if TYPE_CHECKING:
@@ -252,7 +253,7 @@ def _checked(array: np.ndarray, name: str, size: int | None = None) -> np.ndarra
 
 # -- building one for a model folder -----------------------------------------------------------------
 
-def build(model_dir: str | Path, lines: int = DEFAULT_LINES, seed: int = 0, *, temperature: float = 0.7,
+def build(model_dir: str | Path, lines: int = DEFAULT_LINES, seed: int = 0, *, temperature: float = DEFAULT_TEMPERATURE,
           out: str | Path | None = None) -> dict:
     """Fit a discriminator for a model folder and write it there (or to ``out``); returns a report.
 
@@ -280,7 +281,7 @@ def build(model_dir: str | Path, lines: int = DEFAULT_LINES, seed: int = 0, *, t
     }
 
 
-def training_lines(composer: Rhymer, lines: int, seed: int, temperature: float = 0.7) -> tuple[list[str], list[str]]:
+def training_lines(composer: Rhymer, lines: int, seed: int, temperature: float = DEFAULT_TEMPERATURE) -> tuple[list[str], list[str]]:
     """Up to ``lines`` real lines and as many of the model's own samples, in random order.
 
     Real lines come from the training split of the folder's corpus (held-out text stays unseen);

@@ -409,11 +409,11 @@ def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
     CMU dict, with ``strict``).
 
     >>> rhymes("night")[:4]
-    ['might', 'light', 'sight', 'bright']
+    ['might', 'light', 'bright', 'right']
     >>> "light" in rhymes("night"), "knight" in rhymes("night"), "delight" in rhymes("light")
     (True, False, False)
     >>> rhymes("orange"), rhymes("orange", near=True)[:2]  # near ones: closest first (lorincz: CH for JH)
-    ([], ['lorincz', 'forage'])
+    ([], ['lorincz', 'foreign'])
     """
     word, near = normalize_word(word), validate.boolean("near", near)
     prons = pronunciations(word, strict=strict)

@@ -126,7 +126,7 @@ def end_words(index: RhymeIndex, letters: str, seed_word: str | None, rng: np.ra
     >>> from rhymer.rhymeindex import RhymeIndex
     >>> index = RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS)
     >>> end_words(index, "ABAB", "sea", np.random.default_rng(1), "auto")
-    (['sea', 'love', 'wee', 'above'], [False, False, False, False])
+    (['sea', 'lay', 'thee', 'day'], [False, False, False, False])
     """
     groups: dict[str, list[str]] = {}
     words: list[str] = []
@@ -157,7 +157,7 @@ def rhyme_for(index: RhymeIndex, group: list[str], used: list[str], rng: np.rand
     >>> rhyme_for(index, ["night"], ["night"], np.random.default_rng(1), "auto")
     ('might', False)
     >>> rhyme_for(index, ["purple"], ["purple"], np.random.default_rng(1), "auto")  # no perfect rhyme left
-    ('hurtle', True)
+    ('girdle', True)
     """
     avoid = list(dict.fromkeys(group + used))
     distances = dict.fromkeys(index.rhymes(group[0], avoid=avoid), 0.0)

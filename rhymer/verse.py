@@ -174,11 +174,11 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
-        But why not to my best bound night
-        As any bloom offering might
-        To let flowing hand
-        So spake the command
-        Unhurt ye, and from my sense, whose bright
+        Then suffering in the night,
+        And there the sweet some against my might,
+        The place of gold,
+        Was used, so bold,
+        At least from his ladies bright.
         """
         form = parse_scheme(scheme)
         carry = validate.boolean("carry", carry)
@@ -233,7 +233,7 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
-        Since God and now with thir fight
+        For I granted at this invite.
         """
         given = " ".join(validate.text("line", line).split())
         end = last_word(given)
@@ -333,7 +333,7 @@ class Rhymer:
 
         >>> import rhymer
         >>> rhymer.load("markov").rhymes("night")[:5]
-        ['might', 'light', 'sight', 'bright', 'right']
+        ['might', 'light', 'bright', 'right', 'white']
         """
         word = normalize_word(word)
         if validate.boolean("near", near):
