@@ -154,7 +154,8 @@ def rhymes(
     if not found:
         typer.echo(f"# no {'near ' if near else ''}rhymes found for '{word}'", err=True)
     elif len(shown) < len(found) and not as_json:
-        typer.echo(f"# the {len(shown)} most common of {len(found)}; --limit 0 shows all", err=True)
+        order = "closest" if near else "most common"
+        typer.echo(f"# the {len(shown)} {order} of {len(found)}; --limit 0 shows all", err=True)
 
 
 @app.command()
