@@ -132,7 +132,7 @@ def test_a_folder_without_one_works_and_build_adds_it(folder):
     assert not os.path.lexists(folder / modeldir.DISCRIMINATOR)
 
     report = discriminator.build(folder, lines=300, seed=1)
-    assert report["real_lines"] == 300 and report["sampled_lines"] > 200
+    assert report["real_lines"] == 300 and report["sampled_lines"] > 150  # finished lines of 3-12 words
     assert report["heldout_accuracy"] > 0.6  # a Markov model's samples are easy to tell from verse
     modeldir.verify(folder)
     after = rhymer.load(str(folder))

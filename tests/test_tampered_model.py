@@ -134,7 +134,7 @@ CASES = [
     ("markov-discount-nan", _edit_bytes("markov.json", '"discounts":[', '"discounts":[NaN,'), "markov.json", "markov"),
     ("markov-discount-above-1", _edit_bytes("markov.json", '"discounts":[0.', '"discounts":[1.'), "markov.json", "markov"),
     ("markov-vocab-shuffled", _edit_bytes("markov.json", '"vocab":["\\n"," "', '"vocab":[" ","\\n"'), "markov.json", "markov"),
-    ("words-entry-malformed", _edit_bytes("words.json", '"a":[1019,5]', '"a":[1019]'), "words.json", None),
+    ("words-entry-malformed", _edit_bytes("words.json", '"a":[2228,6]', '"a":[2228]'), "words.json", None),
     ("words-pron-malformed", _edit_bytes("words.json", '"night":[[', '"night":[7,['), "words.json", None),
     ("corpus-gzip-bomb", _gzip_bomb(), "corpus.txt.gz", None),
     ("corpus-not-gzip", lambda f: _replace(f / "corpus.txt.gz", b"plain text"), "corpus.txt.gz", None),
