@@ -174,9 +174,9 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
-        Then suffering in the night,
-        And there the sweet some against my might,
-        The place of gold,
+        As if it dead, and this night,
+        Because of her love under might,
+        So that is gold,
         Was used, so bold,
         At least from his ladies bright.
         """
