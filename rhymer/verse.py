@@ -25,7 +25,7 @@ from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, check_settin
 from rhymer.scoring import CopyChecker, Judgement, Rules, Weights, judge, syllable_count
 from rhymer.vocabtrie import VocabTrie
 from rhymer.wordmodel import WordModel
-from rhymer.words import is_token, last_word, tokens
+from rhymer.words import last_word, tokens
 
 NOTE_WORDS = 4  # a failure note quotes a line's last words
 DEFAULT_RETRIES = 3  # resamplings of a line when none of its K candidates passes every check
@@ -139,8 +139,8 @@ class Rhymer:
 
     @functools.cached_property
     def trie(self) -> VocabTrie:
-        """The known words (the corpus vocabulary and CMU dict) that read back as themselves, built on first use."""
-        return VocabTrie([w for w in cmu_words().union(self.index.words) if is_token(w)], list(self.model.vocab))
+        """The known words (the corpus vocabulary and CMU dict), built on first use."""
+        return VocabTrie(cmu_words().union(self.index.words), list(self.model.vocab))
 
     @one_thread
     def verse(

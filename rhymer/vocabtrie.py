@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import string
 from collections.abc import Iterable
 
 import numpy as np
@@ -26,8 +27,10 @@ class VocabTrie:
     def __init__(self, words: Iterable[str], vocab: list[str]) -> None:
         unique = words if isinstance(words, (set, frozenset)) else set(words)
         self._lower = [c.lower() if _letter(c) else "" for c in vocab]
-        # only words the model can spell (not CMU's "x-ray" or "a."): then no partial word is a dead end
-        spellable = re.compile("[" + re.escape("".join(sorted(set(self._lower)))) + "]+")
+        # only words the model can spell (not CMU's "x-ray" or "a.", so no partial word is a dead end) that
+        # read back as one word (rhymer.words.tokens: not CMU's "ol'", which would read as "ol")
+        letters = "[" + re.escape("".join(sorted(set(self._lower) & set(string.ascii_lowercase)))) + "]+"
+        spellable = re.compile(letters + (f"(?:'{letters})*" if "'" in self._lower else ""))
         self._rev = sorted([w[::-1] for w in unique if spellable.fullmatch(w)])
         self._boundary = np.array([c in BOUNDARIES for c in vocab])
         self._ids_by_char: dict[str, list[int]] = {}

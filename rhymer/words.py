@@ -13,15 +13,6 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def is_token(word: str) -> bool:
-    """Whether ``word`` is one whole token as ``tokens`` reads it (CMU dict also lists "ol'" and "a.").
-
-    >>> is_token("o'er"), is_token("ol'"), is_token("a.")
-    (True, False, False)
-    """
-    return _WORD.fullmatch(word) is not None
-
-
 def last_word(line: str) -> str | None:
     """The line's final word token, or None for a line without words."""
     found = tokens(line)
