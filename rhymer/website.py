@@ -124,7 +124,7 @@ def page_settings(index: RhymeIndex) -> dict:
     ``Weights`` it judges with, the line length limit, the default temperature, which frequent words may end a
     line (``RhymeIndex.ends_lines``), and the couplet's end words with their rhymes (so the first couplet
     needs no rhyme index)."""
-    rules, weights, ends = Rules(), Weights(), couplet_end_words(index)
+    rules, weights, ends = Rules(), Weights(), rhymepolicy.end_word_options(index)  # a first rhyme group's
     return {
         "rules": {name: getattr(rules, name) for name in PAGE_RULES},
         "weights": {name: getattr(weights, name) for name in PAGE_WEIGHTS},
@@ -133,15 +133,9 @@ def page_settings(index: RhymeIndex) -> dict:
         "line_ends": {"frequent_word": rhymepolicy.LINE_END_EVIDENCE, "min_share": rhymepolicy.MIN_LINE_END_SHARE},
         "marks": {"inner": rhymepolicy.INNER_MARK, "closing": rhymepolicy.CLOSING_MARK},
         "end_words": ends,
-        "end_word_rhymes": {w: index.rhymes(w, avoid=[w]) for w in ends},  # as verse.py's _rhyme_for picks from
+        "end_word_rhymes": {w: index.rhymes(w, avoid=[w]) for w in ends},  # as rhymepolicy.rhyme_for picks from
         "word_facts": WORD_FACTS,
     }
-
-
-def couplet_end_words(index: RhymeIndex) -> dict[str, int]:
-    """The words a couplet without a seed word may end on, with their weights: the library's choice of a
-    fresh line end for a verse's first rhyme group, which has no earlier group."""
-    return rhymepolicy.end_word_options(index)
 
 
 def word_facts(index: RhymeIndex) -> dict:
