@@ -123,6 +123,11 @@ def _screen_filled(page):
                            timeout=120_000)
 
 
+def _resting(page):
+    """Wait until the page stops writing ahead: the end of the feed is out of its reach."""
+    page.wait_for_function("!window.rhymerPage.state.nearEnd", timeout=120_000)
+
+
 def test_page_writes_rhyming_couplets_offline(browser, default_site):
     page, requests, _, errors = _open(browser, default_site)
     assert page.evaluate("performance.getEntriesByName('rhymer:first-couplet').length") == 1  # the first couplet, unasked
@@ -282,14 +287,17 @@ def _count(page) -> int:
 def test_feed_keeps_growing_as_the_page_scrolls(browser, default_site, viewport):
     page, *_ = _open(browser, default_site + "?model=markov", viewport)  # Markov: fast enough for many screens
     _screen_filled(page)
+    _resting(page)
     first = page.evaluate("document.documentElement.scrollHeight")
     for _ in range(3):  # each scroll to the end brings more couplets, without any click
-        before = _count(page)
+        before, y = _count(page), page.evaluate("window.scrollY")
         page.mouse.wheel(0, 4 * viewport["height"])
+        page.wait_for_function(f"window.scrollY > {y}", timeout=60_000)  # a busy page may scroll late
         page.wait_for_function(f"document.querySelectorAll('.couplet').length > {before}", timeout=60_000)
         _screen_filled(page)
+        _resting(page)
     assert page.evaluate("document.documentElement.scrollHeight") > max(first + viewport["height"], 2 * viewport["height"])
-    page.wait_for_function("!window.rhymerPage.state.nearEnd")  # and it rests once the end is off screen
+    _resting(page)  # and it rests once the end is off screen
     # the sticky controls stay on top of the scrolled couplets
     on_top = page.evaluate("""() => { const r = document.getElementById('controls').getBoundingClientRect();
         return document.elementFromPoint(r.left + r.width / 2, r.bottom - 4).closest('#controls') !== null; }""")
