@@ -32,15 +32,18 @@ TRAILING = " ,.;:!?-\u2014'\""
 ASPECTS = ("grammar", "sense", "quality", "rhythm")
 
 
-def generate(model: str, out: Path, temperature: float, candidates: int, seed: int) -> None:
+def generate(model: str, out: Path, temperature: float, candidates: int, seed: int,
+             meter: str | None = None, syllables: int | None = None) -> None:
     import rhymer
 
     r = rhymer.load(model)
+    rules = rhymer.Rules(meter=meter, target_syllables=syllables)
     couplets = []
     for i, word in enumerate(SEED_WORDS[:COUPLETS]):
-        verse = r.couplet(word, temperature=temperature, candidates=candidates, seed=seed + i)
+        verse = r.couplet(word, temperature=temperature, candidates=candidates, seed=seed + i, rules=rules)
         couplets.append(list(verse.lines))
-    settings = {"model": model, "temperature": temperature, "candidates": candidates, "seed": seed}
+    settings = {"model": model, "temperature": temperature, "candidates": candidates, "seed": seed,
+                "meter": meter, "target_syllables": syllables}
     out.write_text(json.dumps({"settings": settings, "couplets": couplets}, indent=1) + "\n", encoding="utf-8")
 
 
@@ -97,8 +100,10 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     g = sub.add_parser("generate")
     g.add_argument("--model", default="default")
-    g.add_argument("--temperature", type=float, default=0.7)
+    g.add_argument("--temperature", type=float, default=0.5)
     g.add_argument("--candidates", type=int, default=16)
+    g.add_argument("--meter", choices=["iambic", "trochaic"])
+    g.add_argument("--syllables", type=int, help="every line's syllable target (default: the first line's)")
     g.add_argument("--seed", type=int, default=1000)
     g.add_argument("--out", type=Path, required=True)
     b = sub.add_parser("build")
@@ -110,7 +115,7 @@ def main() -> None:
     s.add_argument("ratings", type=Path)
     args = parser.parse_args()
     if args.command == "generate":
-        generate(args.model, args.out, args.temperature, args.candidates, args.seed)
+        generate(args.model, args.out, args.temperature, args.candidates, args.seed, args.meter, args.syllables)
     elif args.command == "build":
         build({n: Path(p) for n, p in (s.split("=", 1) for s in args.systems)}, args.out, args.seed)
     else:

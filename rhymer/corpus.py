@@ -118,12 +118,19 @@ def clean(text: str, drop_line_regex: str | None = None, delete_regex: str | Non
         had_words = bool(line.strip())
         if delete:
             line = _timed(delete, deadline, lambda timeout, line=line: delete.sub("", line, timeout=timeout))
-        line = _SPACES.sub(" ", _BRACKETED.sub("", line)).strip()
+        line = _SPACES.sub(" ", _unbracket(line)).strip()
         if (had_words and not line) or (drop and _drops(drop, line, deadline)):
             continue  # the line held only an annotation: drop it rather than leave a blank
         lines.append(line)
     text = _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n")
     return text + "\n" if text else ""
+
+
+def _unbracket(line: str) -> str:
+    """Cut [annotations] out, nested ones too ("[[Chorus]]"): innermost first until none is left."""
+    while (cut := _BRACKETED.sub("", line)) != line:
+        line = cut
+    return line
 
 
 def _drop_pattern(pattern: str | None, option: str) -> regex.Pattern | None:

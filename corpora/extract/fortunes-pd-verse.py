@@ -20,9 +20,9 @@ KEEP = {  # entry index (split on '\n%\n'): text that must occur in its attribut
 entries = open(sys.argv[1], encoding="latin-1").read().split("\n%\n")
 poems = []
 for i, who in KEEP.items():
-    lines = [l.strip() for l in entries[i].strip("\n").split("\n")]
-    body = [l for l in lines if not l.startswith("--")]
-    assert any(l.startswith("--") and who in l for l in lines), (i, who)
+    lines = [line.strip() for line in entries[i].strip("\n").split("\n")]
+    body = [line for line in lines if not line.startswith("--")]
+    assert any(line.startswith("--") and who in line for line in lines), (i, who)
     while body and body[-1] == "":
         body.pop()
     poems.append("\n".join(body))

