@@ -7,6 +7,7 @@ sense, quality as verse and rhythm, and guesses human or machine. The key stays 
     python benchmarks/blind_set.py build lstm=lstm.json markov=markov.json \\
         control=benchmarks/blind/control-v0.1.json --out /tmp/reading            # set.md + key.json
     python benchmarks/blind_set.py score /tmp/reading/key.json ratings.json      # the table, per system
+    python benchmarks/blind_set.py paired /tmp/reading ratings.json a=a.json b=b.json  # a - b, seed by seed
 
 Ratings JSON: {"ID": {"grammar": 1-5, "sense": 1-5, "quality": 1-5, "rhythm": 1-5, "human": true|false}}.
 `benchmarks/blind/control-v0.1.json` holds 40 couplets of the v0.1 default (LSTM, K=16, T=0.7), frozen
@@ -33,17 +34,19 @@ ASPECTS = ("grammar", "sense", "quality", "rhythm")
 
 
 def generate(model: str, out: Path, temperature: float, candidates: int, seed: int,
-             meter: str | None = None, syllables: int | None = None) -> None:
+             meter: str | None = None, syllables: int | None = None, weights: dict[str, float] | None = None) -> None:
     import rhymer
 
     r = rhymer.load(model)
     rules = rhymer.Rules(meter=meter, target_syllables=syllables)
+    scoring = rhymer.Weights(**(weights or {}))
     couplets = []
     for i, word in enumerate(SEED_WORDS[:COUPLETS]):
-        verse = r.couplet(word, temperature=temperature, candidates=candidates, seed=seed + i, rules=rules)
+        verse = r.couplet(word, temperature=temperature, candidates=candidates, seed=seed + i, rules=rules,
+                          weights=scoring)
         couplets.append(list(verse.lines))
     settings = {"model": model, "temperature": temperature, "candidates": candidates, "seed": seed,
-                "meter": meter, "target_syllables": syllables}
+                "meter": meter, "target_syllables": syllables, "weights": weights or {}}
     out.write_text(json.dumps({"settings": settings, "couplets": couplets}, indent=1) + "\n", encoding="utf-8")
 
 
@@ -95,6 +98,28 @@ def score(key_file: Path, ratings_file: Path) -> str:
     return "\n".join(rows)
 
 
+def paired(reading: Path, ratings_file: Path, a: tuple[str, Path], b: tuple[str, Path]) -> str:
+    """System a minus system b, couplet by couplet on the same seed word and seed (their files come from
+    ``generate`` with one --seed): the mean difference per aspect, its standard error, wins and losses."""
+    key, ratings = json.loads((reading / "key.json").read_text()), json.loads(ratings_file.read_text())
+    blocks = (reading / "set.md").read_text(encoding="utf-8").split("## ")[1:]
+    shown = {(key[cid], tuple(line.strip() for line in rest.strip().splitlines())): cid
+             for cid, _, rest in (block.partition("\n") for block in blocks)}
+
+    def ids(name: str, path: Path) -> list[str | None]:
+        couplets = json.loads(path.read_text())["couplets"]
+        return [shown.get((name, tuple(_bare(line) for line in c))) for c in couplets]
+
+    pairs = [(x, y) for x, y in zip(ids(*a), ids(*b)) if x and y]
+    rows = [f"{a[0]} - {b[0]}, {len(pairs)} pairs", "| aspect | mean difference | standard error | wins | losses |",
+            "|---|---|---|---|---|"]
+    for aspect in ASPECTS:
+        d = [ratings[x][aspect] - ratings[y][aspect] for x, y in pairs]
+        se = statistics.stdev(d) / len(d) ** 0.5
+        rows.append(f"| {aspect} | {statistics.mean(d):+.2f} | {se:.2f} | {sum(v > 0 for v in d)} | {sum(v < 0 for v in d)} |")
+    return "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -104,6 +129,7 @@ def main() -> None:
     g.add_argument("--candidates", type=int, default=16)
     g.add_argument("--meter", choices=["iambic", "trochaic"])
     g.add_argument("--syllables", type=int, help="every line's syllable target (default: the first line's)")
+    g.add_argument("--weight", action="append", default=[], metavar="NAME=VALUE", help="a Weights field (repeat)")
     g.add_argument("--seed", type=int, default=1000)
     g.add_argument("--out", type=Path, required=True)
     b = sub.add_parser("build")
@@ -113,11 +139,19 @@ def main() -> None:
     s = sub.add_parser("score")
     s.add_argument("key", type=Path)
     s.add_argument("ratings", type=Path)
+    p = sub.add_parser("paired")
+    p.add_argument("reading", type=Path, help="the folder with set.md and key.json")
+    p.add_argument("ratings", type=Path)
+    p.add_argument("systems", nargs=2, help="NAME=couplets.json, twice")
     args = parser.parse_args()
     if args.command == "generate":
-        generate(args.model, args.out, args.temperature, args.candidates, args.seed, args.meter, args.syllables)
+        weights = {name: float(value) for name, value in (w.split("=", 1) for w in args.weight)}
+        generate(args.model, args.out, args.temperature, args.candidates, args.seed, args.meter, args.syllables, weights)
     elif args.command == "build":
         build({n: Path(p) for n, p in (s.split("=", 1) for s in args.systems)}, args.out, args.seed)
+    elif args.command == "paired":
+        a, b = ((n, Path(f)) for n, f in (s.split("=", 1) for s in args.systems))
+        print(paired(args.reading, args.ratings, a, b))
     else:
         print(score(args.key, args.ratings))
 

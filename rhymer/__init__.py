@@ -3,8 +3,8 @@
     >>> import rhymer
     >>> r = rhymer.load()                       # the shipped default model, no TensorFlow
     >>> print(r.couplet("night", seed=7))
-    That is not come to the everest's night,
-    I making as the cause of her light.
+    To make the daughter of the night,
+    To leave that subjection of their light.
     >>> rhymer.rhymes("night")[:5]              # most common first
     ['might', 'light', 'bright', 'right', 'white']
 """

@@ -30,6 +30,7 @@ from rhymer.words import last_word, tokens
 NOTE_WORDS = 4  # a failure note quotes a line's last words
 DEFAULT_RETRIES = 3  # resamplings of a line when none of its K candidates passes every check
 MAX_RETRIES = 100  # each retry samples K more lines: beyond this, loosen the rules instead
+VERSE_ATTEMPTS = 3  # whole verses written when lines still fail (a short last line can leave the others no length)
 MAX_SEED = 2**63 - 1  # seeds are recorded in the verse and fit a signed 64-bit integer
 
 
@@ -163,9 +164,11 @@ class Rhymer:
         (or a corpus line end).
 
         ``seed`` is None (fresh entropy) or 0..MAX_SEED; ``retries`` None (3, or 0 with one candidate)
-        or 0..MAX_RETRIES; ``weights``/``rules`` None for the defaults. Raises WrongType for an argument
-        of the wrong type, GenerationError for an unusable setting or a scheme the vocabulary cannot
-        rhyme, LexiconError for an unusable seed word (both ValueErrors that name the parameter).
+        or 0..MAX_RETRIES (a line's resamplings; when lines still fail their checks, the whole verse is
+        written again, VERSE_ATTEMPTS in all, and the one failing fewest kept); ``weights``/``rules`` None
+        for the defaults. Raises WrongType for an argument of the wrong type, GenerationError for an
+        unusable setting or a scheme the vocabulary cannot rhyme, LexiconError for an unusable seed word
+        (both ValueErrors that name the parameter).
 
         The verse is written from its last line to its first, since the model reads reversed text: with
         ``carry`` each line is written after the lines that follow it, so they read as one text. With
@@ -174,11 +177,11 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
-        As if it dead, and this night,
-        Because of her love under might,
-        So that is gold,
-        Was used, so bold,
-        At least from his ladies bright.
+        And all mingles not so this night,
+        He looks and looked upon the might,
+        And mingled with his gold,
+        So that once the bold,
+        But not themselves, and take the bright.
         """
         form = parse_scheme(scheme)
         carry = validate.boolean("carry", carry)
@@ -190,16 +193,13 @@ class Rhymer:
             self.index.pronunciations(seed_word, strict=s.strict)  # refuse OOV words early under strict
 
         words, nears = rhymepolicy.end_words(self.index, form.letters, seed_word, rng, s.rhyme)
-        context, written = None, []
-        for i in reversed(range(len(words))):  # the first line written (the last) sets the syllable target
-            target = _target(form, i, written, s.rules)
-            ending = rhymepolicy.line_ending(i, len(words)) if punctuate else ""
-            line, end = self._line(words[i], nears[i], target, [d.text for d in written], rng, s, context, ending=ending)
-            written.append(line)
-            if carry and i:  # the state after this line and its line break: the context of the line before
-                context = (read_after(self.model, end, "\n") if end is not None  # (unfinished: read it again)
-                           else read_after(self.model, context, ("" if context else "\n") + line.text[::-1] + "\n"))
-        details = written[::-1]
+        details: list[Line] | None = None
+        for _ in range(VERSE_ATTEMPTS if s.retries else 1):  # plain sampling takes the first verse
+            lines = self._lines(form, words, nears, rng, s, carry, punctuate)
+            if details is None or _failures(lines) < _failures(details):
+                details = lines
+            if not _failures(details):
+                break
         return Verse(
             lines=tuple(d.text for d in details),
             rhyme_words=tuple(d.end_word for d in details),
@@ -210,6 +210,20 @@ class Rhymer:
             candidates=s.candidates,
             details=tuple(details),
         )
+
+    def _lines(self, form: Scheme, words: list[str], nears: list[bool], rng: np.random.Generator, s: _Settings,
+               carry: bool, punctuate: bool) -> list[Line]:
+        """The verse's lines, in reading order, written from the last to the first."""
+        context, written = None, []
+        for i in reversed(range(len(words))):  # the first line written (the last) sets the syllable target
+            target = _target(form, i, written, s.rules)
+            ending = rhymepolicy.line_ending(i, len(words)) if punctuate else ""
+            line, end = self._line(words[i], nears[i], target, [d.text for d in written], rng, s, context, ending=ending)
+            written.append(line)
+            if carry and i:  # the state after this line and its line break: the context of the line before
+                context = (read_after(self.model, end, "\n") if end is not None  # (unfinished: read it again)
+                           else read_after(self.model, context, ("" if context else "\n") + line.text[::-1] + "\n"))
+        return written[::-1]
 
     @one_thread
     def reply(
@@ -233,7 +247,7 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
-        For I granted at this invite.
+        Thou could not to the curse invite.
         """
         given = " ".join(validate.text("line", line).split())
         end = last_word(given)
@@ -339,6 +353,10 @@ class Rhymer:
         if validate.boolean("near", near):
             return list(self.index.near_rhymes(word))
         return rhymepolicy.most_frequent(self.index.rhymes(word))
+
+
+def _failures(lines: list[Line]) -> int:
+    return sum(len(line.failed) for line in lines)
 
 
 def _target(form: Scheme, i: int, written: list[Line], rules: Rules) -> int | None:
