@@ -126,12 +126,11 @@ def main() -> None:
             results["couplet_k16_ms_numpy"] = round(numpy_ms, 1)
             results["numpy_vs_keras_couplet_k16"] = round(keras_ms / numpy_ms, 1)
     r.couplet("night", seed=0)  # read the corpus for the copy rule once
-    sizes = dict.fromkeys([DEFAULT_CANDIDATES, 16, 1])
-    times: dict[int, list[float]] = {k: [] for k in sizes}
+    times: dict[int, list[float]] = {k: [] for k in (DEFAULT_CANDIDATES, 16, 1)}
     for seed in range(args.couplets):  # interleaved, so a busy spell slows every K alike
-        for k in sizes:
-            times[k] += [couplet_latency(r, k, 1, seed)]
-    for k in sizes:
+        for k, spent in times.items():
+            spent.append(couplet_latency(r, k, 1, seed))
+    for k in times:
         results[f"couplet_ms_median_k{k}"] = round(statistics.median(times[k]), 1)
     results["cli_cold_s_median"] = round(cold_cli(args.model), 3)
     print(json.dumps(results, indent=2))

@@ -22,6 +22,8 @@ import random
 import statistics
 from pathlib import Path
 
+from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE
+
 # Varied end words: nouns, verbs and adjectives of everyday and poetic English, all with rhymes.
 SEED_WORDS = (
     "night day heart sea rain love light time fire sky home stone dream door song tree road friend bread "
@@ -115,7 +117,7 @@ def paired(reading: Path, ratings_file: Path, a: tuple[str, Path], b: tuple[str,
             "|---|---|---|---|---|"]
     for aspect in ASPECTS:
         d = [ratings[x][aspect] - ratings[y][aspect] for x, y in pairs]
-        se = statistics.stdev(d) / len(d) ** 0.5
+        se = statistics.stdev(d) / len(d) ** 0.5 if len(d) > 1 else float("nan")
         rows.append(f"| {aspect} | {statistics.mean(d):+.2f} | {se:.2f} | {sum(v > 0 for v in d)} | {sum(v < 0 for v in d)} |")
     return "\n".join(rows)
 
@@ -125,8 +127,8 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     g = sub.add_parser("generate")
     g.add_argument("--model", default="default")
-    g.add_argument("--temperature", type=float, default=0.5)
-    g.add_argument("--candidates", type=int, default=16)
+    g.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE)
+    g.add_argument("--candidates", type=int, default=DEFAULT_CANDIDATES)
     g.add_argument("--meter", choices=["iambic", "trochaic"])
     g.add_argument("--syllables", type=int, help="every line's syllable target (default: the first line's)")
     g.add_argument("--weight", action="append", default=[], metavar="NAME=VALUE", help="a Weights field (repeat)")
@@ -145,6 +147,8 @@ def main() -> None:
     p.add_argument("systems", nargs=2, help="NAME=couplets.json, twice")
     args = parser.parse_args()
     if args.command == "generate":
+        if not all("=" in w for w in args.weight):
+            parser.error("--weight takes NAME=VALUE, e.g. --weight discriminator=2")
         weights = {name: float(value) for name, value in (w.split("=", 1) for w in args.weight)}
         generate(args.model, args.out, args.temperature, args.candidates, args.seed, args.meter, args.syllables, weights)
     elif args.command == "build":

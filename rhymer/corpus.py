@@ -26,7 +26,6 @@ _QUOTES = str.maketrans(
         "\t": " ",
     }
 )
-_BRACKETED = re.compile(r"\[[^\[\]\n]*\]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r" {2,}")
 _BLANK_RUNS = re.compile(r"\n{3,}")
@@ -127,10 +126,22 @@ def clean(text: str, drop_line_regex: str | None = None, delete_regex: str | Non
 
 
 def _unbracket(line: str) -> str:
-    """Cut [annotations] out, nested ones too ("[[Chorus]]"): innermost first until none is left."""
-    while (cut := _BRACKETED.sub("", line)) != line:
-        line = cut
-    return line
+    """Cut [annotations] out, nested ones too ("[[Chorus]]"), in one pass (a stack of open brackets, so a
+    line of thousands of nested brackets costs no more than any other); unmatched brackets stay.
+
+    >>> _unbracket("[Verse 2: [Someone]] The night is [softly] long] [")
+    ' The night is  long] ['
+    """
+    out: list[str] = []
+    opened: list[int] = []  # where each open "[" sits in ``out``
+    for ch in line:
+        if ch == "]" and opened:
+            del out[opened.pop() :]
+        else:
+            if ch == "[":
+                opened.append(len(out))
+            out.append(ch)
+    return "".join(out)
 
 
 def _drop_pattern(pattern: str | None, option: str) -> regex.Pattern | None:

@@ -30,7 +30,7 @@ from rhymer.words import last_word, tokens
 NOTE_WORDS = 4  # a failure note quotes a line's last words
 DEFAULT_RETRIES = 3  # resamplings of a line when none of its K candidates passes every check
 MAX_RETRIES = 100  # each retry samples K more lines: beyond this, loosen the rules instead
-VERSE_ATTEMPTS = 3  # whole verses written when lines still fail (a short last line can leave the others no length)
+VERSE_ATTEMPTS = 3  # whole verses written while a line misses the syllable count its last line set (too short)
 MAX_SEED = 2**63 - 1  # seeds are recorded in the verse and fit a signed 64-bit integer
 
 
@@ -46,7 +46,7 @@ class Line:
     syllables: int
     near_rhyme: bool = False  # its end word only near-rhymes (no perfect rhyme was available)
     failed: tuple[str, ...] = ()  # checks the returned line still fails (empty when it passed all)
-    attempts: int = 1
+    attempts: int = 1  # samplings of this line (of K candidates each) in the verse that was kept
     target_syllables: int | None = None  # the syllable count it was asked for (±1), if any
 
 
@@ -164,9 +164,9 @@ class Rhymer:
         (or a corpus line end).
 
         ``seed`` is None (fresh entropy) or 0..MAX_SEED; ``retries`` None (3, or 0 with one candidate)
-        or 0..MAX_RETRIES (a line's resamplings; when lines still fail their checks, the whole verse is
-        written again, VERSE_ATTEMPTS in all, and the one failing fewest kept); ``weights``/``rules`` None
-        for the defaults. Raises WrongType for an argument of the wrong type, GenerationError for an
+        or 0..MAX_RETRIES (a line's resamplings; when a line still misses the syllable count that the first
+        line written set, the whole verse is written again, VERSE_ATTEMPTS in all, and the one with the
+        fewest failing lines kept); ``weights``/``rules`` None for the defaults. Raises WrongType for an argument of the wrong type, GenerationError for an
         unusable setting or a scheme the vocabulary cannot rhyme, LexiconError for an unusable seed word
         (both ValueErrors that name the parameter).
 
@@ -193,12 +193,15 @@ class Rhymer:
             self.index.pronunciations(seed_word, strict=s.strict)  # refuse OOV words early under strict
 
         words, nears = rhymepolicy.end_words(self.index, form.letters, seed_word, rng, s.rhyme)
+        # Only a target taken from the first line written can be missed by bad luck in another verse; a
+        # verse with retries=0 is written once.
+        rewrite = bool(s.retries) and form.syllables is None and s.rules.target_syllables is None
         details: list[Line] | None = None
-        for _ in range(VERSE_ATTEMPTS if s.retries else 1):  # plain sampling takes the first verse
+        for _ in range(VERSE_ATTEMPTS if rewrite else 1):
             lines = self._lines(form, words, nears, rng, s, carry, punctuate)
             if details is None or _failures(lines) < _failures(details):
                 details = lines
-            if not _failures(details):
+            if not any("syllables" in line.failed for line in details):
                 break
         return Verse(
             lines=tuple(d.text for d in details),
@@ -355,8 +358,10 @@ class Rhymer:
         return rhymepolicy.most_frequent(self.index.rhymes(word))
 
 
-def _failures(lines: list[Line]) -> int:
-    return sum(len(line.failed) for line in lines)
+def _failures(lines: list[Line]) -> tuple[int, int]:
+    """How a verse ranks among rewrites, fewest first: lines that fail a check (as the CLI counts them),
+    then checks failed."""
+    return sum(bool(line.failed) for line in lines), sum(len(line.failed) for line in lines)
 
 
 def _target(form: Scheme, i: int, written: list[Line], rules: Rules) -> int | None:

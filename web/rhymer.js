@@ -7,7 +7,8 @@
 // Python: next-character probabilities, rhymes, judging, syllables and real words.
 // It is a lighter writer than the library's: no word model in the score, no limit to known words while
 // sampling, no check for lines copied from the corpus, no near rhymes, 3 candidates instead of 32 (1 for
-// the first couplet), and the word limits are kept while sampling rather than judged afterwards.
+// the first couplet), no second try at a whole verse, and the word limits are kept while sampling rather
+// than judged afterwards.
 // All generated text reaches the page through textContent, never as HTML.
 "use strict";
 
