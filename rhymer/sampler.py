@@ -16,7 +16,7 @@ from rhymer.errors import GenerationError
 from rhymer.vocabtrie import VocabTrie
 
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 3.0
-DEFAULT_TEMPERATURE = 0.5  # chosen by blind readings 1 and 2 (docs/results/verse-levers.md); lower is safer, higher wilder
+DEFAULT_TEMPERATURE = 0.5  # chosen by blind readings 1-2, kept by 7-9 (docs/results/verse-levers.md); lower is safer
 MAX_CANDIDATES = 1024
 DEFAULT_CANDIDATES = 32  # candidate lines sampled per line, the best one kept (best-of-K); 32 and 64 beat 16 in blind readings 5-6
 MAX_LINE_CHARS = 120  # a line not ended by then is returned unfinished

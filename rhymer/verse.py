@@ -166,9 +166,9 @@ class Rhymer:
         ``seed`` is None (fresh entropy) or 0..MAX_SEED; ``retries`` None (3, or 0 with one candidate)
         or 0..MAX_RETRIES (a line's resamplings; when a line still misses the syllable count that the first
         line written set, the whole verse is written again, VERSE_ATTEMPTS in all, and the one with the
-        fewest failing lines kept); ``weights``/``rules`` None for the defaults. Raises WrongType for an argument of the wrong type, GenerationError for an
-        unusable setting or a scheme the vocabulary cannot rhyme, LexiconError for an unusable seed word
-        (both ValueErrors that name the parameter).
+        fewest failing lines kept); ``weights``/``rules`` None for the defaults. Raises WrongType for an
+        argument of the wrong type, GenerationError for an unusable setting or a scheme the vocabulary
+        cannot rhyme, LexiconError for an unusable seed word (both ValueErrors that name the parameter).
 
         The verse is written from its last line to its first, since the model reads reversed text: with
         ``carry`` each line is written after the lines that follow it, so they read as one text. With
