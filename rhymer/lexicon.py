@@ -402,9 +402,9 @@ def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
     """Rhymes of ``word`` from CMU dict: perfect ones, or only the near ones with ``near``.
 
     The word itself, homophones and identical rhymes are excluded, and so are entries with
-    punctuation or digits. Near rhymes come closest first (``closest_first``). Then most common
-    first (see ``commonness``), so that surnames and oddities
-    that CMU dict also lists (albright, apartheid) come last; ties alphabetically. Raises WrongType
+    punctuation or digits. Most common first (see ``commonness``), so that surnames and oddities that
+    CMU dict also lists (albright, apartheid) come last, ties alphabetically; near rhymes closest first,
+    then by the same order (``closest_first``). Raises WrongType
     for a non-string word or non-bool flag, LexiconError for an unusable word (or one missing from
     CMU dict, with ``strict``).
 
@@ -425,8 +425,8 @@ def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
         if rhymes_with(prons, theirs):
             if not near:
                 found[other] = 0.0
-        elif near and near_rhymes_with(prons, theirs):
-            found[other] = near_distance(prons, theirs)
+        elif near and (distance := near_distance(prons, theirs)) <= MAX_NEAR_DISTANCE:
+            found[other] = distance
     return closest_first(found, commonness().get)
 
 

@@ -100,8 +100,10 @@ class RhymeIndex:
         prons = self.pronunciations(word, strict=strict)
         found = {}
         for other, theirs in self._candidates(word, prons, avoid, near=True):
-            if not lexicon.rhymes_with(prons, theirs) and lexicon.near_rhymes_with(prons, theirs):
-                found[other] = lexicon.near_distance(prons, theirs)
+            if lexicon.rhymes_with(prons, theirs):
+                continue
+            if (distance := lexicon.near_distance(prons, theirs)) <= lexicon.MAX_NEAR_DISTANCE:
+                found[other] = distance
         return {w: found[w] for w in lexicon.closest_first(found, self.frequency)}
 
     def _candidates(self, word: str, prons: list[Pron], avoid: list[str], near: bool):
