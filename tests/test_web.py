@@ -347,10 +347,17 @@ def test_share_link_writes_the_same_couplet_first(browser, default_site):
     # the first (LSTM, one candidate) couplet of a visit, and a later Markov couplet on a seed word (best of 3)
     page, *_ = _open(browser, default_site + "?model=markov")
     page.fill("#seed", "day")
+    # the feed writes until the screen is full, and a couplet in flight when Enter is pressed may end on
+    # "day" by chance: wait until it rests, then look only at couplets begun after the word applied
+    _screen_filled(page)
+    _resting(page)
+    page.wait_for_function("!window.rhymerPage.state.busy")
+    after = _count(page)
     page.press("#seed", "Enter")
-    page.wait_for_function("[...document.querySelectorAll('.couplet')].some(li => li.dataset.rhymes.startsWith('day '))")
-    later = page.evaluate("""() => { const li = [...document.querySelectorAll('.couplet')].find(li => li.dataset.rhymes.startsWith('day '));
-        return { lines: [...li.querySelectorAll('p')].map(p => p.textContent), link: li.querySelector('a.share').getAttribute('href') }; }""")
+    written = f"[...document.querySelectorAll('.couplet')].slice({after}).find(li => li.dataset.rhymes.startsWith('day '))"
+    page.wait_for_function(f"!!{written}", timeout=60_000)
+    later = page.evaluate(f"""() => {{ const li = {written};
+        return {{ lines: [...li.querySelectorAll('p')].map(p => p.textContent), link: li.querySelector('a.share').getAttribute('href') }}; }}""")
     page.close()
     assert "word=day" in later["link"] and "model=markov" in later["link"] and "candidates=3" in later["link"]
     for couplet in (first, later):
