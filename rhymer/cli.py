@@ -81,7 +81,7 @@ Meter = Annotated[str | None, typer.Option("--meter", help="prefer lines in this
 Syllables = Annotated[int | None, typer.Option("--syllables", help="target syllables per line (±1); default: the first line's")]
 BestEffort = Annotated[bool, typer.Option("--best-effort", help="print lines that still break a rule and exit 0")]
 Punctuate = Annotated[bool, typer.Option("--punctuate/--no-punctuate",
-                                         help="end lines with a comma and the last with a full stop (end-stopped lines)")]
+                                         help="end lines with a comma and the last with a full stop (end-stopped lines), where the model knows the marks")]
 
 
 @app.command()

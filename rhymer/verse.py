@@ -173,7 +173,8 @@ class Rhymer:
         The verse is written from its last line to its first, since the model reads reversed text: with
         ``carry`` each line is written after the lines that follow it, so they read as one text. With
         ``punctuate`` each line ends with the mark ``rhymepolicy.line_ending`` gives it, so the model
-        writes end-stopped lines (a line that ends in a bare word is, in verse, mostly run on).
+        writes end-stopped lines (a line that ends in a bare word is, in verse, mostly run on); a model that
+        never saw the mark (a corpus without punctuation) ends its lines bare.
 
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
@@ -220,7 +221,7 @@ class Rhymer:
         context, written = None, []
         for i in reversed(range(len(words))):  # the first line written (the last) sets the syllable target
             target = _target(form, i, written, s.rules)
-            ending = rhymepolicy.line_ending(i, len(words)) if punctuate else ""
+            ending = self._readable(rhymepolicy.line_ending(i, len(words))) if punctuate else ""
             line, end = self._line(words[i], nears[i], target, [d.text for d in written], rng, s, context, ending=ending)
             written.append(line)
             if carry and i:  # the state after this line and its line break: the context of the line before
@@ -262,7 +263,8 @@ class Rhymer:
         encode(self.model, given)  # refuses characters the model cannot read
         word, near = rhymepolicy.rhyme_for(self.index, [end], [end], rng, s.rhyme)
         target = s.rules.target_syllables or syllable_count(self.index, given)  # as long as the given line
-        new, _ = self._line(word, near, target, [given], rng, s, None, follows=given, ending=rhymepolicy.CLOSING_MARK)
+        new, _ = self._line(word, near, target, [given], rng, s, None, follows=given,
+                            ending=self._readable(rhymepolicy.CLOSING_MARK))
         return Verse(
             lines=(new.text,),
             rhyme_words=(word,),
@@ -297,6 +299,10 @@ class Rhymer:
         mixed = [seed, zlib.crc32(mix.lower().encode("utf-8"))] if mix else seed
         settings = _Settings(temperature, candidates, retries, weights, rules, rhyme, strict)
         return settings, seed, np.random.default_rng(mixed)
+
+    def _readable(self, mark: str) -> str:
+        """``mark`` if the model can read it, else "": a corpus without that punctuation gives bare line ends."""
+        return mark if set(mark) <= set(self.model.vocab) else ""
 
     def _line(self, word: str, near: bool, target: int | None, previous: list[str], rng: np.random.Generator,
               s: _Settings, context: State | None = None, follows: str | None = None, ending: str = "",

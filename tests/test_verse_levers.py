@@ -56,6 +56,21 @@ def test_punctuated_verse_ends_its_lines_with_a_clause_and_a_sentence(which, req
     assert r.reply("I walked along the shore at night", seed=1).lines[0].endswith(".")
 
 
+def test_a_corpus_without_the_marks_gets_bare_line_ends(small_corpus, tmp_path):
+    # song lyrics often have no punctuation: the model cannot read "," or ".", so lines end bare
+    from rhymer import files, modeldir
+
+    bare = "".join(c for c in small_corpus if c not in ",.")
+    info = modeldir.write_baseline(tmp_path, bare, order=3)
+    files.write_json(tmp_path / modeldir.METADATA, modeldir.metadata(
+        "markov", bare, "backward", 0.05, sorted(set(bare)), markov=info))
+    r = rhymer.load(str(tmp_path))
+    verse = r.couplet("night", seed=1, candidates=4)
+    assert [last_word(line) for line in verse.lines] == list(verse.rhyme_words)
+    assert all(line.endswith(word) for line, word in zip(verse.lines, verse.rhyme_words))
+    assert r.reply("I walked along the shore at night", seed=1, candidates=4).lines[0][-1].isalpha()
+
+
 def test_the_line_end_mark_primes_the_model(lstm):
     # the mark is read before the line is written (backward): the same draws give other lines
     rng = np.random.default_rng
