@@ -5,8 +5,9 @@ web/package-lock.json by web/vendor/refresh.sh and checked by sha256 here), the 
 model/, the rhyme index (words.json), the spelling of capitalised words (names.json), the Markov
 baseline (markov.json), and what the page must agree on with the Python library, computed by it: the
 checks, weights and limits of judging and the couplet's end words (in site.json, ``page_settings``) and
-every real word with its syllable count (wordfacts.json.gz, ``word_facts``). It makes no request to any
-other host.
+every real word with its syllable count (wordfacts.json.gz, ``word_facts``); and couplets the library wrote
+for the page to open on while ml5.js starts (site.json's ``openings``, ``openings()``). It makes no
+request to any other host.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import numpy as np
 
 from rhymer import lexicon, ml5, modeldir, outputs, rhymepolicy, sampler
 from rhymer.blas import one_thread
-from rhymer.errors import ModelError, OutputError, RhymerError
+from rhymer.errors import GenerationError, ModelError, OutputError, RhymerError
 from rhymer.files import read_json, write_json, write_text
 from rhymer.progress import Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
@@ -49,6 +50,10 @@ SITE_FILE, SITE_FORMAT = "site.json", "rhymer-site"  # site.json marks a folder 
 WORD_FACTS, WORD_FACTS_FORMAT, WORD_FACTS_VERSION = "wordfacts.json.gz", "rhymer-wordfacts", 1
 ML5_FILE, ML5_LICENSE_FILE, MODEL_DIR = "ml5.min.js", "ml5.LICENSE.md", "model"
 MAX_PORT = 65535
+PAGE_MAX_WORDS = 10  # the page's "max words" slider starts here (up to Rules().max_words)
+# Couplets the library writes at export, at the page's first settings: the page opens on one of them (picked
+# by the visit's seed) at once, while ml5.js, which takes about a second to start, loads to write the rest.
+OPENINGS = 12
 
 def page_dir() -> Path:
     """The page sources: web/ beside the package in a checkout, or the copy installed with it."""
@@ -129,6 +134,7 @@ def page_settings(index: RhymeIndex) -> dict:
         "rules": {name: getattr(rules, name) for name in PAGE_RULES},
         "weights": {name: getattr(weights, name) for name in PAGE_WEIGHTS},
         "max_chars": sampler.MAX_LINE_CHARS,
+        "max_words": PAGE_MAX_WORDS,
         "temperature": sampler.DEFAULT_TEMPERATURE,
         "line_ends": {"frequent_word": rhymepolicy.LINE_END_EVIDENCE, "min_share": rhymepolicy.MIN_LINE_END_SHARE},
         "marks": {"inner": rhymepolicy.INNER_MARK, "closing": rhymepolicy.CLOSING_MARK},
@@ -151,10 +157,37 @@ def word_facts(index: RhymeIndex) -> dict:
             "syllables": {str(n): "\n".join(words) for n, words in sorted(by_count.items())}}
 
 
-def _with_preloads(page: str, files: list[str]) -> str:
-    """index.html with preload hints for ``files``: they download while ml5.js starts, not one after another."""
-    links = "\n".join(f'  <link rel="preload" href="{html.escape(f)}" as="fetch" crossorigin>' for f in files)
-    return page.replace(PRELOAD_MARK, links.lstrip(), 1)
+def openings(model: Path, kind: str, count: int = OPENINGS, progress: Steps = no_steps) -> list[dict]:
+    """Up to ``count`` couplets by the model folder's ``kind`` engine at the page's first settings (the
+    library's defaults otherwise, seeds from 0), for the page to open on before its own engine is ready.
+
+    Only couplets whose every line passes the library's checks are kept (none copied from the corpus, none
+    too long for the page), from at most 2 x ``count`` seeds; a model that can write none gives none, and
+    the page then writes its first couplet itself."""
+    from rhymer.verse import Rhymer
+
+    composer, rules = Rhymer(model, kind), Rules(max_words=PAGE_MAX_WORDS)
+    couplets: list[dict] = []
+    with progress("writing the couplets the page opens on", count) as advance:
+        for seed in range(2 * count):
+            try:
+                verse = composer.couplet(seed=seed, rules=rules)
+            except GenerationError:
+                continue
+            if not any(line.failed for line in verse.details):
+                couplets.append({"lines": list(verse.lines), "rhyme_words": list(verse.rhyme_words), "seed": seed})
+                advance(1)
+            if len(couplets) == count:
+                break
+    return couplets
+
+
+def _with_preloads(page: str, files: list[str], scripts: list[str]) -> str:
+    """index.html with preload hints for ``files`` and ``scripts``: they download at once, not one after
+    another; the scripts (ml5.min.js, 3.3 MB) at low priority, after what the opening couplet needs."""
+    links = [f'  <link rel="preload" href="{html.escape(f)}" as="fetch" crossorigin>' for f in files]
+    links += [f'  <link rel="preload" href="{html.escape(f)}" as="script" fetchpriority="low">' for f in scripts]
+    return page.replace(PRELOAD_MARK, "\n".join(links).lstrip(), 1)
 
 
 def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = False,
@@ -201,7 +234,9 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
             first += [f"{MODEL_DIR}/{name}" for name in ml5_files]
         else:
             first.append(modeldir.MARKOV)
-        write_text(staging / "index.html", _with_preloads((staging / "index.html").read_text(encoding="utf-8"), first))
+        site["openings"] = openings(model, meta["kind"], progress=progress)  # after the checks that may refuse
+        scripts = [ML5_FILE] if site["lstm"] else []  # the Markov page never loads ml5.js
+        write_text(staging / "index.html", _with_preloads((staging / "index.html").read_text(encoding="utf-8"), first, scripts))
         write_json(staging / SITE_FILE, site)
         staging.chmod(0o755)
         if replacing:

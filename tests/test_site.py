@@ -11,7 +11,10 @@ import pytest
 
 import rhymer
 from rhymer import modeldir
-from rhymer.website import ML5_SHA256, find_ml5, page_settings
+from rhymer.rhymeindex import RhymeIndex
+from rhymer.scoring import Rules
+from rhymer.website import ML5_SHA256, OPENINGS, PAGE_MAX_WORDS, find_ml5, openings, page_settings
+from rhymer.words import last_word, tokens
 from tests.conftest import ROOT
 
 
@@ -34,6 +37,17 @@ def test_export_writes_a_self_contained_site(cli, tmp_path):
     assert "http" not in html.replace("http-equiv", "")  # every resource is local
     preloads = re.findall(r'<link rel="preload" href="([^"]+)" as="fetch" crossorigin>', html)
     assert "site.json" in preloads and all((site / name).is_file() for name in preloads), preloads
+    # ml5.min.js is fetched at once but started by the page only when the LSTM is needed (after the first couplet)
+    assert '<link rel="preload" href="ml5.min.js" as="script" fetchpriority="low">' in html and 'src="ml5.min.js"' not in html
+    # the couplets the page opens on: the library's, each different, rhyming, within the page's first word limit
+    data = json.loads((site / "site.json").read_text())
+    opening, index = data["openings"], RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS)
+    assert len(opening) == OPENINGS and len({tuple(c["lines"]) for c in opening}) == OPENINGS
+    for c in opening:
+        assert [last_word(line) for line in c["lines"]] == c["rhyme_words"], c
+        assert c["rhyme_words"][1] in index.rhymes(c["rhyme_words"][0]), c
+        assert all(Rules().min_words <= len(tokens(line)) <= PAGE_MAX_WORDS for line in c["lines"]), c
+    assert data["page"]["max_words"] == PAGE_MAX_WORDS
     again = cli("export", "markov", "--web", str(site))
     assert again.returncode == 2 and "not empty; pass --force" in again.stderr
     assert cli("export", "markov", "--web", str(site), "--force").returncode == 0
@@ -66,6 +80,27 @@ def test_web_serves_only_its_folder_on_loopback(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_openings_are_the_librarys_couplets_that_pass_its_checks(monkeypatch):
+    from dataclasses import replace
+
+    from rhymer.errors import GenerationError
+    from rhymer.verse import Rhymer
+
+    r, rules = rhymer.load("markov"), Rules(max_words=PAGE_MAX_WORDS)
+    assert [c["lines"] for c in openings(modeldir.DEFAULT_DIR, "markov", count=2)] == [
+        list(r.couplet(seed=seed, rules=rules).lines) for seed in (0, 1)]
+
+    def some_fail(self, *args, seed=None, **options):  # seed 1 cannot be written, seed 2 copies the corpus
+        if seed == 1:
+            raise GenerationError("no word in the model's vocabulary rhymes")
+        verse = real(self, *args, seed=seed, **options)
+        return replace(verse, details=(replace(verse.details[0], failed=("copied",)), *verse.details[1:])) if seed == 2 else verse
+
+    real = Rhymer.couplet
+    monkeypatch.setattr(Rhymer, "couplet", some_fail)
+    assert [c["seed"] for c in openings(modeldir.DEFAULT_DIR, "markov", count=3)] == [0, 3, 4]  # more seeds fill in
 
 
 def test_the_page_ends_couplets_on_the_words_python_would():

@@ -131,6 +131,10 @@ def _resting(page):
 def test_page_writes_rhyming_couplets_offline(browser, default_site):
     page, requests, _, errors = _open(browser, default_site)
     assert page.evaluate("performance.getEntriesByName('rhymer:first-couplet').length") == 1  # the first couplet, unasked
+    # it is on screen before ml5.js has started: the page opened on a couplet the library wrote
+    assert page.evaluate("""['first-couplet', 'backend'].map(m => performance.getEntriesByName('rhymer:' + m)[0].startTime)
+                            .reduce((first, backend) => first < backend)""")
+    assert page.evaluate("document.querySelector('.couplet').dataset.opening !== undefined")
     _screen_filled(page)  # the LSTM fills the first screen by itself
     couplets = _couplets(page, 20)
     index = RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS)
@@ -268,6 +272,9 @@ def test_generated_markup_is_shown_as_text(browser, installed, tmp_path):
     proc, url = _rhymer_web(installed, "--site", str(site))
     try:
         page, _, dialogs, _ = _open(browser, url)
+        # a Markov-only site: it opens on a couplet the library wrote with that model, never starts ml5.js
+        assert page.evaluate("document.querySelector('.couplet').dataset.opening !== undefined && typeof ml5 === 'undefined'")
+        assert "ml5.min.js" not in (site / "index.html").read_text()
         couplets = _couplets(page, 6)
         text = " ".join(line for c in couplets for line in c["lines"])
         assert "<img" in text.lower() or "<script>" in text.lower()  # the markup was generated...
@@ -329,10 +336,10 @@ def test_feed_pauses_while_the_tab_is_hidden(browser, default_site):
     page.close()
 
 
-def _first(page) -> dict:
-    return page.evaluate("""() => { const li = document.querySelector('.couplet');
-        return { lines: [...li.querySelectorAll('p')].map(p => p.textContent), seed: li.dataset.seed,
-                 link: li.querySelector('a.share').getAttribute('href') }; }""")
+def _first(page, nth: int = 1) -> dict:
+    return page.evaluate(f"""() => {{ const li = document.querySelector('.couplet:nth-child({nth})');
+        return {{ lines: [...li.querySelectorAll('p')].map(p => p.textContent), seed: li.dataset.seed,
+                 link: li.querySelector('a.share').getAttribute('href'), opening: li.dataset.opening !== undefined }}; }}""")
 
 
 def test_share_link_writes_the_same_couplet_first(browser, default_site):
@@ -340,11 +347,14 @@ def test_share_link_writes_the_same_couplet_first(browser, default_site):
     seeds = set()
     for _ in range(2):
         page, *_ = _open(browser, default_site)
-        seeds.add(_first(page)["seed"])
-        first = _first(page)
+        page.wait_for_function("document.querySelectorAll('.couplet').length >= 2", timeout=60_000)
+        first, own = _first(page), _first(page, 2)
+        seeds.add(own["seed"])
         page.close()
     assert len(seeds) == 2
-    # the first (LSTM, one candidate) couplet of a visit, and a later Markov couplet on a seed word (best of 3)
+    # the couplet a visit opens on (the library's, from site.json), the first the page wrote (LSTM, best of 3),
+    # and a later Markov couplet on a seed word (best of 3)
+    assert first["opening"] and "opening=" in first["link"] and not own["opening"] and "candidates=3" in own["link"]
     page, *_ = _open(browser, default_site + "?model=markov")
     page.fill("#seed", "day")
     # the feed writes until the screen is full, and a couplet in flight when Enter is pressed may end on
@@ -360,13 +370,31 @@ def test_share_link_writes_the_same_couplet_first(browser, default_site):
         return {{ lines: [...li.querySelectorAll('p')].map(p => p.textContent), link: li.querySelector('a.share').getAttribute('href') }}; }}""")
     page.close()
     assert "word=day" in later["link"] and "model=markov" in later["link"] and "candidates=3" in later["link"]
-    for couplet in (first, later):
+    for couplet in (first, own, later):
         page, requests, _, errors = _open(browser, default_site + couplet["link"].lstrip("/"))
         again = _first(page)
         assert again["lines"] == couplet["lines"] and again["link"] == couplet["link"]
         assert page.evaluate("document.querySelector('.couplet').classList.contains('shared')")
         assert not errors
         page.close()
+
+
+def test_page_opens_on_the_librarys_couplet_before_ml5_starts(browser, default_site):
+    # ml5.min.js never arrives: the visit still opens on a couplet, and says why no more come
+    context = browser.new_context(viewport=DESKTOP)
+    context.route("**/ml5.min.js", lambda route: route.abort())
+    page = context.new_page()
+    page.goto(default_site)
+    page.wait_for_function("document.getElementById('loading').textContent.includes('ml5.min.js did not load')", timeout=60_000)
+    site = page.evaluate("window.rhymerPage.state.site")
+    shown = _first(page)
+    assert shown["opening"] and page.evaluate("typeof ml5") == "undefined"
+    assert shown["lines"] in [c["lines"] for c in site["openings"]] and _count(page) == 1
+    context.close()
+    # a visit on the Markov model of an LSTM site never starts ml5.js (it is only preloaded)
+    page, _, _, errors = _open(browser, default_site + "?model=markov")
+    assert not _first(page)["opening"] and page.evaluate("typeof ml5") == "undefined" and not errors
+    page.close()
 
 
 def test_markov_lines_keep_the_word_limits_and_capitals(browser, default_site):

@@ -7,14 +7,16 @@
 // Python: next-character probabilities, rhymes, judging, syllables and real words.
 // It is a lighter writer than the library's: no word model in the score, no limit to known words while
 // sampling, no check for lines copied from the corpus, no near rhymes, 3 candidates instead of 32 (1 for
-// the first couplet), no second try at a whole verse, and the word limits are kept while sampling rather
-// than judged afterwards.
+// a first couplet it writes when there is no opening), no second try at a whole verse, and the word limits
+// are kept while sampling rather than judged afterwards. ml5.js takes about a second to start, so a visit
+// opens on one of the couplets the library wrote at export (site.json's "openings", picked by the visit's
+// seed) while ml5.js loads; the page writes every couplet after it.
 // All generated text reaches the page through textContent, never as HTML.
 "use strict";
 
 const TEMPERATURE = { min: 0.3, max: 1.5 };  // the slider's range; its default is Python's (site.json)
-const WORDS = { maxLow: 4, initial: 10 };  // the max-words slider, from maxLow to Python's Rules().max_words
-const CANDIDATES = { first: 1, rest: 3 };  // the first couplet as fast as possible, then best of 3
+const WORDS = { maxLow: 4 };  // the max-words slider's low end; it starts at site.json's page.max_words
+const CANDIDATES = { first: 1, rest: 3 };  // a first couplet as fast as possible (when there is no opening), then best of 3
 const AHEAD_PX = 400;  // keep writing while the end of the feed is this close to the screen
 
 // ---------- small helpers ----------
@@ -260,9 +262,10 @@ async function couplet(engine, opts, seed) {
   const facts = opts.candidates > 1 ? await wordFacts() : null;
   engine.begin();
   try {
-    const b = await writeLine(engine, facts, second, opts, rng, null, [], null, page.marks.closing);
+    const readable = (mark) => ([...mark].every((c) => engine.index.has(c)) ? mark : "");  // as Rhymer._readable
+    const b = await writeLine(engine, facts, second, opts, rng, null, [], null, readable(page.marks.closing));
     const after = !opts.carry ? null : b.finished ? { state: b.end } : { text: "\n" + reversed(b.raw.trim()) };
-    const a = await writeLine(engine, facts, first, opts, rng, b.syllables, [b.text], after, page.marks.inner);
+    const a = await writeLine(engine, facts, first, opts, rng, b.syllables, [b.text], after, readable(page.marks.inner));
     return { lines: [a.text, b.text], rhymeWords: [first, second], seed, model: engine.kind, opts };
   } finally {
     engine.end();
@@ -272,7 +275,9 @@ async function couplet(engine, opts, seed) {
 // ---------- the page ----------
 const ui = {};
 const state = {
-  engines: {}, site: null, names: null, index: null, facts: null, busy: false, count: 0, queue: Promise.resolve(),
+  engines: {},           // kind -> the promise of its engine (loaded once, again after a failure)
+  site: null, names: null, index: null, facts: null, ml5: null, busy: false, count: 0,
+  queue: Promise.resolve(),
   seed: crypto.getRandomValues(new Uint32Array(1))[0],  // a fresh seed per visit; each couplet takes the next
   seedWord: null,        // applied with Enter (or the write button) and kept until changed
   nearEnd: false,        // the end of the feed is on (or near) the screen
@@ -289,46 +294,65 @@ async function loadJSON(path) {
   return new Response(packed ? new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip")) : bytes).json();
 }
 
-// What the first couplet does not need loads after it, once (and again after a failure): the rhyme index
-// for seed words and suggestions, and the word facts for judging candidates (the first couplet has one).
-function lazily(key, load) {
-  if (!state[key]) {
-    state[key] = load();
-    state[key].catch(() => { state[key] = null; });
+// Loaded once, however many ask while it loads, and again after a failure (the promise is kept in
+// `store`): the rhyme index for seed words and suggestions and the word facts for judging candidates (both
+// after the first couplet: a first couplet the page writes without an opening has one candidate per line),
+// ml5.js and the engines.
+function lazily(key, load, store = state) {
+  if (!store[key]) {
+    store[key] = load();
+    store[key].catch(() => { store[key] = null; });
   }
-  return state[key];
+  return store[key];
 }
 const rhymeIndex = () => lazily("index", async () => new RhymeIndex(await loadJSON("words.json"), state.site.page.line_ends));
 const wordFacts = () => lazily("facts", async () => new WordFacts(await loadJSON(state.site.page.word_facts)));
 
+// ml5.js (3.3 MB) is not in the page's head: it loads when the LSTM is first needed, after the first
+// couplet is on screen. The CPU backend: generation reads every character's probabilities back, which costs
+// WebGL more than the small matrix products save (measured about 3 ms against 14 ms per character).
+const ml5Ready = () => lazily("ml5", async () => {
+  if (typeof ml5 === "undefined") {
+    await new Promise((resolve, reject) => {
+      const script = Object.assign(document.createElement("script"), { src: "ml5.min.js" });
+      script.addEventListener("load", resolve);
+      script.addEventListener("error", () => { script.remove(); reject(new Error("ml5.min.js did not load")); });
+      document.head.appendChild(script);
+    });
+  }
+  await ml5.tf.setBackend("cpu");
+  performance.mark("rhymer:backend");
+});
+
 // A word as the corpus spells it (names.json: "france" -> "France").
 const spelling = (w) => (Object.hasOwn(state.names, w) ? state.names[w] : w);
 
-async function engineFor(kind) {
-  if (!state.engines[kind]) {
-    if (kind === "markov") state.engines.markov = new MarkovEngine(await loadJSON("markov.json"));
-    else {
-      const model = ml5.charRNN("model");
-      await model.ready;  // charRNN() returns at once; the weights must load outside any engine scope
-      state.engines.lstm = new LstmEngine(model);
-    }
-  }
-  return state.engines[kind];
+// One engine per kind, however many ask for it while it loads (the page's start, a click, the feed).
+function engineFor(kind) {
+  return lazily(kind, async () => {
+    if (kind === "markov") return new MarkovEngine(await loadJSON("markov.json"));
+    await ml5Ready();
+    const model = ml5.charRNN("model");
+    await model.ready;  // charRNN() returns at once; the weights must load outside any engine scope
+    return new LstmEngine(model);
+  }, state.engines);
 }
 
 function options(overrides = {}) {
   return {
     seedWord: state.seedWord,
     temperature: Math.min(TEMPERATURE.max, Math.max(TEMPERATURE.min, Number(ui.temperature.value) || state.site.page.temperature)),
-    maxWords: Math.min(state.site.page.rules.max_words, Math.max(WORDS.maxLow, Math.round(Number(ui.length.value)) || WORDS.initial)),
+    maxWords: Math.min(state.site.page.rules.max_words, Math.max(WORDS.maxLow, Math.round(Number(ui.length.value)) || state.site.page.max_words)),
     candidates: state.count < 1 ? CANDIDATES.first : CANDIDATES.rest,
     carry: true,  // as rhymer/verse.py: line 1 follows from line 2
     ...overrides,
   };
 }
 
-// The link that writes this couplet again: same model, seed, seed word, temperature, length, candidates.
+// The link that writes this couplet again: same model, seed, seed word, temperature, length, candidates
+// (for an opening, its number in site.json).
 function shareLink(c) {
+  if (c.opening !== undefined) return `${location.pathname}?${new URLSearchParams({ model: c.model, opening: String(c.opening) })}`;
   const q = new URLSearchParams({ model: c.model, seed: String(c.seed), temperature: String(c.opts.temperature),
                                   words: String(c.opts.maxWords), candidates: String(c.opts.candidates) });
   if (c.opts.seedWord) q.set("word", c.opts.seedWord);
@@ -340,7 +364,8 @@ function show(c, shared = false) {
   item.className = shared ? "couplet shared" : "couplet";
   item.dataset.model = c.model;
   item.dataset.rhymes = c.rhymeWords.join(" ");
-  item.dataset.seed = String(c.seed);
+  if (c.opening !== undefined) item.dataset.opening = String(c.opening);  // one of site.json's couplets
+  else item.dataset.seed = String(c.seed);
   const verse = document.createElement("div");
   verse.className = "verse";
   for (const line of c.lines) {
@@ -375,6 +400,12 @@ function show(c, shared = false) {
   if (state.count === 1) performance.mark("rhymer:first-couplet");
 }
 
+// An opening: one of the couplets the library wrote at export, in the form the page's own are shown.
+function opening(number) {
+  const c = state.site.openings[number];
+  return { lines: c.lines, rhymeWords: c.rhyme_words, seed: c.seed, model: state.site.model_kind, opening: number };
+}
+
 // Requests queue up (the writing loop, clicks, tests), so couplets are written one after another: the
 // ml5 model has one state and must not be shared.
 function queued(task) {
@@ -394,6 +425,7 @@ async function write(n, overrides) {
     for (let i = 0; i < n; i++) {
       const seed = overrides.seed ?? state.seed++;
       show(await couplet(engine, options(overrides), seed), overrides.seed !== undefined);
+      if (!performance.getEntriesByName("rhymer:first-written").length) performance.mark("rhymer:first-written");
     }
     ui.status.textContent = "";
   } catch (err) {
@@ -446,9 +478,14 @@ function setRange(input, output, value, digits) {
   output.textContent = Number(input.value).toFixed(digits);
 }
 
-// A shared link (?seed=...&model=...&temperature=...&words=...&word=...): its couplet comes first.
+// A shared link (?seed=...&model=...&temperature=...&words=...&word=..., or ?model=...&opening=N for an
+// opening): its couplet comes first.
 function fromLink() {
   const q = new URLSearchParams(location.search);
+  const number = /^\d+$/.test(q.get("opening") ?? "") ? Number(q.get("opening")) : -1;
+  if (number >= 0 && number < (state.site.openings?.length ?? 0) && ui.model.value === state.site.model_kind) {
+    return { opening: number };
+  }
   if (!q.has("seed")) return null;
   const seed = Number(q.get("seed")) >>> 0;
   const model = ui.model.value;
@@ -470,25 +507,32 @@ async function main() {
   ui.controls.addEventListener("submit", (e) => { e.preventDefault(); applySeedWord().catch(() => {}); more(1).catch(() => {}); });
   ui.model.addEventListener("change", () => more(1).catch(() => {}));
   document.addEventListener("visibilitychange", () => { state.paused = document.hidden; wakeUp(); });
-  // The CPU backend: generation reads every character's probabilities back, which costs WebGL more
-  // than the small matrix products save (measured about 3 ms against 14 ms per character).
-  await ml5.tf.setBackend("cpu");
-  performance.mark("rhymer:backend");
   state.site = await loadJSON("site.json");
   const page = state.site.page;
   if (!page) throw new Error("site.json lacks the page's settings; export the site again with this rhymer");
   Object.assign(ui.temperature, { min: TEMPERATURE.min, max: TEMPERATURE.max, step: 0.05 });
   setRange(ui.temperature, ui.temperatureValue, page.temperature, 2);
   Object.assign(ui.length, { min: WORDS.maxLow, max: page.rules.max_words, step: 1 });
-  setRange(ui.length, ui.lengthValue, WORDS.initial, 0);
+  setRange(ui.length, ui.lengthValue, page.max_words ?? page.rules.max_words, 0);
   if (!state.site.lstm) ui.model.querySelector('option[value="lstm"]').remove();
   const asked = new URLSearchParams(location.search).get("model");  // ?model=markov opens on the Markov model
   ui.model.value = state.site.lstm && asked !== "markov" ? "lstm" : "markov";
-  [state.names] = await Promise.all([loadJSON("names.json"), engineFor(ui.model.value)]);
   const shared = fromLink();
+  // an opening starts a plain visit on the site's own model (the visit's seed picks it), and a link to one
+  const openings = state.site.openings?.length ?? 0;
+  const opened = shared?.opening !== undefined ? opening(shared.opening)
+    : !shared && openings && ui.model.value === state.site.model_kind ? opening(state.seed % openings) : null;
+  if (opened) {
+    show(opened, Boolean(shared));
+    ui.loading.hidden = true;
+    ui.status.textContent = "loading the model…";
+    wordFacts().catch(() => {});  // the page's first own couplet judges 3 candidates per line
+  }
+  [state.names] = await Promise.all([loadJSON("names.json"), engineFor(ui.model.value)]);
   performance.mark("rhymer:loaded");
   ui.loading.hidden = true;
-  await more(1, shared || {});
+  ui.status.textContent = "";
+  if (!opened) await more(1, shared || {});
   for (const load of [rhymeIndex, wordFacts]) load().catch(() => {});  // ready before they are asked for
   new IntersectionObserver((entries) => {
     state.nearEnd = entries[entries.length - 1].isIntersecting;
@@ -533,4 +577,7 @@ window.rhymerPage = {
 
 window.addEventListener("DOMContentLoaded", () => main().catch((err) => {
   ui.loading.textContent = `could not load the model: ${err.message}`;
+  ui.loading.setAttribute("role", "alert");  // said at once, also under a couplet the page opened on
+  ui.loading.hidden = false;
+  ui.status.textContent = "";
 }));
