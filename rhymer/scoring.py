@@ -82,12 +82,12 @@ class CopyChecker:
     """
 
     def __init__(self, corpus: str) -> None:
-        self._corpus = corpus
+        self.corpus = corpus  # the text lines are checked against (the verse layer also reads its spellings)
         self._joined: str | None = None  # the corpus' words, joined on the first check (most calls need none)
 
     def copied(self, line: str) -> bool:
         if self._joined is None:
-            self._joined = " " + " ".join(tokens(self._corpus)) + " "
+            self._joined = " " + " ".join(tokens(self.corpus)) + " "
         words = tokens(line)
         if not words:
             return False

@@ -25,7 +25,7 @@ from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, check_settin
 from rhymer.scoring import CopyChecker, Judgement, Rules, Weights, judge, syllable_count
 from rhymer.vocabtrie import VocabTrie
 from rhymer.wordmodel import WordModel
-from rhymer.words import last_word, tokens
+from rhymer.words import corpus_spelling, last_word, tokens
 
 NOTE_WORDS = 4  # a failure note quotes a line's last words
 DEFAULT_RETRIES = 3  # resamplings of a line when none of its K candidates passes every check
@@ -137,6 +137,20 @@ class Rhymer:
               words: WordModel | None, discriminator: Discriminator | None = None) -> None:
         self.model, self.index, self.copies, self.name, self.words = model, index, copies, name, words
         self.discriminator = discriminator
+        self._spellings: dict[str, str] = {}
+
+    def spelling(self, word: str) -> str:
+        """A rhyme word as the corpus writes it mid-line: "rome" is written "Rome" (rhymer.words.capitalised_words,
+        the rule the page's names.json holds). The model is primed with that spelling.
+
+        >>> import rhymer
+        >>> poet = rhymer.load("markov")
+        >>> poet.spelling("rome"), poet.spelling("home")
+        ('Rome', 'home')
+        """
+        if word not in self._spellings:
+            self._spellings[word] = corpus_spelling(self.copies.corpus, word)
+        return self._spellings[word]
 
     @functools.cached_property
     def trie(self) -> VocabTrie:
@@ -313,7 +327,7 @@ class Rhymer:
         trie = self.trie if s.rules.known_words else None
         best: Judgement | None = None
         for attempt in range(1, s.retries + 2):
-            (sampled,) = sample_lines(self.model, [word], s.candidates, s.temperature, rng, context=context, trie=trie,
+            (sampled,) = sample_lines(self.model, [self.spelling(word)], s.candidates, s.temperature, rng, context=context, trie=trie,
                                       ending=ending)
             fluency = [self.words.line_logprob(c.text) if self.words and s.weights.words else None for c in sampled]
             follow = self._follow(sampled, follows) if follows and s.weights.follow else [None] * len(sampled)

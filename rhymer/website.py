@@ -33,14 +33,13 @@ from rhymer.files import read_json, write_json, write_text
 from rhymer.progress import Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.scoring import Rules, Weights
-from rhymer.words import guess_syllables, tokens
+from rhymer.words import capitalised_words, guess_syllables, tokens
 
 PAGE_FILES = ("index.html", "rhymer.js", "style.css")
 PRELOAD_MARK = "<!-- rhymer:preload -->"  # in index.html: the export puts the first couplet's files here
 ML5_VENDORED = ("vendor", "ml5.min.js")  # shipped with the package, beside its license and sha256
 ML5_LICENSE = ("vendor", "ml5.LICENSE.md")
 NAMES = "names.json"
-MIN_NAME_COUNT = 2  # a capitalised spelling seen once mid-line may be a typo
 ML5_SHA256 = "8906ded3234dd3792a2dcef790c1f27033f059313f8b85bc8f81e10420e8c346"  # ml5@0.12.2 dist/ml5.min.js
 # ml5 exponentiates logits/T without a max shift, so float32 overflows past 88.7. The page always
 # calls ml5 with T = 1 (its own temperature is applied afterwards) and refuses models whose logits
@@ -97,26 +96,6 @@ def logit_range(path: Path, characters: int = 64_000, progress: Steps = no_steps
             top = max(top, float(np.abs(model.logits(state)).max()))
             advance(ids.shape[0])
     return top
-
-
-def capitalised_words(text: str) -> dict[str, str]:
-    """Words the corpus writes capitalised mid-line ("France", "I"): lower case -> that spelling.
-
-    The page writes a rhyme word as the corpus spells it, so proper nouns keep their capital at a
-    line's end; line starts are left out since every verse line starts with a capital.
-    """
-    import re
-    from collections import Counter
-
-    spellings: Counter = Counter()
-    for line in text.split("\n"):
-        for match in re.finditer(r"(?<![\w'])[A-Za-z]+(?:'[a-z]+)*", line):
-            before = line[: match.start()].rstrip()
-            if before and before[-1] not in ".!?:;\"'(-":
-                spellings[match.group()] += 1
-    lower = Counter({w: n for w, n in spellings.items() if w.islower()})
-    return {w.lower(): w for w, n in spellings.items()
-            if w[0].isupper() and (len(w) == 1 or w[1:].islower()) and n >= MIN_NAME_COUNT and n > lower[w.lower()]}
 
 
 # The parts of rhymer.scoring's judging that the page implements (it has no word model, meter or corpus)

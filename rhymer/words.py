@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
+_CASED_WORD = re.compile(r"(?<![\w'])[A-Za-z]+(?:'[a-z]+)*")
+_SENTENCE_START = ".!?:;\"'(-"  # after these (or at a line start) a capital says nothing about the word
+MIN_NAME_COUNT = 2  # a capitalised spelling seen once mid-line may be a typo
 
 
 def tokens(text: str) -> list[str]:
@@ -26,3 +31,50 @@ def guess_syllables(word: str) -> int:
     if word.endswith("e") and not word.endswith(("le", "ee", "ye")) and count > 1:
         count -= 1
     return max(count, 1)
+
+
+def capitalised_words(text: str) -> dict[str, str]:
+    """Words the corpus writes capitalised mid-line ("France", "I"): lower case -> that spelling.
+
+    Rhyme words come from the lexicon in lower case; a verse writes them as the corpus spells them, so
+    proper nouns keep their capital at a line's end. Line and sentence starts are left out, since every
+    verse line starts with a capital. The page gets this table (names.json); the library asks per word.
+
+    >>> capitalised_words("Fair Rome and Rome\\nto rome, I say\\nIn Rome I sing")
+    {'rome': 'Rome', 'i': 'I'}
+    """
+    return _names(_mid_line(text, _CASED_WORD.finditer(text)))
+
+
+def corpus_spelling(text: str, word: str) -> str:
+    """The lower-case ``word`` as ``capitalised_words(text)`` spells it, in a few milliseconds: only the
+    places where ``word`` or its capitalised form occur are read, not the whole corpus.
+
+    >>> corpus_spelling("Fair Rome and Rome\\nto rome", "rome"), corpus_spelling("Fair Rome", "fair")
+    ('Rome', 'fair')
+    """
+    matches = []
+    for form in {word, word[:1].upper() + word[1:]}:
+        at = text.find(form)
+        while at >= 0:
+            match = _CASED_WORD.match(text, at)  # the same token rule as capitalised_words
+            if match and match.end() == at + len(form):
+                matches.append(match)
+            at = text.find(form, at + 1)
+    return _names(_mid_line(text, matches)).get(word, word)
+
+
+def _mid_line(text: str, matches: Iterable[re.Match]) -> Counter:
+    """How often each spelling occurs after another word on its line (not at a line or sentence start)."""
+    spellings: Counter = Counter()
+    for match in matches:
+        before = text[text.rfind("\n", 0, match.start()) + 1 : match.start()].rstrip()
+        if before and before[-1] not in _SENTENCE_START:
+            spellings[match.group()] += 1
+    return spellings
+
+
+def _names(spellings: Counter) -> dict[str, str]:
+    lower = Counter({w: n for w, n in spellings.items() if w.islower()})
+    return {w.lower(): w for w, n in spellings.items()
+            if w[0].isupper() and (len(w) == 1 or w[1:].islower()) and n >= MIN_NAME_COUNT and n > lower[w.lower()]}

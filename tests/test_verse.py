@@ -199,3 +199,26 @@ def test_a_verse_that_misses_its_own_syllable_count_is_written_again(markov, mon
         written.clear()
         markov.couplet("day", seed=0, candidates=2, **{"retries": 1, "rules": exact, **fixed})
         assert len(written) == 1  # plain sampling, or a target no rewrite can change: written once
+
+
+@pytest.mark.parametrize("which", ["markov", "default"])
+def test_a_proper_noun_rhyme_word_keeps_its_capital(which):
+    # the corpus writes "Rome" mid-line, never "rome": the line ends as the page writes it (names.json)
+    poet = rhymer.load(which)
+    for seed in range(3):
+        verse = poet.couplet("rome", seed=seed, candidates=4)
+        assert verse.lines[0].rstrip(",.").endswith(" Rome") and verse.rhyme_words[0] == "rome", verse.lines
+        assert [last_word(line) for line in verse.lines] == list(verse.rhyme_words)
+    answer = poet.reply("I walked along the shore at home", seed=1, candidates=4)
+    assert answer.lines[0].rstrip(".").endswith(" " + poet.spelling(answer.rhyme_words[0])), answer.lines
+
+
+def test_one_words_spelling_is_the_pages_table():
+    from rhymer.modeldir import read_corpus
+    from rhymer.words import capitalised_words, corpus_spelling, tokens
+
+    corpus = read_corpus(rhymer.load("markov").path)
+    names = capitalised_words(corpus)
+    assert {"rome", "france", "i"} <= set(names) and "night" not in names
+    words = sorted(names) + sorted(set(tokens(corpus)))[::37]
+    assert {w: corpus_spelling(corpus, w) for w in words} == {w: names.get(w, w) for w in words}
