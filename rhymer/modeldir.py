@@ -35,16 +35,17 @@ from rhymer.markov import DEFAULT_ORDER, MarkovModel, check_order
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.validate import shown
 from rhymer.wordmodel import WordModel
+from rhymer.wordruns import MIN_PREDECESSORS, WordRuns
 
 METADATA, MARKOV, WORDS, CORPUS = "rhymer.json", "markov.json", "words.json", "corpus.txt.gz"
-NGRAMS, DISCRIMINATOR = "ngrams.json", "discriminator.json"
+NGRAMS, DISCRIMINATOR, RUNS = "ngrams.json", "discriminator.json", "wordruns.json"
 CHECKPOINTS, RUN_FILE = "checkpoints", "run.json"
 # training's own files in checkpoints/: the Markov baseline's metrics, the best epoch so far
 BASELINE, BEST = f"{CHECKPOINTS}/baseline.json", f"{CHECKPOINTS}/best.json"
 TF_CHECKPOINT_FILES = ("checkpoint", "ckpt-*.index", "ckpt-*.data-*-of-*", "ckpt-*_temp/*")  # TensorFlow's names
 # the files rhymer writes in a model folder, the markers (rhymer.json, a training's run.json) last,
 # so that a --force cut short still leaves a folder rhymer recognises as its own
-OWN_FILES = (MARKOV, WORDS, CORPUS, NGRAMS, DISCRIMINATOR, ml5.MANIFEST, ml5.VOCAB, *ml5.own_variable_files(), BASELINE, BEST,
+OWN_FILES = (MARKOV, WORDS, CORPUS, NGRAMS, DISCRIMINATOR, RUNS, ml5.MANIFEST, ml5.VOCAB, *ml5.own_variable_files(), BASELINE, BEST,
              *(f"{CHECKPOINTS}/{name}" for name in (*TF_CHECKPOINT_FILES, RUN_FILE)), METADATA)
 FORMAT, VERSION = "rhymer-model", 1
 DEFAULT_DIR = Path(__file__).parent / "models" / "default"
@@ -134,7 +135,7 @@ def write_markov_folder(corpus: Path, out: Path, *, order: int = DEFAULT_ORDER,
 
 def write_baseline(out: Path, text: str, *, order: int = DEFAULT_ORDER, val_fraction: float = DEFAULT_VAL_FRACTION,
                    direction: str = "backward", vocab: list[str] | None = None) -> dict:
-    """Write the Markov baseline, rhyme index and corpus copy; return the baseline's metadata."""
+    """Write the Markov baseline, rhyme index, word models and corpus copy; return the baseline's metadata."""
     start = time.perf_counter()
     train, held = split_heldout(text, val_fraction)
     vocab = vocab or sorted(set(text))
@@ -143,6 +144,7 @@ def write_baseline(out: Path, text: str, *, order: int = DEFAULT_ORDER, val_frac
     markov.save(out / MARKOV)
     RhymeIndex.build(text).save(out / WORDS)
     WordModel.build(train).save(out / NGRAMS)
+    WordRuns.build(text, MIN_PREDECESSORS).save(out / RUNS)
     write_bytes(out / CORPUS, gzip.compress(text.encode("utf-8"), mtime=0))
     return {"order": order, "heldout_bpc": bpc, "build_seconds": round(time.perf_counter() - start, 2)}
 
@@ -243,6 +245,11 @@ def engine_bytes(path: Path, kind: str) -> int:
 def read_word_model(path: Path) -> WordModel | None:
     """The folder's word model (a ModelError if malformed), or None for folders made before it existed."""
     return WordModel.load(path / NGRAMS) if os.path.lexists(path / NGRAMS) else None
+
+
+def read_word_runs(path: Path) -> WordRuns | None:
+    """The folder's word runs (a ModelError if malformed), or None for folders made before they existed."""
+    return WordRuns.load(path / RUNS) if os.path.lexists(path / RUNS) else None
 
 
 def read_discriminator(path: Path) -> Discriminator | None:

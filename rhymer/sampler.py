@@ -14,6 +14,7 @@ from rhymer import validate
 from rhymer.charmodel import CharModel, State, char_index, encode, prime
 from rhymer.errors import GenerationError
 from rhymer.vocabtrie import VocabTrie
+from rhymer.wordruns import Context, RunTries
 
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 3.0
 DEFAULT_TEMPERATURE = 0.5  # chosen by blind readings 1-2, kept by 7-9 (docs/results/verse-levers.md); lower is safer
@@ -53,13 +54,15 @@ def sample_lines(
     *,
     context: State | None = None,
     trie: VocabTrie | None = None,
+    runs: RunTries | None = None,
     ending: str = "",
 ) -> list[list[Candidate]]:
     """Sample ``candidates`` lines for each end word, all in one batch, backward.
 
     ``context`` (a one-sequence state) is what the model has read before the line: the lines that
     follow it in the verse, each with its line break; without it a line starts from a fresh line
-    break. With ``trie`` every word written is a known word (see rhymer.vocabtrie). ``ending`` (such
+    break. With ``trie`` every word written is a known word (see rhymer.vocabtrie), and with ``runs``
+    too, one the corpus has seen before the words after it (see rhymer.wordruns). ``ending`` (such
     as "." or ",") follows the end word: the model then writes a line that closes a sentence or a clause.
     Sampling stops once every end word has most of its candidates finished (3 in 4, or all when
     K <= 2): the stragglers are long lines that would rank last anyway, and are returned unfinished.
@@ -82,9 +85,12 @@ def sample_lines(
     active = np.arange(rows)  # rows still writing; finished ones leave the batch
     ends: dict[int, tuple[State, int]] = {}  # row -> (a batch of states, its position there)
     partials = [""] * rows  # each row's word being written, reversed (for the trie)
+    after: list[Context] = [(end_words[g].lower(),) for g in group]  # each row's words after that one (for runs)
     for t in range(max_chars):
         if trie is not None:
-            logp = _renormalise(np.where(trie.masks(partials), logp, -np.inf))
+            masks = trie.masks(partials) if runs is None else np.stack(
+                [runs.trie(a).allowed(p) for a, p in zip(after, partials)])
+            logp = _renormalise(np.where(masks, logp, -np.inf))
         scaled = logp / temperature
         probs = np.exp(scaled - scaled.max(axis=1, keepdims=True))
         cdf = np.cumsum(probs, axis=1)
@@ -103,6 +109,8 @@ def sample_lines(
         if not going.any() or done.min() >= need:
             break
         if trie is not None:
+            if runs is not None:
+                after = [_after(a, p, model.vocab[i]) for a, p, i, g in zip(after, partials, ids, going) if g]
             partials = trie.advance([p for p, g in zip(partials, going) if g], ids[going])
         if not going.all():
             active, ids = active[going], ids[going]
@@ -121,6 +129,14 @@ def _candidate(model: CharModel, written: np.ndarray, length: int, count: int, t
         body = body[body.find(" ") + 1 :] if " " in body.strip() else body
     state = model.take(end[0], np.array([end[1]])) if end else None
     return Candidate(body + end_word, float(total_lp / count), finished, state)
+
+
+def _after(after: Context, partial: str, char: str) -> Context:
+    """The words after the next one, once ``char`` is written after ``partial``: a space ends the word
+    (it joins the context), a letter goes on with it, any other mark ends the clause (no context)."""
+    if char == " ":
+        return (partial[::-1], *after[:1]) if partial else after
+    return after if char.isalpha() or char == "'" else ()
 
 
 def _word_boundary(model: CharModel, logp: np.ndarray) -> np.ndarray:

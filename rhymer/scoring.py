@@ -38,8 +38,8 @@ class Weights:
 @dataclass(frozen=True)
 class Rules:
     """What a line is asked to be: the hard checks, which a line passes or fails by name (its word count,
-    its syllables within ``syllable_tolerance`` of the target), and two wishes that fail nothing:
-    ``meter`` is a score term (weighted by ``Weights.meter``), ``known_words`` limits what is sampled.
+    its syllables within ``syllable_tolerance`` of the target), and wishes that fail nothing: ``meter`` is
+    a score term (weighted by ``Weights.meter``), ``known_words`` and ``word_runs`` limit what is sampled.
 
     Checked on construction (WrongType or GenerationError): 1 <= min_words <= max_words,
     syllable_tolerance >= 0, target_syllables None (no target: the first line's count) or
@@ -56,6 +56,7 @@ class Rules:
     target_syllables: int | None = None
     meter: str | None = None  # "iambic" (da-DUM) or "trochaic" (DUM-da): a score term, not a check
     known_words: bool = True  # sample only words of the corpus or CMU dict (invented words are impossible)
+    word_runs: bool = True  # with known_words: each word one the corpus has seen before the words after it
 
     def __post_init__(self) -> None:
         min_words = validate.integer("min_words", self.min_words, 1, error=GenerationError)
@@ -70,6 +71,8 @@ class Rules:
             validate.integer("target_syllables", self.target_syllables, 1, MAX_SYLLABLES, error=GenerationError)
         if self.meter is not None:
             validate.choice("meter", self.meter, METERS, error=GenerationError)
+        validate.boolean("known_words", self.known_words)
+        validate.boolean("word_runs", self.word_runs)
 
 
 MAX_OVERLAP_RATIO = 0.7  # markovify's DEFAULT_MAX_OVERLAP_RATIO...

@@ -25,6 +25,7 @@ from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, check_settin
 from rhymer.scoring import CopyChecker, Judgement, Rules, Weights, judge, syllable_count
 from rhymer.vocabtrie import VocabTrie
 from rhymer.wordmodel import WordModel
+from rhymer.wordruns import RunTries, WordRuns
 from rhymer.words import corpus_spelling, last_word, tokens
 
 NOTE_WORDS = 4  # a failure note quotes a line's last words
@@ -118,25 +119,26 @@ class Rhymer:
         corpus = modeldir.read_corpus(path, meta["corpus_sha256"])
         name = model.kind if path == modeldir.DEFAULT_DIR else f"{model.kind}:{path}"
         self._hold(model, index, CopyChecker(corpus), name, modeldir.read_word_model(path),
-                   modeldir.read_discriminator(path))
+                   modeldir.read_discriminator(path), modeldir.read_word_runs(path))
         self.path: Path | None = path
         self.metadata: dict | None = meta
         self.load_seconds: float | None = time.perf_counter() - start
 
     @classmethod
     def from_parts(cls, model: CharModel, index: RhymeIndex, copies: CopyChecker, name: str,
-                   words: WordModel | None = None, discriminator: Discriminator | None = None) -> Rhymer:
+                   words: WordModel | None = None, discriminator: Discriminator | None = None,
+                   runs: WordRuns | None = None) -> Rhymer:
         """A Rhymer over a model held in memory rather than a folder (a comparison's fresh Markov chain);
         it has no ``path``, ``metadata`` or ``load_seconds`` (all None)."""
         rhymer = cls.__new__(cls)
-        rhymer._hold(model, index, copies, name, words, discriminator)
+        rhymer._hold(model, index, copies, name, words, discriminator, runs)
         rhymer.path = rhymer.metadata = rhymer.load_seconds = None
         return rhymer
 
     def _hold(self, model: CharModel, index: RhymeIndex, copies: CopyChecker, name: str,
-              words: WordModel | None, discriminator: Discriminator | None = None) -> None:
+              words: WordModel | None, discriminator: Discriminator | None = None, runs: WordRuns | None = None) -> None:
         self.model, self.index, self.copies, self.name, self.words = model, index, copies, name, words
-        self.discriminator = discriminator
+        self.discriminator, self.runs = discriminator, runs
         self._spellings: dict[str, str] = {}
 
     def spelling(self, word: str) -> str:
@@ -156,6 +158,11 @@ class Rhymer:
     def trie(self) -> VocabTrie:
         """The known words (the corpus vocabulary and CMU dict), built on first use."""
         return VocabTrie(cmu_words().union(self.index.words), list(self.model.vocab))
+
+    @functools.cached_property
+    def run_tries(self) -> RunTries | None:
+        """The known-word trie narrowed by the corpus's word runs, or None where the folder has none."""
+        return RunTries(self.runs, self.trie, list(self.model.vocab)) if self.runs else None
 
     @one_thread
     def verse(
@@ -325,10 +332,11 @@ class Rhymer:
         ``retries`` times when none passes every check. ``follows`` is a line that comes right after this
         one (answering a line)."""
         trie = self.trie if s.rules.known_words else None
+        runs = self.run_tries if s.rules.known_words and s.rules.word_runs else None
         best: Judgement | None = None
         for attempt in range(1, s.retries + 2):
             (sampled,) = sample_lines(self.model, [self.spelling(word)], s.candidates, s.temperature, rng, context=context, trie=trie,
-                                      ending=ending)
+                                      runs=runs, ending=ending)
             fluency = [self.words.line_logprob(c.text) if self.words and s.weights.words else None for c in sampled]
             follow = self._follow(sampled, follows) if follows and s.weights.follow else [None] * len(sampled)
             real = log_real_or_none(self.discriminator if s.weights.discriminator else None, [c.text for c in sampled])

@@ -39,6 +39,9 @@ class VocabTrie:
                 self._ids_by_char.setdefault(c, []).append(i)
         self._masks: dict[str, np.ndarray] = {}
 
+    def __len__(self) -> int:
+        return len(self._rev)
+
     def __contains__(self, word: str) -> bool:
         rev = word.lower()[::-1]
         i = bisect.bisect_left(self._rev, rev)

@@ -1,0 +1,132 @@
+"""Word runs by construction: every word sampled is one the corpus has seen before the words after it."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+import rhymer
+from rhymer import files, modeldir, wordruns
+from rhymer.errors import ModelError
+from rhymer.sampler import sample_lines
+from rhymer.wordruns import RunTries, WordRuns
+from rhymer.words import tokens
+
+
+@pytest.fixture(scope="module")
+def poet():
+    return rhymer.load("markov")
+
+
+def _unruly_words(poet, lines: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """(word, the words after it) wherever a word is not one the runs allow there."""
+    tries = poet.run_tries
+    found = []
+    for line in lines:
+        for clause in wordruns._CLAUSE_BREAK.split(line):
+            words = tokens(clause)
+            found += [(w, tuple(words[i + 1 : i + 3])) for i, w in enumerate(words[:-1])
+                      if w not in tries.trie(tuple(words[i + 1 : i + 3]))]
+    return found
+
+
+def test_every_sampled_word_was_seen_before_the_words_after_it(poet):
+    kwargs = dict(candidates=48, temperature=1.0, trie=poet.trie, ending=",")
+    free = sample_lines(poet.model, ["night", "love", "sea"], rng=np.random.default_rng(5), **kwargs)
+    held = sample_lines(poet.model, ["night", "love", "sea"], rng=np.random.default_rng(5), runs=poet.run_tries,
+                        **kwargs)
+    free_lines = [c.text for group in free for c in group if c.finished]
+    held_lines = [c.text for group in held for c in group if c.finished]
+    assert len(held_lines) > 100 and all(line.endswith(("night,", "love,", "sea,")) for line in held_lines)
+    assert _unruly_words(poet, held_lines) == []
+    assert len(_unruly_words(poet, free_lines)) > 20  # without the runs the model writes such words freely
+    # the constraint asks something: most words sampled had a context to satisfy
+    asked = sum(bool(poet.runs.contexts(tuple(tokens(line)[i + 1 : i + 3])))
+                for line in held_lines for i in range(len(tokens(line)) - 1))
+    assert asked > 0.8 * sum(len(tokens(line)) - 1 for line in held_lines)
+
+
+def test_a_context_with_too_few_spellable_words_falls_back(poet):
+    runs = WordRuns({("night",): ["the", "a", "all", "dark", "long"], ("night", "is"): ["x-ray"] * 5}, 5)
+    tries = RunTries(runs, poet.trie, list(poet.model.vocab))
+    known = poet.trie
+    assert tries.trie(("night", "is")) is tries.trie(("night", "was"))  # both the one-word context's
+    assert "dark" in tries.trie(("night", "is")) and "day" not in tries.trie(("night", "is"))
+    assert tries.trie(("day",)) is known and tries.trie(()) is known
+
+
+def test_rules_turn_it_off_and_verses_still_rhyme(poet):
+    held = poet.couplet("night", seed=2, candidates=8)
+    free = poet.couplet("night", seed=2, candidates=8, rules=rhymer.Rules(word_runs=False))
+    assert held.rhyme_words == free.rhyme_words and held.lines != free.lines
+    assert _unruly_words(poet, list(held.lines)) == []
+    with pytest.raises(rhymer.RhymerError, match="word_runs"):
+        rhymer.Rules(word_runs="yes")
+
+
+@pytest.fixture(scope="module")
+def folder(small_corpus, tmp_path_factory):
+    path = tmp_path_factory.mktemp("model")
+    info = modeldir.write_baseline(path, small_corpus, order=4)
+    files.write_json(path / modeldir.METADATA, modeldir.metadata(
+        "markov", small_corpus, "backward", 0.05, sorted(set(small_corpus)), markov=info))
+    return path
+
+
+def test_a_model_folder_is_built_with_them_and_they_round_trip(folder, small_corpus):
+    saved = WordRuns.load(folder / modeldir.RUNS)
+    assert saved.before == WordRuns.build(small_corpus, wordruns.MIN_PREDECESSORS).before
+    assert min(map(len, saved.before.values())) >= wordruns.MIN_PREDECESSORS
+    assert rhymer.load(str(folder)).runs.before == saved.before
+    assert modeldir.RUNS in modeldir.OWN_FILES
+
+
+def test_a_folder_without_them_writes_as_before(folder):
+    data = (folder / modeldir.RUNS).read_bytes()
+    try:
+        (folder / modeldir.RUNS).unlink()
+        plain = rhymer.load(str(folder))
+        assert plain.runs is None and plain.run_tries is None
+        verse = plain.couplet("night", seed=3, candidates=6)
+        assert [w for w in verse.rhyme_words] == [tokens(line)[-1] for line in verse.lines]
+    finally:
+        (folder / modeldir.RUNS).write_bytes(data)
+
+
+def _tamper(edit):
+    def apply(data):
+        edit(data)
+        return data
+    return apply
+
+
+@pytest.mark.parametrize("edit, message", [
+    (_tamper(lambda d: d.update(format="other")), "format"),
+    (_tamper(lambda d: d.update(version=99)), "version"),
+    (_tamper(lambda d: d.update(min_predecessors=0)), "min_predecessors"),
+    (_tamper(lambda d: d.update(min_predecessors="5")), "min_predecessors"),
+    (_tamper(lambda d: d["before"].update({"a b c": "x y z w v"})), "not one or two words"),
+    (_tamper(lambda d: d["before"].update({"Night": "x y z w v"})), "not one or two words"),
+    (_tamper(lambda d: d["before"].update({"night": "the a"})), "at least 5 words"),
+    (_tamper(lambda d: d["before"].update({"night": ["the", "a", "b", "c", "d"]})), "at least 5 words"),
+    (_tamper(lambda d: d["before"].update({"night": "the  a b c d"})), "at least 5 words"),
+    (_tamper(lambda d: d["before"].update({"night": "the a b c <script>"})), "at least 5 words"),
+    (_tamper(lambda d: d.pop("before")), "malformed"),
+    (_tamper(lambda d: d.update(before=[])), "malformed"),
+])
+def test_a_tampered_file_is_refused(folder, tmp_path, edit, message):
+    path = tmp_path / modeldir.RUNS
+    path.write_text(json.dumps(edit(json.loads((folder / modeldir.RUNS).read_text()))))
+    with pytest.raises(ModelError, match=message) as err:
+        WordRuns.load(path)
+    assert "\n" not in str(err.value) and modeldir.RUNS in str(err.value)
+
+
+def test_a_huge_file_is_refused_unread(tmp_path):
+    path = tmp_path / modeldir.RUNS
+    with open(path, "wb") as fh:
+        fh.truncate(wordruns.MAX_BYTES + 1)  # sparse: no disk used
+    with pytest.raises(ModelError, match="over the limit"):
+        WordRuns.load(path)
+    assert os.path.getsize(path) == wordruns.MAX_BYTES + 1
