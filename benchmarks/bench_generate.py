@@ -3,8 +3,9 @@
   - numpy engine characters per second for 1 and 32 parallel sequences,
   - the same LSTM as a Keras step model (tf.function, one character per call, batched candidates),
     per character and for a whole couplet with 16 candidates per line,
-  - couplet() latency at the default K (sampler.DEFAULT_CANDIDATES), at 16 (the default until blind
-    readings 5-6) and with 1 (plain sampling), median of N, interleaved,
+  - couplet() latency at the default K (sampler.DEFAULT_CANDIDATES), the same without word runs (the
+    default until blind readings 14-15), at 16 (the default until readings 5-6) and with 1 (plain
+    sampling), median of N, interleaved,
   - `rhymer couplet --seed-word night` from a cold shell (wall time, median of 5).
 
     python benchmarks/bench_generate.py [--model DIR] [--no-keras]
@@ -82,11 +83,11 @@ class KerasStepModel:
         return tuple(t.numpy() for t in new), logp.numpy()
 
 
-def couplet_latency(r, candidates: int, n: int, first_seed: int = 0) -> float:
+def couplet_latency(r, candidates: int, n: int, first_seed: int = 0, rules=None) -> float:
     times = []
     for seed in range(first_seed, first_seed + n):
         t = time.perf_counter()
-        r.verse("couplet", "night", seed=seed, candidates=candidates)
+        r.verse("couplet", "night", seed=seed, candidates=candidates, rules=rules)
         times.append(time.perf_counter() - t)
     return statistics.median(times) * 1000
 
@@ -126,12 +127,15 @@ def main() -> None:
             results["couplet_k16_ms_numpy"] = round(numpy_ms, 1)
             results["numpy_vs_keras_couplet_k16"] = round(keras_ms / numpy_ms, 1)
     r.couplet("night", seed=0)  # read the corpus for the copy rule once
-    times: dict[int, list[float]] = {k: [] for k in (DEFAULT_CANDIDATES, 16, 1)}
-    for seed in range(args.couplets):  # interleaved, so a busy spell slows every K alike
-        for k, spent in times.items():
-            spent.append(couplet_latency(r, k, 1, seed))
-    for k in times:
-        results[f"couplet_ms_median_k{k}"] = round(statistics.median(times[k]), 1)
+    settings = {f"k{DEFAULT_CANDIDATES}": (DEFAULT_CANDIDATES, None),
+                f"k{DEFAULT_CANDIDATES}_no_word_runs": (DEFAULT_CANDIDATES, rhymer.Rules(word_runs=False)),
+                "k16": (16, None), "k1": (1, None)}
+    times: dict[str, list[float]] = {name: [] for name in settings}
+    for seed in range(args.couplets):  # interleaved, so a busy spell slows every setting alike
+        for name, (k, rules) in settings.items():
+            times[name].append(couplet_latency(r, k, 1, seed, rules))
+    for name in times:
+        results[f"couplet_ms_median_{name}"] = round(statistics.median(times[name]), 1)
     results["cli_cold_s_median"] = round(cold_cli(args.model), 3)
     print(json.dumps(results, indent=2))
 
