@@ -3,8 +3,8 @@
     >>> import rhymer
     >>> r = rhymer.load()                       # the shipped default model, no TensorFlow
     >>> print(r.couplet("night", seed=7))
-    To make the daughter of the night,
-    To leave that subjection of their light.
+    Subject lends thee, that this night,
+    Over the waste the light.
     >>> rhymer.rhymes("night")[:5]              # most common first
     ['might', 'light', 'bright', 'right', 'white']
 """

@@ -22,7 +22,7 @@ from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE
 from rhymer.scoring import CopyChecker
 from rhymer.verse import Rhymer
 from rhymer.wordmodel import WordModel
-from rhymer.wordruns import MIN_PREDECESSORS, WordRuns
+from rhymer.wordruns import WordRuns
 from rhymer.words import tokens
 
 DEFAULT_CORPUS = "the shipped model's corpus"  # what --corpus means when not given (corpora/verse.txt)
@@ -161,7 +161,7 @@ def _fresh_markov(train: str, held: str, vocab: list[str], order: int, index: Rh
         model = MarkovModel.load(Path(tmp) / "m.json")
         load_seconds = time.perf_counter() - start
     name = f"markov-{order}"
-    runs = WordRuns.build(copies.corpus, MIN_PREDECESSORS)  # as a model folder built on this text has them
+    runs = WordRuns.build(copies.corpus)  # as a model folder built on this text has them
     composer = Rhymer.from_parts(model, index, copies, name, WordModel.build(train), runs=runs)
     return Contender(name, composer, 1, load_seconds, size, _bpc(model, held))
 

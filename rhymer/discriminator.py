@@ -99,13 +99,13 @@ class Discriminator:
         """The line's hashed feature buckets (with repeats) and its DENSE dense values.
 
         The line is read up to its last word, taken in lower case: reranked candidates all end in their
-        rhyme word as the verse layer wrote it, so punctuation after it or a capital would only teach the
-        model what real lines have and candidates never do.
+        rhyme word as the verse layer wrote it, so punctuation after it or its case would only teach the
+        model what sets real lines apart from the candidates of one rhyme word, which it cannot use.
         """
         found = _TOKEN.findall(line)
         while found and not found[-1][0].isalpha():
             found.pop()
-        if found:  # and its last word is the rhyme word, which the verse layer chose, in lower case
+        if found:  # and its last word is the rhyme word, which the verse layer chose
             found[-1] = found[-1].lower()
         words = [t.lower() for t in found if t[0].isalpha()]
         shapes = ["<s>", *(self._shape(t, i == 0) for i, t in enumerate(found)), "</s>"]
@@ -285,8 +285,9 @@ def training_lines(composer: Rhymer, lines: int, seed: int, temperature: float =
     """Up to ``lines`` real lines and as many of the model's own samples, in random order.
 
     Real lines come from the training split of the folder's corpus (held-out text stays unseen);
-    sampled ones from the model itself, one plain sample (K=1, with the known-words constraint, as
-    generation samples) ending in each real line's last word, so both sets share their end words.
+    sampled ones from the model itself, one plain sample (K=1, with the known-words constraint and the
+    word runs, as generation samples) ending in each real line's last word as the verse layer spells it,
+    so both sets share their end words.
     Both keep only lines of as many words as a rerank accepts (Rules' defaults), finished ones.
     """
     from rhymer import modeldir
@@ -308,8 +309,8 @@ def training_lines(composer: Rhymer, lines: int, seed: int, temperature: float =
     real = [pool[i] for i in rng.permutation(len(pool))[:lines]]
     sampled: list[str] = []
     for chunk in range(0, len(real), SAMPLE_BATCH):
-        ends = [last_word(line) for line in real[chunk : chunk + SAMPLE_BATCH]]
-        batch = sample_lines(composer.model, ends, 1, temperature, rng, trie=composer.trie)
+        ends = [composer.spelling(last_word(line)) for line in real[chunk : chunk + SAMPLE_BATCH]]
+        batch = sample_lines(composer.model, ends, 1, temperature, rng, trie=composer.trie, runs=composer.run_tries)
         sampled += [c.text for (c,) in batch if c.finished and fits(c.text)]
     return real, sampled
 

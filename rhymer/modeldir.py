@@ -35,7 +35,7 @@ from rhymer.markov import DEFAULT_ORDER, MarkovModel, check_order
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.validate import shown
 from rhymer.wordmodel import WordModel
-from rhymer.wordruns import MIN_PREDECESSORS, WordRuns
+from rhymer.wordruns import WordRuns
 
 METADATA, MARKOV, WORDS, CORPUS = "rhymer.json", "markov.json", "words.json", "corpus.txt.gz"
 NGRAMS, DISCRIMINATOR, RUNS = "ngrams.json", "discriminator.json", "wordruns.json"
@@ -144,7 +144,7 @@ def write_baseline(out: Path, text: str, *, order: int = DEFAULT_ORDER, val_frac
     markov.save(out / MARKOV)
     RhymeIndex.build(text).save(out / WORDS)
     WordModel.build(train).save(out / NGRAMS)
-    WordRuns.build(text, MIN_PREDECESSORS).save(out / RUNS)
+    WordRuns.build(text).save(out / RUNS)
     write_bytes(out / CORPUS, gzip.compress(text.encode("utf-8"), mtime=0))
     return {"order": order, "heldout_bpc": bpc, "build_seconds": round(time.perf_counter() - start, 2)}
 
@@ -280,6 +280,7 @@ def verify(path: Path) -> dict:
     RhymeIndex.load(path / WORDS)
     read_corpus(path, meta["corpus_sha256"])
     read_word_model(path)
+    read_word_runs(path)
     read_discriminator(path)
     for kind in ("lstm", "markov") if meta["kind"] == "lstm" else ("markov",):
         load_engine(path, kind)

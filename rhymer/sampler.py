@@ -68,6 +68,7 @@ def sample_lines(
     K <= 2): the stragglers are long lines that would rank last anyway, and are returned unfinished.
     The caller has checked the settings (``check_settings``).
     """
+    trie = runs.known if trie is None and runs is not None else trie  # word runs narrow the known words
     newline = char_index(model).get("\n")
     if newline is None:
         raise GenerationError("the model's vocabulary has no line break, so it cannot end a line; retrain on verse")

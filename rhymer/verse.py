@@ -147,10 +147,13 @@ class Rhymer:
 
         >>> import rhymer
         >>> poet = rhymer.load("markov")
-        >>> poet.spelling("rome"), poet.spelling("home")
+        >>> poet.spelling("rome"), poet.spelling("Home ")
         ('Rome', 'home')
         """
-        if word not in self._spellings:
+        word = normalize_word(word)
+        if word not in self.index.words:  # never in the corpus: nothing to learn, nothing to keep
+            return word
+        if word not in self._spellings:  # at most one entry per corpus word
             self._spellings[word] = corpus_spelling(self.copies.corpus, word)
         return self._spellings[word]
 
@@ -199,11 +202,11 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
-        And all mingles not so this night,
-        He looks and looked upon the might,
-        And mingled with his gold,
-        So that once the bold,
-        But not themselves, and take the bright.
+        And there the Towrs of Heav'n; or night,
+        Of goblin cave, and his might,
+        At last the gold,
+        And to his bold,
+        When the midnight on the bright.
         """
         form = parse_scheme(scheme)
         carry = validate.boolean("carry", carry)
@@ -272,7 +275,7 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
-        Thou could not to the curse invite.
+        What tears that mine eyes invite.
         """
         given = " ".join(validate.text("line", line).split())
         end = last_word(given)

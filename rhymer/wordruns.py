@@ -5,8 +5,9 @@ written. Where the corpus has seen at least ``MIN_PREDECESSORS`` different words
 words (or, failing that, before the next one), the new word must be one of them; elsewhere any known word
 may come (rhymer.vocabtrie). Runs are counted within a clause: punctuation breaks them, so nothing is
 asked of the word before a comma. This rules out "was takes" and "shall will make" by construction, as the
-known-word trie rules out invented words; blind readings 14 and 15 rewarded it (grammar +0.15 and +0.23,
-sense +0.07 and +0.20 over the same couplets without it: docs/results/verse-levers.md).
+known-word trie rules out invented words. Blind readings 14 and 15 favoured it on every aspect (grammar
++0.15 and +0.23, sense +0.07 and +0.20 over the same couplets without it; about 1.7 standard errors
+pooled: docs/results/verse-levers.md).
 
 Only contexts that constrain are stored, as one JSON file in the model folder (0.4 MB for the shipped
 corpus):
@@ -27,7 +28,7 @@ from rhymer.vocabtrie import VocabTrie
 from rhymer.words import tokens
 
 FORMAT, VERSION = "rhymer-wordruns", 1
-MAX_BYTES = 32 * 1024 * 1024  # wordruns.json; the shipped model's is 0.4 MB
+MAX_BYTES = 128 * 1024 * 1024  # wordruns.json, about 0.6 bytes per corpus byte: room for the largest corpus (0.4 MB shipped)
 MIN_PREDECESSORS = 5  # a context seen after fewer different words asks nothing (too few choices to write well)
 CONTEXT_WORDS = 2  # the words after the new one that are looked at; one is the fall-back
 _CLAUSE_BREAK = re.compile(r"[^A-Za-z' ]+")  # runs never cross punctuation, digits or markup
@@ -41,7 +42,7 @@ Context = tuple[str, ...]  # the words after the one being written, nearest firs
 class WordRuns:
     """For each context of one or two words, the words the corpus has seen right before it.
 
-    >>> runs = WordRuns.build("the night is dark, all night long\\nthe night was long")
+    >>> runs = WordRuns.build("the night is dark, all night long\\nthe night was long", min_predecessors=1)
     >>> runs.before[("night",)], runs.before[("night", "is")]
     (['all', 'the'], ['the'])
     >>> runs.contexts(("night", "long")), runs.contexts(("night", "falls")), runs.contexts(("day",))
@@ -52,9 +53,8 @@ class WordRuns:
         self.before, self.min_predecessors = before, min_predecessors
 
     @classmethod
-    def build(cls, text: str, min_predecessors: int = 1) -> WordRuns:
-        """Count the runs of ``text`` and keep the contexts seen after ``min_predecessors`` words or more
-        (1, all of them, for a look at a small text; model folders keep MIN_PREDECESSORS)."""
+    def build(cls, text: str, min_predecessors: int = MIN_PREDECESSORS) -> WordRuns:
+        """Count the runs of ``text`` and keep the contexts seen after ``min_predecessors`` words or more."""
         seen: dict[Context, set[str]] = defaultdict(set)
         for clause in _CLAUSE_BREAK.split(text):
             words = tokens(clause)
@@ -107,7 +107,8 @@ class RunTries:
         for context in self.runs.contexts(after):
             found = self._tries.get(context)
             if found is None:
-                found = self._tries[context] = VocabTrie(self.runs.before[context], self.vocab)
+                known = [w for w in self.runs.before[context] if w in self.known]  # a file never widens them
+                found = self._tries[context] = VocabTrie(known, self.vocab)
             if len(found) >= self.runs.min_predecessors:  # else too few that the model can spell: the next
                 return found
         return self.known

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -20,14 +21,20 @@ def poet():
 
 
 def _unruly_words(poet, lines: list[str]) -> list[tuple[str, tuple[str, ...]]]:
-    """(word, the words after it) wherever a word is not one the runs allow there."""
-    tries = poet.run_tries
-    found = []
+    """(word, the words after it) wherever a word breaks the rule, read straight from the runs' lists: the
+    first stored context (two words, else one) with enough words the model knows decides."""
+    runs, found = poet.runs, []
     for line in lines:
         for clause in wordruns._CLAUSE_BREAK.split(line):
             words = tokens(clause)
-            found += [(w, tuple(words[i + 1 : i + 3])) for i, w in enumerate(words[:-1])
-                      if w not in tries.trie(tuple(words[i + 1 : i + 3]))]
+            for i, word in enumerate(words[:-1]):
+                after = tuple(words[i + 1 : i + 3])
+                for context in (after[:2], after[:1]):
+                    allowed = {w for w in runs.before.get(context, ()) if w in poet.trie}
+                    if len(allowed) >= runs.min_predecessors:
+                        if word not in allowed:
+                            found.append((word, after))
+                        break
     return found
 
 
@@ -82,16 +89,45 @@ def test_a_model_folder_is_built_with_them_and_they_round_trip(folder, small_cor
     assert modeldir.RUNS in modeldir.OWN_FILES
 
 
-def test_a_folder_without_them_writes_as_before(folder):
+def test_a_folder_without_them_writes_as_word_runs_off(folder):
+    off = rhymer.load(str(folder)).couplet("night", seed=3, candidates=6, rules=rhymer.Rules(word_runs=False))
     data = (folder / modeldir.RUNS).read_bytes()
     try:
         (folder / modeldir.RUNS).unlink()
         plain = rhymer.load(str(folder))
         assert plain.runs is None and plain.run_tries is None
-        verse = plain.couplet("night", seed=3, candidates=6)
-        assert [w for w in verse.rhyme_words] == [tokens(line)[-1] for line in verse.lines]
+        assert plain.couplet("night", seed=3, candidates=6) == off
     finally:
         (folder / modeldir.RUNS).write_bytes(data)
+
+
+def test_the_context_follows_words_and_clauses():
+    from rhymer.sampler import _after
+
+    assert _after(("rome",), "sih", " ") == ("his", "rome")  # a space ends a word (written reversed)
+    assert _after(("his", "rome"), "thgin", " ") == ("night", "his")  # two words are kept
+    assert _after(("rome",), "", " ") == ("rome",)  # a second space changes nothing
+    assert _after(("rome",), "s", "'") == ("rome",) and _after(("rome",), "", "A") == ("rome",)  # inside a word
+    assert _after(("rome",), "sih", ",") == () and _after(("rome",), "", "-") == ()  # a mark ends the clause
+
+
+def test_a_file_narrows_the_known_words_and_never_widens_them(poet):
+    runs = WordRuns({("night",): ["zzzq", "qqqz", "xxzq", "zqzq", "qzqz", "the"]}, 5)
+    assert RunTries(runs, poet.trie, list(poet.model.vocab)).trie(("night",)) is poet.trie  # only "the" is known
+    held = sample_lines(poet.model, ["night"], 16, 1.0, np.random.default_rng(1), runs=RunTries(
+        WordRuns({("night",): ["the", "a", "all", "dark", "long", "this"]}, 5), poet.trie, list(poet.model.vocab)))
+    ends = [c.text for c in held[0] if c.finished and re.search(r"[a-z] night$", c.text)]  # not "dark, night"
+    assert len(ends) > 4 and {tokens(line)[-2] for line in ends} <= {"the", "a", "all", "dark", "long", "this"}
+
+
+def test_export_checks_them_too(folder, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    (copy / modeldir.RUNS).write_text('{"format": "rhymer-wordruns", "version": 1}')
+    with pytest.raises(ModelError, match="wordruns.json"):
+        modeldir.verify(copy)
 
 
 def _tamper(edit):
