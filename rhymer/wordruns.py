@@ -31,6 +31,7 @@ FORMAT, VERSION = "rhymer-wordruns", 1
 MAX_BYTES = 128 * 1024 * 1024  # wordruns.json, about 0.6 bytes per corpus byte: room for the largest corpus (0.4 MB shipped)
 MIN_PREDECESSORS = 5  # a context seen after fewer different words asks nothing (too few choices to write well)
 CONTEXT_WORDS = 2  # the words after the new one that are looked at; one is the fall-back
+MAX_REMEMBERED = 1 << 16  # word contexts whose trie a RunTries remembers before it starts afresh
 _CLAUSE_BREAK = re.compile(r"[^A-Za-z' ]+")  # runs never cross punctuation, digits or markup
 _WORD = r"[a-z]+(?:'[a-z]+)*"
 _WORDS = re.compile(rf"{_WORD}(?: {_WORD})*")  # one or more words, one space apart
@@ -97,13 +98,22 @@ class WordRuns:
 
 class RunTries:
     """The known-word trie narrowed to each context's predecessors (built on first use and kept), for the
-    sampler: ``trie(context)`` is what may be written before ``context``."""
+    sampler: ``trie(after)`` is what may be written before the words ``after``."""
 
     def __init__(self, runs: WordRuns, known: VocabTrie, vocab: list[str]) -> None:
         self.runs, self.known, self.vocab = runs, known, vocab
-        self._tries: dict[Context, VocabTrie] = {}
+        self._tries: dict[Context, VocabTrie] = {}  # per stored context: at most one per context in the file
+        self._by_after: dict[Context, VocabTrie] = {}  # the sampler asks per character: one lookup
 
     def trie(self, after: Context) -> VocabTrie:
+        found = self._by_after.get(after)
+        if found is None:
+            if len(self._by_after) >= MAX_REMEMBERED:  # a long-lived process meets ever more word pairs
+                self._by_after.clear()
+            found = self._by_after[after] = self._narrowed(after)
+        return found
+
+    def _narrowed(self, after: Context) -> VocabTrie:
         for context in self.runs.contexts(after):
             found = self._tries.get(context)
             if found is None:
