@@ -55,7 +55,8 @@ def test_training_writes_a_complete_model_directory(tiny_model, corpus_file):
 
 def test_couplet_cli_uses_an_lstm_model_path(tiny_model, cli):
     out, _ = tiny_model
-    result = cli("couplet", "-w", "night", "--model", str(out), "--seed", "1", "--json", "-k", "4")
+    # two epochs of a 32-unit model write short lines at times: this test is about the model path, not the rules
+    result = cli("couplet", "-w", "night", "--model", str(out), "--seed", "1", "--json", "-k", "4", "--best-effort")
     assert result.returncode == 0, result.stderr
     c = json.loads(result.stdout)
     assert c["model"].startswith("lstm:") and last_word(c["lines"][0]) == "night"
