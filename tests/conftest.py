@@ -72,3 +72,35 @@ def http_server():
     yield server
     server.shutdown()
     server.server_close()
+
+
+# -- model files as untrusted input: shared checks for the JSON files a model folder may hold -------------
+
+def tamper(edit):
+    """A parametrize value: ``edit`` (which changes a parsed file in place) as a function returning the file."""
+    def apply(data: dict) -> dict:
+        edit(data)
+        return data
+    return apply
+
+
+def assert_tampered_refused(load, path: Path, data: dict, message: str) -> None:
+    """``load(path)`` refuses ``data`` written there with a one-line ModelError naming the file and ``message``."""
+    import json
+
+    from rhymer.errors import ModelError
+
+    path.write_text(json.dumps(data))  # json writes NaN as NaN, as an attacker can
+    with pytest.raises(ModelError, match=message) as err:
+        load(path)
+    assert "\n" not in str(err.value) and path.name in str(err.value)
+
+
+def assert_huge_file_refused(load, path: Path, limit: int) -> None:
+    """``load(path)`` refuses a file one byte over ``limit`` before reading it (sparse: no disk used)."""
+    from rhymer.errors import ModelError
+
+    with open(path, "wb") as fh:
+        fh.truncate(limit + 1)
+    with pytest.raises(ModelError, match="over the limit"):
+        load(path)

@@ -1,7 +1,6 @@
 """Word runs by construction: every word sampled is one the corpus has seen before the words after it."""
 
 import json
-import os
 import re
 
 import numpy as np
@@ -13,6 +12,7 @@ from rhymer.errors import ModelError
 from rhymer.sampler import sample_lines
 from rhymer.wordruns import RunTries, WordRuns
 from rhymer.words import tokens
+from tests.conftest import assert_huge_file_refused, assert_tampered_refused, tamper
 
 
 @pytest.fixture(scope="module")
@@ -130,39 +130,24 @@ def test_export_checks_them_too(folder, tmp_path):
         modeldir.verify(copy)
 
 
-def _tamper(edit):
-    def apply(data):
-        edit(data)
-        return data
-    return apply
-
-
 @pytest.mark.parametrize("edit, message", [
-    (_tamper(lambda d: d.update(format="other")), "format"),
-    (_tamper(lambda d: d.update(version=99)), "version"),
-    (_tamper(lambda d: d.update(min_predecessors=0)), "min_predecessors"),
-    (_tamper(lambda d: d.update(min_predecessors="5")), "min_predecessors"),
-    (_tamper(lambda d: d["before"].update({"a b c": "x y z w v"})), "not one or two words"),
-    (_tamper(lambda d: d["before"].update({"Night": "x y z w v"})), "not one or two words"),
-    (_tamper(lambda d: d["before"].update({"night": "the a"})), "at least 5 words"),
-    (_tamper(lambda d: d["before"].update({"night": ["the", "a", "b", "c", "d"]})), "at least 5 words"),
-    (_tamper(lambda d: d["before"].update({"night": "the  a b c d"})), "at least 5 words"),
-    (_tamper(lambda d: d["before"].update({"night": "the a b c <script>"})), "at least 5 words"),
-    (_tamper(lambda d: d.pop("before")), "malformed"),
-    (_tamper(lambda d: d.update(before=[])), "malformed"),
+    (tamper(lambda d: d.update(format="other")), "format"),
+    (tamper(lambda d: d.update(version=99)), "version"),
+    (tamper(lambda d: d.update(min_predecessors=0)), "min_predecessors"),
+    (tamper(lambda d: d.update(min_predecessors="5")), "min_predecessors"),
+    (tamper(lambda d: d["before"].update({"a b c": "x y z w v"})), "not one or two words"),
+    (tamper(lambda d: d["before"].update({"Night": "x y z w v"})), "not one or two words"),
+    (tamper(lambda d: d["before"].update({"night": "the a"})), "at least 5 words"),
+    (tamper(lambda d: d["before"].update({"night": ["the", "a", "b", "c", "d"]})), "at least 5 words"),
+    (tamper(lambda d: d["before"].update({"night": "the  a b c d"})), "at least 5 words"),
+    (tamper(lambda d: d["before"].update({"night": "the a b c <script>"})), "at least 5 words"),
+    (tamper(lambda d: d.pop("before")), "malformed"),
+    (tamper(lambda d: d.update(before=[])), "malformed"),
 ])
 def test_a_tampered_file_is_refused(folder, tmp_path, edit, message):
-    path = tmp_path / modeldir.RUNS
-    path.write_text(json.dumps(edit(json.loads((folder / modeldir.RUNS).read_text()))))
-    with pytest.raises(ModelError, match=message) as err:
-        WordRuns.load(path)
-    assert "\n" not in str(err.value) and modeldir.RUNS in str(err.value)
+    data = edit(json.loads((folder / modeldir.RUNS).read_text()))
+    assert_tampered_refused(WordRuns.load, tmp_path / modeldir.RUNS, data, message)
 
 
 def test_a_huge_file_is_refused_unread(tmp_path):
-    path = tmp_path / modeldir.RUNS
-    with open(path, "wb") as fh:
-        fh.truncate(wordruns.MAX_BYTES + 1)  # sparse: no disk used
-    with pytest.raises(ModelError, match="over the limit"):
-        WordRuns.load(path)
-    assert os.path.getsize(path) == wordruns.MAX_BYTES + 1
+    assert_huge_file_refused(WordRuns.load, tmp_path / modeldir.RUNS, wordruns.MAX_BYTES)
