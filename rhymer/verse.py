@@ -336,9 +336,10 @@ class Rhymer:
         one (answering a line)."""
         trie = self.trie if s.rules.known_words else None
         runs = self.run_tries if s.rules.known_words and s.rules.word_runs else None
+        spelled = self.spelling(word)
         best: Judgement | None = None
         for attempt in range(1, s.retries + 2):
-            (sampled,) = sample_lines(self.model, [self.spelling(word)], s.candidates, s.temperature, rng, context=context, trie=trie,
+            (sampled,) = sample_lines(self.model, [spelled], s.candidates, s.temperature, rng, context=context, trie=trie,
                                       runs=runs, ending=ending)
             fluency = [self.words.line_logprob(c.text) if self.words and s.weights.words else None for c in sampled]
             follow = self._follow(sampled, follows) if follows and s.weights.follow else [None] * len(sampled)
