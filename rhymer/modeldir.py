@@ -129,8 +129,15 @@ def write_markov_folder(corpus: Path, out: Path, *, order: int = DEFAULT_ORDER,
     check_baseline(text, str(corpus), order, val_fraction)
     with undo_on_failure(out):
         prepare_out(out, force)
-        info = write_baseline(out, text, order=order, val_fraction=val_fraction)
-        return write_metadata(out, "markov", text, "backward", val_fraction, sorted(set(text)), markov=info)
+        return write_markov_model(out, text, order=order, val_fraction=val_fraction)
+
+
+def write_markov_model(out: Path, text: str, *, order: int = DEFAULT_ORDER,
+                       val_fraction: float = DEFAULT_VAL_FRACTION) -> dict:
+    """Write a Markov-only model of ``text`` into the folder ``out`` (the caller has checked both); returns
+    its metadata."""
+    info = write_baseline(out, text, order=order, val_fraction=val_fraction)
+    return write_metadata(out, "markov", text, "backward", val_fraction, sorted(set(text)), markov=info)
 
 
 def write_baseline(out: Path, text: str, *, order: int = DEFAULT_ORDER, val_fraction: float = DEFAULT_VAL_FRACTION,

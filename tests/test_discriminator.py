@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import rhymer
-from rhymer import discriminator, files, modeldir
+from rhymer import discriminator, modeldir
 from rhymer.discriminator import Discriminator
 from rhymer.errors import GenerationError, ModelError
 from rhymer.words import tokens
@@ -106,9 +106,7 @@ def test_weights_refuse_a_negative_discriminator_weight():
 def folder(small_corpus, tmp_path_factory):
     """A model folder without a discriminator, as every folder made before it existed."""
     path = tmp_path_factory.mktemp("model")
-    info = modeldir.write_baseline(path, small_corpus, order=4)
-    files.write_json(path / modeldir.METADATA, modeldir.metadata(
-        "markov", small_corpus, "backward", 0.05, sorted(set(small_corpus)), markov=info))
+    modeldir.write_markov_model(path, small_corpus, order=4)
     return path
 
 

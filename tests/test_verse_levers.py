@@ -58,12 +58,10 @@ def test_punctuated_verse_ends_its_lines_with_a_clause_and_a_sentence(which, req
 
 def test_a_corpus_without_the_marks_gets_bare_line_ends(small_corpus, tmp_path):
     # song lyrics often have no punctuation: the model cannot read "," or ".", so lines end bare
-    from rhymer import files, modeldir
+    from rhymer import modeldir
 
     bare = "".join(c for c in small_corpus if c not in ",.")
-    info = modeldir.write_baseline(tmp_path, bare, order=3)
-    files.write_json(tmp_path / modeldir.METADATA, modeldir.metadata(
-        "markov", bare, "backward", 0.05, sorted(set(bare)), markov=info))
+    modeldir.write_markov_model(tmp_path, bare, order=3)
     r = rhymer.load(str(tmp_path))
     verse = r.couplet("night", seed=1, candidates=4)
     assert [last_word(line) for line in verse.lines] == list(verse.rhyme_words)
@@ -236,11 +234,9 @@ def test_identical_and_invented_word_metrics():
 
 
 def test_model_folders_are_built_with_their_word_model(small_corpus, tmp_path):
-    from rhymer import files, modeldir
+    from rhymer import modeldir
 
-    info = modeldir.write_baseline(tmp_path, small_corpus, order=3)
-    files.write_json(tmp_path / modeldir.METADATA, modeldir.metadata(
-        "markov", small_corpus, "backward", 0.05, sorted(set(small_corpus)), markov=info))
+    modeldir.write_markov_model(tmp_path, small_corpus, order=3)
     r = rhymer.load(str(tmp_path))
     assert r.words is not None and "thy" in r.words.vocab
     plain = r.couplet("night", seed=1, candidates=4, weights=rhymer.Weights(words=0))

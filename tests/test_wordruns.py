@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import rhymer
-from rhymer import files, modeldir, wordruns
+from rhymer import modeldir, wordruns
 from rhymer.errors import ModelError
 from rhymer.sampler import sample_lines
 from rhymer.wordruns import RunTries, WordRuns
@@ -75,9 +75,7 @@ def test_rules_turn_it_off_and_verses_still_rhyme(poet):
 @pytest.fixture(scope="module")
 def folder(small_corpus, tmp_path_factory):
     path = tmp_path_factory.mktemp("model")
-    info = modeldir.write_baseline(path, small_corpus, order=4)
-    files.write_json(path / modeldir.METADATA, modeldir.metadata(
-        "markov", small_corpus, "backward", 0.05, sorted(set(small_corpus)), markov=info))
+    modeldir.write_markov_model(path, small_corpus, order=4)
     return path
 
 
