@@ -18,7 +18,7 @@ from rhymer.blas import one_thread
 from rhymer.charmodel import CharModel, State, encode
 from rhymer.discriminator import Discriminator, log_real_or_none
 from rhymer.errors import GenerationError, ModelError
-from rhymer.lexicon import cmu_words, normalize_word
+from rhymer.lexicon import normalize_word
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.rhymepolicy import RHYME_MODES, Scheme, parse_scheme
 from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, check_settings, continuation_logprob, read_after, sample_lines
@@ -160,7 +160,7 @@ class Rhymer:
     @functools.cached_property
     def trie(self) -> VocabTrie:
         """The known words (the corpus vocabulary and CMU dict), built on first use."""
-        return VocabTrie(cmu_words().union(self.index.words), list(self.model.vocab))
+        return VocabTrie.known(self.index.words, list(self.model.vocab))
 
     @functools.cached_property
     def run_tries(self) -> RunTries | None:

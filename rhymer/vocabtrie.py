@@ -16,6 +16,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from rhymer.lexicon import cmu_words
+
 # characters that end a word; every other non-letter (digits, markup such as "{", "_", "#") is never written
 BOUNDARIES = frozenset(" \n,.;:!?-\"()")
 _LAST = "\U0010ffff"  # sorts after every character: the end of a prefix's range
@@ -38,6 +40,12 @@ class VocabTrie:
             if c:
                 self._ids_by_char.setdefault(c, []).append(i)
         self._masks: dict[str, np.ndarray] = {}
+
+    @classmethod
+    def known(cls, corpus_words: Iterable[str], vocab: list[str]) -> VocabTrie:
+        """The known words, those a verse may hold: the corpus's and CMU dict's that a model with ``vocab`` can
+        spell. The library samples with it, and the exported page gets the same set (rhymer.website.word_facts)."""
+        return cls(cmu_words().union(corpus_words), vocab)
 
     def __len__(self) -> int:
         return len(self._rev)

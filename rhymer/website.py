@@ -3,11 +3,12 @@
 The site holds the page (web/), ml5.js 0.12.2 (vendored in web/vendor/ with its license, refreshed from
 web/package-lock.json by web/vendor/refresh.sh and checked by sha256 here), the model's ml5 files under
 model/, the rhyme index (words.json), the spelling of capitalised words (names.json), the Markov
-baseline (markov.json), and what the page must agree on with the Python library, computed by it: the
-checks, weights and limits of judging and the couplet's end words (in site.json, ``page_settings``) and
-every real word with its syllable count (wordfacts.json.gz, ``word_facts``); and couplets the library wrote
-for the page to open on while ml5.js starts (site.json's ``openings``, ``openings()``). It makes no
-request to any other host.
+baseline (markov.json), the corpus's word runs (wordruns.json, where the model folder has them), and what
+the page must agree on with the Python library, computed by it: the checks, weights and limits of judging,
+the couplet's end words and the word boundaries of sampling (in site.json, ``page_settings``), and every
+real word with its syllable count and which of them the model can write (wordfacts.json.gz,
+``word_facts``); and couplets the library wrote for the page to open on while ml5.js starts (site.json's
+``openings``, ``openings()``). It makes no request to any other host.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from rhymer.files import read_json, write_json, write_text
 from rhymer.progress import Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.scoring import Rules, Weights
+from rhymer.vocabtrie import BOUNDARIES, VocabTrie
+from rhymer.wordruns import CONTEXT_WORDS
 from rhymer.words import capitalised_words, guess_syllables, tokens
 
 PAGE_FILES = ("index.html", "rhymer.js", "style.css")
@@ -46,7 +49,7 @@ ML5_SHA256 = "8906ded3234dd3792a2dcef790c1f27033f059313f8b85bc8f81e10420e8c346" 
 # come anywhere near the limit on their own corpus.
 SAFE_LOGIT = 60.0
 SITE_FILE, SITE_FORMAT = "site.json", "rhymer-site"  # site.json marks a folder as a site rhymer exported
-WORD_FACTS, WORD_FACTS_FORMAT, WORD_FACTS_VERSION = "wordfacts.json.gz", "rhymer-wordfacts", 1
+WORD_FACTS, WORD_FACTS_FORMAT, WORD_FACTS_VERSION = "wordfacts.json.gz", "rhymer-wordfacts", 2
 ML5_FILE, ML5_LICENSE_FILE, MODEL_DIR = "ml5.min.js", "ml5.LICENSE.md", "model"
 MAX_PORT = 65535
 PAGE_MAX_WORDS = 10  # the page's "max words" slider starts here (up to Rules().max_words)
@@ -103,11 +106,12 @@ PAGE_RULES = ("min_words", "max_words", "syllable_tolerance")
 PAGE_WEIGHTS = ("logprob", "real_words", "syllables")
 
 
-def page_settings(index: RhymeIndex) -> dict:
+def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
     """What rhymer.js must do as the library does, read from the library: the defaults of ``Rules`` and
     ``Weights`` it judges with, the line length limit, the default temperature, which frequent words may end a
-    line (``RhymeIndex.ends_lines``), and the couplet's end words with their rhymes (so the first couplet
-    needs no rhyme index)."""
+    line (``RhymeIndex.ends_lines``), the couplet's end words with their rhymes (so the first couplet
+    needs no rhyme index), and how it keeps to known words while sampling (rhymer.vocabtrie's word
+    boundaries; with ``word_runs``, the site's wordruns.json and rhymer.wordruns' context length)."""
     rules, weights, ends = Rules(), Weights(), rhymepolicy.end_word_options(index)  # a first rhyme group's
     return {
         "rules": {name: getattr(rules, name) for name in PAGE_RULES},
@@ -120,19 +124,27 @@ def page_settings(index: RhymeIndex) -> dict:
         "end_words": ends,
         "end_word_rhymes": {w: index.rhymes(w, avoid=[w]) for w in ends},  # as rhymepolicy.rhyme_for picks from
         "word_facts": WORD_FACTS,
+        "word_boundaries": "".join(sorted(BOUNDARIES)),
+        "word_runs": modeldir.RUNS if word_runs else None,
+        "run_context_words": CONTEXT_WORDS,
     }
 
 
-def word_facts(index: RhymeIndex) -> dict:
-    """Every real word a line can hold (``index.is_real``: the corpus's and CMU dict's words), and by syllable
-    count the words whose ``index.syllables`` differs from ``guess_syllables``, which the page restates."""
-    real = sorted(set(index.words).union(w for w in lexicon.cmu_words() if tokens(w) == [w]))
+def word_facts(index: RhymeIndex, vocab: list[str]) -> dict:
+    """Every real word a line can hold (``index.is_real``: the corpus's and CMU dict's words), sorted by their
+    reversed spelling (the order the page's known-word trie searches, so it sorts nothing); those of them
+    that a model with ``vocab`` cannot spell, so that the rest are the library's known words
+    (``VocabTrie.known``), the only words the page samples; and by syllable count the words whose
+    ``index.syllables`` differs from ``guess_syllables``, which the page restates."""
+    real = sorted(set(index.words).union(w for w in lexicon.cmu_words() if tokens(w) == [w]), key=lambda w: w[::-1])
+    known = VocabTrie.known(index.words, vocab)
     by_count: dict[int, list[str]] = {}
     for word in real:
         count = index.syllables(word)
         if count != guess_syllables(word):
             by_count.setdefault(count, []).append(word)
     return {"format": WORD_FACTS_FORMAT, "version": WORD_FACTS_VERSION, "real": "\n".join(real),
+            "unspellable": "\n".join(w for w in real if w not in known),
             "syllables": {str(n): "\n".join(words) for n, words in sorted(by_count.items())}}
 
 
@@ -195,12 +207,16 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
             write_json(staging / NAMES, capitalised_words(modeldir.read_corpus(model)))
             for name in (modeldir.WORDS, modeldir.MARKOV):
                 shutil.copy2(model / name, staging / name)
-        with progress("listing the words the page judges by", None):
+            runs = modeldir.read_word_runs(model)
+            if runs:  # as read and checked: the page trusts what the export wrote
+                runs.save(staging / modeldir.RUNS)
+        with progress("listing the words the page writes and judges by", None):
             index = RhymeIndex.load(model / modeldir.WORDS)
-            write_json(staging / WORD_FACTS, word_facts(index), compress=True)
+            write_json(staging / WORD_FACTS, word_facts(index, meta["vocab"]), compress=True)
         site = {"format": SITE_FORMAT, "lstm": meta["kind"] == "lstm", "model_kind": meta["kind"],
-                "rhymer_version": meta.get("rhymer_version"), "page": page_settings(index)}
-        first = [SITE_FILE, NAMES]  # what the first couplet needs
+                "rhymer_version": meta.get("rhymer_version"), "page": page_settings(index, word_runs=runs is not None)}
+        # what the page's first own couplet needs (the one it opens on needs site.json only)
+        first = [SITE_FILE, NAMES, WORD_FACTS, *([modeldir.RUNS] if runs else [])]
         if site["lstm"]:
             bound = logit_range(model, progress=progress)
             if bound > SAFE_LOGIT:
@@ -238,7 +254,7 @@ def is_site(path: Path) -> bool:
 
 def _own_files(site: Path) -> set[str]:
     """The files rhymer wrote in ``site``: the page, ml5, the indexes and the model's files."""
-    names = [*PAGE_FILES, ML5_FILE, ML5_LICENSE_FILE, NAMES, modeldir.WORDS, modeldir.MARKOV, WORD_FACTS, SITE_FILE,
+    names = [*PAGE_FILES, ML5_FILE, ML5_LICENSE_FILE, NAMES, modeldir.WORDS, modeldir.MARKOV, modeldir.RUNS, WORD_FACTS, SITE_FILE,
              *(f"{MODEL_DIR}/{n}" for n in (ml5.MANIFEST, ml5.VOCAB, modeldir.METADATA, *ml5.own_variable_files()))]
     return {p.relative_to(site).as_posix() for pattern in names for p in site.glob(pattern)}
 

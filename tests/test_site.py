@@ -13,7 +13,9 @@ import rhymer
 from rhymer import modeldir
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.scoring import Rules
-from rhymer.website import ML5_SHA256, OPENINGS, PAGE_MAX_WORDS, find_ml5, openings, page_settings
+from rhymer.vocabtrie import VocabTrie
+from rhymer.website import ML5_SHA256, OPENINGS, PAGE_MAX_WORDS, find_ml5, openings, page_settings, word_facts
+from rhymer.wordruns import WordRuns
 from rhymer.words import last_word, tokens
 from tests.conftest import ROOT
 
@@ -32,11 +34,13 @@ def test_export_writes_a_self_contained_site(cli, tmp_path):
     assert r.returncode == 0, r.stderr
     names = {p.name for p in site.iterdir()}
     assert names >= {"index.html", "rhymer.js", "style.css", "ml5.min.js", "ml5.LICENSE.md", "words.json", "names.json",
-                     "markov.json", "site.json", "wordfacts.json.gz"}
+                     "markov.json", "site.json", "wordfacts.json.gz", "wordruns.json"}
     html = (site / "index.html").read_text()
     assert "http" not in html.replace("http-equiv", "")  # every resource is local
     preloads = re.findall(r'<link rel="preload" href="([^"]+)" as="fetch" crossorigin>', html)
-    assert "site.json" in preloads and all((site / name).is_file() for name in preloads), preloads
+    assert {"site.json", "wordfacts.json.gz", "wordruns.json"} <= set(preloads) and all((site / name).is_file() for name in preloads), preloads
+    # the model folder's word runs, as the library reads them
+    assert WordRuns.load(site / "wordruns.json").before == WordRuns.load(modeldir.DEFAULT_DIR / modeldir.RUNS).before
     # ml5.min.js is fetched at once but started by the page only when the LSTM is needed (after the first couplet)
     assert '<link rel="preload" href="ml5.min.js" as="script" fetchpriority="low">' in html and 'src="ml5.min.js"' not in html
     # the couplets the page opens on: the library's, each different, rhyming, within the page's first word limit
@@ -47,7 +51,7 @@ def test_export_writes_a_self_contained_site(cli, tmp_path):
         assert [last_word(line) for line in c["lines"]] == c["rhyme_words"], c
         assert c["rhyme_words"][1] in index.rhymes(c["rhyme_words"][0]), c
         assert all(Rules().min_words <= len(tokens(line)) <= PAGE_MAX_WORDS for line in c["lines"]), c
-    assert data["page"]["max_words"] == PAGE_MAX_WORDS
+    assert data["page"]["max_words"] == PAGE_MAX_WORDS and data["page"]["word_runs"] == "wordruns.json"
     again = cli("export", "markov", "--web", str(site))
     assert again.returncode == 2 and "not empty; pass --force" in again.stderr
     assert cli("export", "markov", "--web", str(site), "--force").returncode == 0
@@ -110,3 +114,13 @@ def test_the_page_ends_couplets_on_the_words_python_would():
     assert {first for first, _ in drawn} <= set(page["end_words"]) and len({first for first, _ in drawn}) >= 20
     assert all(second in page["end_word_rhymes"][first] for first, second in drawn)
     assert all(len(w) >= 3 and page["end_word_rhymes"][w] for w in page["end_words"])
+
+
+def test_the_page_samples_exactly_the_librarys_known_words():
+    index, vocab = RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS), list(" \n,.abcdeghilmnorstuwy")  # no f, k, p, '...
+    facts = word_facts(index, vocab)
+    real, unspellable = facts["real"].split("\n"), set(facts["unspellable"].split("\n"))
+    page = [w for w in real if w not in unspellable]  # what rhymer.js's WordFacts keeps
+    known = VocabTrie.known(index.words, vocab)
+    assert len(page) == len(known) and all(w in known for w in page) and "fight" in unspellable
+    assert real == sorted(real, key=lambda w: w[::-1])  # the order the page's trie searches

@@ -1,7 +1,7 @@
 """The static page in a real Chromium (Debian's, driven by Playwright), served by the INSTALLED package:
 network, rhymes, controls, escaping, memory, parity with the Python library (next-character probabilities,
-rhymes, judging, syllables, real words), state carry, the endless feed at desktop and phone sizes, share
-links, line limits, and axe-core."""
+rhymes, judging, syllables, real words, the known-word and word-run masks of sampling), known words only,
+state carry, the endless feed at desktop and phone sizes, share links, line limits, and axe-core."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ from rhymer.lstm import LSTMModel
 from rhymer.markov import MarkovModel
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.scoring import Rules, Weights, judge
+from rhymer.verse import Rhymer
+from rhymer.wordruns import RunTries, WordRuns
 from rhymer.words import last_word, tokens
 from tests.conftest import ROOT, run_cli
 
@@ -257,33 +259,126 @@ def test_first_line_follows_from_the_second(browser, default_site):
     page.close()
 
 
-def test_generated_markup_is_shown_as_text(browser, installed, tmp_path):
+@pytest.fixture(scope="module")
+def markup_site(installed, tmp_path_factory):
+    """A Markov-only site of a corpus full of markup and of few letters, exported from a model folder without
+    wordruns.json (as folders made before word runs): (its model folder, its folder, its URL)."""
+    tmp = tmp_path_factory.mktemp("markup")
     lines = ["<script>alert(1)</script> under the night", "<img src=x onerror=alert(2)> in the light",
              "and <b>bold</b> words in the day", "<img src=y onerror=alert(3)> we go away"]
-    corpus = tmp_path / "evil.txt"
+    corpus = tmp / "evil.txt"
     corpus.write_text("\n".join(lines * 200) + "\n")
-    model = tmp_path / "markov"
+    model = tmp / "markov"
     assert run_cli("markov", str(corpus), "--out", str(model), "--val-fraction", "0").returncode == 0
-    site = tmp_path / "site"
+    (model / modeldir.RUNS).unlink()
+    site = tmp / "site"
     export = subprocess.run([str(installed / "rhymer"), "export", str(model), "--web", str(site)], capture_output=True,
-                            text=True, cwd=tmp_path, env=_outside_env())
+                            text=True, cwd=tmp, env=_outside_env())
     assert export.returncode == 0, export.stderr
-    assert (site / "ml5.LICENSE.md").is_file()  # ml5's license travels with it
     proc, url = _rhymer_web(installed, "--site", str(site))
-    try:
-        page, _, dialogs, _ = _open(browser, url)
-        # a Markov-only site: it opens on a couplet the library wrote with that model, never starts ml5.js
-        assert page.evaluate("document.querySelector('.couplet').dataset.opening !== undefined && typeof ml5 === 'undefined'")
-        assert "ml5.min.js" not in (site / "index.html").read_text()
-        couplets = _couplets(page, 6)
-        text = " ".join(line for c in couplets for line in c["lines"])
-        assert "<img" in text.lower() or "<script>" in text.lower()  # the markup was generated...
-        assert page.evaluate("document.querySelectorAll('#feed img, #feed script, #feed b').length") == 0  # ...as text
-        assert not dialogs
-        page.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    yield model, site, url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_generated_markup_is_shown_as_text(browser, markup_site):
+    _, site, url = markup_site
+    assert (site / "ml5.LICENSE.md").is_file()  # ml5's license travels with it
+    page, _, dialogs, _ = _open(browser, url)
+    # a Markov-only site: it opens on a couplet the library wrote with that model, never starts ml5.js
+    assert page.evaluate("document.querySelector('.couplet').dataset.opening !== undefined && typeof ml5 === 'undefined'")
+    assert "ml5.min.js" not in (site / "index.html").read_text()
+    page.evaluate("window.rhymerPage.more(6, { knownWords: false })")  # "<" is no letter of a known word
+    couplets = _couplets(page, 7)
+    text = " ".join(line for c in couplets for line in c["lines"])
+    assert "<img" in text.lower() or "<script>" in text.lower()  # the markup was generated...
+    assert page.evaluate("document.querySelectorAll('#feed img, #feed script, #feed b').length") == 0  # ...as text
+    assert not dialogs
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def poets() -> dict[str, Rhymer]:
+    """The shipped model's two engines as the library writes with them (their known words and word runs)."""
+    return {kind: Rhymer(modeldir.DEFAULT_DIR, kind) for kind in ("lstm", "markov")}
+
+
+def _partials(words) -> list[str]:
+    """Every partial word that writing ``words`` backward passes through (reversed), and some no word has."""
+    return sorted({w[::-1][:k] for w in words for k in range(len(w) + 1)} | {"zzq", "thgi", "'", "q'", "eht'"})
+
+
+def _mask_mismatches(page, kind: str, trie_of, queries: list, *runs) -> list:
+    """The [words after, partial word] queries whose mask on the page is not Python's
+    ``trie_of(after).allowed(partial)``; the page narrows by the site's word runs, or by ``runs`` (a
+    wordruns.json's contents; None: no runs) when given."""
+    got = page.evaluate("([k, q, ...r]) => window.rhymerPage.masks(k, q, ...r)", [kind, queries, *runs])
+    assert len(got) == len(queries)
+    return [(q, g) for q, g in zip(queries, got)
+            if g != "".join("1" if ok else "0" for ok in trie_of(tuple(q[0])).allowed(q[1]))]
+
+
+def _page_runs(runs: WordRuns) -> dict:
+    """``runs`` as the page reads them from wordruns.json."""
+    return {"min_predecessors": runs.min_predecessors, "before": {" ".join(c): " ".join(ws) for c, ws in runs.before.items()}}
+
+
+def test_page_masks_are_the_librarys_known_words_and_runs(browser, default_site, poets):
+    page, *_ = _open(browser, default_site + "?model=markov")  # a feed quickly full: the hooks wait behind it
+    # a context whose two words have too few known predecessors falls back to its next word, one with
+    # too few there to any known word
+    crafted = WordRuns({("night", "is"): ["xyzzy", "qqqz", "the", "a", "dark"], ("night",): ["the", "a", "all", "dark", "long", "o'er"],
+                        ("day",): ["the", "a", "xyzzy", "qqqz", "zzzq"]}, 5)
+    for kind, poet in poets.items():
+        runs, tries = poet.runs, poet.run_tries
+        two = [c for c in runs.before if len(c) == 2][::500][:5]
+        one = [c for c in runs.before if len(c) == 1][::400][:5]
+        unstored = [(one[0][0], "xyzzy"), ("xyzzy",), ("night", "xyzzy")]  # the next word's context, then none
+        contexts = [(), *two, *one, *unstored]
+        assert sum(tries.trie(c) is not poet.trie for c in contexts) >= len(two) + len(one) and tries.trie(("xyzzy",)) is poet.trie
+        words = {w for c in two + one for w in runs.before[c][::5]} | set(sorted(poet.index.words)[::700]) | {"night", "o'er"}
+        queries = [[list(c), p] for c in contexts for p in _partials(words)]
+        assert not _mask_mismatches(page, kind, tries.trie, queries), kind
+        narrowed = RunTries(crafted, poet.trie, list(poet.model.vocab))
+        assert narrowed.trie(("night", "is")) is narrowed.trie(("night",)) and narrowed.trie(("day",)) is poet.trie
+        queries = [[list(c), p] for c in [("night", "is"), ("night",), ("day",), ("dark", "night")]
+                   for p in _partials(["the", "a", "all", "dark", "long", "o'er", "light"])]
+        assert not _mask_mismatches(page, kind, narrowed.trie, queries, _page_runs(crafted)), kind
+    page.close()
+
+
+def _hot_couplets(page, kind: str, seeds, **overrides) -> list[str]:
+    """The words of the page's couplets on ``seeds`` at temperature 1.5, plain sampling (one candidate)."""
+    couplets = page.evaluate("""async ([k, o, seeds]) => { const out = [];
+        for (const s of seeds) out.push(await window.rhymerPage.couplet(k, o, s));
+        return out; }""", [kind, {"temperature": 1.5, "candidates": 1, **overrides}, list(seeds)])
+    return [w for c in couplets for line in c["lines"] for w in tokens(line)]
+
+
+def test_page_writes_only_known_words_even_when_hot(browser, default_site, poets):
+    page, *_ = _open(browser, default_site + "?model=markov")
+    for kind, seeds in (("markov", range(40)), ("lstm", range(4))):
+        known = poets[kind].trie
+        words = _hot_couplets(page, kind, seeds)
+        assert len(words) > 8 * len(seeds) and [w for w in words if w not in known] == [], kind
+        free = _hot_couplets(page, kind, seeds, knownWords=False)  # the same check finds the words the model invents
+        assert [w for w in free if w not in known], kind
+    page.close()
+
+
+def test_a_site_without_word_runs_writes_known_words(browser, markup_site):
+    model, site, url = markup_site
+    assert not (site / modeldir.RUNS).exists()
+    poet = Rhymer(model)  # few letters: many real words are no known words here
+    assert poet.run_tries is None and poet.index.is_real("fight") and "fight" not in poet.trie
+    page, _, _, errors = _open(browser, url)
+    assert page.evaluate("window.rhymerPage.state.site.page.word_runs") is None
+    queries = [[after, p] for after in ([], ["night"], ["the", "night"]) for p in _partials(["night", "light", "day", "fight", "o'er"])]
+    assert not _mask_mismatches(page, "markov", lambda _: poet.trie, queries)
+    words = _hot_couplets(page, "markov", range(20))
+    assert len(words) > 80 and [w for w in words if w not in poet.trie] == []
+    assert not errors
+    page.close()
 
 
 def _count(page) -> int:

@@ -1,16 +1,21 @@
 // rhymer in the browser, on ml5.js 0.12.2: each couplet is written backward from its rhyme words as
 // rhymer/verse.py writes one (the second line first, then the first line primed with the model state after
 // it), and each line is the best of a few sampled candidates, judged as rhymer/scoring.py judges them.
+// As rhymer/sampler.py samples, every word written is a known word (a corpus or CMU dict word the model can
+// spell) and, where the corpus has seen enough words before the words after it, one of those (its word
+// runs): the page masks ml5's probabilities with the same tries (rhymer/vocabtrie.py, rhymer/wordruns.py).
 // What must agree with the Python library comes from it in the exported site (rhymer/website.py): the rules,
-// weights, line length limit, default temperature and end words in site.json's "page", every real word and
-// the syllable counts in wordfacts.json.gz. The browser tests (tests/test_web.py) check the rest against
-// Python: next-character probabilities, rhymes, judging, syllables and real words.
-// It is a lighter writer than the library's: no word model in the score, no limit to known words while
-// sampling, no check for lines copied from the corpus, no near rhymes, 3 candidates instead of 32 (1 for
-// a first couplet it writes when there is no opening), no second try at a whole verse, and the word limits
-// are kept while sampling rather than judged afterwards. ml5.js takes about a second to start, so a visit
-// opens on one of the couplets the library wrote at export (site.json's "openings", picked by the visit's
-// seed) while ml5.js loads; the page writes every couplet after it.
+// weights, line length limit, default temperature, end words and word boundaries in site.json's "page",
+// every real word, which of them the model cannot spell and the syllable counts in wordfacts.json.gz, and
+// the word runs in wordruns.json (none when the model folder has none). The browser tests
+// (tests/test_web.py) check the rest against Python: next-character probabilities, rhymes, judging,
+// syllables, real words and the known-word masks.
+// It is a lighter writer than the library's: no word model or discriminator in the score, no check for
+// lines copied from the corpus, no near rhymes, 3 candidates instead of 32 (1 for a first couplet it writes
+// when there is no opening), no second try at a whole verse, and the word limits are kept while sampling
+// rather than judged afterwards. ml5.js takes about a second to start, so a visit opens on one of the
+// couplets the library wrote at export (site.json's "openings", picked by the visit's seed) while ml5.js and
+// the word lists load; the page writes every couplet after it.
 // All generated text reaches the page through textContent, never as HTML.
 "use strict";
 
@@ -88,13 +93,134 @@ function guessSyllables(w) {
 
 class WordFacts {
   constructor(data) {
-    if (data.format !== "rhymer-wordfacts" || data.version !== 1) throw new Error("wordfacts.json.gz is not rhymer's (version 1): export the site again");
-    this.real = new Set(data.real.split("\n"));  // every word RhymeIndex.is_real calls real
+    if (data.format !== "rhymer-wordfacts" || data.version !== 2) throw new Error("wordfacts.json.gz is not rhymer's (version 2): export the site again");
+    const real = data.real.split("\n");  // sorted by reversed spelling, as the known-word trie searches
+    this.real = new Set(real);  // every word RhymeIndex.is_real calls real
+    const unspellable = new Set(data.unspellable ? data.unspellable.split("\n") : []);
+    this.known = unspellable.size ? real.filter((w) => !unspellable.has(w)) : real;  // VocabTrie.known's words
     this.counts = new Map();  // the words whose RhymeIndex.syllables is not the spelling guess
     for (const [n, words] of Object.entries(data.syllables)) for (const w of words.split("\n")) this.counts.set(w, Number(n));
   }
   isReal(w) { return this.real.has(w); }
   syllables(w) { return this.counts.get(w) ?? guessSyllables(w); }
+}
+
+// ---------- real words by construction (rhymer/vocabtrie.py) and word runs (rhymer/wordruns.py) ----------
+const isLetter = (c) => /^[\p{L}']$/u.test(c);  // a letter of a word (vocabtrie.py _letter)
+
+// The reversed spelling of `word` against `text`, in Python's order of w[::-1] and text (< 0, 0, > 0); with
+// `prefix`, 0 whenever the reversed word starts with `text`.
+function compareReversed(word, text, prefix = false) {
+  const n = Math.min(word.length, text.length);
+  for (let i = 0; i < n; i++) {
+    const d = word.charCodeAt(word.length - 1 - i) - text.charCodeAt(i);
+    if (d) return d;
+  }
+  return prefix && word.length >= text.length ? 0 : word.length - text.length;
+}
+
+// What a trie needs of the engine's vocabulary: each character lower-cased if it is a letter ("" if not),
+// whether it ends a word (site.json's word_boundaries, vocabtrie.py BOUNDARIES) and the ids of each letter.
+function spellingOf(vocab, boundaries) {
+  const lower = vocab.map((c) => (isLetter(c) ? c.toLowerCase() : ""));
+  const ids = new Map();
+  lower.forEach((c, i) => { if (c) ids.set(c, [...(ids.get(c) ?? []), i]); });
+  return { lower, boundary: vocab.map((c) => boundaries.includes(c)), ids };
+}
+
+// VocabTrie: which characters may follow a partial word (reversed, lower-cased; "" between words) so that
+// every word written is one of `words` (sorted by reversed spelling, searched in place: nothing to build).
+// A word ends only at a boundary and only when whole; each mask is computed on first use and kept.
+class VocabTrie {
+  constructor(words, spelling) {
+    this.words = words;
+    this.spelling = spelling;
+    this.masks = new Map();
+  }
+  get size() { return this.words.length; }
+  has(word) {
+    const rev = reversed(word.toLowerCase());
+    const i = this.first(0, (w) => compareReversed(w, rev) >= 0);
+    return i < this.size && compareReversed(this.words[i], rev) === 0;
+  }
+  allowed(partial) {
+    if (!this.masks.has(partial)) this.masks.set(partial, this.compute(partial));
+    return this.masks.get(partial);
+  }
+  compute(partial) {
+    const { lower, boundary, ids } = this.spelling;
+    const mask = new Uint8Array(lower.length);
+    const n = partial.length;
+    const lo = this.first(0, (w) => compareReversed(w, partial) >= 0);
+    const hi = this.first(lo, (w) => compareReversed(w, partial, true) > 0);
+    const whole = lo < hi && this.words[lo].length === n;
+    if (partial === "" || whole) boundary.forEach((b, i) => { if (b) mask[i] = 1; });  // between words, or after a whole one
+    for (let i = lo + whole; i < hi;) {  // from one next character to the next: a search per distinct character
+      const c = this.words[i][this.words[i].length - 1 - n];
+      for (const j of ids.get(c) ?? []) mask[j] = 1;
+      i = this.first(i, (w) => compareReversed(w, partial + c, true) > 0);
+    }
+    return mask;
+  }
+  first(lo, past) {  // the first index from `lo` whose word is `past` (false for all words before it)
+    let hi = this.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (past(this.words[mid])) hi = mid; else lo = mid + 1;
+    }
+    return lo;
+  }
+}
+
+// RunTries: the known words narrowed to the words the corpus has seen before the one or two words after
+// the new one (`after`, nearest first), where it has seen at least min_predecessors known ones there, else
+// before the next word alone, else any known word; `runs` is the site's wordruns.json (null: no runs).
+class RunTries {
+  constructor(runs, known, contextWords) {
+    this.before = new Map(Object.entries(runs?.before ?? {}));
+    this.least = runs?.min_predecessors ?? 0;
+    this.known = known;
+    this.contextWords = contextWords;
+    this.tries = new Map();  // per stored context, built on first use
+  }
+  trie(after) {
+    for (let n = Math.min(after.length, this.contextWords); n > 0; n--) {
+      const context = after.slice(0, n).join(" ");
+      if (!this.before.has(context)) continue;
+      if (!this.tries.has(context)) this.tries.set(context, this.narrowed(this.before.get(context)));
+      if (this.tries.get(context).size >= this.least) return this.tries.get(context);
+    }
+    return this.known;
+  }
+  narrowed(joined) {
+    const known = [...new Set(joined.split(" "))].filter((w) => this.known.has(w));  // a file never widens them
+    return new VocabTrie(known.map(reversed).sort().map(reversed), this.known.spelling);
+  }
+}
+
+// One line's place in its words, as rhymer/sampler.py keeps it: the word being written (reversed, lower-cased)
+// and the words after it, which pick the trie of the next character.
+class WordCursor {
+  constructor(tries, endWord) {
+    this.tries = tries;
+    this.partial = "";
+    this.after = [endWord.toLowerCase()];
+    this.trie = tries.trie(this.after);
+  }
+  allowed() { return this.trie.allowed(this.partial); }
+  // character `id` (`ch`) written: a letter goes on with the word, a space ends it (it joins `after`), any
+  // other mark ends the clause (sampler.py _after)
+  advance(id, ch) {
+    const letter = this.trie.spelling.lower[id];
+    if (letter) {
+      this.partial += letter;
+      return;
+    }
+    if (ch !== " ") this.after = [];
+    else if (this.partial) this.after = [reversed(this.partial), ...this.after].slice(0, this.tries.contextWords);
+    this.partial = "";
+    this.trie = this.tries.trie(this.after);
+  }
 }
 
 // ---------- the two character models, one interface: start(text) and feed(state, text) ----------
@@ -169,15 +295,18 @@ const isWordChar = (c) => /[\p{L}\p{N}']/u.test(c);
 
 // Backward sampling within the line-length limits: no line break before `minWords` words, and after
 // `maxWords` words only the current word may continue or the line end (every other choice is masked,
-// the allowed ones renormalised), so no model writes 2-word or 30-word lines. `after` is what the model
+// the allowed ones renormalised), so no model writes 2-word or 30-word lines. With `tries` (a RunTries)
+// every word is a known word, where the corpus has runs one it has seen before the words after it, as
+// rhymer/sampler.py writes with its trie and runs. `after` is what the model
 // read before the line: null (a fresh line break), { state } (the state a finished line that follows
 // ended in, before its line break) or { text } (such a line to read again from a fresh state). `ending`
 // (site.json's marks, as rhymepolicy.line_ending gives them) follows the end word and primes the model
 // with it, so the line closes a clause or the sentence.
-async function sampleLine(engine, word, temperature, rng, limits, after = null, ending = "") {
+async function sampleLine(engine, word, temperature, rng, limits, after = null, ending = "", tries = null) {
   const wordChar = engine.vocab.map(isWordChar);
   const newline = engine.vocab.indexOf("\n");
   const prompt = "\n" + reversed(word + ending);
+  const cursor = tries && new WordCursor(tries, word);
   word += ending;
   let { state, logp } = await (after?.state ? engine.feed(after.state, prompt) : engine.start((after?.text ?? "") + prompt));
   let total = 0, words = 1, inWord = false;
@@ -187,6 +316,10 @@ async function sampleLine(engine, word, temperature, rng, limits, after = null, 
     if (t === 0) mask = wordChar;  // the character before the end word may not glue onto it
     else if (words >= limits.maxWords && inWord) mask = engine.vocab.map((c, i) => !wordChar[i] && i !== newline);
     if (words < limits.minWords && newline >= 0) mask = (mask || engine.vocab.map(() => false)).map((m, i) => m || i === newline);
+    if (cursor) {
+      const known = cursor.allowed();
+      mask = engine.vocab.map((_, i) => Boolean(mask?.[i]) || !known[i]);
+    }
     let lp = logp;
     if (mask) {  // renormalise over the allowed characters
       const allowed = logp.filter((_, i) => !mask[i]);
@@ -200,6 +333,7 @@ async function sampleLine(engine, word, temperature, rng, limits, after = null, 
     if (ch === "\n") return line(reversed(out.join("")) + word, total / (t + 1), true, state);
     if (wordChar[i] && !inWord) words += 1;
     inWord = wordChar[i];
+    cursor?.advance(i, ch);
     out.push(ch);
     if (t + 1 < limits.maxChars) ({ state, logp } = await engine.feed(state, ch));
   }
@@ -231,14 +365,14 @@ function judge(cand, facts, rules, weights, target, previous) {
 // rhymer/verse.py's ranking key (fewest failed checks, then the highest score): does `a` rank before `b`?
 const ranksBefore = (a, b) => a.failed.length < b.failed.length || (a.failed.length === b.failed.length && a.score > b.score);
 
-// The best of opts.candidates lines ending in `word`; one candidate is taken as it is (no word facts needed).
-async function writeLine(engine, facts, word, opts, rng, target, previous, after, ending = "") {
+// The best of opts.candidates lines ending in `word`; one candidate is taken as it is (no judging).
+async function writeLine(engine, facts, tries, word, opts, rng, target, previous, after, ending = "") {
   const page = state.site.page;
   const rules = { ...page.rules, max_words: opts.maxWords };
   const limits = { minWords: rules.min_words, maxWords: rules.max_words, maxChars: page.max_chars };
   let best = null;
   for (let k = 0; k < opts.candidates; k++) {
-    const cand = await sampleLine(engine, spelling(word), opts.temperature, rng, limits, after, ending);
+    const cand = await sampleLine(engine, spelling(word), opts.temperature, rng, limits, after, ending, tries);
     if (opts.candidates === 1) return { ...cand, text: cand.text.trim(), syllables: null };
     const j = { ...cand, ...judge(cand, facts, rules, page.weights, target, previous) };
     if (!best || ranksBefore(j, best)) best = j;
@@ -259,13 +393,14 @@ async function couplet(engine, opts, seed) {
     found = page.end_word_rhymes[first];
   }
   const second = weightedChoice(found, rng);
-  const facts = opts.candidates > 1 ? await wordFacts() : null;
+  const facts = await wordFacts();
+  const tries = opts.knownWords ? await knownWords(engine) : null;
   engine.begin();
   try {
     const readable = (mark) => ([...mark].every((c) => engine.index.has(c)) ? mark : "");  // as Rhymer._readable
-    const b = await writeLine(engine, facts, second, opts, rng, null, [], null, readable(page.marks.closing));
+    const b = await writeLine(engine, facts, tries, second, opts, rng, null, [], null, readable(page.marks.closing));
     const after = !opts.carry ? null : b.finished ? { state: b.end } : { text: "\n" + reversed(b.raw.trim()) };
-    const a = await writeLine(engine, facts, first, opts, rng, b.syllables, [b.text], after, readable(page.marks.inner));
+    const a = await writeLine(engine, facts, tries, first, opts, rng, b.syllables, [b.text], after, readable(page.marks.inner));
     return { lines: [a.text, b.text], rhymeWords: [first, second], seed, model: engine.kind, opts };
   } finally {
     engine.end();
@@ -276,7 +411,8 @@ async function couplet(engine, opts, seed) {
 const ui = {};
 const state = {
   engines: {},           // kind -> the promise of its engine (loaded once, again after a failure)
-  site: null, names: null, index: null, facts: null, ml5: null, busy: false, count: 0,
+  tries: {},             // kind -> the promise of its engine's known-word tries
+  site: null, names: null, index: null, facts: null, runs: null, ml5: null, busy: false, count: 0,
   queue: Promise.resolve(),
   seed: crypto.getRandomValues(new Uint32Array(1))[0],  // a fresh seed per visit; each couplet takes the next
   seedWord: null,        // applied with Enter (or the write button) and kept until changed
@@ -295,9 +431,9 @@ async function loadJSON(path) {
 }
 
 // Loaded once, however many ask while it loads, and again after a failure (the promise is kept in
-// `store`): the rhyme index for seed words and suggestions and the word facts for judging candidates (both
-// after the first couplet: a first couplet the page writes without an opening has one candidate per line),
-// ml5.js and the engines.
+// `store`): the rhyme index for seed words and suggestions (after the first couplet), the word facts and
+// word runs that every couplet the page writes samples from (and judges by; loaded while ml5.js starts),
+// ml5.js, the engines and their tries.
 function lazily(key, load, store = state) {
   if (!store[key]) {
     store[key] = load();
@@ -307,6 +443,17 @@ function lazily(key, load, store = state) {
 }
 const rhymeIndex = () => lazily("index", async () => new RhymeIndex(await loadJSON("words.json"), state.site.page.line_ends));
 const wordFacts = () => lazily("facts", async () => new WordFacts(await loadJSON(state.site.page.word_facts)));
+const wordRuns = () => lazily("runs", async () => {
+  if (!state.site.page.word_runs) return null;  // a model folder without wordruns.json: any known word anywhere
+  const runs = await loadJSON(state.site.page.word_runs);
+  if (runs.format !== "rhymer-wordruns" || runs.version !== 1) throw new Error("wordruns.json is not rhymer's (version 1): export the site again");
+  return runs;
+});
+const knownWords = (engine) => lazily(engine.kind, async () => {
+  const [facts, runs] = await Promise.all([wordFacts(), wordRuns()]);
+  const page = state.site.page;
+  return new RunTries(runs, new VocabTrie(facts.known, spellingOf(engine.vocab, page.word_boundaries)), page.run_context_words);
+}, state.tries);
 
 // ml5.js (3.3 MB) is not in the page's head: it loads when the LSTM is first needed, after the first
 // couplet is on screen. The CPU backend: generation reads every character's probabilities back, which costs
@@ -345,6 +492,7 @@ function options(overrides = {}) {
     maxWords: Math.min(state.site.page.rules.max_words, Math.max(WORDS.maxLow, Math.round(Number(ui.length.value)) || state.site.page.max_words)),
     candidates: state.count < 1 ? CANDIDATES.first : CANDIDATES.rest,
     carry: true,  // as rhymer/verse.py: line 1 follows from line 2
+    knownWords: true,  // as Rules.known_words and word_runs: real words by construction (the tests turn it off)
     ...overrides,
   };
 }
@@ -510,6 +658,7 @@ async function main() {
   state.site = await loadJSON("site.json");
   const page = state.site.page;
   if (!page) throw new Error("site.json lacks the page's settings; export the site again with this rhymer");
+  for (const load of [wordFacts, wordRuns]) load().catch(() => {});  // while ml5.js starts: the page's every couplet samples from them
   Object.assign(ui.temperature, { min: TEMPERATURE.min, max: TEMPERATURE.max, step: 0.05 });
   setRange(ui.temperature, ui.temperatureValue, page.temperature, 2);
   Object.assign(ui.length, { min: WORDS.maxLow, max: page.rules.max_words, step: 1 });
@@ -526,14 +675,13 @@ async function main() {
     show(opened, Boolean(shared));
     ui.loading.hidden = true;
     ui.status.textContent = "loading the model…";
-    wordFacts().catch(() => {});  // the page's first own couplet judges 3 candidates per line
   }
   [state.names] = await Promise.all([loadJSON("names.json"), engineFor(ui.model.value)]);
   performance.mark("rhymer:loaded");
   ui.loading.hidden = true;
   ui.status.textContent = "";
   if (!opened) await more(1, shared || {});
-  for (const load of [rhymeIndex, wordFacts]) load().catch(() => {});  // ready before they are asked for
+  rhymeIndex().catch(() => {});  // ready before it is asked for
   new IntersectionObserver((entries) => {
     state.nearEnd = entries[entries.length - 1].isIntersecting;
     wakeUp();
@@ -552,14 +700,23 @@ window.rhymerPage = {
   }),
   sampleLines: (kind, word, maxWords, n, seed) => queued(async () => {  // raw sampled lines (no judging)
     const engine = await engineFor(kind);
+    const tries = await knownWords(engine);
     const rng = mulberry32(seed);
     const limits = { minWords: state.site.page.rules.min_words, maxWords, maxChars: state.site.page.max_chars };
     const out = [];
     for (let i = 0; i < n; i++) {
       engine.begin();
-      try { out.push((await sampleLine(engine, word, 1.0, rng, limits)).text); } finally { engine.end(); }
+      try { out.push((await sampleLine(engine, word, 1.0, rng, limits, null, "", tries)).text); } finally { engine.end(); }
     }
     return out;
+  }),
+  // the allowed-character masks ("0110...") of [words after, partial word] pairs, with the site's word runs
+  // or with `runs` (a wordruns.json's contents) over the engine's known words
+  masks: (kind, queries, runs) => queued(async () => {
+    const engine = await engineFor(kind);
+    const site = await knownWords(engine);
+    const tries = runs === undefined ? site : new RunTries(runs, site.known, state.site.page.run_context_words);
+    return queries.map(([after, partial]) => tries.trie(after).allowed(partial).join(""));
   }),
   couplet: (kind, overrides, seed) => queued(async () => couplet(await engineFor(kind), options(overrides), seed)),
   rhymes: async (word) => (await rhymeIndex()).rhymes(word),
