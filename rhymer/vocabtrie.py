@@ -18,6 +18,9 @@ import numpy as np
 
 from rhymer.lexicon import cmu_words
 
+# single letters that are words in verse; CMU dict's others are letter names ("t", "s"), and the corpus's
+# are what is left of "'t were" and "country's" once the apostrophe is gone, which read as "t were"
+SINGLE_LETTER_WORDS = frozenset("aio")
 # characters that end a word; every other non-letter (digits, markup such as "{", "_", "#") is never written
 BOUNDARIES = frozenset(" \n,.;:!?-\"()")
 _LAST = "\U0010ffff"  # sorts after every character: the end of a prefix's range
@@ -44,8 +47,15 @@ class VocabTrie:
     @classmethod
     def known(cls, corpus_words: Iterable[str], vocab: list[str]) -> VocabTrie:
         """The known words, those a verse may hold: the corpus's and CMU dict's that a model with ``vocab`` can
-        spell. The library samples with it, and the exported page gets the same set (rhymer.website.word_facts)."""
-        return cls(cmu_words().union(corpus_words), vocab)
+        spell, but no single letter other than SINGLE_LETTER_WORDS. The library samples with it, and the
+        exported page gets the same set (rhymer.website.word_facts).
+
+        >>> trie = VocabTrie.known(["night"], list("abcdefghijklmnopqrstuvwxyz' "))
+        >>> [w in trie for w in ("night", "o", "t", "s", "a")]
+        [True, True, False, False, True]
+        """
+        words = cmu_words().union(corpus_words)
+        return cls({w for w in words if len(w) > 1 or w in SINGLE_LETTER_WORDS}, vocab)
 
     def __len__(self) -> int:
         return len(self._rev)

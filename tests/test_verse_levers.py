@@ -157,9 +157,11 @@ def test_the_trie_makes_invented_words_impossible(which, temperature, request):
     constrained = sample_lines(r.model, words, 24, temperature, np.random.default_rng(5), trie=r.trie)
     lines = [c.text for group in constrained for c in group]
     assert metrics.invented_word_rate(lines, r.index.is_real) == 0.0
+    assert not [w for line in lines for w in tokens(line) if len(w) == 1 and w not in "aio"]  # no "t were"
     assert all(not any(ch.isdigit() or ch in "{}[]_#|" for ch in line) for line in lines)
     free = sample_lines(r.model, words, 24, temperature, np.random.default_rng(5))
     assert metrics.invented_word_rate([c.text for group in free for c in group], r.index.is_real) > 0.0
+    assert r.index.is_real("t") and "t" not in r.trie and "o" in r.trie  # a real word, but no word to write
 
 
 def test_trie_masks_follow_the_reversed_vocabulary():
