@@ -101,9 +101,10 @@ def logit_range(path: Path, characters: int = 64_000, progress: Steps = no_steps
     return top
 
 
-# The parts of rhymer.scoring's judging that the page implements (it has no word model, meter or corpus)
+# The parts of rhymer.scoring's judging that the page implements (it has no word model, meter or corpus;
+# "follow" ranks its answers to a typed line, as Rhymer.reply ranks them)
 PAGE_RULES = ("min_words", "max_words", "syllable_tolerance")
-PAGE_WEIGHTS = ("logprob", "real_words", "syllables")
+PAGE_WEIGHTS = ("logprob", "real_words", "syllables", "follow")
 
 
 def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:

@@ -1,7 +1,8 @@
 """The static page in a real Chromium (Debian's, driven by Playwright), served by the INSTALLED package:
 network, rhymes, controls, escaping, memory, parity with the Python library (next-character probabilities,
-rhymes, judging, syllables, real words, the known-word and word-run masks of sampling), known words only,
-state carry, the endless feed at desktop and phone sizes, share links, line limits, and axe-core."""
+rhymes, judging, syllables, real words, the known-word and word-run masks of sampling, the follow score of
+answers), known words only, state carry, the endless feed at desktop and phone sizes, share links, line
+limits, answering a typed line, and axe-core."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rhymer import modeldir
+from rhymer import is_rhyme, modeldir, sampler
 from rhymer.charmodel import prime
 from rhymer.lexicon import cmu_words
 from rhymer.lstm import LSTMModel
 from rhymer.markov import MarkovModel
 from rhymer.rhymeindex import RhymeIndex
+from rhymer.sampler import continuation_logprob, read_after
 from rhymer.scoring import Rules, Weights, judge
 from rhymer.verse import Rhymer
 from rhymer.wordruns import RunTries, WordRuns
@@ -231,11 +233,14 @@ def test_page_judges_candidates_like_python(browser, default_site, index, verse_
     lines = [line for line in verse_text.splitlines() if line.strip()][::997][:40]
     lines += ["  The rountinemitated suffiction of the table  ", "Night and day", "Fair night", "a " * 20 + "night", "NIGHT AND DAY"]
     cands = [{"text": t, "logprob": -1.5 + (i % 7) * 0.13, "finished": i % 5 != 0} for i, t in enumerate(lines)]
+    for i, cand in enumerate(cands[::3]):  # an answer's candidates: how well the given line reads after them
+        cand["follow"] = -2.1 + (i % 5) * 0.17
     rules, weights, seen = Rules(), Weights(), set()
     for target, previous in [(None, []), (8, ["night and day "]), (11, [lines[3].upper()])]:
         got = page.evaluate("([c, t, p]) => window.rhymerPage.judge(c, t, p)", [cands, target, previous])
         for cand, js in zip(cands, got):
-            py = judge(cand["text"], cand["logprob"], cand["finished"], index, rules, weights, previous, target)
+            py = judge(cand["text"], cand["logprob"], cand["finished"], index, rules, weights, previous, target,
+                       follow_logprob=cand.get("follow"))
             assert (js["text"], js["failed"], js["syllables"]) == (py.text, list(py.failed), py.syllables), (cand, target)
             assert abs(js["score"] - py.score) <= 1e-9, (cand, target)
             seen.update(py.failed)
@@ -292,6 +297,8 @@ def test_generated_markup_is_shown_as_text(browser, markup_site):
     couplets = _couplets(page, 7)
     text = " ".join(line for c in couplets for line in c["lines"])
     assert "<img" in text.lower() or "<script>" in text.lower()  # the markup was generated...
+    given = "<img src=x onerror=alert(2)> and <b>bold</b> in the night"  # ...and typed, to be answered
+    assert _answer(page, given) == "" and _answers(page)[0]["lines"][0] == given
     assert page.evaluate("document.querySelectorAll('#feed img, #feed script, #feed b').length") == 0  # ...as text
     assert not dialogs
     page.close()
@@ -526,3 +533,79 @@ def test_no_serious_accessibility_violations(browser, default_site, viewport):
             .map(v => `${v.id}: ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`)""")
         assert violations == [], (scheme, violations)
         page.close()
+
+
+REPLY = "I walked along the shore at night"
+
+
+def _answer(page, line: str) -> str:
+    """Type ``line`` in the reply form and press Enter: the form's message once the page answered (empty) or refused."""
+    page.fill("#reply", line)
+    page.press("#reply", "Enter")
+    page.wait_for_function("document.getElementById('replyStatus').textContent !== 'writing the answer…'", timeout=60_000)
+    return page.inner_text("#replyStatus")
+
+
+def _answers(page) -> list[dict]:
+    return page.evaluate("""() => [...document.querySelectorAll('.couplet.answer')].map(li => ({
+        lines: [...li.querySelectorAll('p')].map(p => p.textContent), rhymes: li.dataset.rhymes.split(' '),
+        link: li.querySelector('a.share').getAttribute('href') }))""")
+
+
+def test_page_answers_a_typed_line(browser, default_site, poets):
+    page, _, _, errors = _open(browser, default_site + "?model=markov", PHONE)
+    # one compact row that keeps the feed's first couplet on the first screen, and the library's line limit
+    height, top = page.evaluate("""[document.getElementById('replyForm').getBoundingClientRect().height,
+                                    document.querySelector('.couplet').getBoundingClientRect().top]""")
+    assert height < 60 and top < PHONE["height"] * 0.6, (height, top)
+    assert page.evaluate("document.getElementById('reply').maxLength") == sampler.MAX_LINE_CHARS
+    page.focus("#reply")
+    assert page.evaluate("getComputedStyle(document.getElementById('reply')).outlineStyle") == "solid"  # focus shows
+    assert _answer(page, REPLY) == ""  # keyboard only
+    (answer,) = _answers(page)
+    given, line = answer["lines"]
+    end = tokens(line)[-1]
+    assert given == REPLY and answer["rhymes"] == ["night", end] and is_rhyme("night", end), answer
+    assert line.endswith(".") and [w for w in tokens(line) if w not in poets["markov"].trie] == [], line
+    assert page.evaluate("document.querySelector('#feed .couplet').classList.contains('answer')")  # on top, under the form
+    assert "reply=" in answer["link"] and "model=markov" in answer["link"] and not errors
+    page.close()
+    page, _, _, errors = _open(browser, default_site + answer["link"].lstrip("/"))  # the link writes it again
+    assert _first(page)["lines"] == answer["lines"] and page.inner_text("#replyStatus") == "" and not errors
+    assert page.evaluate("document.querySelector('.couplet').classList.contains('shared')")
+    page.close()
+
+
+def test_page_refuses_lines_it_cannot_answer(browser, default_site, index):
+    page, _, _, errors = _open(browser, default_site + "?model=markov")
+    assert not index.rhymes("purple")
+    for line, said in [("", "Type a line"), ("   ", "Type a line"), ("1914 -- !", "no word to rhyme with"),
+                       ("The sky is purple", "Nothing rhymes with “purple”"), ("the night ☃ is long", "cannot read “☃”")]:
+        message = _answer(page, line)
+        assert said in message and not _answers(page), (line, message)
+        assert page.get_attribute("#reply", "aria-invalid") == "true"
+    message = _answer(page, "The sky is purple")  # it offers line ends that do rhyme here
+    offered = re.findall(r"“(\w+)”", message.split("such as")[1])
+    assert offered and all(index.rhymes(w) for w in offered), message
+    assert _answer(page, REPLY) == "" and page.get_attribute("#reply", "aria-invalid") is None and len(_answers(page)) == 1
+    assert not errors
+    page.close()
+
+
+def test_page_follow_score_is_pythons_and_ranks_answers(browser, default_site):
+    page, *_ = _open(browser, default_site + "?model=markov")
+    engines = {"lstm": LSTMModel.load(modeldir.DEFAULT_DIR), "markov": MarkovModel.load(modeldir.DEFAULT_DIR / modeldir.MARKOV)}
+    for kind, engine in engines.items():
+        for line, given in [("And in the light.", REPLY), ("Where thou dost stay,", "Oh, the day!")]:
+            got = page.evaluate("([k, l, g]) => window.rhymerPage.follow(k, l, g)", [kind, line, given])
+            (want,) = continuation_logprob(engine, [read_after(engine, None, "\n" + line[::-1])], given[::-1])
+            assert abs(got - want) <= 1e-4, (kind, line, got, want)
+    # the same candidates (the same draws), ranked without the follow term and with it weighted up
+    answers = page.evaluate("""async ([line]) => { const weights = window.rhymerPage.state.site.page.weights, out = [];
+        for (const follow of [0, 30]) {
+          weights.follow = follow;
+          for (let seed = 0; seed < 8; seed++) out.push((await window.rhymerPage.answer('markov', {}, line, seed)).lines[1]);
+        }
+        return out; }""", [REPLY])
+    assert answers[:8] != answers[8:], answers
+    page.close()

@@ -10,12 +10,18 @@
 // the word runs in wordruns.json (none when the model folder has none). The browser tests
 // (tests/test_web.py) check the rest against Python: next-character probabilities, rhymes, judging,
 // syllables, real words and the known-word masks.
+// It also answers a line the visitor types (the reply form, or a link's ?reply=), as rhymer/verse.py reply
+// does: the answer rhymes with the line's last word, aims at its syllable count, closes the sentence, and
+// its candidates are judged also by how well the model reads the given line after each (the follow weight);
+// the pair is shown on top of the feed as a couplet. A line it cannot answer (empty, no word, characters the
+// model cannot read, a last word with no rhyme here) is refused with a message under the form.
 // It is a lighter writer than the library's: no word model or discriminator in the score, no check for
-// lines copied from the corpus, no near rhymes, 3 candidates instead of 32 (1 for a first couplet it writes
-// when there is no opening), no second try at a whole verse, and the word limits are kept while sampling
-// rather than judged afterwards. ml5.js takes about a second to start, so a visit opens on one of the
-// couplets the library wrote at export (site.json's "openings", picked by the visit's seed) while ml5.js and
-// the word lists load; the page writes every couplet after it.
+// lines copied from the corpus, no near rhymes (a reply to a word with none is refused), 3 candidates
+// instead of 32 (1 for a first couplet it writes when there is no opening), no second try at a line or a
+// whole verse, and the word limits are kept while sampling rather than judged afterwards. ml5.js takes about
+// a second to start, so a visit opens on one of the couplets the library wrote at export (site.json's
+// "openings", picked by the visit's seed) while ml5.js and the word lists load; the page writes every
+// couplet after it.
 // All generated text reaches the page through textContent, never as HTML.
 "use strict";
 
@@ -23,6 +29,7 @@ const TEMPERATURE = { min: 0.3, max: 1.5 };  // the slider's range; its default 
 const WORDS = { maxLow: 4 };  // the max-words slider's low end; it starts at site.json's page.max_words
 const CANDIDATES = { first: 1, rest: 3 };  // a first couplet as fast as possible (when there is no opening), then best of 3
 const AHEAD_PX = 400;  // keep writing while the end of the feed is this close to the screen
+const REPLY_SUGGESTIONS = 3;  // line ends offered for a last word with no rhyme here
 
 // ---------- small helpers ----------
 function mulberry32(seed) {
@@ -345,12 +352,16 @@ async function sampleLine(engine, word, temperature, rng, limits, after = null, 
 // model wrote; the corpus's spelling of the rest stays), mean log-probability per sampled character.
 const line = (raw, logprob, finished, end) => ({ raw, text: raw.replace(/\p{L}/u, (c) => c.toUpperCase()), logprob, finished, end });
 
+// rhymer/scoring.py syllable_count: the syllables of a line's words
+const lineSyllables = (words, facts) => words.reduce((s, w) => s + facts.syllables(w), 0);
+
 // rhymer/scoring.py judge with the page's parts of Rules and Weights (site.json): the checks a line fails
-// and its score; the word-model, meter and follow terms and the copy check are not the page's.
+// and its score, with the follow term where the candidate has one (answering a line); the word-model and
+// meter terms and the copy check are not the page's.
 function judge(cand, facts, rules, weights, target, previous) {
   const words = tokens(cand.text);
   const real = words.length ? words.filter((w) => facts.isReal(w)).length / words.length : 0;
-  const syll = words.reduce((s, w) => s + facts.syllables(w), 0);
+  const syll = lineSyllables(words, facts);
   const off = target ? Math.abs(syll - target) : 0;
   const failed = [];
   if (!cand.finished) failed.push("unfinished");
@@ -359,14 +370,31 @@ function judge(cand, facts, rules, weights, target, previous) {
   if (off > rules.syllable_tolerance) failed.push("syllables");
   const text = cand.text.trim();
   if (previous.some((p) => p.trim().toLowerCase() === text.toLowerCase())) failed.push("repeated_line");
-  return { text, score: weights.logprob * cand.logprob + weights.real_words * real - weights.syllables * off, syllables: syll, failed };
+  const follow = cand.follow == null ? 0 : weights.follow * cand.follow;  // as scoring.py: None adds nothing
+  return { text, score: weights.logprob * cand.logprob + weights.real_words * real - weights.syllables * off + follow, syllables: syll, failed };
 }
 
 // rhymer/verse.py's ranking key (fewest failed checks, then the highest score): does `a` rank before `b`?
 const ranksBefore = (a, b) => a.failed.length < b.failed.length || (a.failed.length === b.failed.length && a.score > b.score);
 
-// The best of opts.candidates lines ending in `word`; one candidate is taken as it is (no judging).
-async function writeLine(engine, facts, tries, word, opts, rng, target, previous, after, ending = "") {
+// rhymer/sampler.py continuation_logprob: the mean log-probability per character of reading the line break
+// and then `text` from `end`, the state a finished line ended in (about to read its line break). The
+// engines give one next-character distribution per feed, so `text` is fed a character at a time.
+async function continuation(engine, end, text) {
+  const chars = [...text];
+  let { state, logp } = await engine.feed(end, "\n");
+  let total = 0;
+  for (const [i, ch] of chars.entries()) {
+    total += logp[engine.index.get(ch)];
+    if (i + 1 < chars.length) ({ state, logp } = await engine.feed(state, ch));
+  }
+  return total / chars.length;
+}
+
+// The best of opts.candidates lines ending in `word`; one candidate is taken as it is (no judging). With
+// `follows` (the line after this one: answering a line) each finished candidate is also judged by how well
+// the model reads that line after it (rhymer/verse.py _follow), where the follow weight counts.
+async function writeLine(engine, facts, tries, word, opts, rng, target, previous, after, ending = "", follows = null) {
   const page = state.site.page;
   const rules = { ...page.rules, max_words: opts.maxWords };
   const limits = { minWords: rules.min_words, maxWords: rules.max_words, maxChars: page.max_chars };
@@ -374,6 +402,7 @@ async function writeLine(engine, facts, tries, word, opts, rng, target, previous
   for (let k = 0; k < opts.candidates; k++) {
     const cand = await sampleLine(engine, spelling(word), opts.temperature, rng, limits, after, ending, tries);
     if (opts.candidates === 1) return { ...cand, text: cand.text.trim(), syllables: null };
+    if (follows && cand.finished && page.weights.follow) cand.follow = await continuation(engine, cand.end, reversed(follows));
     const j = { ...cand, ...judge(cand, facts, rules, page.weights, target, previous) };
     if (!best || ranksBefore(j, best)) best = j;
   }
@@ -397,11 +426,59 @@ async function couplet(engine, opts, seed) {
   const tries = opts.knownWords ? await knownWords(engine) : null;
   engine.begin();
   try {
-    const readable = (mark) => ([...mark].every((c) => engine.index.has(c)) ? mark : "");  // as Rhymer._readable
-    const b = await writeLine(engine, facts, tries, second, opts, rng, null, [], null, readable(page.marks.closing));
+    const b = await writeLine(engine, facts, tries, second, opts, rng, null, [], null, readable(engine, page.marks.closing));
     const after = !opts.carry ? null : b.finished ? { state: b.end } : { text: "\n" + reversed(b.raw.trim()) };
-    const a = await writeLine(engine, facts, tries, first, opts, rng, b.syllables, [b.text], after, readable(page.marks.inner));
+    const a = await writeLine(engine, facts, tries, first, opts, rng, b.syllables, [b.text], after, readable(engine, page.marks.inner));
     return { lines: [a.text, b.text], rhymeWords: [first, second], seed, model: engine.kind, opts };
+  } finally {
+    engine.end();
+  }
+}
+
+// `mark` if the engine can read it, else "" (as Rhymer._readable)
+const readable = (engine, mark) => ([...mark].every((c) => engine.index.has(c)) ? mark : "");
+
+// A line the page will not answer, with what to change; said under the reply form, never thrown past it.
+class LineRefused extends Error {}
+
+// The line to answer (opts.reply) as rhymer/verse.py reply takes it: its spaces collapsed, within the line
+// limit, ending in a word, every character one the model reads (the library refuses the others too), and
+// that word with rhymes in the rhyme index (the page has no near rhymes). Returns the line, its last word and
+// the rhymes; throws LineRefused, naming the word or the characters to change.
+function givenLine(text, engine, index) {
+  const page = state.site.page;
+  const given = text.split(/\s+/u).filter(Boolean).join(" ");  // Python's " ".join(line.split())
+  if (!given) throw new LineRefused("Type a line for the page to answer.");
+  if ([...given].length > page.max_chars) throw new LineRefused(`That line is longer than ${page.max_chars} characters: shorten it.`);
+  const end = tokens(given).at(-1);
+  if (!end) throw new LineRefused("That line has no word to rhyme with: end it on a word.");
+  const unreadable = [...new Set([...given].filter((c) => !engine.index.has(c)))];
+  if (unreadable.length) {
+    throw new LineRefused(`The model cannot read ${unreadable.map((c) => `“${c}”`).join(" ")}: write the line without ${unreadable.length > 1 ? "them" : "it"}.`);
+  }
+  const rhymes = index.rhymes(end);
+  if (!Object.keys(rhymes).length) {
+    const others = Object.keys(page.end_words).sort((a, b) => page.end_words[b] - page.end_words[a]).slice(0, REPLY_SUGGESTIONS);
+    throw new LineRefused(`Nothing rhymes with “${end}” here: end the line on another word, such as ${others.map((w) => `“${w}”`).join(" or ")}.`);
+  }
+  return { given, end, rhymes };
+}
+
+// The page's answer to a line, as rhymer/verse.py reply writes it: a rhyme of its last word (drawn as a
+// couplet's second rhyme word), its syllables as the target, the line itself as a line not to repeat, the
+// closing mark, and each candidate judged also by how well the model reads the given line after it. Shown
+// as a couplet: the given line, then the answer.
+async function answer(engine, opts, seed) {
+  const { given, end, rhymes } = givenLine(opts.reply, engine, await rhymeIndex());
+  const rng = mulberry32(seed);
+  const word = weightedChoice(rhymes, rng);
+  const facts = await wordFacts();
+  const tries = opts.knownWords ? await knownWords(engine) : null;
+  engine.begin();
+  try {
+    const b = await writeLine(engine, facts, tries, word, opts, rng, lineSyllables(tokens(given), facts), [given], null,
+                              readable(engine, state.site.page.marks.closing), given);
+    return { lines: [given, b.text], rhymeWords: [end, word], seed, model: engine.kind, opts: { ...opts, reply: given } };
   } finally {
     engine.end();
   }
@@ -497,19 +574,22 @@ function options(overrides = {}) {
   };
 }
 
-// The link that writes this couplet again: same model, seed, seed word, temperature, length, candidates
-// (for an opening, its number in site.json).
+// The link that writes this couplet again: same model, seed, seed word (or line answered), temperature,
+// length, candidates (for an opening, its number in site.json).
 function shareLink(c) {
   if (c.opening !== undefined) return `${location.pathname}?${new URLSearchParams({ model: c.model, opening: String(c.opening) })}`;
   const q = new URLSearchParams({ model: c.model, seed: String(c.seed), temperature: String(c.opts.temperature),
                                   words: String(c.opts.maxWords), candidates: String(c.opts.candidates) });
-  if (c.opts.seedWord) q.set("word", c.opts.seedWord);
+  if (c.opts.reply !== undefined) q.set("reply", c.opts.reply);
+  else if (c.opts.seedWord) q.set("word", c.opts.seedWord);
   return `${location.pathname}?${q}`;
 }
 
+// A couplet at the end of the feed; an answer to a line on top of it, under the form that asked for it.
 function show(c, shared = false) {
+  const answered = c.opts?.reply !== undefined;
   const item = document.createElement("li");
-  item.className = shared ? "couplet shared" : "couplet";
+  item.className = ["couplet", ...(shared ? ["shared"] : []), ...(answered ? ["answer"] : [])].join(" ");
   item.dataset.model = c.model;
   item.dataset.rhymes = c.rhymeWords.join(" ");
   if (c.opening !== undefined) item.dataset.opening = String(c.opening);  // one of site.json's couplets
@@ -542,7 +622,8 @@ function show(c, shared = false) {
   });
   meta.append(tag, link, copy);
   item.append(verse, meta);
-  ui.feed.appendChild(item);
+  if (answered) ui.feed.prepend(item);
+  else ui.feed.appendChild(item);
   state.count += 1;
   ui.count.textContent = String(state.count);
   if (state.count === 1) performance.mark("rhymer:first-couplet");
@@ -572,12 +653,13 @@ async function write(n, overrides) {
     const engine = await engineFor(kind);
     for (let i = 0; i < n; i++) {
       const seed = overrides.seed ?? state.seed++;
-      show(await couplet(engine, options(overrides), seed), overrides.seed !== undefined);
+      const opts = options(overrides);
+      show(await (opts.reply !== undefined ? answer(engine, opts, seed) : couplet(engine, opts, seed)), overrides.seed !== undefined);
       if (!performance.getEntriesByName("rhymer:first-written").length) performance.mark("rhymer:first-written");
     }
     ui.status.textContent = "";
   } catch (err) {
-    ui.status.textContent = `error: ${err.message}`;
+    ui.status.textContent = err instanceof LineRefused ? "" : `error: ${err.message}`;  // a refused line is said by its form
     throw err;
   } finally {
     state.busy = false;
@@ -621,13 +703,28 @@ async function applySeedWord() {
   }
 }
 
+// Answer a line (typed in the reply form, or a link's ?reply=) at the page's settings, queued like every
+// write; a line the page will not answer is said under the form, and nothing is written.
+async function answerLine(overrides) {
+  ui.replyStatus.textContent = "writing the answer…";
+  ui.reply.removeAttribute("aria-invalid");
+  try {
+    await more(1, overrides);
+    ui.replyStatus.textContent = "";
+  } catch (err) {
+    const refused = err instanceof LineRefused;
+    ui.replyStatus.textContent = refused ? err.message : `error: ${err.message}`;
+    if (refused) ui.reply.setAttribute("aria-invalid", "true");
+  }
+}
+
 function setRange(input, output, value, digits) {
   input.value = String(value);
   output.textContent = Number(input.value).toFixed(digits);
 }
 
-// A shared link (?seed=...&model=...&temperature=...&words=...&word=..., or ?model=...&opening=N for an
-// opening): its couplet comes first.
+// A shared link (?seed=...&model=...&temperature=...&words=...&word=... or &reply=LINE, or ?model=...&opening=N
+// for an opening): its couplet comes first.
 function fromLink() {
   const q = new URLSearchParams(location.search);
   const number = /^\d+$/.test(q.get("opening") ?? "") ? Number(q.get("opening")) : -1;
@@ -643,17 +740,21 @@ function fromLink() {
   applySeedWord().catch(() => {});
   const k = Math.min(CANDIDATES.rest, Math.max(1, Number(q.get("candidates")) || CANDIDATES.first));
   state.seed = seed + 1;
-  return { seed, model, candidates: k };
+  if (!q.has("reply")) return { seed, model, candidates: k };
+  ui.reply.value = q.get("reply");  // as given: too long a line is refused with a message, not cut
+  return { seed, model, candidates: k, reply: ui.reply.value };
 }
 
 async function main() {
   for (const id of ["seed", "seedNow", "temperature", "temperatureValue", "length", "lengthValue", "model", "more", "feed",
-                    "status", "count", "suggestions", "sentinel", "loading", "controls"]) ui[id] = document.getElementById(id);
+                    "status", "count", "suggestions", "sentinel", "loading", "controls", "replyForm", "reply",
+                    "replyStatus"]) ui[id] = document.getElementById(id);
   ui.temperature.addEventListener("input", () => (ui.temperatureValue.textContent = Number(ui.temperature.value).toFixed(2)));
   ui.length.addEventListener("input", () => (ui.lengthValue.textContent = ui.length.value));
   ui.seed.addEventListener("input", () => suggest().catch(() => {}));
   ui.controls.addEventListener("submit", (e) => { e.preventDefault(); applySeedWord().catch(() => {}); more(1).catch(() => {}); });
   ui.model.addEventListener("change", () => more(1).catch(() => {}));
+  ui.replyForm.addEventListener("submit", (e) => { e.preventDefault(); answerLine({ reply: ui.reply.value }); });
   document.addEventListener("visibilitychange", () => { state.paused = document.hidden; wakeUp(); });
   state.site = await loadJSON("site.json");
   const page = state.site.page;
@@ -663,6 +764,7 @@ async function main() {
   setRange(ui.temperature, ui.temperatureValue, page.temperature, 2);
   Object.assign(ui.length, { min: WORDS.maxLow, max: page.rules.max_words, step: 1 });
   setRange(ui.length, ui.lengthValue, page.max_words ?? page.rules.max_words, 0);
+  ui.reply.maxLength = page.max_chars;  // the library's line limit
   if (!state.site.lstm) ui.model.querySelector('option[value="lstm"]').remove();
   const asked = new URLSearchParams(location.search).get("model");  // ?model=markov opens on the Markov model
   ui.model.value = state.site.lstm && asked !== "markov" ? "lstm" : "markov";
@@ -680,7 +782,8 @@ async function main() {
   performance.mark("rhymer:loaded");
   ui.loading.hidden = true;
   ui.status.textContent = "";
-  if (!opened) await more(1, shared || {});
+  if (shared?.reply !== undefined) await answerLine(shared);
+  else if (!opened) await more(1, shared || {});
   rhymeIndex().catch(() => {});  // ready before it is asked for
   new IntersectionObserver((entries) => {
     state.nearEnd = entries[entries.length - 1].isIntersecting;
@@ -719,6 +822,12 @@ window.rhymerPage = {
     return queries.map(([after, partial]) => tries.trie(after).allowed(partial).join(""));
   }),
   couplet: (kind, overrides, seed) => queued(async () => couplet(await engineFor(kind), options(overrides), seed)),
+  answer: (kind, overrides, line, seed) => queued(async () => answer(await engineFor(kind), options({ ...overrides, reply: line }), seed)),
+  follow: (kind, text, given) => queued(async () => {  // the follow score of `given` after the line `text`
+    const engine = await engineFor(kind);
+    engine.begin();
+    try { return await continuation(engine, (await engine.start("\n" + reversed(text))).state, reversed(given)); } finally { engine.end(); }
+  }),
   rhymes: async (word) => (await rhymeIndex()).rhymes(word),
   async judge(cands, target, previous) {
     const facts = await wordFacts();
