@@ -1,23 +1,26 @@
 """Word runs the corpus has seen: each word written must have been seen before the words that follow it.
 
 The models write a line backward, so when a word is begun the one or two words after it are already
-written. Where the corpus has seen at least ``MIN_PREDECESSORS`` different words right before those two
-words (or, failing that, before the next one), the new word must be one of them; elsewhere any known word
-may come (rhymer.vocabtrie). Runs are counted within a clause: punctuation breaks them, so nothing is
-asked of the word before a comma. This rules out "was takes" and "shall will make" by construction, as the
+written. Where the corpus has seen those two words (or, failing that, the next one) after at least
+``MIN_PREDECESSORS`` different words, the new word must be one of those; elsewhere any known word may
+come (rhymer.vocabtrie). Runs are counted within a clause: punctuation breaks them, so nothing is asked
+of the word before a comma. This rules out "was takes" and "shall will make" by construction, as the
 known-word trie rules out invented words. Blind readings 14 and 15 favoured it on every aspect (grammar
-+0.15 and +0.23, sense +0.07 and +0.20 over the same couplets without it; about 1.7 standard errors
-pooled: docs/results/verse-levers.md).
++0.15 and +0.23, sense +0.07 and +0.20 over the same couplets without it), with contexts of at least 5
+predecessors; readings 20, 24, 26 and 27 favoured every context the corpus has seen (1 predecessor) over
+that: grammar +0.15 +- 0.07, quality +0.11 +- 0.05, sense +0.06 +- 0.05 over 160 couplets
+(docs/results/verse-levers.md).
 
-Only contexts that constrain are stored, as one JSON file in the model folder (0.4 MB for the shipped
-corpus):
+Only contexts that constrain are stored, as one JSON file in the model folder (1.8 MB and 71,064
+contexts for the shipped corpus), read in about 0.2 s; a context's words are split when first asked for:
 
-    {"format": "rhymer-wordruns", "version": VERSION, "min_predecessors": 5,
+    {"format": "rhymer-wordruns", "version": VERSION, "min_predecessors": 1,
      "before": {"b c": "a the ...", "c": "b ..."}}   (the words before each context, sorted, space-separated)
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -28,13 +31,15 @@ from rhymer.vocabtrie import VocabTrie
 from rhymer.words import tokens
 
 FORMAT, VERSION = "rhymer-wordruns", 1
-MAX_BYTES = 128 * 1024 * 1024  # wordruns.json, about 0.6 bytes per corpus byte: room for the largest corpus (0.4 MB shipped)
-MIN_PREDECESSORS = 5  # a context seen after fewer different words asks nothing (too few choices to write well)
+MAX_BYTES = 128 * 1024 * 1024  # wordruns.json, about 2.4 bytes per corpus byte: room for a 50 MB corpus (1.8 MB shipped)
+MIN_PREDECESSORS = 1  # a context seen after fewer different words asks nothing (readings 20, 24, 26, 27 favoured 1 over 5)
 CONTEXT_WORDS = 2  # the words after the new one that are looked at; one is the fall-back
 MAX_REMEMBERED = 1 << 16  # word contexts whose trie a RunTries remembers before it starts afresh
 _CLAUSE_BREAK = re.compile(r"[^A-Za-z' ]+")  # runs never cross punctuation, digits or markup
 _WORD = r"[a-z]+(?:'[a-z]+)*"
 _WORDS = re.compile(rf"{_WORD}(?: {_WORD})*")  # one or more words, one space apart
+_WORD_CHARACTERS = re.compile(r"[a-z' \n]+")
+_NOT_ONE_SPACE_APART = ("  ", "\n\n", " \n", "\n ", "''", " '", "' ", "\n'", "'\n")  # nor an edge: see _word_lines
 FIX = "rebuild the model folder with 'rhymer markov' or 'rhymer train'"
 
 Context = tuple[str, ...]  # the words after the one being written, nearest first; () asks nothing
@@ -51,7 +56,25 @@ class WordRuns:
     """
 
     def __init__(self, before: dict[Context, list[str]], min_predecessors: int = MIN_PREDECESSORS) -> None:
-        self.before, self.min_predecessors = before, min_predecessors
+        self._joined = {" ".join(ctx): " ".join(ws) for ctx, ws in before.items()}
+        self.min_predecessors = min_predecessors
+
+    @classmethod
+    def _of_joined(cls, joined: dict[str, str], min_predecessors: int) -> WordRuns:
+        """Runs kept as stored ("b c" -> "a the ..."): a file holds 10^5 contexts and a verse meets a few
+        dozen, so lists are split when asked for, not when read."""
+        runs = cls({}, min_predecessors)
+        runs._joined = joined
+        return runs
+
+    @functools.cached_property
+    def before(self) -> dict[Context, list[str]]:
+        """Every context and the words seen before it (all of them split: for inspection and tests)."""
+        return {tuple(key.split(" ")): joined.split(" ") for key, joined in self._joined.items()}
+
+    def words_before(self, context: Context) -> list[str]:
+        """The words the corpus has seen right before the stored ``context``."""
+        return self._joined[" ".join(context)].split(" ")
 
     @classmethod
     def build(cls, text: str, min_predecessors: int = MIN_PREDECESSORS) -> WordRuns:
@@ -63,16 +86,17 @@ class WordRuns:
                 for n in range(1, CONTEXT_WORDS + 1):
                     if i + n <= len(words):
                         seen[tuple(words[i : i + n])].add(words[i - 1])
-        return cls({ctx: sorted(ws) for ctx, ws in sorted(seen.items()) if len(ws) >= min_predecessors}, min_predecessors)
+        return cls._of_joined({" ".join(ctx): " ".join(sorted(ws)) for ctx, ws in sorted(seen.items())
+                               if len(ws) >= min_predecessors}, min_predecessors)
 
     def contexts(self, after: Context) -> list[Context]:
         """The stored contexts that may decide what comes before ``after``, the longest first (none: any word)."""
-        return [after[:n] for n in range(min(len(after), CONTEXT_WORDS), 0, -1) if after[:n] in self.before]
+        return [after[:n] for n in range(min(len(after), CONTEXT_WORDS), 0, -1) if " ".join(after[:n]) in self._joined]
 
     # -- storage ------------------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
         write_json(path, {"format": FORMAT, "version": VERSION, "min_predecessors": self.min_predecessors,
-                          "before": {" ".join(ctx): " ".join(ws) for ctx, ws in self.before.items()}})
+                          "before": self._joined})
 
     @classmethod
     def load(cls, path: str | Path) -> WordRuns:
@@ -82,18 +106,44 @@ class WordRuns:
             least = data["min_predecessors"]
             if type(least) is not int or least < 1:
                 raise ValueError("min_predecessors must be a whole number of at least 1")
-            before: dict[Context, list[str]] = {}
-            for key, joined in data["before"].items():
-                context = tuple(key.split(" "))
-                if not 1 <= len(context) <= CONTEXT_WORDS or not _WORDS.fullmatch(key):
-                    raise ValueError(f"context {key[:40]!r} is not one or two words")
-                words = joined.split(" ") if type(joined) is str and _WORDS.fullmatch(joined) else []
-                if len(words) < least:
-                    raise ValueError(f"the words before {key[:40]!r} are not at least {least} words, one space apart")
-                before[context] = words
-            return cls(before, least)
+            before = data["before"]
+            if not isinstance(before, dict):
+                raise TypeError("before is not an object")
+            if not _all_well_formed(before, least):  # find the first entry that is not, and say which
+                for key, joined in before.items():
+                    _check(key, joined, least)
+            return cls._of_joined(before, least)
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise ModelError(f"word runs '{path}' are malformed ({str(err)[:100]}); {FIX}") from None
+
+
+def _all_well_formed(before: dict, least: int) -> bool:
+    """Whether every key is one to CONTEXT_WORDS words and every list at least ``least`` words, one space
+    apart: checked in bulk, over all keys and all lists joined by line breaks (10^5 of each: a pattern per
+    entry would take longer than reading the file)."""
+    keys, lists = list(before), list(before.values())
+    if not keys:
+        return True
+    if not all(type(joined) is str for joined in lists):
+        return False
+    return (_word_lines(keys) and _word_lines(lists) and max(key.count(" ") for key in keys) < CONTEXT_WORDS
+            and min(joined.count(" ") for joined in lists) + 1 >= least)
+
+
+def _word_lines(items: list[str]) -> bool:
+    """Whether each item is words (``_WORD``) one space apart: the items joined by line breaks hold only
+    letters, apostrophes, spaces and those breaks, no empty item, and no space or apostrophe out of place."""
+    joined = "\n".join(items)
+    return (joined.count("\n") == len(items) - 1 and bool(_WORD_CHARACTERS.fullmatch(joined))
+            and joined[0] not in " '\n" and joined[-1] not in " '\n" and not any(bad in joined for bad in _NOT_ONE_SPACE_APART))
+
+
+def _check(key: object, joined: object, least: int) -> None:
+    """Raise ValueError naming ``key`` unless it is one to CONTEXT_WORDS words and ``joined`` at least ``least``."""
+    if type(key) is not str or not 1 <= len(key.split(" ")) <= CONTEXT_WORDS or not _WORDS.fullmatch(key):
+        raise ValueError(f"context {str(key)[:40]!r} is not one or two words")
+    if type(joined) is not str or not _WORDS.fullmatch(joined) or joined.count(" ") + 1 < least:
+        raise ValueError(f"the words before {key[:40]!r} are not {least} or more words, one space apart")
 
 
 class RunTries:
@@ -117,7 +167,7 @@ class RunTries:
         for context in self.runs.contexts(after):
             found = self._tries.get(context)
             if found is None:
-                known = [w for w in self.runs.before[context] if w in self.known]  # a file never widens them
+                known = [w for w in self.runs.words_before(context) if w in self.known]  # a file never widens them
                 found = self._tries[context] = VocabTrie(known, self.vocab)
             if len(found) >= self.runs.min_predecessors:  # else too few that the model can spell: the next
                 return found

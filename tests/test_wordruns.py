@@ -5,6 +5,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import rhymer
 from rhymer import modeldir, wordruns
@@ -135,10 +137,16 @@ def test_export_checks_them_too(folder, tmp_path):
     (tamper(lambda d: d.update(min_predecessors="5")), "min_predecessors"),
     (tamper(lambda d: d["before"].update({"a b c": "x y z w v"})), "not one or two words"),
     (tamper(lambda d: d["before"].update({"Night": "x y z w v"})), "not one or two words"),
-    (tamper(lambda d: d["before"].update({"night": "the a"})), "at least 5 words"),
-    (tamper(lambda d: d["before"].update({"night": ["the", "a", "b", "c", "d"]})), "at least 5 words"),
-    (tamper(lambda d: d["before"].update({"night": "the  a b c d"})), "at least 5 words"),
-    (tamper(lambda d: d["before"].update({"night": "the a b c <script>"})), "at least 5 words"),
+    (tamper(lambda d: d.update(min_predecessors=3) or d.update(before={"night": "the a b", "day": "the a"})),
+     "before 'day' are not 3 or more words"),
+    (tamper(lambda d: d["before"].update({"night": ["the", "a", "b", "c", "d"]})), "1 or more words"),
+    (tamper(lambda d: d["before"].update({"night": "the  a b c d"})), "1 or more words"),
+    (tamper(lambda d: d["before"].update({"night": "the a b c <script>"})), "1 or more words"),
+    (tamper(lambda d: d["before"].update({"night": "the a\nb"})), "1 or more words"),
+    (tamper(lambda d: d["before"].update({"night": "the 'a"})), "1 or more words"),
+    (tamper(lambda d: d["before"].update({"night": ""})), "1 or more words"),
+    (tamper(lambda d: d["before"].update({"night\nday": "the"})), "not one or two words"),
+    (tamper(lambda d: d["before"].update({"night ": "the"})), "not one or two words"),
     (tamper(lambda d: d.pop("before")), "malformed"),
     (tamper(lambda d: d.update(before=[])), "malformed"),
 ])
@@ -149,3 +157,38 @@ def test_a_tampered_file_is_refused(folder, tmp_path, edit, message):
 
 def test_a_huge_file_is_refused_unread(tmp_path):
     assert_huge_file_refused(WordRuns.load, tmp_path / modeldir.RUNS, wordruns.MAX_BYTES)
+
+
+# near-words: mostly well formed, else one piece out of place ("a''b", "ab ", "\nab", "a<")
+_TEXT = st.lists(st.sampled_from(["ab", "a'b", " ab", " ", "'", "\n", "<", ""]), max_size=4).map("".join)
+
+
+def _each_passes(before: dict, least: int) -> bool:
+    try:
+        for key, joined in before.items():
+            wordruns._check(key, joined, least)
+    except ValueError:
+        return False
+    return True
+
+
+# every way a word list can be out of place, in a key and in a list, beside well-formed entries
+_NEAR_MISSES = ["ab''ab", "ab  ab", "ab \nab", "ab\n ab", "ab '", "ab ' ab", "ab' ab", "ab\n'ab", "ab'\nab",
+                "ab\n\nab", "ab\n", "\nab", " ab", "ab ", "'ab", "ab'", "", "a<b"]
+
+
+@pytest.mark.parametrize("bad", _NEAR_MISSES)
+@pytest.mark.parametrize("where", ["key", "list"])
+def test_the_bulk_check_refuses_each_near_miss(bad, where):
+    before = {"night": "the a", "night is": "o'er it", **({bad: "the"} if where == "key" else {"day": bad})}
+    assert not wordruns._all_well_formed(before, 1) and not _each_passes(before, 1)
+    assert wordruns._all_well_formed({"night": "the a", "night is": "o'er it"}, 1)
+    assert not wordruns._all_well_formed({"night is dark": "the"}, 1)  # three words: no context
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(_TEXT, _TEXT, max_size=3), st.integers(1, 3))
+def test_the_bulk_check_agrees_with_the_check_of_each_entry(before, least):
+    """load checks 10^5 entries at once (joined by line breaks); it must accept exactly what the check of
+    each entry accepts, line breaks and apostrophes out of place included."""
+    assert wordruns._all_well_formed(before, least) == _each_passes(before, least)
