@@ -3,8 +3,8 @@
     >>> import rhymer
     >>> r = rhymer.load()                       # the shipped default model, no TensorFlow
     >>> print(r.couplet("night", seed=7))
-    Subject lends thee, that this night,
-    Over the waste the light.
+    And what is there the dead of night,
+    Because I cannot we his light.
     >>> rhymer.rhymes("night")[:5]              # most common first
     ['might', 'light', 'bright', 'right', 'white']
 """

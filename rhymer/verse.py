@@ -202,11 +202,11 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
-        And there the Towrs of Heav'n; or night,
-        Of goblin cave, and his might,
-        At last the gold,
-        And to his bold,
-        When the midnight on the bright.
+        And every day by night,
+        That even in the moon might,
+        Which is his gold,
+        Sat on his bold,
+        That tongue that talks, while, his great bright.
         """
         form = parse_scheme(scheme)
         carry = validate.boolean("carry", carry)
@@ -275,7 +275,7 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
-        What tears that mine eyes invite.
+        By right of, all things invite.
         """
         given = " ".join(validate.text("line", line).split())
         end = last_word(given)

@@ -3,7 +3,7 @@
 The site holds the page (web/), ml5.js 0.12.2 (vendored in web/vendor/ with its license, refreshed from
 web/package-lock.json by web/vendor/refresh.sh and checked by sha256 here), the model's ml5 files under
 model/, the rhyme index (words.json), the spelling of capitalised words (names.json), the Markov
-baseline (markov.json), the corpus's word runs (wordruns.json, where the model folder has them), and what
+baseline (markov.json), the corpus's word runs (wordruns.json.gz, where the model folder has them), and what
 the page must agree on with the Python library, computed by it: the checks, weights and limits of judging,
 the couplet's end words and the word boundaries of sampling (in site.json, ``page_settings``), and every
 real word with its syllable count and which of them the model can write (wordfacts.json.gz,
@@ -49,6 +49,7 @@ ML5_SHA256 = "8906ded3234dd3792a2dcef790c1f27033f059313f8b85bc8f81e10420e8c346" 
 # come anywhere near the limit on their own corpus.
 SAFE_LOGIT = 60.0
 SITE_FILE, SITE_FORMAT = "site.json", "rhymer-site"  # site.json marks a folder as a site rhymer exported
+SITE_RUNS = "wordruns.json.gz"  # the model folder's wordruns.json, gzipped for the page (1.8 MB -> 0.6 MB shipped)
 WORD_FACTS, WORD_FACTS_FORMAT, WORD_FACTS_VERSION = "wordfacts.json.gz", "rhymer-wordfacts", 2
 ML5_FILE, ML5_LICENSE_FILE, MODEL_DIR = "ml5.min.js", "ml5.LICENSE.md", "model"
 MAX_PORT = 65535
@@ -112,7 +113,7 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
     ``Weights`` it judges with, the line length limit, the default temperature, which frequent words may end a
     line (``RhymeIndex.ends_lines``), the couplet's end words with their rhymes (so the first couplet
     needs no rhyme index), and how it keeps to known words while sampling (rhymer.vocabtrie's word
-    boundaries; with ``word_runs``, the site's wordruns.json and rhymer.wordruns' context length)."""
+    boundaries; with ``word_runs``, the site's SITE_RUNS and rhymer.wordruns' context length)."""
     rules, weights, ends = Rules(), Weights(), rhymepolicy.end_word_options(index)  # a first rhyme group's
     return {
         "rules": {name: getattr(rules, name) for name in PAGE_RULES},
@@ -126,7 +127,7 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
         "end_word_rhymes": {w: index.rhymes(w, avoid=[w]) for w in ends},  # as rhymepolicy.rhyme_for picks from
         "word_facts": WORD_FACTS,
         "word_boundaries": "".join(sorted(BOUNDARIES)),
-        "word_runs": modeldir.RUNS if word_runs else None,
+        "word_runs": SITE_RUNS if word_runs else None,
         "run_context_words": CONTEXT_WORDS,
     }
 
@@ -210,14 +211,14 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
                 shutil.copy2(model / name, staging / name)
             runs = modeldir.read_word_runs(model)
             if runs:  # as read and checked: the page trusts what the export wrote
-                runs.save(staging / modeldir.RUNS)
+                runs.save(staging / SITE_RUNS, compress=True)
         with progress("listing the words the page writes and judges by", None):
             index = RhymeIndex.load(model / modeldir.WORDS)
             write_json(staging / WORD_FACTS, word_facts(index, meta["vocab"]), compress=True)
         site = {"format": SITE_FORMAT, "lstm": meta["kind"] == "lstm", "model_kind": meta["kind"],
                 "rhymer_version": meta.get("rhymer_version"), "page": page_settings(index, word_runs=runs is not None)}
         # what the page's first own couplet needs (the one it opens on needs site.json only)
-        first = [SITE_FILE, NAMES, WORD_FACTS, *([modeldir.RUNS] if runs else [])]
+        first = [SITE_FILE, NAMES, WORD_FACTS, *([SITE_RUNS] if runs else [])]
         if site["lstm"]:
             bound = logit_range(model, progress=progress)
             if bound > SAFE_LOGIT:
@@ -255,7 +256,8 @@ def is_site(path: Path) -> bool:
 
 def _own_files(site: Path) -> set[str]:
     """The files rhymer wrote in ``site``: the page, ml5, the indexes and the model's files."""
-    names = [*PAGE_FILES, ML5_FILE, ML5_LICENSE_FILE, NAMES, modeldir.WORDS, modeldir.MARKOV, modeldir.RUNS, WORD_FACTS, SITE_FILE,
+    names = [*PAGE_FILES, ML5_FILE, ML5_LICENSE_FILE, NAMES, modeldir.WORDS, modeldir.MARKOV, modeldir.RUNS, SITE_RUNS,
+             WORD_FACTS, SITE_FILE,
              *(f"{MODEL_DIR}/{n}" for n in (ml5.MANIFEST, ml5.VOCAB, modeldir.METADATA, *ml5.own_variable_files()))]
     return {p.relative_to(site).as_posix() for pattern in names for p in site.glob(pattern)}
 

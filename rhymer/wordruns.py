@@ -94,8 +94,8 @@ class WordRuns:
         return [after[:n] for n in range(min(len(after), CONTEXT_WORDS), 0, -1) if " ".join(after[:n]) in self._joined]
 
     # -- storage ------------------------------------------------------------------------------------
-    def save(self, path: str | Path) -> None:
-        write_json(path, {"format": FORMAT, "version": VERSION, "min_predecessors": self.min_predecessors,
+    def save(self, path: str | Path, compress: bool = False) -> None:
+        write_json(path, compress=compress, obj={"format": FORMAT, "version": VERSION, "min_predecessors": self.min_predecessors,
                           "before": self._joined})
 
     @classmethod

@@ -34,13 +34,13 @@ def test_export_writes_a_self_contained_site(cli, tmp_path):
     assert r.returncode == 0, r.stderr
     names = {p.name for p in site.iterdir()}
     assert names >= {"index.html", "rhymer.js", "style.css", "ml5.min.js", "ml5.LICENSE.md", "words.json", "names.json",
-                     "markov.json", "site.json", "wordfacts.json.gz", "wordruns.json"}
+                     "markov.json", "site.json", "wordfacts.json.gz", "wordruns.json.gz"}
     html = (site / "index.html").read_text()
     assert "http" not in html.replace("http-equiv", "")  # every resource is local
     preloads = re.findall(r'<link rel="preload" href="([^"]+)" as="fetch" crossorigin>', html)
-    assert {"site.json", "wordfacts.json.gz", "wordruns.json"} <= set(preloads) and all((site / name).is_file() for name in preloads), preloads
+    assert {"site.json", "wordfacts.json.gz", "wordruns.json.gz"} <= set(preloads) and all((site / name).is_file() for name in preloads), preloads
     # the model folder's word runs, as the library reads them
-    assert WordRuns.load(site / "wordruns.json").before == WordRuns.load(modeldir.DEFAULT_DIR / modeldir.RUNS).before
+    assert WordRuns.load(site / "wordruns.json.gz").before == WordRuns.load(modeldir.DEFAULT_DIR / modeldir.RUNS).before
     # ml5.min.js is fetched at once but started by the page only when the LSTM is needed (after the first couplet)
     assert '<link rel="preload" href="ml5.min.js" as="script" fetchpriority="low">' in html and 'src="ml5.min.js"' not in html
     # the couplets the page opens on: the library's, each different, rhyming, within the page's first word limit
@@ -51,7 +51,7 @@ def test_export_writes_a_self_contained_site(cli, tmp_path):
         assert [last_word(line) for line in c["lines"]] == c["rhyme_words"], c
         assert c["rhyme_words"][1] in index.rhymes(c["rhyme_words"][0]), c
         assert all(Rules().min_words <= len(tokens(line)) <= PAGE_MAX_WORDS for line in c["lines"]), c
-    assert data["page"]["max_words"] == PAGE_MAX_WORDS and data["page"]["word_runs"] == "wordruns.json"
+    assert data["page"]["max_words"] == PAGE_MAX_WORDS and data["page"]["word_runs"] == "wordruns.json.gz"
     again = cli("export", "markov", "--web", str(site))
     assert again.returncode == 2 and "not empty; pass --force" in again.stderr
     assert cli("export", "markov", "--web", str(site), "--force").returncode == 0

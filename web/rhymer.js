@@ -7,7 +7,7 @@
 // What must agree with the Python library comes from it in the exported site (rhymer/website.py): the rules,
 // weights, line length limit, default temperature, end words and word boundaries in site.json's "page",
 // every real word, which of them the model cannot spell and the syllable counts in wordfacts.json.gz, and
-// the word runs in wordruns.json (none when the model folder has none). The browser tests
+// the word runs in wordruns.json.gz (none when the model folder has none). The browser tests
 // (tests/test_web.py) check the rest against Python: next-character probabilities, rhymes, judging,
 // syllables, real words and the known-word masks.
 // It also answers a line the visitor types (the reply form, or a link's ?reply=), as rhymer/verse.py reply
@@ -181,7 +181,7 @@ class VocabTrie {
 
 // RunTries: the known words narrowed to the words the corpus has seen before the one or two words after
 // the new one (`after`, nearest first), where it has seen at least min_predecessors known ones there, else
-// before the next word alone, else any known word; `runs` is the site's wordruns.json (null: no runs).
+// before the next word alone, else any known word; `runs` is the site's wordruns.json.gz (null: no runs).
 class RunTries {
   constructor(runs, known, contextWords) {
     this.before = new Map(Object.entries(runs?.before ?? {}));
@@ -523,7 +523,7 @@ const wordFacts = () => lazily("facts", async () => new WordFacts(await loadJSON
 const wordRuns = () => lazily("runs", async () => {
   if (!state.site.page.word_runs) return null;  // a model folder without wordruns.json: any known word anywhere
   const runs = await loadJSON(state.site.page.word_runs);
-  if (runs.format !== "rhymer-wordruns" || runs.version !== 1) throw new Error("wordruns.json is not rhymer's (version 1): export the site again");
+  if (runs.format !== "rhymer-wordruns" || runs.version !== 1) throw new Error(`${state.site.page.word_runs} is not rhymer's (version 1): export the site again`);
   return runs;
 });
 const knownWords = (engine) => lazily(engine.kind, async () => {
