@@ -165,7 +165,7 @@ class Rhymer:
     @functools.cached_property
     def run_tries(self) -> RunTries | None:
         """The known-word trie narrowed by the corpus's word runs, or None where the folder has none."""
-        return RunTries(self.runs, self.trie, list(self.model.vocab)) if self.runs else None
+        return RunTries(self.runs, self.trie) if self.runs else None
 
     @one_thread
     def verse(

@@ -57,6 +57,16 @@ class VocabTrie:
         words = cmu_words().union(corpus_words)
         return cls({w for w in words if len(w) > 1 or w in SINGLE_LETTER_WORDS}, vocab)
 
+    def narrowed(self, words: Iterable[str]) -> VocabTrie:
+        """The trie of those of ``words`` that this one holds (word runs narrow the known words to a
+        context's predecessors). It shares this trie's view of the vocabulary, so it costs one sort: a verse
+        meets hundreds of contexts, and a trie built from scratch for each took a third of a cold couplet."""
+        trie = object.__new__(VocabTrie)
+        trie._lower, trie._boundary, trie._ids_by_char = self._lower, self._boundary, self._ids_by_char
+        trie._rev = sorted({w[::-1] for w in words if w in self})
+        trie._masks = {}
+        return trie
+
     def __len__(self) -> int:
         return len(self._rev)
 

@@ -150,8 +150,8 @@ class RunTries:
     """The known-word trie narrowed to each context's predecessors (built on first use and kept), for the
     sampler: ``trie(after)`` is what may be written before the words ``after``."""
 
-    def __init__(self, runs: WordRuns, known: VocabTrie, vocab: list[str]) -> None:
-        self.runs, self.known, self.vocab = runs, known, vocab
+    def __init__(self, runs: WordRuns, known: VocabTrie) -> None:
+        self.runs, self.known = runs, known
         self._tries: dict[Context, VocabTrie] = {}  # per stored context: at most one per context in the file
         self._by_after: dict[Context, VocabTrie] = {}  # the sampler asks per character: one lookup
 
@@ -167,8 +167,7 @@ class RunTries:
         for context in self.runs.contexts(after):
             found = self._tries.get(context)
             if found is None:
-                known = [w for w in self.runs.words_before(context) if w in self.known]  # a file never widens them
-                found = self._tries[context] = VocabTrie(known, self.vocab)
+                found = self._tries[context] = self.known.narrowed(self.runs.words_before(context))  # never wider
             if len(found) >= self.runs.min_predecessors:  # else too few that the model can spell: the next
                 return found
         return self.known

@@ -178,6 +178,10 @@ def test_trie_masks_follow_the_reversed_vocabulary():
     assert allowed("thgi") == {"n", "r"}  # "ight" is no word: no boundary
     assert "'" in allowed("t") and allowed("t'") == {"n"}
     assert "T" in allowed("") and "ni" not in trie and "in" in trie
+    narrow = trie.narrowed(["right", "bright", "x-ray", "might"])  # only words the trie holds
+    assert len(narrow) == 2 and "right" in narrow and "might" not in narrow and "night" not in narrow
+    assert {c for c, ok in zip(vocab, narrow.allowed("thg")) if ok} == {"i"} and allowed("thgir") == {
+        c for c, ok in zip(vocab, narrow.allowed("thgir")) if ok}
     # words the model cannot spell are left out, so no partial word is a dead end
     short = VocabTrie(["ab", "abz", "x-ray"], list(" ab'xry"))
     assert {c for c, ok in zip(" ab'xry", short.allowed("")) if ok} == {" ", "b"}

@@ -347,7 +347,7 @@ def test_page_masks_are_the_librarys_known_words_and_runs(browser, default_site,
         words = {w for c in two + one for w in runs.before[c][::5]} | set(sorted(poet.index.words)[::700]) | {"night", "o'er"}
         queries = [[list(c), p] for c in contexts for p in _partials(words)]
         assert not _mask_mismatches(page, kind, tries.trie, queries), kind
-        narrowed = RunTries(crafted, poet.trie, list(poet.model.vocab))
+        narrowed = RunTries(crafted, poet.trie)
         assert narrowed.trie(("night", "is")) is narrowed.trie(("night",)) and narrowed.trie(("day",)) is poet.trie
         queries = [[list(c), p] for c in [("night", "is"), ("night",), ("day",), ("dark", "night")]
                    for p in _partials(["the", "a", "all", "dark", "long", "o'er", "light"])]

@@ -58,7 +58,7 @@ def test_every_sampled_word_was_seen_before_the_words_after_it(poet):
 
 def test_a_context_with_too_few_spellable_words_falls_back(poet):
     runs = WordRuns({("night",): ["the", "a", "all", "dark", "long"], ("night", "is"): ["x-ray"] * 5}, 5)
-    tries = RunTries(runs, poet.trie, list(poet.model.vocab))
+    tries = RunTries(runs, poet.trie)
     known = poet.trie
     assert tries.trie(("night", "is")) is tries.trie(("night", "was"))  # both the one-word context's
     assert "dark" in tries.trie(("night", "is")) and "day" not in tries.trie(("night", "is"))
@@ -113,9 +113,9 @@ def test_the_context_follows_words_and_clauses():
 
 def test_a_file_narrows_the_known_words_and_never_widens_them(poet):
     runs = WordRuns({("night",): ["zzzq", "qqqz", "xxzq", "zqzq", "qzqz", "the"]}, 5)
-    assert RunTries(runs, poet.trie, list(poet.model.vocab)).trie(("night",)) is poet.trie  # only "the" is known
+    assert RunTries(runs, poet.trie).trie(("night",)) is poet.trie  # only "the" is known
     held = sample_lines(poet.model, ["night"], 16, 1.0, np.random.default_rng(1), runs=RunTries(
-        WordRuns({("night",): ["the", "a", "all", "dark", "long", "this"]}, 5), poet.trie, list(poet.model.vocab)))
+        WordRuns({("night",): ["the", "a", "all", "dark", "long", "this"]}, 5), poet.trie))
     ends = [c.text for c in held[0] if c.finished and re.search(r"[a-z] night$", c.text)]  # not "dark, night"
     assert len(ends) > 4 and {tokens(line)[-2] for line in ends} <= {"the", "a", "all", "dark", "long", "this"}
 
