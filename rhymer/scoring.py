@@ -55,8 +55,8 @@ class Rules:
     syllable_tolerance: int = 1
     target_syllables: int | None = None
     meter: str | None = None  # "iambic" (da-DUM) or "trochaic" (DUM-da): a score term, not a check
-    known_words: bool = True  # sample only words of the corpus or CMU dict (invented words are impossible)
-    word_runs: bool = True  # with known_words: each word one the corpus has seen before the words after it
+    known_words: bool = True  # sample only known words (VocabTrie.known: the corpus's and CMU dict's): none invented
+    word_runs: bool = True  # with known_words: each word one the corpus has seen before the words after it (if seen)
 
     def __post_init__(self) -> None:
         min_words = validate.integer("min_words", self.min_words, 1, error=GenerationError)

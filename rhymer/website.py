@@ -210,7 +210,7 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
             for name in (modeldir.WORDS, modeldir.MARKOV):
                 shutil.copy2(model / name, staging / name)
             runs = modeldir.read_word_runs(model)
-            if runs:  # as read and checked: the page trusts what the export wrote
+            if runs is not None:  # as read and checked: the page trusts what the export wrote
                 runs.save(staging / SITE_RUNS, compress=True)
         with progress("listing the words the page writes and judges by", None):
             index = RhymeIndex.load(model / modeldir.WORDS)
@@ -218,7 +218,7 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
         site = {"format": SITE_FORMAT, "lstm": meta["kind"] == "lstm", "model_kind": meta["kind"],
                 "rhymer_version": meta.get("rhymer_version"), "page": page_settings(index, word_runs=runs is not None)}
         # what the page's first own couplet needs (the one it opens on needs site.json only)
-        first = [SITE_FILE, NAMES, WORD_FACTS, *([SITE_RUNS] if runs else [])]
+        first = [SITE_FILE, NAMES, WORD_FACTS, *([SITE_RUNS] if runs is not None else [])]
         if site["lstm"]:
             bound = logit_range(model, progress=progress)
             if bound > SAFE_LOGIT:
@@ -256,8 +256,8 @@ def is_site(path: Path) -> bool:
 
 def _own_files(site: Path) -> set[str]:
     """The files rhymer wrote in ``site``: the page, ml5, the indexes and the model's files."""
-    names = [*PAGE_FILES, ML5_FILE, ML5_LICENSE_FILE, NAMES, modeldir.WORDS, modeldir.MARKOV, modeldir.RUNS, SITE_RUNS,
-             WORD_FACTS, SITE_FILE,
+    names = [*PAGE_FILES, ML5_FILE, ML5_LICENSE_FILE, NAMES, modeldir.WORDS, modeldir.MARKOV, SITE_RUNS, WORD_FACTS,
+             SITE_FILE,
              *(f"{MODEL_DIR}/{n}" for n in (ml5.MANIFEST, ml5.VOCAB, modeldir.METADATA, *ml5.own_variable_files()))]
     return {p.relative_to(site).as_posix() for pattern in names for p in site.glob(pattern)}
 

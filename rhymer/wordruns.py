@@ -31,10 +31,11 @@ from rhymer.vocabtrie import VocabTrie
 from rhymer.words import tokens
 
 FORMAT, VERSION = "rhymer-wordruns", 1
-MAX_BYTES = 128 * 1024 * 1024  # wordruns.json, about 2.4 bytes per corpus byte: room for a 50 MB corpus (1.8 MB shipped)
+MAX_BYTES = 384 * 1024 * 1024  # wordruns.json, about 2.4 bytes per corpus byte: room for the largest corpus
+# (3x modeldir.MAX_CORPUS_BYTES; 1.8 MB shipped)
 MIN_PREDECESSORS = 1  # a context seen after fewer different words asks nothing (readings 20, 24, 26, 27 favoured 1 over 5)
 CONTEXT_WORDS = 2  # the words after the new one that are looked at; one is the fall-back
-MAX_REMEMBERED = 1 << 16  # word contexts whose trie a RunTries remembers before it starts afresh
+MAX_REMEMBERED = 1 << 14  # word contexts (and narrowed tries) a RunTries remembers before it starts afresh
 _CLAUSE_BREAK = re.compile(r"[^A-Za-z' ]+")  # runs never cross punctuation, digits or markup
 _WORD = r"[a-z]+(?:'[a-z]+)*"
 _WORDS = re.compile(rf"{_WORD}(?: {_WORD})*")  # one or more words, one space apart
@@ -152,7 +153,7 @@ class RunTries:
 
     def __init__(self, runs: WordRuns, known: VocabTrie) -> None:
         self.runs, self.known = runs, known
-        self._tries: dict[Context, VocabTrie] = {}  # per stored context: at most one per context in the file
+        self._tries: dict[Context, VocabTrie] = {}  # per stored context met, up to MAX_REMEMBERED
         self._by_after: dict[Context, VocabTrie] = {}  # the sampler asks per character: one lookup
 
     def trie(self, after: Context) -> VocabTrie:
@@ -160,6 +161,7 @@ class RunTries:
         if found is None:
             if len(self._by_after) >= MAX_REMEMBERED:  # a long-lived process meets ever more word pairs
                 self._by_after.clear()
+                self._tries.clear()
             found = self._by_after[after] = self._narrowed(after)
         return found
 

@@ -18,6 +18,7 @@ import pytest
 
 from rhymer import is_rhyme, modeldir, sampler
 from rhymer.charmodel import prime
+from rhymer.files import read_json
 from rhymer.lexicon import cmu_words
 from rhymer.lstm import LSTMModel
 from rhymer.markov import MarkovModel
@@ -253,7 +254,7 @@ def test_first_line_follows_from_the_second(browser, default_site):
     page, *_ = _open(browser, default_site)
     differ = 0
     for seed in (1, 2, 3, 4):
-        # T=1 and no word runs (which leave few words to choose from): the state shows in the draws
+        # T=1 and no known-word limits (word runs leave few words to choose from): the state shows in the draws
         args = {"seedWord": "night", "candidates": 1, "temperature": 1.0, "knownWords": False}
         carried = page.evaluate("([o, s]) => window.rhymerPage.couplet('lstm', o, s)", [args, seed])
         fresh = page.evaluate("([o, s]) => window.rhymerPage.couplet('lstm', o, s)", [{**args, "carry": False}, seed])
@@ -326,12 +327,13 @@ def _mask_mismatches(page, kind: str, trie_of, queries: list, *runs) -> list:
             if g != "".join("1" if ok else "0" for ok in trie_of(tuple(q[0])).allowed(q[1]))]
 
 
-def _page_runs(runs: WordRuns) -> dict:
-    """``runs`` as the page reads them from wordruns.json."""
-    return {"min_predecessors": runs.min_predecessors, "before": {" ".join(c): " ".join(ws) for c, ws in runs.before.items()}}
+def _page_runs(runs: WordRuns, folder) -> dict:
+    """``runs`` as the page reads them: the file ``WordRuns.save`` writes."""
+    runs.save(folder / "runs.json.gz", compress=True)
+    return read_json(folder / "runs.json.gz")
 
 
-def test_page_masks_are_the_librarys_known_words_and_runs(browser, default_site, poets):
+def test_page_masks_are_the_librarys_known_words_and_runs(browser, default_site, poets, tmp_path):
     page, *_ = _open(browser, default_site + "?model=markov")  # a feed quickly full: the hooks wait behind it
     # a context whose two words have too few known predecessors falls back to its next word, one with
     # too few there to any known word
@@ -351,7 +353,7 @@ def test_page_masks_are_the_librarys_known_words_and_runs(browser, default_site,
         assert narrowed.trie(("night", "is")) is narrowed.trie(("night",)) and narrowed.trie(("day",)) is poet.trie
         queries = [[list(c), p] for c in [("night", "is"), ("night",), ("day",), ("dark", "night")]
                    for p in _partials(["the", "a", "all", "dark", "long", "o'er", "light"])]
-        assert not _mask_mismatches(page, kind, narrowed.trie, queries, _page_runs(crafted)), kind
+        assert not _mask_mismatches(page, kind, narrowed.trie, queries, _page_runs(crafted, tmp_path)), kind
     page.close()
 
 

@@ -182,8 +182,12 @@ _NEAR_MISSES = ["ab''ab", "ab  ab", "ab \nab", "ab\n ab", "ab '", "ab ' ab", "ab
 def test_the_bulk_check_refuses_each_near_miss(bad, where):
     before = {"night": "the a", "night is": "o'er it", **({bad: "the"} if where == "key" else {"day": bad})}
     assert not wordruns._all_well_formed(before, 1) and not _each_passes(before, 1)
+
+
+def test_the_bulk_check_accepts_runs_and_refuses_three_word_contexts():
     assert wordruns._all_well_formed({"night": "the a", "night is": "o'er it"}, 1)
     assert not wordruns._all_well_formed({"night is dark": "the"}, 1)  # three words: no context
+    assert not wordruns._all_well_formed({"night": "the a"}, 3)  # too few words before it
 
 
 @settings(max_examples=400, deadline=None)

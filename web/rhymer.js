@@ -2,7 +2,7 @@
 // rhymer/verse.py writes one (the second line first, then the first line primed with the model state after
 // it), and each line is the best of a few sampled candidates, judged as rhymer/scoring.py judges them.
 // As rhymer/sampler.py samples, every word written is a known word (a corpus or CMU dict word the model can
-// spell) and, where the corpus has seen enough words before the words after it, one of those (its word
+// spell) and, where the corpus has seen the words after it, one it has seen before them (its word
 // runs): the page masks ml5's probabilities with the same tries (rhymer/vocabtrie.py, rhymer/wordruns.py).
 // What must agree with the Python library comes from it in the exported site (rhymer/website.py): the rules,
 // weights, line length limit, default temperature, end words and word boundaries in site.json's "page",
@@ -29,6 +29,7 @@ const TEMPERATURE = { min: 0.3, max: 1.5 };  // the slider's range; its default 
 const WORDS = { maxLow: 4 };  // the max-words slider's low end; it starts at site.json's page.max_words
 const CANDIDATES = { first: 1, rest: 3 };  // a first couplet as fast as possible (when there is no opening), then best of 3
 const AHEAD_PX = 400;  // keep writing while the end of the feed is this close to the screen
+const MAX_TRIES = 1 << 14;  // narrowed tries a page keeps (as rhymer/wordruns.py MAX_REMEMBERED)
 const REPLY_SUGGESTIONS = 3;  // line ends offered for a last word with no rhyme here
 
 // ---------- small helpers ----------
@@ -188,13 +189,16 @@ class RunTries {
     this.least = runs?.min_predecessors ?? 0;
     this.known = known;
     this.contextWords = contextWords;
-    this.tries = new Map();  // per stored context, built on first use
+    this.tries = new Map();  // per stored context, built on first use (forgotten past MAX_TRIES: an endless feed)
   }
   trie(after) {
     for (let n = Math.min(after.length, this.contextWords); n > 0; n--) {
       const context = after.slice(0, n).join(" ");
       if (!this.before.has(context)) continue;
-      if (!this.tries.has(context)) this.tries.set(context, this.narrowed(this.before.get(context)));
+      if (!this.tries.has(context)) {
+        if (this.tries.size >= MAX_TRIES) this.tries.clear();
+        this.tries.set(context, this.narrowed(this.before.get(context)));
+      }
       if (this.tries.get(context).size >= this.least) return this.tries.get(context);
     }
     return this.known;
@@ -523,7 +527,10 @@ const wordFacts = () => lazily("facts", async () => new WordFacts(await loadJSON
 const wordRuns = () => lazily("runs", async () => {
   if (!state.site.page.word_runs) return null;  // a model folder without wordruns.json: any known word anywhere
   const runs = await loadJSON(state.site.page.word_runs);
-  if (runs.format !== "rhymer-wordruns" || runs.version !== 1) throw new Error(`${state.site.page.word_runs} is not rhymer's (version 1): export the site again`);
+  const sound = runs.format === "rhymer-wordruns" && runs.version === 1 && Number.isInteger(runs.min_predecessors)
+    && runs.min_predecessors >= 1 && runs.before && typeof runs.before === "object"
+    && Object.values(runs.before).every((joined) => typeof joined === "string");
+  if (!sound) throw new Error(`${state.site.page.word_runs} is not rhymer's word runs (version 1): export the site again`);
   return runs;
 });
 const knownWords = (engine) => lazily(engine.kind, async () => {
