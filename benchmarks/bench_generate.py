@@ -3,9 +3,10 @@
   - numpy engine characters per second for 1 and 32 parallel sequences,
   - the same LSTM as a Keras step model (tf.function, one character per call, batched candidates),
     per character and for a whole couplet with 16 candidates per line,
-  - couplet() latency at the default K (sampler.DEFAULT_CANDIDATES), the same without word runs (the
-    default until blind readings 14-15), at 16 (the default until readings 5-6) and with 1 (plain
-    sampling), median of N, interleaved,
+  - couplet() latency at the default K (sampler.DEFAULT_CANDIDATES), the same with word runs of contexts
+    seen before 5 words or more (the default until readings 20-27) and without word runs (the default
+    until blind readings 14-15), at 16 (the default until readings 5-6) and with 1 (plain sampling),
+    median of N, interleaved,
   - `rhymer couplet --seed-word night` from a cold shell (wall time, median of 5).
 
     python benchmarks/bench_generate.py [--model DIR] [--no-keras]
@@ -21,7 +22,9 @@ import time
 
 import numpy as np
 
+from rhymer import modeldir
 from rhymer.sampler import DEFAULT_CANDIDATES
+from rhymer.wordruns import WordRuns
 
 
 def engine_speed(model, batch: int, chars: int = 400) -> float:
@@ -127,13 +130,17 @@ def main() -> None:
             results["couplet_k16_ms_numpy"] = round(numpy_ms, 1)
             results["numpy_vs_keras_couplet_k16"] = round(keras_ms / numpy_ms, 1)
     r.couplet("night", seed=0)  # read the corpus for the copy rule once
-    settings = {f"k{DEFAULT_CANDIDATES}": (DEFAULT_CANDIDATES, None),
-                f"k{DEFAULT_CANDIDATES}_no_word_runs": (DEFAULT_CANDIDATES, rhymer.Rules(word_runs=False)),
-                "k16": (16, None), "k1": (1, None)}
+    five = rhymer.Rhymer.from_parts(r.model, r.index, r.copies, "five", r.words, r.discriminator,
+                                    WordRuns.build(modeldir.read_corpus(r.path), 5) if r.runs else None)
+    five.couplet("night", seed=0)
+    settings = {f"k{DEFAULT_CANDIDATES}": (r, DEFAULT_CANDIDATES, None),
+                f"k{DEFAULT_CANDIDATES}_runs_of_5_predecessors": (five, DEFAULT_CANDIDATES, None),
+                f"k{DEFAULT_CANDIDATES}_no_word_runs": (r, DEFAULT_CANDIDATES, rhymer.Rules(word_runs=False)),
+                "k16": (r, 16, None), "k1": (r, 1, None)}
     times: dict[str, list[float]] = {name: [] for name in settings}
     for seed in range(args.couplets):  # interleaved, so a busy spell slows every setting alike
-        for name, (k, rules) in settings.items():
-            times[name].append(couplet_latency(r, k, 1, seed, rules))
+        for name, (poet, k, rules) in settings.items():
+            times[name].append(couplet_latency(poet, k, 1, seed, rules))
     for name in times:
         results[f"couplet_ms_median_{name}"] = round(statistics.median(times[name]), 1)
     results["cli_cold_s_median"] = round(cold_cli(args.model), 3)
