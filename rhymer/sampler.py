@@ -13,7 +13,7 @@ import numpy as np
 from rhymer import validate
 from rhymer.charmodel import CharModel, State, char_index, encode, prime
 from rhymer.errors import GenerationError
-from rhymer.vocabtrie import VocabTrie
+from rhymer.vocabtrie import VocabTrie, word_of
 from rhymer.wordruns import CONTEXT_WORDS, Context, RunTries
 
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 3.0
@@ -136,7 +136,7 @@ def _after(after: Context, partial: str, char: str) -> Context:
     """The words after the next one, once ``char`` is written after ``partial``: a space ends the word
     (it joins the context), a letter goes on with it, any other mark ends the clause (no context)."""
     if char == " ":
-        return (partial[::-1], *after[: CONTEXT_WORDS - 1]) if partial else after
+        return (word_of(partial), *after[: CONTEXT_WORDS - 1]) if partial else after
     return after if char.isalpha() or char == "'" else ()
 
 

@@ -203,10 +203,10 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
-        And every day by night,
-        That even in the moon might,
-        Which is his gold,
-        Sat on his bold,
+        Like us, which gives the faithless, at night,
+        And you, may heavenly might,
+        Whose castle is his gold,
+        And he had the bold,
         That tongue that talks, while, his great bright.
         """
         form = parse_scheme(scheme)

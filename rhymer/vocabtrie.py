@@ -4,7 +4,10 @@ The models write backward, so a word is written from its last letter to its firs
 *reversed* vocabulary (the corpus words plus CMU dict), stored as one sorted list searched with bisect
 instead of nested dicts, so it builds in a fraction of a second; the allowed-character mask of each
 partial word is computed on first use and cached. Letters are compared lower-cased; a word ends only at
-a space or punctuation, and only when its letters so far form a whole known word.
+a space or punctuation, and only when its letters so far form a whole known word. A capital letter may only
+begin a word ("Night", "I"; never "HAnd" or "catAracts"): written backward, it is the word's last letter, so
+it may come only where it makes a whole known word, and is marked in the partial word (``CAPITAL``) so that
+only a boundary may follow.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from rhymer.lexicon import cmu_words
 SINGLE_LETTER_WORDS = frozenset("aio")
 # characters that end a word; every other non-letter (digits, markup such as "{", "_", "#") is never written
 BOUNDARIES = frozenset(" \n,.;:!?-\"()")
+CAPITAL = "^"  # ends a partial word whose first letter was written as a capital: the word is done
 _LAST = "\U0010ffff"  # sorts after every character: the end of a prefix's range
 
 
@@ -38,10 +42,11 @@ class VocabTrie:
         spellable = re.compile(letters + (f"(?:'{letters})*" if "'" in self._lower else ""))
         self._rev = sorted([w[::-1] for w in unique if spellable.fullmatch(w)])
         self._boundary = np.array([c in BOUNDARIES for c in vocab])
-        self._ids_by_char: dict[str, list[int]] = {}
+        self._capital = [c != c.lower() for c in vocab]  # upper-case letters: only a word's first letter
+        self._ids_by_char: dict[tuple[str, bool], list[int]] = {}  # (lower-cased letter, capital) -> ids
         for i, c in enumerate(self._lower):
             if c:
-                self._ids_by_char.setdefault(c, []).append(i)
+                self._ids_by_char.setdefault((c, self._capital[i]), []).append(i)
         self._masks: dict[str, np.ndarray] = {}
 
     @classmethod
@@ -62,7 +67,8 @@ class VocabTrie:
         context's predecessors). It shares this trie's view of the vocabulary, so it costs one sort: a verse
         meets hundreds of contexts, and a trie built from scratch for each took a third of a cold couplet."""
         trie = object.__new__(VocabTrie)
-        trie._lower, trie._boundary, trie._ids_by_char = self._lower, self._boundary, self._ids_by_char
+        trie._lower, trie._capital, trie._boundary = self._lower, self._capital, self._boundary
+        trie._ids_by_char = self._ids_by_char
         trie._rev = sorted({w[::-1] for w in words if w in self})
         trie._masks = {}
         return trie
@@ -78,7 +84,8 @@ class VocabTrie:
     def allowed(self, partial: str) -> np.ndarray:
         """Bool mask over the model's vocabulary of the characters that may follow ``partial``.
 
-        ``partial`` is the current word written so far, reversed and lower-cased ("" between words).
+        ``partial`` is the current word written so far, reversed and lower-cased ("" between words),
+        ending in ``CAPITAL`` once its first letter was written as a capital.
         """
         mask = self._masks.get(partial)
         if mask is None:
@@ -87,13 +94,15 @@ class VocabTrie:
 
     def advance(self, partials: list[str], ids: np.ndarray) -> list[str]:
         """The partial words after writing character ``ids[r]`` to row r (a boundary starts a new word)."""
-        return [p + self._lower[i] if self._lower[i] else "" for p, i in zip(partials, ids)]
+        return [p + self._lower[i] + CAPITAL * self._capital[i] if self._lower[i] else "" for p, i in zip(partials, ids)]
 
     def masks(self, partials: list[str]) -> np.ndarray:
         """``allowed`` for a batch of partial words, shape ``[batch, vocab]``."""
         return np.stack([self.allowed(p) for p in partials])
 
     def _compute(self, partial: str) -> np.ndarray:
+        if partial.endswith(CAPITAL):  # a capital begins the word: it is whole
+            return self._boundary.copy()
         mask = np.zeros(len(self._lower), dtype=bool)
         lo = bisect.bisect_left(self._rev, partial)
         hi = bisect.bisect_left(self._rev, partial + _LAST, lo)
@@ -103,10 +112,22 @@ class VocabTrie:
         i = lo + (lo < hi and len(self._rev[lo]) == n)  # skip the whole word itself
         while i < hi:  # jump from one next character to the next: a bisect per distinct character
             c = self._rev[i][n]
-            for j in self._ids_by_char.get(c, ()):
+            for j in self._ids_by_char.get((c, False), ()):
                 mask[j] = True
+            if len(self._rev[i]) == n + 1:  # partial + c is a whole word (it sorts first): it may begin with a capital
+                for j in self._ids_by_char.get((c, True), ()):
+                    mask[j] = True
             i = bisect.bisect_left(self._rev, partial + c + _LAST, i)
         return mask
+
+
+def word_of(partial: str) -> str:
+    """The word a partial word spells, lower-cased, in reading order.
+
+    >>> word_of("thgin"), word_of("i^")
+    ('night', 'i')
+    """
+    return partial.removesuffix(CAPITAL)[::-1]
 
 
 def _letter(c: str) -> bool:

@@ -3,6 +3,7 @@ n-gram model, the seed-word mix, and the program metrics that measure them."""
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -159,25 +160,37 @@ def test_the_trie_makes_invented_words_impossible(which, temperature, request):
     assert metrics.invented_word_rate(lines, r.index.is_real) == 0.0
     assert not [w for line in lines for w in tokens(line) if len(w) == 1 and w not in "aio"]  # no "t were"
     assert all(not any(ch.isdigit() or ch in "{}[]_#|" for ch in line) for line in lines)
+    assert _capitals_inside(lines) == []  # the trie that compared letters case-blind wrote 10 and 67 ("HAnd")
     free = sample_lines(r.model, words, 24, temperature, np.random.default_rng(5))
-    assert metrics.invented_word_rate([c.text for group in free for c in group], r.index.is_real) > 0.0
+    free_lines = [c.text for group in free for c in group]
+    assert metrics.invented_word_rate(free_lines, r.index.is_real) > 0.0 and _capitals_inside(free_lines)
     assert r.index.is_real("t") and "t" not in r.trie and "o" in r.trie  # a real word, but no word to write
+
+
+def _capitals_inside(lines: list[str]) -> list[str]:
+    """The words of ``lines`` with a capital letter past their first ("THere", "catAracts")."""
+    return [w for line in lines for w in re.findall(r"[A-Za-z']+", line) if w[1:] != w[1:].lower()]
 
 
 def test_trie_masks_follow_the_reversed_vocabulary():
     from rhymer.vocabtrie import VocabTrie
 
-    vocab = list("\n ,abcdefghinrt'T")
+    vocab = list("\n ,abcdefghinrt'BINRT")
     trie = VocabTrie(["night", "bright", "right", "in", "can't"], vocab)
 
     def allowed(prefix):
         return {c for c, ok in zip(vocab, trie.allowed(prefix)) if ok}
 
-    assert allowed("thg") == {"i"}
-    assert allowed("thgir") == {"b", " ", "\n", ","}  # "right" is whole: a boundary or "b" (bright)
-    assert allowed("thgi") == {"n", "r"}  # "ight" is no word: no boundary
+    assert allowed("thg") == {"i"}  # "ight" is no word: no capital "I"
+    assert allowed("thgir") == {"b", "B", " ", "\n", ","}  # "right" is whole: a boundary or "b" (bright)
+    assert allowed("thgi") == {"n", "r", "N", "R"}  # "ight" is no word: no boundary
     assert "'" in allowed("t") and allowed("t'") == {"n"}
-    assert "T" in allowed("") and "ni" not in trie and "in" in trie
+    assert "ni" not in trie and "in" in trie and "I" in allowed("n") and "N" not in allowed("")
+    # a capital only begins a word: written backward it is the last letter, and the word is then whole
+    assert "T" not in allowed("") and "B" not in allowed("thgi") and "I" not in allowed("thg")
+    assert trie.advance(["thgi", "thgi", ""], np.array([vocab.index("N"), vocab.index("n"), vocab.index(" ")])) == [
+        "thgin^", "thgin", ""]
+    assert allowed("thgin^") == allowed("thgir^") == {" ", "\n", ","}  # "Night" is whole: only a boundary
     narrow = trie.narrowed(["right", "bright", "x-ray", "might"])  # only words the trie holds
     assert len(narrow) == 2 and "right" in narrow and "might" not in narrow and "night" not in narrow
     assert {c for c, ok in zip(vocab, narrow.allowed("thg")) if ok} == {"i"} and allowed("thgir") == {

@@ -26,6 +26,7 @@ from rhymer.rhymeindex import RhymeIndex
 from rhymer.sampler import continuation_logprob, read_after
 from rhymer.scoring import Rules, Weights, judge
 from rhymer.verse import Rhymer
+from rhymer.vocabtrie import CAPITAL
 from rhymer.wordruns import RunTries, WordRuns
 from rhymer.words import last_word, tokens
 from tests.conftest import ROOT, run_cli
@@ -313,8 +314,10 @@ def poets() -> dict[str, Rhymer]:
 
 
 def _partials(words) -> list[str]:
-    """Every partial word that writing ``words`` backward passes through (reversed), and some no word has."""
-    return sorted({w[::-1][:k] for w in words for k in range(len(w) + 1)} | {"zzq", "thgi", "'", "q'", "eht'"})
+    """Every partial word that writing ``words`` backward passes through (reversed), each whole one begun with
+    a capital too (``CAPITAL``), and some no word has."""
+    return sorted({w[::-1][:k] for w in words for k in range(len(w) + 1)} | {w[::-1] + CAPITAL for w in words}
+                  | {"zzq", "thgi", "'", "q'", "eht'"})
 
 
 def _mask_mismatches(page, kind: str, trie_of, queries: list, *runs) -> list:
@@ -358,11 +361,12 @@ def test_page_masks_are_the_librarys_known_words_and_runs(browser, default_site,
 
 
 def _hot_couplets(page, kind: str, seeds, **overrides) -> list[str]:
-    """The words of the page's couplets on ``seeds`` at temperature 1.5, plain sampling (one candidate)."""
+    """The words of the page's couplets on ``seeds`` at temperature 1.5, plain sampling (one candidate), as
+    written (not lower-cased)."""
     couplets = page.evaluate("""async ([k, o, seeds]) => { const out = [];
         for (const s of seeds) out.push(await window.rhymerPage.couplet(k, o, s));
         return out; }""", [kind, {"temperature": 1.5, "candidates": 1, **overrides}, list(seeds)])
-    return [w for c in couplets for line in c["lines"] for w in tokens(line)]
+    return [w for c in couplets for line in c["lines"] for w in re.findall(r"[A-Za-z]+(?:'[A-Za-z]+)*", line)]
 
 
 def test_page_writes_only_known_words_even_when_hot(browser, default_site, poets):
@@ -371,8 +375,11 @@ def test_page_writes_only_known_words_even_when_hot(browser, default_site, poets
         known = poets[kind].trie
         words = _hot_couplets(page, kind, seeds)
         assert len(words) > 8 * len(seeds) and [w for w in words if w not in known] == [], kind
-        free = _hot_couplets(page, kind, seeds, knownWords=False)  # the same check finds the words the model invents
+        assert [w for w in words if w[1:] != w[1:].lower()] == [], kind  # a capital only begins a word
+        free = _hot_couplets(page, kind, seeds, knownWords=False)  # the same checks find the words the model invents
         assert [w for w in free if w not in known], kind
+        if kind == "markov":  # and capitals inside them ("HETrpispk")
+            assert [w for w in free if w[1:] != w[1:].lower()]
     page.close()
 
 

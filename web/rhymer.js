@@ -115,6 +115,8 @@ class WordFacts {
 
 // ---------- real words by construction (rhymer/vocabtrie.py) and word runs (rhymer/wordruns.py) ----------
 const isLetter = (c) => /^[\p{L}']$/u.test(c);  // a letter of a word (vocabtrie.py _letter)
+const CAPITAL = "^";  // ends a partial word whose first letter was written as a capital (vocabtrie.py CAPITAL)
+const wordOf = (partial) => reversed(partial.endsWith(CAPITAL) ? partial.slice(0, -1) : partial);  // vocabtrie.py word_of
 
 // The reversed spelling of `word` against `text`, in Python's order of w[::-1] and text (< 0, 0, > 0); with
 // `prefix`, 0 whenever the reversed word starts with `text`.
@@ -128,17 +130,24 @@ function compareReversed(word, text, prefix = false) {
 }
 
 // What a trie needs of the engine's vocabulary: each character lower-cased if it is a letter ("" if not),
-// whether it ends a word (site.json's word_boundaries, vocabtrie.py BOUNDARIES) and the ids of each letter.
+// whether it is a capital, whether it ends a word (site.json's word_boundaries, vocabtrie.py BOUNDARIES) and
+// the ids of each letter, small and capital apart.
 function spellingOf(vocab, boundaries) {
   const lower = vocab.map((c) => (isLetter(c) ? c.toLowerCase() : ""));
-  const ids = new Map();
-  lower.forEach((c, i) => { if (c) ids.set(c, [...(ids.get(c) ?? []), i]); });
-  return { lower, boundary: vocab.map((c) => boundaries.includes(c)), ids };
+  const capital = vocab.map((c) => c !== c.toLowerCase());
+  const ids = new Map();  // "c" -> small ids, "C" -> capital ids (keyed by the lower-cased letter's capital)
+  lower.forEach((c, i) => {
+    const key = capital[i] ? c.toUpperCase() : c;
+    if (c) ids.set(key, [...(ids.get(key) ?? []), i]);
+  });
+  return { lower, capital, boundary: vocab.map((c) => boundaries.includes(c)), ids };
 }
 
 // VocabTrie: which characters may follow a partial word (reversed, lower-cased; "" between words) so that
 // every word written is one of `words` (sorted by reversed spelling, searched in place: nothing to build).
-// A word ends only at a boundary and only when whole; each mask is computed on first use and kept.
+// A word ends only at a boundary and only when whole; a capital only begins a word, so it comes only where
+// it makes a whole word and marks the partial word (CAPITAL) so that only a boundary follows; each mask is
+// computed on first use and kept.
 class VocabTrie {
   constructor(words, spelling) {
     this.words = words;
@@ -158,6 +167,7 @@ class VocabTrie {
   compute(partial) {
     const { lower, boundary, ids } = this.spelling;
     const mask = new Uint8Array(lower.length);
+    if (partial.endsWith(CAPITAL)) return Uint8Array.from(boundary, Number);  // a capital begins the word: it is whole
     const n = partial.length;
     const lo = this.first(0, (w) => compareReversed(w, partial) >= 0);
     const hi = this.first(lo, (w) => compareReversed(w, partial, true) > 0);
@@ -166,6 +176,7 @@ class VocabTrie {
     for (let i = lo + whole; i < hi;) {  // from one next character to the next: a search per distinct character
       const c = this.words[i][this.words[i].length - 1 - n];
       for (const j of ids.get(c) ?? []) mask[j] = 1;
+      if (this.words[i].length === n + 1) for (const j of ids.get(c.toUpperCase()) ?? []) mask[j] = 1;  // partial + c is whole
       i = this.first(i, (w) => compareReversed(w, partial + c, true) > 0);
     }
     return mask;
@@ -222,13 +233,13 @@ class WordCursor {
   // character `id` (`ch`) written: a letter goes on with the word, a space ends it (it joins `after`), any
   // other mark ends the clause (sampler.py _after)
   advance(id, ch) {
-    const letter = this.trie.spelling.lower[id];
-    if (letter) {
-      this.partial += letter;
+    const { lower, capital } = this.trie.spelling;
+    if (lower[id]) {
+      this.partial += lower[id] + (capital[id] ? CAPITAL : "");
       return;
     }
     if (ch !== " ") this.after = [];
-    else if (this.partial) this.after = [reversed(this.partial), ...this.after].slice(0, this.tries.contextWords);
+    else if (this.partial) this.after = [wordOf(this.partial), ...this.after].slice(0, this.tries.contextWords);
     this.partial = "";
     this.trie = this.tries.trie(this.after);
   }
