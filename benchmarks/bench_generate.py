@@ -7,7 +7,9 @@
     seen before 5 words or more (the default until readings 20-27) and without word runs (the default
     until blind readings 14-15), at 16 (the default until readings 5-6) and with 1 (plain sampling),
     median of N, interleaved,
-  - `rhymer couplet --seed-word night` from a cold shell (wall time, median of 5).
+  - `rhymer couplet --seed-word night` from a cold shell (wall time, median of 5): the console script
+    beside this interpreter, as a virtual environment runs it (a version manager's shim on PATH, such as
+    pyenv's, adds its own start-up: 0.7 s here), and where a cold couplet's time goes (one fresh process).
 
     python benchmarks/bench_generate.py [--model DIR] [--no-keras]
 """
@@ -18,7 +20,9 @@ import argparse
 import json
 import statistics
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -96,13 +100,36 @@ def couplet_latency(r, candidates: int, n: int, first_seed: int = 0, rules=None)
 
 
 def cold_cli(model: str, n: int = 5) -> float:
+    script = Path(sys.executable).with_name("rhymer")
     times = []
     for seed in range(n):
         t = time.perf_counter()
-        subprocess.run(["rhymer", "couplet", "--seed-word", "night", "--model", model, "--seed", str(seed)],
-                       check=True, capture_output=True)
+        subprocess.run([str(script) if script.exists() else "rhymer", "couplet", "--seed-word", "night", "--model", model,
+                        "--seed", str(seed)], check=True, capture_output=True)
         times.append(time.perf_counter() - t)
     return statistics.median(times)
+
+
+COLD_PHASES = """
+import json, sys, time
+t = [time.perf_counter()]
+import rhymer
+t.append(time.perf_counter())
+r = rhymer.load(sys.argv[1])
+t.append(time.perf_counter())
+r.trie
+t.append(time.perf_counter())
+r.couplet("night", seed=0)
+t.append(time.perf_counter())
+print(json.dumps({k: round(b - a, 3) for k, a, b in zip(["import", "load", "known_words", "couplet"], t, t[1:])}))
+"""
+
+
+def cold_phases(model: str) -> dict[str, float]:
+    """Seconds of a cold library couplet by phase, in a fresh process: import, load the folder, build the
+    known-word trie (CMU dict read), write the couplet."""
+    out = subprocess.run([sys.executable, "-c", COLD_PHASES, model], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
 
 
 def main() -> None:
@@ -144,6 +171,7 @@ def main() -> None:
     for name in times:
         results[f"couplet_ms_median_{name}"] = round(statistics.median(times[name]), 1)
     results["cli_cold_s_median"] = round(cold_cli(args.model), 3)
+    results["cold_library_couplet_s_by_phase"] = cold_phases(args.model)
     print(json.dumps(results, indent=2))
 
 

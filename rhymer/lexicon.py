@@ -334,6 +334,20 @@ def _phone_cost(p: str, q: str) -> float:
     return cost + (VOICING_COST if (p in VOICED) != (q in VOICED) else 0.0)
 
 
+def near_costs() -> dict:
+    """The phone classes and costs of ``coda_distance``, as plain data: the web page computes near rhymes
+    from them, so the numbers have one owner.
+
+    >>> costs = near_costs()
+    >>> costs["classes"]["M"], costs["voicing"], costs["max_distance"]
+    ('nasal', 0.25, 0.8)
+    """
+    return {"classes": dict(_CLASSES), "voiced": sorted(VOICED), "voicing_pairs": sorted(sorted(p) for p in VOICING_PAIRS),
+            "reduced_vowels": sorted(REDUCED_VOWELS), "voicing": VOICING_COST, "nasal": NASAL_COST, "class": CLASS_COST,
+            "other_consonant": OTHER_CONSONANT_COST, "reduced": REDUCED_COST, "vowel": VOWEL_COST,
+            "consonant_gap": CONSONANT_GAP, "syllable_gap": SYLLABLE_GAP, "max_distance": MAX_NEAR_DISTANCE}
+
+
 def near_distance(a: list[Pron], b: list[Pron]) -> float:
     """The closest ``coda_distance`` between two pronunciation lists, leaving out identical rhymes
     (same key and onset: light/delight); infinite for homophones and words of different vowels.

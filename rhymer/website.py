@@ -112,7 +112,8 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
     """What rhymer.js must do as the library does, read from the library: the defaults of ``Rules`` and
     ``Weights`` it judges with, the line length limit, the default temperature, which frequent words may end a
     line (``RhymeIndex.ends_lines``), the couplet's end words with their rhymes (so the first couplet
-    needs no rhyme index), and how it keeps to known words while sampling (rhymer.vocabtrie's word
+    needs no rhyme index), how it finds near rhymes where none rhymes perfectly (``lexicon.near_costs`` and
+    ``rhymepolicy.NEAR_BAND``), and how it keeps to known words while sampling (rhymer.vocabtrie's word
     boundaries; with ``word_runs``, the site's SITE_RUNS and rhymer.wordruns' context length)."""
     rules, weights, ends = Rules(), Weights(), rhymepolicy.end_word_options(index)  # a first rhyme group's
     return {
@@ -125,6 +126,7 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
         "marks": {"inner": rhymepolicy.INNER_MARK, "closing": rhymepolicy.CLOSING_MARK},
         "end_words": ends,
         "end_word_rhymes": {w: index.rhymes(w, avoid=[w]) for w in ends},  # as rhymepolicy.rhyme_for picks from
+        "near_rhymes": {**lexicon.near_costs(), "band": rhymepolicy.NEAR_BAND},
         "word_facts": WORD_FACTS,
         "word_boundaries": "".join(sorted(BOUNDARIES)),
         "word_runs": SITE_RUNS if word_runs else None,

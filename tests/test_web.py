@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rhymer import is_rhyme, modeldir, sampler
+from rhymer import is_rhyme, modeldir, rhymepolicy, sampler
 from rhymer.charmodel import prime
 from rhymer.files import read_json
 from rhymer.lexicon import cmu_words
@@ -209,6 +209,22 @@ def test_page_picks_rhymes_like_python(browser, default_site):
     for word in ("night", "day", "love", "sea", "heart", "fire", "a", "wind"):
         got = page.evaluate("(w) => window.rhymerPage.rhymes(w)", word)
         assert got == index.rhymes(word), word
+    # near rhymes, where a word has no perfect one: the same words, distances and order as Python's
+    hard = ["purple", "orange", "silver", "empty", "month", "wolf", "ocean", "music", "image", "window", "night"]
+    words = hard + sorted(index.prons)[::97]
+    got = page.evaluate("(ws) => window.rhymerPage.nearRhymes(ws)", words)
+    expected = [[[w, d] for w, d in index.near_rhymes(word, avoid=[word]).items()] for word in words]
+    assert got == expected
+    assert sum(map(bool, expected)) > len(words) // 3 and expected[0][:2] == [["circle", 0.5], ["turtle", 0.5]]
+    for word in ("purple", "empty", "night"):  # what a couplet or an answer draws from (rhymepolicy.rhyme_for)
+        found = page.evaluate("(w) => window.rhymerPage.rhymeFor(w)", word)
+        drawn = {rhymepolicy.rhyme_for(index, [word], [word], np.random.default_rng(seed), "auto") for seed in range(100)}
+        assert {w for w, _ in drawn} <= set(found["rhymes"]) and {near for _, near in drawn} == {found["near"]}, word
+        near = index.near_rhymes(word, avoid=[word])
+        assert set(found["rhymes"]) == (set(index.rhymes(word, avoid=[word])) if word == "night" else
+                                        {w for w, d in near.items() if d <= min(near.values()) + rhymepolicy.NEAR_BAND}), word
+        assert all(n == index.frequency(w) for w, n in found["rhymes"].items())
+    assert page.evaluate("(w) => window.rhymerPage.rhymeFor(w)", "music") == {"rhymes": {}, "near": True}
     page.close()
 
 
@@ -588,16 +604,29 @@ def test_page_answers_a_typed_line(browser, default_site, poets):
 
 def test_page_refuses_lines_it_cannot_answer(browser, default_site, index):
     page, _, _, errors = _open(browser, default_site + "?model=markov")
-    assert not index.rhymes("purple")
+    assert not index.rhymes("music") and not index.near_rhymes("music")
     for line, said in [("", "Type a line"), ("   ", "Type a line"), ("1914 -- !", "no word to rhyme with"),
-                       ("The sky is purple", "Nothing rhymes with “purple”"), ("the night ☃ is long", "cannot read “☃”")]:
+                       ("I love the music", "Nothing rhymes with “music”"), ("the night ☃ is long", "cannot read “☃”")]:
         message = _answer(page, line)
         assert said in message and not _answers(page), (line, message)
         assert page.get_attribute("#reply", "aria-invalid") == "true"
-    message = _answer(page, "The sky is purple")  # it offers line ends that do rhyme here
+    message = _answer(page, "I love the music")  # it offers line ends that do rhyme here
     offered = re.findall(r"“(\w+)”", message.split("such as")[1])
     assert offered and all(index.rhymes(w) for w in offered), message
     assert _answer(page, REPLY) == "" and page.get_attribute("#reply", "aria-invalid") is None and len(_answers(page)) == 1
+    assert not errors
+    page.close()
+
+
+def test_page_answers_a_word_without_perfect_rhymes_with_a_near_rhyme(browser, default_site, index):
+    page, _, _, errors = _open(browser, default_site + "?model=markov")
+    assert not index.rhymes("purple")
+    assert _answer(page, "The sky at evening turned to purple") == ""
+    (answer,) = _answers(page)
+    near = index.near_rhymes("purple", avoid=["purple"])
+    assert answer["rhymes"][0] == "purple" and near[answer["rhymes"][1]] <= min(near.values()) + rhymepolicy.NEAR_BAND
+    assert answer["lines"][1].endswith(".") and tokens(answer["lines"][1])[-1] == answer["rhymes"][1], answer
+    assert page.evaluate("document.querySelector('.couplet.answer .tag').textContent").endswith("(near rhyme)")
     assert not errors
     page.close()
 

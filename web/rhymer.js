@@ -9,14 +9,16 @@
 // every real word, which of them the model cannot spell and the syllable counts in wordfacts.json.gz, and
 // the word runs in wordruns.json.gz (none when the model folder has none). The browser tests
 // (tests/test_web.py) check the rest against Python: next-character probabilities, rhymes, judging,
-// syllables, real words and the known-word masks.
+// syllables, real words, near rhymes and the known-word masks.
 // It also answers a line the visitor types (the reply form, or a link's ?reply=), as rhymer/verse.py reply
 // does: the answer rhymes with the line's last word, aims at its syllable count, closes the sentence, and
 // its candidates are judged also by how well the model reads the given line after each (the follow weight);
 // the pair is shown on top of the feed as a couplet. A line it cannot answer (empty, no word, characters the
-// model cannot read, a last word with no rhyme here) is refused with a message under the form.
+// model cannot read, a last word with neither a rhyme nor a near rhyme here) is refused with a message under
+// the form. A word with no perfect rhyme gets the closest near rhymes, as rhymer/rhymepolicy.py rhyme_for
+// draws them (site.json's "near_rhymes" carries rhymer/lexicon.py's costs).
 // It is a lighter writer than the library's: no word model or discriminator in the score, no check for
-// lines copied from the corpus, no near rhymes (a reply to a word with none is refused), 3 candidates
+// lines copied from the corpus, no spelling guesses for words outside the corpus, 3 candidates
 // instead of 32 (1 for a first couplet it writes when there is no opening), no second try at a line or a
 // whole verse, and the word limits are kept while sampling rather than judged afterwards. ml5.js takes about
 // a second to start, so a visit opens on one of the couplets the library wrote at export (site.json's
@@ -30,7 +32,7 @@ const WORDS = { maxLow: 4 };  // the max-words slider's low end; it starts at si
 const CANDIDATES = { first: 1, rest: 3 };  // a first couplet as fast as possible (when there is no opening), then best of 3
 const AHEAD_PX = 400;  // keep writing while the end of the feed is this close to the screen
 const MAX_TRIES = 1 << 14;  // narrowed tries a page keeps (as rhymer/wordruns.py MAX_REMEMBERED)
-const REPLY_SUGGESTIONS = 3;  // line ends offered for a last word with no rhyme here
+const REPLY_SUGGESTIONS = 3;  // line ends offered for a last word with no rhyme nor near rhyme here
 
 // ---------- small helpers ----------
 function mulberry32(seed) {
@@ -89,6 +91,63 @@ class RhymeIndex {
     }
     return found;
   }
+  // Near rhymes of `word` that are no perfect ones -> [[word, distance], ...], closest first, then most
+  // frequent (rhymeindex.py near_rhymes, lexicon.py closest_first); the same exclusions as rhymes.
+  nearRhymes(word, avoid = []) {
+    const mine = this.prons[word] || [];
+    const costs = state.site.page.near_rhymes;
+    const avoided = [mine, ...avoid.map((w) => this.prons[w]).filter(Boolean)];
+    const keys = [...this.byKey.keys()].filter((k) => mine.some((p) => codaDistance(p[0], k, costs) <= costs.max_distance));
+    const found = new Map();
+    for (const other of new Set(keys.flatMap((k) => this.byKey.get(k)))) {
+      if (other === word || avoid.includes(other) || !this.endsLines(other)) continue;
+      if (avoided.some((a) => this.homophones(this.prons[other], a))) continue;
+      const main = this.prons[other][0];
+      if (mine.some((p) => p[0] === main[0] && p[1] !== main[1])) continue;  // a perfect rhyme
+      const distance = Math.min(...mine.filter((p) => p[0] !== main[0] || p[1] !== main[1]).map((p) => codaDistance(p[0], main[0], costs)));
+      if (distance <= costs.max_distance) found.set(other, distance);
+    }
+    const freq = (w) => this.words[w][0];
+    return [...found].sort(([a, da], [b, db]) => da - db || freq(b) - freq(a) || (a < b ? -1 : a > b ? 1 : 0));
+  }
+  // rhymepolicy.py rhyme_for for one word: its perfect rhymes, else the near ones within the band of the
+  // closest -> frequency (to draw from), and whether they are near rhymes; empty when there are neither.
+  rhymeFor(word) {
+    const perfect = this.rhymes(word, [word]);
+    if (Object.keys(perfect).length) return { rhymes: perfect, near: false };
+    const near = this.nearRhymes(word, [word]);
+    const reach = near.length ? near[0][1] + state.site.page.near_rhymes.band : -Infinity;
+    return { rhymes: Object.fromEntries(near.filter(([, d]) => d <= reach).map(([w]) => [w, this.words[w][0]])), near: true };
+  }
+}
+
+// rhymer/lexicon.py coda_distance: how far apart two rhyme keys sound (infinite unless they share the
+// stressed vowel; else a weighted edit distance over the phones after it), with the costs of site.json
+function codaDistance(a, b, costs) {
+  const [vx, ...x] = a.split(" ");
+  const [vy, ...y] = b.split(" ");
+  if (vx !== vy) return Infinity;
+  const gap = (phone) => (Object.hasOwn(costs.classes, phone) ? costs.consonant_gap : costs.syllable_gap);
+  let row = [0];
+  for (const q of y) row.push(row[row.length - 1] + gap(q));
+  for (const p of x) {
+    const prev = row;
+    row = [prev[0] + gap(p)];
+    y.forEach((q, j) => row.push(Math.min(prev[j] + phoneCost(p, q, costs), prev[j + 1] + gap(p), row[j] + gap(q))));
+  }
+  return Math.round(row[row.length - 1] * 1e6) / 1e6;
+}
+
+// rhymer/lexicon.py _phone_cost: the cost of hearing `q` where a rhyme wants `p`
+function phoneCost(p, q, costs) {
+  if (p === q) return 0;
+  const cp = costs.classes[p], cq = costs.classes[q];
+  if (cp === undefined && cq === undefined) {
+    return costs.reduced_vowels.includes(p) && costs.reduced_vowels.includes(q) ? costs.reduced : costs.vowel;
+  }
+  if (cp !== cq) return cp === undefined || cq === undefined ? Infinity : costs.other_consonant;
+  if (costs.voicing_pairs.some(([u, v]) => (u === p && v === q) || (u === q && v === p))) return costs.voicing;
+  return (cp === "nasal" ? costs.nasal : costs.class) + (costs.voiced.includes(p) !== costs.voiced.includes(q) ? costs.voicing : 0);
 }
 
 // ---------- what the judging needs to know of a word (wordfacts.json.gz, written by rhymer/website.py) ----------
@@ -431,10 +490,10 @@ async function couplet(engine, opts, seed) {
   const page = state.site.page;
   const rng = mulberry32(seed);
   let first = opts.seedWord;
-  let found = first ? (await rhymeIndex()).rhymes(first) : {};
+  let { rhymes: found, near } = first ? (await rhymeIndex()).rhymeFor(first) : { rhymes: {}, near: false };
   if (!Object.keys(found).length) {  // Python's end words come with their rhymes: no rhyme index needed
     first = weightedChoice(page.end_words, rng);
-    found = page.end_word_rhymes[first];
+    [found, near] = [page.end_word_rhymes[first], false];
   }
   const second = weightedChoice(found, rng);
   const facts = await wordFacts();
@@ -444,7 +503,7 @@ async function couplet(engine, opts, seed) {
     const b = await writeLine(engine, facts, tries, second, opts, rng, null, [], null, readable(engine, page.marks.closing));
     const after = !opts.carry ? null : b.finished ? { state: b.end } : { text: "\n" + reversed(b.raw.trim()) };
     const a = await writeLine(engine, facts, tries, first, opts, rng, b.syllables, [b.text], after, readable(engine, page.marks.inner));
-    return { lines: [a.text, b.text], rhymeWords: [first, second], seed, model: engine.kind, opts };
+    return { lines: [a.text, b.text], rhymeWords: [first, second], near, seed, model: engine.kind, opts };
   } finally {
     engine.end();
   }
@@ -458,8 +517,8 @@ class LineRefused extends Error {}
 
 // The line to answer (opts.reply) as rhymer/verse.py reply takes it: its spaces collapsed, within the line
 // limit, ending in a word, every character one the model reads (the library refuses the others too), and
-// that word with rhymes in the rhyme index (the page has no near rhymes). Returns the line, its last word and
-// the rhymes; throws LineRefused, naming the word or the characters to change.
+// that word with rhymes or near rhymes in the rhyme index (``RhymeIndex.rhymeFor``). Returns the line, its
+// last word and its rhymes; throws LineRefused, naming the word or the characters to change.
 function givenLine(text, engine, index) {
   const page = state.site.page;
   const given = text.split(/\s+/u).filter(Boolean).join(" ");  // Python's " ".join(line.split())
@@ -471,12 +530,12 @@ function givenLine(text, engine, index) {
   if (unreadable.length) {
     throw new LineRefused(`The model cannot read ${unreadable.map((c) => `“${c}”`).join(" ")}: write the line without ${unreadable.length > 1 ? "them" : "it"}.`);
   }
-  const rhymes = index.rhymes(end);
+  const { rhymes, near } = index.rhymeFor(end);
   if (!Object.keys(rhymes).length) {
     const others = Object.keys(page.end_words).sort((a, b) => page.end_words[b] - page.end_words[a]).slice(0, REPLY_SUGGESTIONS);
     throw new LineRefused(`Nothing rhymes with “${end}” here: end the line on another word, such as ${others.map((w) => `“${w}”`).join(" or ")}.`);
   }
-  return { given, end, rhymes };
+  return { given, end, rhymes, near };
 }
 
 // The page's answer to a line, as rhymer/verse.py reply writes it: a rhyme of its last word (drawn as a
@@ -484,7 +543,7 @@ function givenLine(text, engine, index) {
 // closing mark, and each candidate judged also by how well the model reads the given line after it. Shown
 // as a couplet: the given line, then the answer.
 async function answer(engine, opts, seed) {
-  const { given, end, rhymes } = givenLine(opts.reply, engine, await rhymeIndex());
+  const { given, end, rhymes, near } = givenLine(opts.reply, engine, await rhymeIndex());
   const rng = mulberry32(seed);
   const word = weightedChoice(rhymes, rng);
   const facts = await wordFacts();
@@ -493,7 +552,7 @@ async function answer(engine, opts, seed) {
   try {
     const b = await writeLine(engine, facts, tries, word, opts, rng, lineSyllables(tokens(given), facts), [given], null,
                               readable(engine, state.site.page.marks.closing), given);
-    return { lines: [given, b.text], rhymeWords: [end, word], seed, model: engine.kind, opts: { ...opts, reply: given } };
+    return { lines: [given, b.text], rhymeWords: [end, word], near, seed, model: engine.kind, opts: { ...opts, reply: given } };
   } finally {
     engine.end();
   }
@@ -623,7 +682,7 @@ function show(c, shared = false) {
   meta.className = "meta";
   const tag = document.createElement("span");
   tag.className = "tag";
-  tag.textContent = `${c.model === "lstm" ? "LSTM" : "Markov"} · ${c.rhymeWords.join(" / ")}`;
+  tag.textContent = `${c.model === "lstm" ? "LSTM" : "Markov"} · ${c.rhymeWords.join(" / ")}${c.near ? " (near rhyme)" : ""}`;
   const link = document.createElement("a");
   link.className = "share";
   link.href = shareLink(c);
@@ -716,7 +775,7 @@ async function applySeedWord() {
   const w = (ui.seed.value || "").trim().toLowerCase() || null;
   state.seedWord = w;
   ui.seedNow.textContent = w ? `“${w}”` : "any word";
-  if (w && !Object.keys((await rhymeIndex()).rhymes(w)).length && state.seedWord === w) {
+  if (w && !Object.keys((await rhymeIndex()).rhymeFor(w).rhymes).length && state.seedWord === w) {
     ui.seedNow.textContent = `any word (nothing rhymes with “${w}” here)`;
   }
 }
@@ -847,6 +906,8 @@ window.rhymerPage = {
     try { return await continuation(engine, (await engine.start("\n" + reversed(text))).state, reversed(given)); } finally { engine.end(); }
   }),
   rhymes: async (word) => (await rhymeIndex()).rhymes(word),
+  nearRhymes: async (words) => { const index = await rhymeIndex(); return words.map((w) => index.nearRhymes(w, [w])); },
+  rhymeFor: async (word) => (await rhymeIndex()).rhymeFor(word),
   async judge(cands, target, previous) {
     const facts = await wordFacts();
     return cands.map((c) => judge(c, facts, state.site.page.rules, state.site.page.weights, target, previous));
