@@ -45,6 +45,24 @@ def encode(model: CharModel, text: str) -> np.ndarray:
     return np.fromiter((index[c] for c in text), dtype=np.int64, count=len(text))
 
 
+# typographic marks that phones and word processors type, and the plain ones corpora mostly hold
+TYPOGRAPHIC = {"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+               "\u2013": "-", "\u2014": "-", "\u2026": "..."}
+
+
+def plain_marks(model: CharModel, text: str) -> str:
+    """``text`` with each typographic mark the model cannot read (``TYPOGRAPHIC``) written plainly where it
+    can read the plain one: a line typed on a phone has curly apostrophes that the corpus rarely has.
+
+    >>> import rhymer
+    >>> print(plain_marks(rhymer.load("markov").model, "I\u2019m \u201cthe\u201d night\u2026"))
+    I'm "the" night...
+    """
+    index = char_index(model)
+    plain = {c: p for c, p in TYPOGRAPHIC.items() if c not in index and all(ch in index for ch in p)}
+    return "".join(plain.get(c, c) for c in text)
+
+
 def char_index(model: CharModel) -> dict[str, int]:
     return {c: i for i, c in enumerate(model.vocab)}
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from rhymer import modeldir, rhymepolicy, validate
 from rhymer.blas import one_thread
-from rhymer.charmodel import CharModel, State, encode
+from rhymer.charmodel import CharModel, State, encode, plain_marks
 from rhymer.discriminator import Discriminator, log_real_or_none
 from rhymer.errors import GenerationError, ModelError
 from rhymer.lexicon import normalize_word
@@ -271,14 +271,15 @@ class Rhymer:
         """The line that answers ``line``: it rhymes with its last word and follows from it.
 
         In reversed text the given line comes after the new one, so candidates are ranked by how well
-        the backward model reads the given line after each of them (``weights.follow``). Raises as
+        the backward model reads the given line after each of them (``weights.follow``). Curly quotes,
+        dashes and ellipses the model cannot read are read as plain ones (``plain_marks``). Raises as
         ``verse`` does; GenerationError for a line without a word to rhyme with.
 
         >>> import rhymer
         >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
         By right of, all things invite.
         """
-        given = " ".join(validate.text("line", line).split())
+        given = plain_marks(self.model, " ".join(validate.text("line", line).split()))
         end = last_word(given)
         if end is None:
             raise GenerationError("the line to answer has no word to rhyme with; pass a line that ends in a word", "line")

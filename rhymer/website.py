@@ -29,6 +29,7 @@ import numpy as np
 
 from rhymer import lexicon, ml5, modeldir, outputs, rhymepolicy, sampler
 from rhymer.blas import one_thread
+from rhymer.charmodel import TYPOGRAPHIC
 from rhymer.errors import GenerationError, ModelError, OutputError, RhymerError
 from rhymer.files import read_json, write_json, write_text
 from rhymer.progress import Steps, no_steps
@@ -127,6 +128,7 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
         "end_words": ends,
         "end_word_rhymes": {w: index.rhymes(w, avoid=[w]) for w in ends},  # as rhymepolicy.rhyme_for picks from
         "near_rhymes": {**lexicon.near_costs(), "band": rhymepolicy.NEAR_BAND},
+        "typographic": TYPOGRAPHIC,  # a typed line's curly quotes, read as Rhymer.reply reads them (plain_marks)
         "word_facts": WORD_FACTS,
         "word_boundaries": "".join(sorted(BOUNDARIES)),
         "word_runs": SITE_RUNS if word_runs else None,

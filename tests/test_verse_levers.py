@@ -130,6 +130,15 @@ def test_reply_prefers_the_line_the_given_line_reads_best_after(markov):
     assert answer.details[0].score == pytest.approx(continuation_logprob(markov.model, [after], given[::-1])[0], abs=1e-3)
 
 
+def test_reply_reads_curly_quotes_as_plain_ones(markov):
+    # a line typed on a phone: the corpus has only plain quotes, so "I’m" is read as "I'm", and so is the end word
+    typed, plain = "I\u2019m walking where the \u201cnight\u201d is long\u2014 ", "I'm walking where the \"night\" is long-"
+    assert markov.reply(typed, seed=5).lines == markov.reply(plain, seed=5).lines
+    assert rhymer.is_rhyme("sweet", last_word(markov.reply("The girl\u2019s so sweet", seed=1).lines[0]))
+    with pytest.raises(GenerationError, match="never seen the character"):
+        markov.reply("the night \u2603 is long")  # no plain form: still refused
+
+
 def test_module_level_reply_uses_the_default_model():
     answer = rhymer.reply("The rain has washed the town", seed=3)
     assert isinstance(answer, rhymer.Verse) and rhymer.is_rhyme("town", last_word(answer.lines[0]))

@@ -618,7 +618,7 @@ def test_page_refuses_lines_it_cannot_answer(browser, default_site, index):
     page.close()
 
 
-def test_page_answers_a_word_without_perfect_rhymes_with_a_near_rhyme(browser, default_site, index):
+def test_page_answers_near_rhymes_and_curly_quotes(browser, default_site, index):
     page, _, _, errors = _open(browser, default_site + "?model=markov")
     assert not index.rhymes("purple")
     assert _answer(page, "The sky at evening turned to purple") == ""
@@ -627,6 +627,8 @@ def test_page_answers_a_word_without_perfect_rhymes_with_a_near_rhyme(browser, d
     assert answer["rhymes"][0] == "purple" and near[answer["rhymes"][1]] <= min(near.values()) + rhymepolicy.NEAR_BAND
     assert answer["lines"][1].endswith(".") and tokens(answer["lines"][1])[-1] == answer["rhymes"][1], answer
     assert page.evaluate("document.querySelector('.couplet.answer .tag').textContent").endswith("(near rhyme)")
+    assert _answer(page, "I\u2019m walking where the \u201cnight\u201d is long") == ""  # typed on a phone: read plain
+    assert _answers(page)[0]["lines"][0] == "I'm walking where the \"night\" is long"
     assert not errors
     page.close()
 

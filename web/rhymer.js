@@ -515,13 +515,16 @@ const readable = (engine, mark) => ([...mark].every((c) => engine.index.has(c)) 
 // A line the page will not answer, with what to change; said under the reply form, never thrown past it.
 class LineRefused extends Error {}
 
-// The line to answer (opts.reply) as rhymer/verse.py reply takes it: its spaces collapsed, within the line
+// The line to answer (opts.reply) as rhymer/verse.py reply takes it: its spaces collapsed, its curly quotes
+// plain where the model reads only plain ones, within the line
 // limit, ending in a word, every character one the model reads (the library refuses the others too), and
 // that word with rhymes or near rhymes in the rhyme index (``RhymeIndex.rhymeFor``). Returns the line, its
 // last word and its rhymes; throws LineRefused, naming the word or the characters to change.
 function givenLine(text, engine, index) {
   const page = state.site.page;
-  const given = text.split(/\s+/u).filter(Boolean).join(" ");  // Python's " ".join(line.split())
+  const plain = Object.fromEntries(Object.entries(page.typographic)  // charmodel.py plain_marks: "I’m" -> "I'm"
+    .filter(([c, p]) => !engine.index.has(c) && [...p].every((ch) => engine.index.has(ch))));
+  const given = [...text.split(/\s+/u).filter(Boolean).join(" ")].map((c) => plain[c] ?? c).join("");  // Python's " ".join(line.split())
   if (!given) throw new LineRefused("Type a line for the page to answer.");
   if ([...given].length > page.max_chars) throw new LineRefused(`That line is longer than ${page.max_chars} characters: shorten it.`);
   const end = tokens(given).at(-1);
