@@ -94,7 +94,7 @@ class VocabTrie:
 
     def advance(self, partials: list[str], ids: np.ndarray) -> list[str]:
         """The partial words after writing character ``ids[r]`` to row r (a boundary starts a new word)."""
-        return [p + self._lower[i] + CAPITAL * self._capital[i] if self._lower[i] else "" for p, i in zip(partials, ids)]
+        return [p + self._lower[i] + (CAPITAL if self._capital[i] else "") if self._lower[i] else "" for p, i in zip(partials, ids)]
 
     def masks(self, partials: list[str]) -> np.ndarray:
         """``allowed`` for a batch of partial words, shape ``[batch, vocab]``."""

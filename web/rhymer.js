@@ -225,8 +225,8 @@ class VocabTrie {
   }
   compute(partial) {
     const { lower, boundary, ids } = this.spelling;
-    const mask = new Uint8Array(lower.length);
     if (partial.endsWith(CAPITAL)) return Uint8Array.from(boundary, Number);  // a capital begins the word: it is whole
+    const mask = new Uint8Array(lower.length);
     const n = partial.length;
     const lo = this.first(0, (w) => compareReversed(w, partial) >= 0);
     const hi = this.first(lo, (w) => compareReversed(w, partial, true) > 0);
