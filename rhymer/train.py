@@ -9,12 +9,15 @@ character improve, the model directory is re-exported in the ml5 format (the bes
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
+import re
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields, replace
 from functools import partial
 from pathlib import Path
@@ -43,16 +46,46 @@ FLOAT_SETTINGS = ("lr", "lr_half_life", "clip_norm", "dropout", "val_fraction")
 TF_LOG_LEVEL = "2"  # TensorFlow's C++ log: errors only (no oneDNN, cpu_feature_guard), so rhymer's line is last
 
 
+# C++ log lines below error level, in absl's form ("I0000 00:00:1796.0  18964 port.cc:153] oneDNN custom
+# operations are on...") and TensorFlow's older one ("2024-01-11 05:40:05.06: I tensorflow/..."), and absl's
+# notice that it logs to stderr before it is set up
+_START_UP_NOISE = re.compile(r"^(?:[IW]\d{4} [\d:.]+ +\d+ \S+:\d+\] |\d{4}-\d\d-\d\d [\d:.]+: [IW] |"
+                             r"WARNING: All log messages before absl::InitializeLog\(\) is called)")
+
+
 def _import_tensorflow():
     """Import TensorFlow (here only: everything else in rhymer stays TensorFlow-free) without its start-up
     log lines (oneDNN, cpu_feature_guard, absl) reaching the user; a TF_CPP_MIN_LOG_LEVEL the user set wins."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", TF_LOG_LEVEL)  # read once, when TensorFlow's C++ core loads
-    import absl.logging
-    import tensorflow as tf
+    quiet = os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", TF_LOG_LEVEL) >= TF_LOG_LEVEL  # read when the C++ core loads
+    with _held_stderr(_START_UP_NOISE if quiet else None):  # TensorFlow 2.19+ logs oneDNN's notice regardless
+        import absl.logging
+        import tensorflow as tf
 
     absl.logging.set_verbosity(absl.logging.ERROR)
     tf.get_logger().setLevel("ERROR")
     return tf
+
+
+@contextlib.contextmanager
+def _held_stderr(drop: re.Pattern | None) -> Iterator[None]:
+    """Hold what is written to file descriptor 2 (C++ code included) while the block runs, then pass it on
+    but for the lines ``drop`` matches."""
+    if drop is None:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            kept = [line for line in held.read().decode("utf-8", "replace").splitlines(keepends=True) if not drop.match(line)]
+            sys.stderr.write("".join(kept))
 
 
 @dataclass(frozen=True)
