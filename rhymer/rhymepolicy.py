@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 # -- candidates: which corpus words may answer a rhyme ---------------------------------------------
 MIN_RHYME_LETTERS = 2  # single letters ("k", "a") are no rhyme words
+MIN_RHYME_USES = 2  # a word the corpus has once may be half of one broken across lines ("danc- / ing": "ing")
 LINE_END_EVIDENCE = 20  # uses a word needs before its share of line ends can rule it out as a rhyme word
 MIN_LINE_END_SHARE = 0.02  # ... the share below which it never ends lines ("of", "the", "with")
 RHYME_MODES = ("auto", "perfect")  # auto: near rhymes when no perfect one is left
@@ -108,13 +109,13 @@ def line_ending(i: int, lines: int) -> str:
 
 
 def ends_lines(uses: int, line_ends: int) -> bool:
-    """Whether a word used ``uses`` times, ``line_ends`` of them at a line's end, may end a line: False
-    for frequent words that (almost) never do ("of", "the", "with").
+    """Whether a corpus word used ``uses`` times, ``line_ends`` of them at a line's end, may end a line as a
+    rhyme: False for frequent words that (almost) never do ("of", "the", "with") and for words used once.
 
-    >>> ends_lines(5000, 3), ends_lines(300, 30), ends_lines(12, 0)
-    (False, True, True)
+    >>> ends_lines(5000, 3), ends_lines(300, 30), ends_lines(12, 0), ends_lines(1, 1)
+    (False, True, True, False)
     """
-    return uses < LINE_END_EVIDENCE or line_ends >= MIN_LINE_END_SHARE * uses
+    return uses >= MIN_RHYME_USES and (uses < LINE_END_EVIDENCE or line_ends >= MIN_LINE_END_SHARE * uses)
 
 
 def end_words(index: RhymeIndex, letters: str, seed_word: str | None, rng: np.random.Generator,

@@ -6,6 +6,7 @@ line's remaining characters from right to left. K candidates are advanced togeth
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +22,8 @@ DEFAULT_TEMPERATURE = 0.5  # chosen by blind readings 1-2, kept by 7-9 (docs/res
 MAX_CANDIDATES = 1024
 DEFAULT_CANDIDATES = 32  # candidate lines sampled per line, the best one kept (best-of-K); 32 and 64 beat 16 in blind readings 5-6
 MAX_LINE_CHARS = 120  # a line not ended by then is returned unfinished
+# what an unfinished line begins with: the word it was writing ("rlbut" of "rlbut-Om") and the marks after it
+_BROKEN_WORD = re.compile(r"^(?:[^\W\d_]|')*[ ,;:.!?)\-]*")
 
 
 @dataclass(frozen=True)
@@ -126,8 +129,8 @@ def _candidate(model: CharModel, written: np.ndarray, length: int, count: int, t
                end: tuple[State, int] | None) -> Candidate:
     finished = length >= 0
     body = "".join(model.vocab[i] for i in written[: length if finished else count])[::-1]
-    if not finished:  # cut off mid-line: drop the broken first word
-        body = body[body.find(" ") + 1 :] if " " in body.strip() else body
+    if not finished:  # cut off mid-line: drop the broken first word, up to the next word
+        body = _BROKEN_WORD.sub("", body)
     state = model.take(end[0], np.array([end[1]])) if end else None
     return Candidate(body + end_word, float(total_lp / count), finished, state)
 

@@ -203,10 +203,10 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
-        Like us, which gives the faithless, at night,
-        And you, may heavenly might,
-        Whose castle is his gold,
-        And he had the bold,
+        See the cherry now, another night,
+        Yet he cannot use it might,
+        And dismal house of God,
+        Her dress was very odd,
         That tongue that talks, while, his great bright.
         """
         form = parse_scheme(scheme)
@@ -277,7 +277,7 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
-        By right of, all things invite.
+        While close couched upon the light.
         """
         given = plain_marks(self.model, " ".join(validate.text("line", line).split()))
         end = last_word(given)

@@ -7,7 +7,7 @@ partial word is computed on first use and cached. Letters are compared lower-cas
 a space or punctuation, and only when its letters so far form a whole known word. A capital letter may only
 begin a word ("Night", "I"; never "HAnd" or "catAracts"): written backward, it is the word's last letter, so
 it may come only where it makes a whole known word, and is marked in the partial word (``CAPITAL``) so that
-only a boundary may follow.
+only a boundary may follow. ``CAPITALISED_WORDS`` ("I", "O") are written only so.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ from rhymer.lexicon import cmu_words
 # single letters that are words in verse; CMU dict's others are letter names ("t", "s"), and the corpus's
 # are what is left of "'t were" and "country's" once the apostrophe is gone, which read as "t were"
 SINGLE_LETTER_WORDS = frozenset("aio")
+# words written only with a capital, wherever they stand ("the o might", "as i said" are no verse)
+CAPITALISED_WORDS = frozenset({"i", "o", "i'd", "i'll", "i'm", "i've"})
+_CAPITALISED_REVERSED = frozenset(w[::-1] for w in CAPITALISED_WORDS)
 # characters that end a word; every other non-letter (digits, markup such as "{", "_", "#") is never written
 BOUNDARIES = frozenset(" \n,.;:!?-\"()")
 CAPITAL = "^"  # ends a partial word whose first letter was written as a capital: the word is done
@@ -106,18 +109,21 @@ class VocabTrie:
         mask = np.zeros(len(self._lower), dtype=bool)
         lo = bisect.bisect_left(self._rev, partial)
         hi = bisect.bisect_left(self._rev, partial + _LAST, lo)
-        if partial == "" or (lo < hi and self._rev[lo] == partial):
-            mask |= self._boundary  # between words, or after a whole word
+        if partial == "" or (lo < hi and self._rev[lo] == partial and partial not in _CAPITALISED_REVERSED):
+            mask |= self._boundary  # between words, or after a whole word (not "i" nor "o": only "I", "O")
         n = len(partial)
         i = lo + (lo < hi and len(self._rev[lo]) == n)  # skip the whole word itself
         while i < hi:  # jump from one next character to the next: a bisect per distinct character
             c = self._rev[i][n]
-            for j in self._ids_by_char.get((c, False), ()):
-                mask[j] = True
-            if len(self._rev[i]) == n + 1:  # partial + c is a whole word (it sorts first): it may begin with a capital
+            past = bisect.bisect_left(self._rev, partial + c + _LAST, i)  # past the words that go on with c
+            whole = len(self._rev[i]) == n + 1  # partial + c is a whole word (it sorts first)
+            if past - i > whole or partial + c not in _CAPITALISED_REVERSED:  # a small "i" that could only end as
+                for j in self._ids_by_char.get((c, False), ()):  # "i" would be a dead end: it is "I" or nothing
+                    mask[j] = True
+            if whole:  # it may begin with a capital
                 for j in self._ids_by_char.get((c, True), ()):
                     mask[j] = True
-            i = bisect.bisect_left(self._rev, partial + c + _LAST, i)
+            i = past
         return mask
 
 

@@ -35,7 +35,7 @@ from rhymer.files import read_json, write_json, write_text
 from rhymer.progress import Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.scoring import Rules, Weights
-from rhymer.vocabtrie import BOUNDARIES, VocabTrie
+from rhymer.vocabtrie import BOUNDARIES, CAPITALISED_WORDS, VocabTrie
 from rhymer.wordruns import CONTEXT_WORDS
 from rhymer.words import capitalised_words, guess_syllables, tokens
 
@@ -123,7 +123,8 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
         "max_chars": sampler.MAX_LINE_CHARS,
         "max_words": PAGE_MAX_WORDS,
         "temperature": sampler.DEFAULT_TEMPERATURE,
-        "line_ends": {"frequent_word": rhymepolicy.LINE_END_EVIDENCE, "min_share": rhymepolicy.MIN_LINE_END_SHARE},
+        "line_ends": {"frequent_word": rhymepolicy.LINE_END_EVIDENCE, "min_share": rhymepolicy.MIN_LINE_END_SHARE,
+                      "min_uses": rhymepolicy.MIN_RHYME_USES},
         "marks": {"inner": rhymepolicy.INNER_MARK, "closing": rhymepolicy.CLOSING_MARK},
         "end_words": ends,
         "end_word_rhymes": {w: index.rhymes(w, avoid=[w]) for w in ends},  # as rhymepolicy.rhyme_for picks from
@@ -131,6 +132,7 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
         "typographic": TYPOGRAPHIC,  # a typed line's curly quotes, read as Rhymer.reply reads them (plain_marks)
         "word_facts": WORD_FACTS,
         "word_boundaries": "".join(sorted(BOUNDARIES)),
+        "capitalised_words": sorted(CAPITALISED_WORDS),
         "word_runs": SITE_RUNS if word_runs else None,
         "run_context_words": CONTEXT_WORDS,
     }

@@ -7,6 +7,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import rhymer
 from rhymer import metrics
@@ -162,6 +164,8 @@ def test_reply_cli(cli):
 
 @pytest.mark.parametrize("which,temperature", [("lstm", 1.0), ("markov", 3.0)])
 def test_the_trie_makes_invented_words_impossible(which, temperature, request):
+    from rhymer.vocabtrie import CAPITALISED_WORDS
+
     r = request.getfixturevalue(which)
     words = ["night", "love", "sea"]
     constrained = sample_lines(r.model, words, 24, temperature, np.random.default_rng(5), trie=r.trie)
@@ -170,10 +174,24 @@ def test_the_trie_makes_invented_words_impossible(which, temperature, request):
     assert not [w for line in lines for w in tokens(line) if len(w) == 1 and w not in "aio"]  # no "t were"
     assert all(not any(ch.isdigit() or ch in "{}[]_#|" for ch in line) for line in lines)
     assert _capitals_inside(lines) == []  # the trie that compared letters case-blind wrote 10 and 67 ("HAnd")
+    more = [c.text for group in sample_lines(r.model, words + ["day"], 48, temperature, np.random.default_rng(5), trie=r.trie)
+            for c in group]  # and 4 small "i" or "o" at T=3 before "I" and "O" were written only so
+    assert [w for line in lines + more for w in re.findall(r"[A-Za-z']+", line) if w in CAPITALISED_WORDS] == []
     free = sample_lines(r.model, words, 24, temperature, np.random.default_rng(5))
     free_lines = [c.text for group in free for c in group]
     assert metrics.invented_word_rate(free_lines, r.index.is_real) > 0.0 and _capitals_inside(free_lines)
     assert r.index.is_real("t") and "t" not in r.trie and "o" in r.trie  # a real word, but no word to write
+
+
+@pytest.mark.parametrize("which,temperature", [("lstm", 1.0), ("markov", 3.0)])
+def test_a_line_cut_off_mid_word_loses_the_broken_word(which, temperature, request):
+    # lines stopped at 14 characters, mostly inside a word: the part written is dropped up to the next word,
+    # whatever separates them ("rlbut-Om" once kept "rlbut"), so an unfinished line holds only known words
+    r = request.getfixturevalue(which)
+    cut = sample_lines(r.model, ["night", "sea"], 32, temperature, np.random.default_rng(8), max_chars=14, trie=r.trie)
+    lines = [c.text for group in cut for c in group if not c.finished]
+    assert len(lines) > 16 and [w for line in lines for w in tokens(line) if w not in r.trie] == []
+    assert all(line.endswith(("night", "sea")) and not line.startswith((" ", "-", ",")) for line in lines)
 
 
 def _capitals_inside(lines: list[str]) -> list[str]:
@@ -208,6 +226,36 @@ def test_trie_masks_follow_the_reversed_vocabulary():
     short = VocabTrie(["ab", "abz", "x-ray"], list(" ab'xry"))
     assert {c for c, ok in zip(" ab'xry", short.allowed("")) if ok} == {" ", "b"}
     assert not short.allowed("ba")[1:].any() and short.allowed("ba")[0]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sets(st.sampled_from(["i", "o", "a", "i'll", "in", "on", "no", "oil", "lion", "loin", "nil", "ill", "a'n"]),
+               min_size=1))
+def test_every_word_the_trie_lets_a_line_write_is_a_known_word_in_its_case(words):
+    """Walk every path the trie allows, backward as the sampler writes: no partial word is a dead end, and
+    each word it ends is one of ``words``, with a capital only as its first letter and "I", "O" only so."""
+    from rhymer.vocabtrie import CAPITALISED_WORDS, VocabTrie
+
+    vocab = list(" 'ailnoAILNO")
+    trie = VocabTrie(words, vocab)
+    seen, todo = set(), [("", "")]  # (partial word, the word as written so far, backward)
+    while todo:
+        partial, written = todo.pop()
+        allowed = [i for i, ok in enumerate(trie.allowed(partial)) if ok]
+        assert allowed, (partial, written)  # a dead end would leave the sampler nothing to write
+        for i in allowed:
+            if vocab[i] == " ":
+                word = written[::-1]
+                if word:
+                    assert word.lower() in words and word[1:] == word[1:].lower(), word
+                    assert word.lower() not in CAPITALISED_WORDS or word[0].isupper(), word
+                continue
+            (nxt,) = trie.advance([partial], np.array([i]))
+            if (nxt, written + vocab[i]) not in seen and len(nxt) < 8:
+                seen.add((nxt, written + vocab[i]))
+                todo.append((nxt, written + vocab[i]))
+    assert {w for _, w in seen if w} and all(w[::-1].lower() in words or any(
+        x[::-1].startswith(w.lower()) for x in words) for _, w in seen)
 
 
 # -- word n-gram model ----------------------------------------------------------------------------

@@ -365,7 +365,7 @@ def test_page_masks_are_the_librarys_known_words_and_runs(browser, default_site,
         unstored = [(one[0][0], "xyzzy"), ("xyzzy",), ("night", "xyzzy")]  # the next word's context, then none
         contexts = [(), *two, *one, *unstored]
         assert sum(tries.trie(c) is not poet.trie for c in contexts) >= len(two) + len(one) and tries.trie(("xyzzy",)) is poet.trie
-        words = {w for c in two + one for w in runs.before[c][::5]} | set(sorted(poet.index.words)[::700]) | {"night", "o'er"}
+        words = {w for c in two + one for w in runs.before[c][::5]} | set(sorted(poet.index.words)[::700]) | {"night", "o'er", "i", "o", "i'll", "in", "on"}
         queries = [[list(c), p] for c in contexts for p in _partials(words)]
         assert not _mask_mismatches(page, kind, tries.trie, queries), kind
         narrowed = RunTries(crafted, poet.trie)

@@ -70,10 +70,11 @@ class RhymeIndex {
       this.byKey.get(ps[0][0]).push(w);
     }
   }
-  // false for frequent words that (almost) never end a corpus line: "of", "the", "with"...
+  // false for frequent words that (almost) never end a corpus line ("of", "the", "with"...) and for words
+  // used once (rhymepolicy.py ends_lines)
   endsLines(w) {
     const [total, final] = this.words[w] || [0, 0];
-    return total < this.lineEnds.frequent_word || final >= this.lineEnds.min_share * total;
+    return total >= this.lineEnds.min_uses && (total < this.lineEnds.frequent_word || final >= this.lineEnds.min_share * total);
   }
   homophones(a, b) { return a.some((p) => b.some((q) => p[0] === q[0] && p[1] === q[1])); }
   // Perfect rhymes of `word` in the vocabulary -> frequency; never a word in `avoid` or its homophone.
@@ -189,9 +190,10 @@ function compareReversed(word, text, prefix = false) {
 }
 
 // What a trie needs of the engine's vocabulary: each character lower-cased if it is a letter ("" if not),
-// whether it is a capital, whether it ends a word (site.json's word_boundaries, vocabtrie.py BOUNDARIES) and
-// the ids of each letter, small and capital apart.
-function spellingOf(vocab, boundaries) {
+// whether it is a capital, whether it ends a word (site.json's word_boundaries, vocabtrie.py BOUNDARIES),
+// the ids of each letter, small and capital apart, and the words written only with a capital (reversed;
+// site.json's capitalised_words, vocabtrie.py CAPITALISED_WORDS).
+function spellingOf(vocab, boundaries, capitalised) {
   const lower = vocab.map((c) => (isLetter(c) ? c.toLowerCase() : ""));
   const capital = vocab.map((c) => c !== c.toLowerCase());
   const ids = new Map();  // "c" -> small ids, "C" -> capital ids (keyed by the lower-cased letter's capital)
@@ -199,7 +201,7 @@ function spellingOf(vocab, boundaries) {
     const key = capital[i] ? c.toUpperCase() : c;
     if (c) ids.set(key, [...(ids.get(key) ?? []), i]);
   });
-  return { lower, capital, boundary: vocab.map((c) => boundaries.includes(c)), ids };
+  return { lower, capital, boundary: vocab.map((c) => boundaries.includes(c)), ids, capitalised: new Set(capitalised.map(reversed)) };
 }
 
 // VocabTrie: which characters may follow a partial word (reversed, lower-cased; "" between words) so that
@@ -231,12 +233,18 @@ class VocabTrie {
     const lo = this.first(0, (w) => compareReversed(w, partial) >= 0);
     const hi = this.first(lo, (w) => compareReversed(w, partial, true) > 0);
     const whole = lo < hi && this.words[lo].length === n;
-    if (partial === "" || whole) boundary.forEach((b, i) => { if (b) mask[i] = 1; });  // between words, or after a whole one
+    if (partial === "" || (whole && !this.spelling.capitalised.has(partial))) {  // between words, or after a whole one (not "i")
+      boundary.forEach((b, i) => { if (b) mask[i] = 1; });
+    }
     for (let i = lo + whole; i < hi;) {  // from one next character to the next: a search per distinct character
       const c = this.words[i][this.words[i].length - 1 - n];
-      for (const j of ids.get(c) ?? []) mask[j] = 1;
-      if (this.words[i].length === n + 1) for (const j of ids.get(c.toUpperCase()) ?? []) mask[j] = 1;  // partial + c is whole
-      i = this.first(i, (w) => compareReversed(w, partial + c, true) > 0);
+      const past = this.first(i, (w) => compareReversed(w, partial + c, true) > 0);  // past the words that go on with c
+      const wholeC = this.words[i].length === n + 1 ? 1 : 0;  // partial + c is a whole word (it sorts first)
+      if (past - i > wholeC || !this.spelling.capitalised.has(partial + c)) {  // a small "i" that could only end as "i":
+        for (const j of ids.get(c) ?? []) mask[j] = 1;  // a dead end, so "I" or nothing
+      }
+      if (wholeC) for (const j of ids.get(c.toUpperCase()) ?? []) mask[j] = 1;  // it may begin with a capital
+      i = past;
     }
     return mask;
   }
@@ -418,8 +426,8 @@ async function sampleLine(engine, word, temperature, rng, limits, after = null, 
     out.push(ch);
     if (t + 1 < limits.maxChars) ({ state, logp } = await engine.feed(state, ch));
   }
-  const body = reversed(out.join(""));  // cut off mid-line: drop the broken first word
-  return line((body.trim().includes(" ") ? body.slice(body.indexOf(" ") + 1) : body) + word, total / limits.maxChars, false, null);
+  const body = reversed(out.join("")).replace(/^(?:\p{L}|')*[ ,;:.!?)\-]*/u, "");  // cut off mid-line: drop the broken
+  return line(body + word, total / limits.maxChars, false, null);  // first word, up to the next (sampler.py _BROKEN_WORD)
 }
 
 // A candidate line: `raw` as sampled, `text` as shown (a verse line starts with a capital, whatever the
@@ -609,7 +617,7 @@ const wordRuns = () => lazily("runs", async () => {
 const knownWords = (engine) => lazily(engine.kind, async () => {
   const [facts, runs] = await Promise.all([wordFacts(), wordRuns()]);
   const page = state.site.page;
-  return new RunTries(runs, new VocabTrie(facts.known, spellingOf(engine.vocab, page.word_boundaries)), page.run_context_words);
+  return new RunTries(runs, new VocabTrie(facts.known, spellingOf(engine.vocab, page.word_boundaries, page.capitalised_words)), page.run_context_words);
 }, state.tries);
 
 // ml5.js (3.3 MB) is not in the page's head: it loads when the LSTM is first needed, after the first
