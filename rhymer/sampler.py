@@ -6,7 +6,6 @@ line's remaining characters from right to left. K candidates are advanced togeth
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,7 +13,7 @@ import numpy as np
 from rhymer import validate
 from rhymer.charmodel import CharModel, State, char_index, encode, prime
 from rhymer.errors import GenerationError
-from rhymer.vocabtrie import VocabTrie, word_of
+from rhymer.vocabtrie import VocabTrie, is_letter, word_of
 from rhymer.wordruns import CONTEXT_WORDS, Context, RunTries
 
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 3.0
@@ -22,8 +21,7 @@ DEFAULT_TEMPERATURE = 0.5  # chosen by blind readings 1-2, kept by 7-9 (docs/res
 MAX_CANDIDATES = 1024
 DEFAULT_CANDIDATES = 32  # candidate lines sampled per line, the best one kept (best-of-K); 32 and 64 beat 16 in blind readings 5-6
 MAX_LINE_CHARS = 120  # a line not ended by then is returned unfinished
-# what an unfinished line begins with: the word it was writing ("rlbut" of "rlbut-Om") and the marks after it
-_BROKEN_WORD = re.compile(r"^(?:[^\W\d_]|')*[ ,;:.!?)\-]*")
+AFTER_BROKEN_WORD = ' ,;:.!?)-"'  # marks dropped with the broken word an unfinished line begins with
 
 
 @dataclass(frozen=True)
@@ -88,7 +86,7 @@ def sample_lines(
     total_lp = np.zeros(rows)
     active = np.arange(rows)  # rows still writing; finished ones leave the batch
     ends: dict[int, tuple[State, int]] = {}  # row -> (a batch of states, its position there)
-    partials = [""] * rows  # each row's word being written, reversed (for the trie)
+    partials = [""] * rows  # each row's word being written, reversed (for the trie; vocabtrie.CAPITAL once done)
     after: list[Context] = [(end_words[g].lower(),) for g in group]  # each row's words after that one (for runs)
     for t in range(max_chars):
         if trie is not None:
@@ -129,10 +127,23 @@ def _candidate(model: CharModel, written: np.ndarray, length: int, count: int, t
                end: tuple[State, int] | None) -> Candidate:
     finished = length >= 0
     body = "".join(model.vocab[i] for i in written[: length if finished else count])[::-1]
-    if not finished:  # cut off mid-line: drop the broken first word, up to the next word
-        body = _BROKEN_WORD.sub("", body)
+    if not finished:  # cut off mid-line
+        body = without_broken_word(body)
     state = model.take(end[0], np.array([end[1]])) if end else None
     return Candidate(body + end_word, float(total_lp / count), finished, state)
+
+
+def without_broken_word(body: str) -> str:
+    """An unfinished line from its first whole word on: without the word it was writing when it was cut off
+    and the marks after that word (the page does the same).
+
+    >>> without_broken_word('rlbut-Om night'), without_broken_word('ght" and the night'), without_broken_word(' the night')
+    ('Om night', 'and the night', 'the night')
+    """
+    start = 0
+    while start < len(body) and is_letter(body[start]):
+        start += 1
+    return body[start:].lstrip(AFTER_BROKEN_WORD)
 
 
 def _after(after: Context, partial: str, char: str) -> Context:

@@ -16,6 +16,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields, replace
@@ -43,7 +44,7 @@ ACTIVATION_FLOATS = 14  # per unit, step and sequence: 4 gates, cell and hidden 
 MEMORY_SHARE = 0.8  # of the memory available now that one training run may plan to use
 INT_SETTINGS = ("rnn_size", "embedding_size", "seq_length", "batch_size", "epochs", "patience", "seed", "markov_order")
 FLOAT_SETTINGS = ("lr", "lr_half_life", "clip_norm", "dropout", "val_fraction")
-TF_LOG_LEVEL = "2"  # TensorFlow's C++ log: errors only (no oneDNN, cpu_feature_guard), so rhymer's line is last
+TF_LOG_LEVEL = "2"  # TensorFlow's C++ log: errors only (cpu_feature_guard; oneDNN's notice is filtered), so rhymer's line is last
 
 
 # C++ log lines below error level, in absl's form ("I0000 00:00:1796.0  18964 port.cc:153] oneDNN custom
@@ -56,8 +57,9 @@ _START_UP_NOISE = re.compile(r"^(?:[IW]\d{4} [\d:.]+ +\d+ \S+:\d+\] |\d{4}-\d\d-
 def _import_tensorflow():
     """Import TensorFlow (here only: everything else in rhymer stays TensorFlow-free) without its start-up
     log lines (oneDNN, cpu_feature_guard, absl) reaching the user; a TF_CPP_MIN_LOG_LEVEL the user set wins."""
-    quiet = os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", TF_LOG_LEVEL) >= TF_LOG_LEVEL  # read when the C++ core loads
-    with _held_stderr(_START_UP_NOISE if quiet else None):  # TensorFlow 2.19+ logs oneDNN's notice regardless
+    level = os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", TF_LOG_LEVEL)  # read when TensorFlow's C++ core loads
+    quiet = level.strip().isdigit() and int(level) >= int(TF_LOG_LEVEL)
+    with _filtered_stderr(_START_UP_NOISE if quiet else None):  # TensorFlow 2.19+ logs oneDNN's notice regardless
         import absl.logging
         import tensorflow as tf
 
@@ -67,25 +69,40 @@ def _import_tensorflow():
 
 
 @contextlib.contextmanager
-def _held_stderr(drop: re.Pattern | None) -> Iterator[None]:
-    """Hold what is written to file descriptor 2 (C++ code included) while the block runs, then pass it on
-    but for the lines ``drop`` matches."""
-    if drop is None:
+def _filtered_stderr(drop: re.Pattern | None) -> Iterator[None]:
+    """Pass what is written to file descriptor 2 (C++ code included) while the block runs on to it, line by
+    line as it comes (a crash's last words too), but for the lines ``drop`` matches. Without a usable fd 2
+    (closed, or no ``drop``) the block runs as it is."""
+    try:
+        if sys.stderr is not None:  # None when the process started without one
+            sys.stderr.flush()
+        saved = os.dup(2) if drop is not None else None
+    except (OSError, ValueError):
+        saved = None
+    if saved is None:
         yield
         return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as held:
-        os.dup2(held.fileno(), 2)
-        try:
-            yield
-        finally:
+    read_end, write_end = os.pipe()
+
+    def forward() -> None:
+        with os.fdopen(read_end, "rb") as pipe:
+            for line in pipe:
+                if not drop.match(line.decode("utf-8", "replace")):
+                    with contextlib.suppress(OSError):
+                        os.write(saved, line)
+
+    reader = threading.Thread(target=forward, daemon=True)
+    reader.start()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
             sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            held.seek(0)
-            kept = [line for line in held.read().decode("utf-8", "replace").splitlines(keepends=True) if not drop.match(line)]
-            sys.stderr.write("".join(kept))
+        os.dup2(saved, 2)  # the pipe's last write end closes: the reader reads to its end
+        reader.join()
+        os.close(saved)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ partial word is computed on first use and cached. Letters are compared lower-cas
 a space or punctuation, and only when its letters so far form a whole known word. A capital letter may only
 begin a word ("Night", "I"; never "HAnd" or "catAracts"): written backward, it is the word's last letter, so
 it may come only where it makes a whole known word, and is marked in the partial word (``CAPITAL``) so that
-only a boundary may follow. ``CAPITALISED_WORDS`` ("I", "O") are written only so.
+only a boundary may follow. ``CAPITAL_ONLY_WORDS`` ("I", "O") are written only so, where the model has
+the capital.
 """
 
 from __future__ import annotations
@@ -25,8 +26,7 @@ from rhymer.lexicon import cmu_words
 # are what is left of "'t were" and "country's" once the apostrophe is gone, which read as "t were"
 SINGLE_LETTER_WORDS = frozenset("aio")
 # words written only with a capital, wherever they stand ("the o might", "as i said" are no verse)
-CAPITALISED_WORDS = frozenset({"i", "o", "i'd", "i'll", "i'm", "i've"})
-_CAPITALISED_REVERSED = frozenset(w[::-1] for w in CAPITALISED_WORDS)
+CAPITAL_ONLY_WORDS = frozenset({"i", "o", "i'd", "i'll", "i'm", "i've"})
 # characters that end a word; every other non-letter (digits, markup such as "{", "_", "#") is never written
 BOUNDARIES = frozenset(" \n,.;:!?-\"()")
 CAPITAL = "^"  # ends a partial word whose first letter was written as a capital: the word is done
@@ -38,7 +38,7 @@ class VocabTrie:
 
     def __init__(self, words: Iterable[str], vocab: list[str]) -> None:
         unique = words if isinstance(words, (set, frozenset)) else set(words)
-        self._lower = [c.lower() if _letter(c) else "" for c in vocab]
+        self._lower = [c.lower() if is_letter(c) else "" for c in vocab]
         # only words the model can spell (not CMU's "x-ray" or "a.", so no partial word is a dead end) that
         # read back as one word (rhymer.words.tokens: not CMU's "ol'", which would read as "ol")
         letters = "[" + re.escape("".join(sorted(set(self._lower) & set(string.ascii_lowercase)))) + "]+"
@@ -46,6 +46,8 @@ class VocabTrie:
         self._rev = sorted([w[::-1] for w in unique if spellable.fullmatch(w)])
         self._boundary = np.array([c in BOUNDARIES for c in vocab])
         self._capital = [c != c.lower() for c in vocab]  # upper-case letters: only a word's first letter
+        # reversed; only where the model can write the capital, else "i" would be a dead end
+        self._capital_only = frozenset(w[::-1] for w in CAPITAL_ONLY_WORDS if w[0].upper() in vocab)
         self._ids_by_char: dict[tuple[str, bool], list[int]] = {}  # (lower-cased letter, capital) -> ids
         for i, c in enumerate(self._lower):
             if c:
@@ -71,6 +73,7 @@ class VocabTrie:
         meets hundreds of contexts, and a trie built from scratch for each took a third of a cold couplet."""
         trie = object.__new__(VocabTrie)
         trie._lower, trie._capital, trie._boundary = self._lower, self._capital, self._boundary
+        trie._capital_only = self._capital_only
         trie._ids_by_char = self._ids_by_char
         trie._rev = sorted({w[::-1] for w in words if w in self})
         trie._masks = {}
@@ -109,7 +112,7 @@ class VocabTrie:
         mask = np.zeros(len(self._lower), dtype=bool)
         lo = bisect.bisect_left(self._rev, partial)
         hi = bisect.bisect_left(self._rev, partial + _LAST, lo)
-        if partial == "" or (lo < hi and self._rev[lo] == partial and partial not in _CAPITALISED_REVERSED):
+        if partial == "" or (lo < hi and self._rev[lo] == partial and partial not in self._capital_only):
             mask |= self._boundary  # between words, or after a whole word (not "i" nor "o": only "I", "O")
         n = len(partial)
         i = lo + (lo < hi and len(self._rev[lo]) == n)  # skip the whole word itself
@@ -117,7 +120,7 @@ class VocabTrie:
             c = self._rev[i][n]
             past = bisect.bisect_left(self._rev, partial + c + _LAST, i)  # past the words that go on with c
             whole = len(self._rev[i]) == n + 1  # partial + c is a whole word (it sorts first)
-            if past - i > whole or partial + c not in _CAPITALISED_REVERSED:  # a small "i" that could only end as
+            if past - i > whole or partial + c not in self._capital_only:  # a small "i" that could only end as
                 for j in self._ids_by_char.get((c, False), ()):  # "i" would be a dead end: it is "I" or nothing
                     mask[j] = True
             if whole:  # it may begin with a capital
@@ -136,5 +139,6 @@ def word_of(partial: str) -> str:
     return partial.removesuffix(CAPITAL)[::-1]
 
 
-def _letter(c: str) -> bool:
+def is_letter(c: str) -> bool:
+    """Whether ``c`` belongs to a word: a letter or an apostrophe."""
     return c.isalpha() or c == "'"

@@ -35,7 +35,7 @@ from rhymer.files import read_json, write_json, write_text
 from rhymer.progress import Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.scoring import Rules, Weights
-from rhymer.vocabtrie import BOUNDARIES, CAPITALISED_WORDS, VocabTrie
+from rhymer.vocabtrie import BOUNDARIES, CAPITAL_ONLY_WORDS, VocabTrie
 from rhymer.wordruns import CONTEXT_WORDS
 from rhymer.words import capitalised_words, guess_syllables, tokens
 
@@ -111,11 +111,13 @@ PAGE_WEIGHTS = ("logprob", "real_words", "syllables", "follow")
 
 def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
     """What rhymer.js must do as the library does, read from the library: the defaults of ``Rules`` and
-    ``Weights`` it judges with, the line length limit, the default temperature, which frequent words may end a
-    line (``RhymeIndex.ends_lines``), the couplet's end words with their rhymes (so the first couplet
+    ``Weights`` it judges with, the line length limit, the default temperature, which words may end a line
+    as a rhyme (``RhymeIndex.ends_lines``), the couplet's end words with their rhymes (so the first couplet
     needs no rhyme index), how it finds near rhymes where none rhymes perfectly (``lexicon.near_costs`` and
-    ``rhymepolicy.NEAR_BAND``), and how it keeps to known words while sampling (rhymer.vocabtrie's word
-    boundaries; with ``word_runs``, the site's SITE_RUNS and rhymer.wordruns' context length)."""
+    ``rhymepolicy.NEAR_BAND``), how a typed line's curly quotes are read (``charmodel.TYPOGRAPHIC``), what
+    an unfinished line drops (``sampler.AFTER_BROKEN_WORD``), and how it keeps to known words while sampling
+    (rhymer.vocabtrie's word boundaries and capital-only words; with ``word_runs``, the site's SITE_RUNS and
+    rhymer.wordruns' context length)."""
     rules, weights, ends = Rules(), Weights(), rhymepolicy.end_word_options(index)  # a first rhyme group's
     return {
         "rules": {name: getattr(rules, name) for name in PAGE_RULES},
@@ -132,7 +134,8 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
         "typographic": TYPOGRAPHIC,  # a typed line's curly quotes, read as Rhymer.reply reads them (plain_marks)
         "word_facts": WORD_FACTS,
         "word_boundaries": "".join(sorted(BOUNDARIES)),
-        "capitalised_words": sorted(CAPITALISED_WORDS),
+        "capital_only_words": sorted(CAPITAL_ONLY_WORDS),
+        "after_broken_word": sampler.AFTER_BROKEN_WORD,
         "word_runs": SITE_RUNS if word_runs else None,
         "run_context_words": CONTEXT_WORDS,
     }

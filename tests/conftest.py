@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import re
 import subprocess
 import sys
 import threading
@@ -104,3 +105,9 @@ def assert_huge_file_refused(load, path: Path, limit: int) -> None:
         fh.truncate(limit + 1)
     with pytest.raises(ModelError, match="over the limit"):
         load(path)
+
+
+def capitals_inside(lines: list[str]) -> list[str]:
+    """The words of ``lines`` with a capital letter past their first ("THere", "catAracts"), which the
+    known-word trie never writes."""
+    return [w for line in lines for w in re.findall(r"[A-Za-z']+", line) if w[1:] != w[1:].lower()]

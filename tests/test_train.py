@@ -144,3 +144,28 @@ def test_two_workers_train_with_multiworker_mirrored_strategy(corpus_file, tmp_p
     assert meta["metrics"]["epochs_trained"] == 1
     LSTMModel.load(tmp_path / "worker0")
     assert not (tmp_path / "worker1" / "manifest.json").exists()  # only the chief writes the model
+
+
+_WRITES = """
+import os
+from rhymer.train import _START_UP_NOISE, _filtered_stderr
+with _filtered_stderr(_START_UP_NOISE):
+    os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n")
+    os.write(2, b"I0000 00:00:1796244938.010890   18964 port.cc:153] oneDNN custom operations are on.\\n")
+    os.write(2, b"2024-01-11 05:40:05.061907: W tensorflow/core/x.cc:1] a warning\\n")
+    os.write(2, b"E0000 00:00:1796244938.0 18964 cuda.cc:1] an error\\nplain words\\n")
+print("done")
+"""
+
+
+def test_tensorflows_start_up_log_lines_are_filtered_and_the_rest_passes(tmp_path):
+    """TensorFlow 2.19+ writes oneDNN's notice through absl before TF_CPP_MIN_LOG_LEVEL is read: lines below
+    error level are dropped from what C++ code writes to fd 2 while it is imported, the rest passes as it
+    comes, and a process without a stderr still imports it."""
+    out = subprocess.run([sys.executable, "-c", _WRITES], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout == "done\n"
+    assert out.stderr == "E0000 00:00:1796244938.0 18964 cuda.cc:1] an error\nplain words\n"
+    imports = "from rhymer.train import _import_tensorflow\n_import_tensorflow()\nprint('done')"
+    closed = subprocess.run([sys.executable, "-c", imports], stdout=subprocess.PIPE, text=True, timeout=120,
+                            preexec_fn=lambda: os.close(2))
+    assert closed.returncode == 0 and closed.stdout == "done\n"

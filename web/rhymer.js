@@ -18,7 +18,7 @@
 // the form. A word with no perfect rhyme gets the closest near rhymes, as rhymer/rhymepolicy.py rhyme_for
 // draws them (site.json's "near_rhymes" carries rhymer/lexicon.py's costs).
 // It is a lighter writer than the library's: no word model or discriminator in the score, no check for
-// lines copied from the corpus, no spelling guesses for words outside the corpus, 3 candidates
+// lines copied from the corpus, no rhymes for a word outside the corpus (no CMU dict, no spelling guess), 3 candidates
 // instead of 32 (1 for a first couplet it writes when there is no opening), no second try at a line or a
 // whole verse, and the word limits are kept while sampling rather than judged afterwards. ml5.js takes about
 // a second to start, so a visit opens on one of the couplets the library wrote at export (site.json's
@@ -174,7 +174,7 @@ class WordFacts {
 }
 
 // ---------- real words by construction (rhymer/vocabtrie.py) and word runs (rhymer/wordruns.py) ----------
-const isLetter = (c) => /^[\p{L}']$/u.test(c);  // a letter of a word (vocabtrie.py _letter)
+const isLetter = (c) => /^[\p{L}']$/u.test(c);  // a letter of a word (vocabtrie.py is_letter)
 const CAPITAL = "^";  // ends a partial word whose first letter was written as a capital (vocabtrie.py CAPITAL)
 const wordOf = (partial) => reversed(partial.endsWith(CAPITAL) ? partial.slice(0, -1) : partial);  // vocabtrie.py word_of
 
@@ -191,9 +191,9 @@ function compareReversed(word, text, prefix = false) {
 
 // What a trie needs of the engine's vocabulary: each character lower-cased if it is a letter ("" if not),
 // whether it is a capital, whether it ends a word (site.json's word_boundaries, vocabtrie.py BOUNDARIES),
-// the ids of each letter, small and capital apart, and the words written only with a capital (reversed;
-// site.json's capitalised_words, vocabtrie.py CAPITALISED_WORDS).
-function spellingOf(vocab, boundaries, capitalised) {
+// the ids of each letter, small and capital apart, and the words written only with a capital where the
+// vocabulary has it (reversed; site.json's capital_only_words, vocabtrie.py CAPITAL_ONLY_WORDS).
+function spellingOf(vocab, boundaries, capitalOnly) {
   const lower = vocab.map((c) => (isLetter(c) ? c.toLowerCase() : ""));
   const capital = vocab.map((c) => c !== c.toLowerCase());
   const ids = new Map();  // "c" -> small ids, "C" -> capital ids (keyed by the lower-cased letter's capital)
@@ -201,7 +201,8 @@ function spellingOf(vocab, boundaries, capitalised) {
     const key = capital[i] ? c.toUpperCase() : c;
     if (c) ids.set(key, [...(ids.get(key) ?? []), i]);
   });
-  return { lower, capital, boundary: vocab.map((c) => boundaries.includes(c)), ids, capitalised: new Set(capitalised.map(reversed)) };
+  return { lower, capital, boundary: vocab.map((c) => boundaries.includes(c)), ids,
+           capitalOnly: new Set(capitalOnly.filter((w) => vocab.includes(w[0].toUpperCase())).map(reversed)) };
 }
 
 // VocabTrie: which characters may follow a partial word (reversed, lower-cased; "" between words) so that
@@ -233,14 +234,14 @@ class VocabTrie {
     const lo = this.first(0, (w) => compareReversed(w, partial) >= 0);
     const hi = this.first(lo, (w) => compareReversed(w, partial, true) > 0);
     const whole = lo < hi && this.words[lo].length === n;
-    if (partial === "" || (whole && !this.spelling.capitalised.has(partial))) {  // between words, or after a whole one (not "i")
+    if (partial === "" || (whole && !this.spelling.capitalOnly.has(partial))) {  // between words, or after a whole one (not "i")
       boundary.forEach((b, i) => { if (b) mask[i] = 1; });
     }
     for (let i = lo + whole; i < hi;) {  // from one next character to the next: a search per distinct character
       const c = this.words[i][this.words[i].length - 1 - n];
       const past = this.first(i, (w) => compareReversed(w, partial + c, true) > 0);  // past the words that go on with c
       const wholeC = this.words[i].length === n + 1 ? 1 : 0;  // partial + c is a whole word (it sorts first)
-      if (past - i > wholeC || !this.spelling.capitalised.has(partial + c)) {  // a small "i" that could only end as "i":
+      if (past - i > wholeC || !this.spelling.capitalOnly.has(partial + c)) {  // a small "i" that could only end as "i":
         for (const j of ids.get(c) ?? []) mask[j] = 1;  // a dead end, so "I" or nothing
       }
       if (wholeC) for (const j of ids.get(c.toUpperCase()) ?? []) mask[j] = 1;  // it may begin with a capital
@@ -426,8 +427,17 @@ async function sampleLine(engine, word, temperature, rng, limits, after = null, 
     out.push(ch);
     if (t + 1 < limits.maxChars) ({ state, logp } = await engine.feed(state, ch));
   }
-  const body = reversed(out.join("")).replace(/^(?:\p{L}|')*[ ,;:.!?)\-]*/u, "");  // cut off mid-line: drop the broken
-  return line(body + word, total / limits.maxChars, false, null);  // first word, up to the next (sampler.py _BROKEN_WORD)
+  return line(withoutBrokenWord(reversed(out.join(""))) + word, total / limits.maxChars, false, null);  // cut off mid-line
+}
+
+// An unfinished line from its first whole word on (sampler.py without_broken_word): without the word it was
+// writing when it was cut off and the marks after it (site.json's after_broken_word).
+function withoutBrokenWord(body) {
+  const chars = [...body];
+  let start = 0;
+  while (start < chars.length && isLetter(chars[start])) start += 1;
+  while (start < chars.length && state.site.page.after_broken_word.includes(chars[start])) start += 1;
+  return chars.slice(start).join("");
 }
 
 // A candidate line: `raw` as sampled, `text` as shown (a verse line starts with a capital, whatever the
@@ -617,7 +627,7 @@ const wordRuns = () => lazily("runs", async () => {
 const knownWords = (engine) => lazily(engine.kind, async () => {
   const [facts, runs] = await Promise.all([wordFacts(), wordRuns()]);
   const page = state.site.page;
-  return new RunTries(runs, new VocabTrie(facts.known, spellingOf(engine.vocab, page.word_boundaries, page.capitalised_words)), page.run_context_words);
+  return new RunTries(runs, new VocabTrie(facts.known, spellingOf(engine.vocab, page.word_boundaries, page.capital_only_words)), page.run_context_words);
 }, state.tries);
 
 // ml5.js (3.3 MB) is not in the page's head: it loads when the LSTM is first needed, after the first
@@ -916,6 +926,7 @@ window.rhymerPage = {
     engine.begin();
     try { return await continuation(engine, (await engine.start("\n" + reversed(text))).state, reversed(given)); } finally { engine.end(); }
   }),
+  withoutBrokenWord,
   rhymes: async (word) => (await rhymeIndex()).rhymes(word),
   nearRhymes: async (words) => { const index = await rhymeIndex(); return words.map((w) => index.nearRhymes(w, [w])); },
   rhymeFor: async (word) => (await rhymeIndex()).rhymeFor(word),
