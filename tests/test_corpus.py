@@ -82,8 +82,11 @@ def test_cli_clean_stats_and_markov(cli, tmp_path, small_corpus):
     model = tmp_path / "markov"
     r = cli("markov", str(out), "--out", str(model), "--order", "4")
     assert r.returncode == 0 and "bits/char" in r.stdout, r.stderr
-    c = cli("couplet", "-w", "night", "--model", str(model), "--seed", "2", "--json")
+    # a 30 KB Markov model cannot always meet every rule of a line (that refusal is tested in test_ux):
+    # here the folder it built is what is checked
+    c = cli("couplet", "-w", "night", "--model", str(model), "--seed", "2", "--json", "--best-effort")
     assert c.returncode == 0 and json.loads(c.stdout)["model"].startswith("markov:")
+    assert json.loads(c.stdout)["rhyme_words"][0] == "night" and len(json.loads(c.stdout)["lines"]) == 2
     refused = cli("markov", str(out), "--out", str(model))
     assert refused.returncode == 2 and "--force" in refused.stderr
 

@@ -86,6 +86,7 @@ KERNEL0 = "rnnlm/multi_rnn_cell/cell_0/basic_lstm_cell/kernel"
         (lambda p, m: (p / m[KERNEL0]["filename"]).write_bytes(b"\0" * 40), "truncated"),
         (lambda p, m: (p / m["rnnlm/softmax_b"]["filename"]).write_bytes(np.full(m["rnnlm/softmax_b"]["shape"], np.nan, "<f4").tobytes()), "NaN"),
         (_rewrite_manifest(lambda p, m: m[KERNEL0].update(filename="../../etc/passwd")), "points outside"),
+        (_rewrite_manifest(lambda p, m: m.update({"a\nname": {"filename": "x\n"}})), r"^[^\n]*entry 'a\\nname' needs"),  # one line
         (_rewrite_manifest(lambda p, m: m[KERNEL0].update(shape=[m[KERNEL0]["shape"][1], m[KERNEL0]["shape"][0]])), "expected"),
         (_rewrite_manifest(lambda p, m: m.pop("rnnlm/multi_rnn_cell/cell_1/basic_lstm_cell/kernel")), "exactly two LSTM layers"),
         (lambda p, m: (p / "vocab.json").write_text(json.dumps({"a": 0, "b": 2})), "indices 0..1"),
