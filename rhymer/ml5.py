@@ -135,16 +135,16 @@ def _read_vocab(file: Path) -> list[str]:
 def _read_variable(path: Path, name: str, entry: dict) -> np.ndarray:
     manifest = path / MANIFEST
     filename, shape = (entry.get("filename"), entry.get("shape")) if isinstance(entry, dict) else (None, None)
-    name = shown(name)  # a tampered manifest's names may hold anything: quoted, on one line
+    label = shown(name)  # a tampered manifest's names may hold anything: quoted, on one line
     if not isinstance(filename, str) or not isinstance(shape, list):
-        raise ModelError(f"'{manifest}': entry {name} needs a filename and a shape; {FIX}")
+        raise ModelError(f"'{manifest}': entry {label} needs a filename and a shape; {FIX}")
     if not _SAFE_FILE.fullmatch(filename) or ".." in filename:
-        raise ModelError(f"'{manifest}': entry {name} points outside the model directory ({shown(filename)}); {FIX}")
+        raise ModelError(f"'{manifest}': entry {label} points outside the model directory ({shown(filename)}); {FIX}")
     if not 1 <= len(shape) <= MAX_RANK or any(type(s) is not int or s < 1 for s in shape):
-        raise ModelError(f"'{manifest}': entry {name} has shape {shown(shape)}, not 1 or 2 positive sizes; {FIX}")
+        raise ModelError(f"'{manifest}': entry {label} has shape {shown(shape)}, not 1 or 2 positive sizes; {FIX}")
     size = 4 * math.prod(shape)  # Python ints: no overflow
     if size > MAX_VARIABLE_BYTES:
-        raise ModelError(f"'{manifest}': entry {name} has shape {shown(shape)}, over the limit of {MAX_VARIABLE_BYTES} bytes; {FIX}")
+        raise ModelError(f"'{manifest}': entry {label} has shape {shown(shape)}, over the limit of {MAX_VARIABLE_BYTES} bytes; {FIX}")
     file = path / filename
     raw = read_model_file(file, MAX_VARIABLE_BYTES, FIX, size=size)
     value = np.frombuffer(raw, dtype="<f4").reshape(shape).astype(np.float32)

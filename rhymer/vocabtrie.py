@@ -120,8 +120,9 @@ class VocabTrie:
             c = self._rev[i][n]
             past = bisect.bisect_left(self._rev, partial + c + _LAST, i)  # past the words that go on with c
             whole = len(self._rev[i]) == n + 1  # partial + c is a whole word (it sorts first)
-            if past - i > whole or partial + c not in self._capital_only:  # a small "i" that could only end as
-                for j in self._ids_by_char.get((c, False), ()):  # "i" would be a dead end: it is "I" or nothing
+            # in small letters unless that spells a capital-only word and nothing longer ("i": a dead end)
+            if past - i > whole or partial + c not in self._capital_only:
+                for j in self._ids_by_char.get((c, False), ()):
                     mask[j] = True
             if whole:  # it may begin with a capital
                 for j in self._ids_by_char.get((c, True), ()):

@@ -241,9 +241,8 @@ class VocabTrie {
       const c = this.words[i][this.words[i].length - 1 - n];
       const past = this.first(i, (w) => compareReversed(w, partial + c, true) > 0);  // past the words that go on with c
       const wholeC = this.words[i].length === n + 1 ? 1 : 0;  // partial + c is a whole word (it sorts first)
-      if (past - i > wholeC || !this.spelling.capitalOnly.has(partial + c)) {  // a small "i" that could only end as "i":
-        for (const j of ids.get(c) ?? []) mask[j] = 1;  // a dead end, so "I" or nothing
-      }
+      // in small letters unless that spells a capital-only word and nothing longer ("i": a dead end)
+      if (past - i > wholeC || !this.spelling.capitalOnly.has(partial + c)) for (const j of ids.get(c) ?? []) mask[j] = 1;
       if (wholeC) for (const j of ids.get(c.toUpperCase()) ?? []) mask[j] = 1;  // it may begin with a capital
       i = past;
     }
