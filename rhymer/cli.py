@@ -70,7 +70,7 @@ SeedWord = Annotated[str | None, typer.Option("--seed-word", "-w", help="the fir
 Model = Annotated[str, typer.Option("--model", "-m", help=MODEL_HELP)]
 Temperature = Annotated[float, typer.Option("--temperature", "-t", help="0.05-3; lower is safer, higher wilder")]
 Seed = Annotated[int | None, typer.Option("--seed", help="random seed; the same seed gives the same output")]
-Count = Annotated[int, typer.Option("--count", "-n", min=1, help="how many (seeds seed, seed+1, ...)")]
+Count = Annotated[int, typer.Option("--count", "-n", min=1, help="how many (seeds seed, seed+1, ...; one that echoes an earlier one gives way to the next)")]
 AsJson = Annotated[bool, typer.Option("--json", help="one JSON object per verse")]
 Candidates = Annotated[int, typer.Option("--candidates", "-k", help="candidate lines sampled per line; 1 = plain sampling")]
 Rhyme = Annotated[str, typer.Option("--rhyme", help="auto (near rhymes if no perfect one) or perfect")]
@@ -108,11 +108,8 @@ def verse(
     """Write a verse in a rhyme scheme."""
     rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables, meter=meter)
     r = rhymer.load(model)
-    verses = (
-        r.verse(scheme, seed_word, temperature=temperature, seed=None if seed is None else seed + i,
-                candidates=candidates, rhyme=rhyme, strict=strict, rules=rules, punctuate=punctuate)
-        for i in range(count)
-    )
+    verses = r.series(count, scheme, seed_word, seed=seed, temperature=temperature, candidates=candidates,
+                      rhyme=rhyme, strict=strict, rules=rules, punctuate=punctuate)
     _echo_verses(verses, as_json, rules, best_effort)
 
 

@@ -33,7 +33,7 @@ import numpy as np
 from rhymer.errors import ModelError
 from rhymer.files import read_model_json, write_text
 from rhymer.sampler import DEFAULT_TEMPERATURE
-from rhymer.words import tokens
+from rhymer.words import FUNCTION_WORDS, tokens
 
 if TYPE_CHECKING:
     from rhymer.api import Rhymer
@@ -54,17 +54,6 @@ MIN_LINES = 20  # real lines a fit needs at the least
 SAMPLE_BATCH = 256  # lines sampled together (one row each)
 FIX = "rebuild it (rhymer.discriminator.build) or delete it: a folder without one still works"
 
-FUNCTION_WORDS = frozenset("""
-a an the this that these those some any no every each all both either neither such what which whose
-i me my mine we us our ours you your yours thou thee thy thine ye he him his she her hers it its they them
-their theirs who whom myself himself herself itself themselves ourselves yourself one none naught aught
-is are was were be been being am art wast wert have has had hast hath having do does did doth dost didst
-shall will would should could can may might must shalt wilt canst mayst couldst wouldst shouldst
-not nor and or but if then than so as yet though although because since while when where whence whither
-why how till until unless lest ere for of to in on at by with from into upon onto over under about above
-below between among through against without within before after behind beneath beyond around along
-across toward towards near off out up down o oh ah there here now thus too very more most
-""".split())
 _TOKEN = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*|[,;:.!?()\"-]")
 _SUFFIXES = (("ing", "ING"), ("ed", "ED"), ("ly", "LY"), ("est", "EST"), ("eth", "ETH"), ("'s", "POS"), ("s", "S"))
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rhymer import validate
 from rhymer.errors import GenerationError
 from rhymer.lexicon import stress_pattern
 from rhymer.rhymeindex import RhymeIndex
-from rhymer.words import guess_syllables, tokens
+from rhymer.words import FUNCTION_WORDS, guess_syllables, tokens
 
 MAX_WEIGHT = 100.0  # larger weights only overflow the score; every part is on a scale of about 1
 MAX_SYLLABLES = 40  # a target beyond any line a model writes (lines stop at 120 characters)
 METERS = {"iambic": 1, "trochaic": 0}  # the parity of the stressed positions, counted from the line start
+ECHO_WORDS = 3  # a line that repeats a run of this many words from an earlier one echoes it (see echoes)
 
 
 @dataclass(frozen=True)
@@ -29,9 +32,10 @@ class Weights:
     words: float = 1.0  # mean log-probability per word under the corpus' word trigram model (nats)
     follow: float = 1.0  # answering a line: mean log-prob per character of the given line after the new one
     discriminator: float = 1.0  # log P(real line) under the model folder's discriminator (nats), if it has one
+    echo: float = 10.0  # penalty for a line that echoes an earlier one (see echoes): larger than the others' spread
 
     def __post_init__(self) -> None:
-        for name in ("logprob", "real_words", "syllables", "meter", "words", "follow", "discriminator"):
+        for name in ("logprob", "real_words", "syllables", "meter", "words", "follow", "discriminator", "echo"):
             validate.number(name, getattr(self, name), 0.0, MAX_WEIGHT, error=GenerationError)
 
 
@@ -147,6 +151,27 @@ def syllable_count(index: RhymeIndex, line: str) -> int:
     return sum(index.syllables(w) for w in tokens(line))
 
 
+def echoes(line: str, earlier: Iterable[str]) -> bool:
+    """Whether ``line`` repeats a run of ECHO_WORDS words, not all of them function words, from one of the
+    ``earlier`` lines: a feed that says "the trophies of" twice reads as a machine's, while "and on the"
+    may recur in any poem.
+
+    >>> echoes("And all the trophies of his war", ["The trophies of the field"])
+    True
+    >>> echoes("And on the hills", ["and on the sea", "Upon the hills"])
+    False
+    """
+    mine = _phrases(line)
+    return bool(mine) and any(not mine.isdisjoint(_phrases(e)) for e in earlier)
+
+
+@lru_cache(maxsize=4096)  # a feed judges every candidate against the same earlier lines
+def _phrases(line: str) -> frozenset[tuple[str, ...]]:
+    words = tokens(line)
+    runs = (tuple(words[i : i + ECHO_WORDS]) for i in range(len(words) - ECHO_WORDS + 1))
+    return frozenset(r for r in runs if not FUNCTION_WORDS.issuperset(r))
+
+
 def judge(
     text: str,
     logprob: float,
@@ -162,6 +187,9 @@ def judge(
     real_logprob: float | None = None,
 ) -> Judgement:
     """Score a line and list the cheap checks it fails (the copy check is run separately, lazily).
+
+    ``previous`` are the lines it may not repeat (the verse's other lines, a series' earlier verses); one it
+    echoes costs ``weights.echo``.
 
     ``target`` is this line's syllable target (the verse layer's choice; None or 0 for none);
     ``word_logprob`` is the line's word-model log-probability, ``follow_logprob`` how well the next line
@@ -183,6 +211,8 @@ def judge(
     if any(text.strip().lower() == p.strip().lower() for p in previous):
         failed.append("repeated_line")
     score = weights.logprob * logprob + weights.real_words * real - weights.syllables * off
+    if weights.echo and echoes(text, previous):
+        score -= weights.echo
     if rules.meter:
         score += weights.meter * meter_fit(text, rules.meter)
     if word_logprob is not None:

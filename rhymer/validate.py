@@ -43,6 +43,17 @@ def text(name: str, value: object, *, optional: bool = False) -> str | None:
     return value
 
 
+def texts(name: str, value: object) -> list[str]:
+    """Strings given as a list, tuple or other iterable (never one bare string, which would be its characters)."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise _wrong(name, value, "a list of strings")
+    items = list(value)
+    for item in items:
+        if not isinstance(item, str):
+            raise _wrong(name, item, "a list of strings, holding only strings")
+    return items
+
+
 def path(name: str, value: object) -> Path:
     """A file system path given as a str or os.PathLike; an empty one is refused."""
     if not isinstance(value, (str, os.PathLike)) or isinstance(os.fspath(value), bytes):

@@ -8,6 +8,7 @@ import functools
 import json
 import time
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from rhymer.lexicon import normalize_word
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.rhymepolicy import RHYME_MODES, Scheme, parse_scheme
 from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, check_settings, continuation_logprob, read_after, sample_lines
-from rhymer.scoring import CopyChecker, Judgement, Rules, Weights, judge, syllable_count
+from rhymer.scoring import CopyChecker, Judgement, Rules, Weights, echoes, judge, syllable_count
 from rhymer.vocabtrie import VocabTrie
 from rhymer.wordmodel import WordModel
 from rhymer.wordruns import RunTries, WordRuns
@@ -33,6 +34,8 @@ DEFAULT_RETRIES = 3  # resamplings of a line when none of its K candidates passe
 MAX_RETRIES = 100  # each retry samples K more lines: beyond this, loosen the rules instead
 VERSE_ATTEMPTS = 3  # whole verses written while a line misses the syllable count its last line set (too short)
 MAX_SEED = 2**63 - 1  # seeds are recorded in the verse and fit a signed 64-bit integer
+SERIES_MEMORY = 40  # lines of a series' last verses a new one may not echo: a screenful of the page's feed
+SERIES_TRIES = 3  # seeds a series tries for a verse that echoes none of them, keeping the last
 
 
 @dataclass(frozen=True)
@@ -376,6 +379,35 @@ class Rhymer:
         Takes ``verse``'s options and raises what it raises.
         """
         return self.verse("couplet", seed_word, **options)
+
+    def series(self, count: int, scheme: str = "couplet", seed_word: str | None = None, *, seed: int | None = None,
+               avoid: Iterable[str] = (), **options) -> Iterator[Verse]:
+        """``count`` verses in ``scheme`` for a feed: a verse that echoes one of the SERIES_MEMORY lines before
+        it (``scoring.echoes``: "the trophies of" twice reads as a machine's) gives way to the next seed's, up
+        to SERIES_TRIES seeds. Seeds run ``seed``, ``seed + 1``, ... (fresh ones without a seed), so each verse
+        is ``verse`` with its recorded seed, whatever came before. ``avoid``: lines shown before the series.
+        Takes ``verse``'s other options; bad ``count``, ``seed`` or ``avoid`` raise at once, the rest as
+        ``verse`` raises them, when the first verse is asked for.
+
+        >>> import rhymer
+        >>> [v.seed for v in rhymer.load("markov").series(3, seed_word="night", seed=3)]
+        [3, 4, 5]
+        """
+        count = validate.integer("count", count, 1, error=GenerationError)
+        if seed is not None:
+            seed = validate.integer("seed", seed, 0, MAX_SEED - count * SERIES_TRIES, error=GenerationError)
+        return self._series(count, scheme, seed_word, seed, validate.texts("avoid", avoid), options)
+
+    def _series(self, count: int, scheme: str, seed_word: str | None, seed: int | None, memory: list[str],
+                options: dict) -> Iterator[Verse]:
+        for _ in range(count):
+            for _ in range(SERIES_TRIES):
+                verse = self.verse(scheme, seed_word, seed=seed, **options)
+                seed = None if seed is None else seed + 1
+                if not any(echoes(line, memory[-SERIES_MEMORY:]) for line in verse.lines):
+                    break
+            memory.extend(verse.lines)
+            yield verse
 
     def rhymes(self, word: str, near: bool = False) -> list[str]:
         """Words of this model's corpus that rhyme with ``word``, most frequent first (near ones: closest first).

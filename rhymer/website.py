@@ -34,10 +34,11 @@ from rhymer.errors import GenerationError, ModelError, OutputError, RhymerError
 from rhymer.files import read_json, write_json, write_text
 from rhymer.progress import Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
-from rhymer.scoring import Rules, Weights
+from rhymer.scoring import ECHO_WORDS, Rules, Weights
+from rhymer.verse import SERIES_MEMORY, SERIES_TRIES
 from rhymer.vocabtrie import BOUNDARIES, CAPITAL_ONLY_WORDS, VocabTrie
 from rhymer.wordruns import CONTEXT_WORDS
-from rhymer.words import capitalised_words, guess_syllables, tokens
+from rhymer.words import FUNCTION_WORDS, capitalised_words, guess_syllables, tokens
 
 PAGE_FILES = ("index.html", "rhymer.js", "style.css")
 PRELOAD_MARK = "<!-- rhymer:preload -->"  # in index.html: the export puts the first couplet's files here
@@ -106,7 +107,7 @@ def logit_range(path: Path, characters: int = 64_000, progress: Steps = no_steps
 # The parts of rhymer.scoring's judging that the page implements (it has no word model, meter or corpus;
 # "follow" ranks its answers to a typed line, as Rhymer.reply ranks them)
 PAGE_RULES = ("min_words", "max_words", "syllable_tolerance")
-PAGE_WEIGHTS = ("logprob", "real_words", "syllables", "follow")
+PAGE_WEIGHTS = ("logprob", "real_words", "syllables", "follow", "echo")
 
 
 def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
@@ -115,7 +116,8 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
     as a rhyme (``RhymeIndex.ends_lines``), the couplet's end words with their rhymes (so the first couplet
     needs no rhyme index), how it finds near rhymes where none rhymes perfectly (``lexicon.near_costs`` and
     ``rhymepolicy.NEAR_BAND``), how a typed line's curly quotes are read (``charmodel.TYPOGRAPHIC``), what
-    an unfinished line drops (``sampler.AFTER_BROKEN_WORD``), and how it keeps to known words while sampling
+    an unfinished line drops (``sampler.AFTER_BROKEN_WORD``), how a feed avoids echoing its last lines
+    (``scoring.echoes``, ``Rhymer.series``), and how it keeps to known words while sampling
     (rhymer.vocabtrie's word boundaries and capital-only words; with ``word_runs``, the site's SITE_RUNS and
     rhymer.wordruns' context length)."""
     rules, weights, ends = Rules(), Weights(), rhymepolicy.end_word_options(index)  # a first rhyme group's
@@ -138,6 +140,8 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
         "after_broken_word": sampler.AFTER_BROKEN_WORD,
         "word_runs": SITE_RUNS if word_runs else None,
         "run_context_words": CONTEXT_WORDS,
+        "echo": {"words": ECHO_WORDS, "function_words": sorted(FUNCTION_WORDS)},
+        "series": {"memory": SERIES_MEMORY, "tries": SERIES_TRIES},
     }
 
 

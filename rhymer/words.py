@@ -11,6 +11,19 @@ _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 _CASED_WORD = re.compile(r"(?<![\w'])[A-Za-z]+(?:'[a-z]+)*")
 _SENTENCE_START = ".!?:;\"'(-"  # after these (or at a line start) a capital says nothing about the word
 MIN_NAME_COUNT = 2  # a capitalised spelling seen once mid-line may be a typo
+# the words that carry grammar rather than sense: the discriminator's features keep them, and a repeated
+# phrase of nothing else ("and on the") is no echo (rhymer.scoring)
+FUNCTION_WORDS = frozenset("""
+a an the this that these those some any no every each all both either neither such what which whose
+i me my mine we us our ours you your yours thou thee thy thine ye he him his she her hers it its they them
+their theirs who whom myself himself herself itself themselves ourselves yourself one none naught aught
+is are was were be been being am art wast wert have has had hast hath having do does did doth dost didst
+shall will would should could can may might must shalt wilt canst mayst couldst wouldst shouldst
+not nor and or but if then than so as yet though although because since while when where whence whither
+why how till until unless lest ere for of to in on at by with from into upon onto over under about above
+below between among through against without within before after behind beneath beyond around along
+across toward towards near off out up down o oh ah there here now thus too very more most
+""".split())
 
 
 def tokens(text: str) -> list[str]:

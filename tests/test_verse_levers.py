@@ -14,6 +14,8 @@ import rhymer
 from rhymer import metrics
 from rhymer.errors import GenerationError, ModelError
 from rhymer.sampler import continuation_logprob, read_after, sample_lines
+from rhymer.scoring import Rules, Weights, echoes, judge
+from rhymer.verse import SERIES_MEMORY, SERIES_TRIES
 from rhymer.wordmodel import WordModel
 from rhymer.words import last_word, tokens
 from tests.conftest import capitals_inside
@@ -317,3 +319,56 @@ def test_model_folders_are_built_with_their_word_model(small_corpus, tmp_path):
     (tmp_path / modeldir.NGRAMS).write_text('{"format": "rhymer-wordgrams", "order": 3}')
     with pytest.raises(ModelError, match="ngrams.json"):
         rhymer.load(str(tmp_path))
+
+
+# -- a series that does not echo itself ------------------------------------------------------------
+
+@pytest.mark.parametrize("line, earlier, echo", [
+    ("And yet to be revenged this night", ["And, there to be revenged this night"], True),
+    ("The trophies of his war", ["and all the trophies of the field"], True),
+    ("And on the hills", ["And on the sea", "Upon the hills"], False),  # only function words, or two words
+    ("Of the night", [], False),
+])
+def test_echoes_are_runs_of_three_words_with_a_content_word(line, earlier, echo):
+    assert echoes(line, earlier) is echo
+
+
+def test_a_series_gives_each_verse_a_seed_whose_lines_echo_none_before(lstm):
+    series = list(lstm.series(10, seed_word="night", seed=7))
+    seeds = [v.seed for v in series]
+    assert seeds[0] == 7 and seeds == sorted(seeds) and len(set(seeds)) == 10
+    assert seeds[-1] > 16  # some seeds gave way: their couplets echoed an earlier one (the test can fail)
+    for i, verse in enumerate(series):
+        assert verse == lstm.couplet("night", seed=verse.seed)  # each is its seed's verse, whatever came before
+        earlier = [line for v in series[:i] for line in v.lines][-SERIES_MEMORY:]
+        skipped = range(series[i - 1].seed + 1 if i else 7, verse.seed)
+        assert len(skipped) < SERIES_TRIES
+        if len(skipped) < SERIES_TRIES - 1:  # a verse kept before the last try echoes nothing...
+            assert not any(echoes(line, earlier) for line in verse.lines), verse
+        for seed in skipped:  # ...and each seed it skipped did
+            assert any(echoes(line, earlier) for line in lstm.couplet("night", seed=seed).lines), seed
+
+
+def test_a_series_avoids_the_lines_it_is_given_and_checks_its_arguments(markov):
+    first = next(markov.series(1, seed_word="night", seed=3))
+    after = next(markov.series(1, seed_word="night", seed=3, avoid=list(first.lines)))
+    assert after.seed > 3 and not any(echoes(line, first.lines) for line in after.lines)
+    for bad, error in [({"count": 0}, GenerationError), ({"avoid": "a line"}, TypeError),
+                       ({"avoid": [3]}, TypeError), ({"seed": -1}, GenerationError)]:
+        with pytest.raises(error):
+            markov.series(**{"count": 2, **bad})  # at once, before any verse is asked for
+
+
+def test_a_lines_echo_of_the_verses_other_lines_costs_its_score():
+    index = rhymer.load("markov").index
+    args = (-1.0, True, index, Rules(), Weights(), ["And, there to be revenged this night"])
+    echoed, plain = judge("And yet to be revenged this light", *args), judge("And yet to have my vengeance on the light", *args)
+    quiet = judge("And yet to be revenged this light", -1.0, True, index, Rules(), Weights(echo=0), args[-1])
+    assert echoed.score == pytest.approx(quiet.score - Weights().echo) and not echoed.failed and not plain.failed
+
+
+def test_count_cli_writes_a_series(cli):
+    result = cli("couplet", "-w", "night", "--seed", "7", "-n", "4", "--json")
+    assert result.returncode == 0, result.stderr
+    seeds = [json.loads(line)["seed"] for line in result.stdout.splitlines()]
+    assert seeds == [v.seed for v in rhymer.load().series(4, seed_word="night", seed=7)]

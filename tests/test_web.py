@@ -24,7 +24,7 @@ from rhymer.lstm import LSTMModel
 from rhymer.markov import MarkovModel
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.sampler import continuation_logprob, read_after
-from rhymer.scoring import Rules, Weights, judge
+from rhymer.scoring import Rules, Weights, echoes, judge
 from rhymer.verse import Rhymer
 from rhymer.vocabtrie import CAPITAL
 from rhymer.wordruns import RunTries, WordRuns
@@ -253,8 +253,9 @@ def test_page_judges_candidates_like_python(browser, default_site, index, verse_
     cands = [{"text": t, "logprob": -1.5 + (i % 7) * 0.13, "finished": i % 5 != 0} for i, t in enumerate(lines)]
     for i, cand in enumerate(cands[::3]):  # an answer's candidates: how well the given line reads after them
         cand["follow"] = -2.1 + (i % 5) * 0.17
-    rules, weights, seen = Rules(), Weights(), set()
-    for target, previous in [(None, []), (8, ["night and day "]), (11, [lines[3].upper()])]:
+    rules, weights, seen, echoes_seen = Rules(), Weights(), set(), 0
+    echoed = " ".join(tokens(lines[7])[-4:])  # a run of a candidate's words, not the whole line: an echo
+    for target, previous in [(None, []), (8, ["night and day ", echoed]), (11, [lines[3].upper()])]:
         got = page.evaluate("([c, t, p]) => window.rhymerPage.judge(c, t, p)", [cands, target, previous])
         for cand, js in zip(cands, got):
             py = judge(cand["text"], cand["logprob"], cand["finished"], index, rules, weights, previous, target,
@@ -262,7 +263,34 @@ def test_page_judges_candidates_like_python(browser, default_site, index, verse_
             assert (js["text"], js["failed"], js["syllables"]) == (py.text, list(py.failed), py.syllables), (cand, target)
             assert abs(js["score"] - py.score) <= 1e-9, (cand, target)
             seen.update(py.failed)
+            echoes_seen += echoes(cand["text"], previous) and cand["text"].strip().lower() != previous[-1].lower()
     assert seen == {"unfinished", "too_short", "too_long", "syllables", "repeated_line"}  # every check was met
+    assert echoes_seen  # and the echo penalty, on a line that only echoes
+    page.close()
+
+
+def test_the_feed_skips_a_seed_whose_couplet_echoes_the_lines_shown(browser, default_site):
+    page, *_ = _open(browser, default_site + "?model=markov")
+    _screen_filled(page)
+    _resting(page)
+    page.wait_for_function("!window.rhymerPage.state.busy")
+    before = _count(page)
+    page.evaluate("window.rhymerPage.more(12, { seedWord: 'night' })")
+    feed = page.evaluate("""() => [...document.querySelectorAll('.couplet')].map(li => ({
+        lines: [...li.querySelectorAll('p')].map(p => p.textContent), seed: Number(li.dataset.seed) }))""")
+    series, skips = page.evaluate("window.rhymerPage.state.site.page.series"), 0
+    memory, tries = series["memory"], series["tries"]
+    for i in range(before, before + 12):
+        shown = [line for c in feed[:i] for line in c["lines"]][-memory:]
+        skipped = range(feed[i - 1]["seed"] + 1, feed[i]["seed"]) if i > before else range(0)
+        assert len(skipped) < tries
+        if len(skipped) < tries - 1:  # kept before the last try: it echoes nothing shown (Python's echoes)
+            assert not any(echoes(line, shown) for line in feed[i]["lines"]), feed[i]
+        for seed in skipped:  # each seed given way echoed a line shown
+            c = page.evaluate("([s]) => window.rhymerPage.couplet('markov', { seedWord: 'night' }, s)", [seed])
+            assert any(echoes(line, shown) for line in c["lines"]), seed
+            skips += 1
+    assert skips  # the feed did give way (the test can fail)
     page.close()
 
 

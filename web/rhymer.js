@@ -446,9 +446,28 @@ const line = (raw, logprob, finished, end) => ({ raw, text: raw.replace(/\p{L}/u
 // rhymer/scoring.py syllable_count: the syllables of a line's words
 const lineSyllables = (words, facts) => words.reduce((s, w) => s + facts.syllables(w), 0);
 
+// rhymer/scoring.py echoes: does `line` repeat a run of page.echo.words words, not all of them function
+// words, from one of the `earlier` lines ("the trophies of" twice in a feed; "and on the" may recur)?
+function phrases(line) {
+  const echo = state.site.page.echo;
+  echo.functionSet ??= new Set(echo.function_words);
+  const words = tokens(line);
+  const runs = new Set();
+  for (let i = 0; i + echo.words <= words.length; i++) {
+    const run = words.slice(i, i + echo.words);
+    if (!run.every((w) => echo.functionSet.has(w))) runs.add(run.join(" "));
+  }
+  return runs;
+}
+
+function echoes(line, earlier) {
+  const mine = phrases(line);
+  return mine.size > 0 && earlier.some((e) => [...phrases(e)].some((run) => mine.has(run)));
+}
+
 // rhymer/scoring.py judge with the page's parts of Rules and Weights (site.json): the checks a line fails
-// and its score, with the follow term where the candidate has one (answering a line); the word-model and
-// meter terms and the copy check are not the page's.
+// and its score, with the follow term where the candidate has one (answering a line) and the echo penalty;
+// the word-model and meter terms and the copy check are not the page's.
 function judge(cand, facts, rules, weights, target, previous) {
   const words = tokens(cand.text);
   const real = words.length ? words.filter((w) => facts.isReal(w)).length / words.length : 0;
@@ -462,7 +481,9 @@ function judge(cand, facts, rules, weights, target, previous) {
   const text = cand.text.trim();
   if (previous.some((p) => p.trim().toLowerCase() === text.toLowerCase())) failed.push("repeated_line");
   const follow = cand.follow == null ? 0 : weights.follow * cand.follow;  // as scoring.py: None adds nothing
-  return { text, score: weights.logprob * cand.logprob + weights.real_words * real - weights.syllables * off + follow, syllables: syll, failed };
+  let score = weights.logprob * cand.logprob + weights.real_words * real - weights.syllables * off;
+  if (weights.echo && echoes(text, previous)) score -= weights.echo;
+  return { text, score: score + follow, syllables: syll, failed };
 }
 
 // rhymer/verse.py's ranking key (fewest failed checks, then the highest score): does `a` rank before `b`?
@@ -584,6 +605,7 @@ const state = {
   engines: {},           // kind -> the promise of its engine (loaded once, again after a failure)
   tries: {},             // kind -> the promise of its engine's known-word tries
   site: null, names: null, index: null, facts: null, runs: null, ml5: null, busy: false, count: 0,
+  recent: [],            // the lines last shown, which the feed's next couplet may not echo (page.series)
   queue: Promise.resolve(),
   seed: crypto.getRandomValues(new Uint32Array(1))[0],  // a fresh seed per visit; each couplet takes the next
   seedWord: null,        // applied with Enter (or the write button) and kept until changed
@@ -721,6 +743,8 @@ function show(c, shared = false) {
   item.append(verse, meta);
   if (answered) ui.feed.prepend(item);
   else ui.feed.appendChild(item);
+  state.recent.push(...c.lines);
+  state.recent.splice(0, state.recent.length - state.site.page.series.memory);
   state.count += 1;
   ui.count.textContent = String(state.count);
   if (state.count === 1) performance.mark("rhymer:first-couplet");
@@ -742,6 +766,17 @@ function queued(task) {
 
 const more = (n = 1, overrides = {}) => queued(() => write(n, overrides));
 
+// rhymer/verse.py Rhymer.series: the feed's next couplet, from the next seed whose couplet echoes none of the
+// lines last shown, up to page.series.tries seeds (keeping the last); each is the couplet of its own seed,
+// so a share link still writes it.
+async function fresh(engine, opts, seed) {
+  for (let t = 1; ; t++) {
+    const c = await couplet(engine, opts, seed);
+    if (t >= state.site.page.series.tries || !c.lines.some((line) => echoes(line, state.recent))) return c;
+    seed = state.seed++;
+  }
+}
+
 async function write(n, overrides) {
   state.busy = true;
   ui.status.textContent = "writing…";
@@ -751,7 +786,9 @@ async function write(n, overrides) {
     for (let i = 0; i < n; i++) {
       const seed = overrides.seed ?? state.seed++;
       const opts = options(overrides);
-      show(await (opts.reply !== undefined ? answer(engine, opts, seed) : couplet(engine, opts, seed)), overrides.seed !== undefined);
+      const c = await (opts.reply !== undefined ? answer(engine, opts, seed)
+        : overrides.seed !== undefined ? couplet(engine, opts, seed) : fresh(engine, opts, seed));
+      show(c, overrides.seed !== undefined);
       if (!performance.getEntriesByName("rhymer:first-written").length) performance.mark("rhymer:first-written");
     }
     ui.status.textContent = "";
