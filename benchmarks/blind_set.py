@@ -4,6 +4,7 @@ A reader sees only the shuffled file (ids and couplets) and rates each couplet 1
 sense, quality as verse and rhythm, and guesses human or machine. The key stays apart.
 
     python benchmarks/blind_set.py generate --model default --out lstm.json      # 40 couplets of a system
+    python benchmarks/blind_set.py generate --series --out feed.json    # ...as one feed (Rhymer.series)
     python benchmarks/blind_set.py build lstm=lstm.json markov=markov.json \\
         control=benchmarks/blind/control-v0.1.json --out /tmp/reading            # set.md + key.json
     python benchmarks/blind_set.py score /tmp/reading/key.json ratings.json      # the table, per system
@@ -36,19 +37,24 @@ ASPECTS = ("grammar", "sense", "quality", "rhythm")
 
 
 def generate(model: str, out: Path, temperature: float, candidates: int, seed: int,
-             meter: str | None = None, syllables: int | None = None, weights: dict[str, float] | None = None) -> None:
+             meter: str | None = None, syllables: int | None = None, weights: dict[str, float] | None = None,
+             series: bool = False) -> None:
+    """With ``series`` the couplets are read as one feed (``Rhymer.series``): each skips a seed whose couplet
+    echoes the ones before it."""
     import rhymer
 
     r = rhymer.load(model)
     rules = rhymer.Rules(meter=meter, target_syllables=syllables)
     scoring = rhymer.Weights(**(weights or {}))
-    couplets = []
+    couplets: list[list[str]] = []
     for i, word in enumerate(SEED_WORDS[:COUPLETS]):
-        verse = r.couplet(word, temperature=temperature, candidates=candidates, seed=seed + i, rules=rules,
-                          weights=scoring)
+        options = {"temperature": temperature, "candidates": candidates, "rules": rules, "weights": scoring}
+        shown = [line for c in couplets for line in c]
+        verse = (next(r.series(1, seed_word=word, seed=seed + i, avoid=shown, **options)) if series
+                 else r.couplet(word, seed=seed + i, **options))
         couplets.append(list(verse.lines))
     settings = {"model": model, "temperature": temperature, "candidates": candidates, "seed": seed,
-                "meter": meter, "target_syllables": syllables, "weights": weights or {}}
+                "meter": meter, "target_syllables": syllables, "weights": weights or {}, "series": series}
     out.write_text(json.dumps({"settings": settings, "couplets": couplets}, indent=1) + "\n", encoding="utf-8")
 
 
@@ -133,6 +139,7 @@ def main() -> None:
     g.add_argument("--syllables", type=int, help="every line's syllable target (default: the first line's)")
     g.add_argument("--weight", action="append", default=[], metavar="NAME=VALUE", help="a Weights field (repeat)")
     g.add_argument("--seed", type=int, default=1000)
+    g.add_argument("--series", action="store_true", help="as one feed: skip seeds whose couplet echoes an earlier one")
     g.add_argument("--out", type=Path, required=True)
     b = sub.add_parser("build")
     b.add_argument("systems", nargs="+", help="NAME=couplets.json")
@@ -150,7 +157,8 @@ def main() -> None:
         if not all("=" in w for w in args.weight):
             parser.error("--weight takes NAME=VALUE, e.g. --weight discriminator=2")
         weights = {name: float(value) for name, value in (w.split("=", 1) for w in args.weight)}
-        generate(args.model, args.out, args.temperature, args.candidates, args.seed, args.meter, args.syllables, weights)
+        generate(args.model, args.out, args.temperature, args.candidates, args.seed, args.meter, args.syllables, weights,
+                 args.series)
     elif args.command == "build":
         build({n: Path(p) for n, p in (s.split("=", 1) for s in args.systems)}, args.out, args.seed)
     elif args.command == "paired":
