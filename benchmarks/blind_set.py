@@ -40,7 +40,7 @@ def generate(model: str, out: Path, temperature: float, candidates: int, seed: i
              meter: str | None = None, syllables: int | None = None, weights: dict[str, float] | None = None,
              series: bool = False) -> None:
     """With ``series`` the couplets are read as one feed (``Rhymer.series``): each skips a seed whose couplet
-    echoes the ones before it."""
+    echoes the last SERIES_MEMORY lines before it."""
     import rhymer
 
     r = rhymer.load(model)

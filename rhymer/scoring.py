@@ -154,21 +154,25 @@ def syllable_count(index: RhymeIndex, line: str) -> int:
 def echoes(line: str, earlier: Iterable[str]) -> bool:
     """Whether ``line`` repeats a run of ECHO_WORDS words, not all of them function words, from one of the
     ``earlier`` lines: a feed that says "the trophies of" twice reads as a machine's, while "and on the"
-    may recur in any poem.
+    may recur in any poem. A run that ends a line is left out: it ends on the rhyme word, chosen before
+    the line was written, and a feed on one seed word would otherwise echo "of the night" in every other
+    couplet.
 
     >>> echoes("And all the trophies of his war", ["The trophies of the field"])
     True
     >>> echoes("And on the hills", ["and on the sea", "Upon the hills"])
+    False
+    >>> echoes("I wander in the night", ["Who sleeps in the night, and wakes"])
     False
     """
     mine = _phrases(line)
     return bool(mine) and any(not mine.isdisjoint(_phrases(e)) for e in earlier)
 
 
-@lru_cache(maxsize=4096)  # a feed judges every candidate against the same earlier lines
+@lru_cache(maxsize=4096)  # a line's K candidates are compared with the same earlier lines
 def _phrases(line: str) -> frozenset[tuple[str, ...]]:
     words = tokens(line)
-    runs = (tuple(words[i : i + ECHO_WORDS]) for i in range(len(words) - ECHO_WORDS + 1))
+    runs = (tuple(words[i : i + ECHO_WORDS]) for i in range(len(words) - ECHO_WORDS))  # not the last run
     return frozenset(r for r in runs if not FUNCTION_WORDS.issuperset(r))
 
 
@@ -188,8 +192,8 @@ def judge(
 ) -> Judgement:
     """Score a line and list the cheap checks it fails (the copy check is run separately, lazily).
 
-    ``previous`` are the lines it may not repeat (the verse's other lines, a series' earlier verses); one it
-    echoes costs ``weights.echo``.
+    ``previous`` are the lines it may not repeat (the verse's lines written before it, or the line a reply
+    answers); one it echoes (``echoes``) costs ``weights.echo``.
 
     ``target`` is this line's syllable target (the verse layer's choice; None or 0 for none);
     ``word_logprob`` is the line's word-model log-probability, ``follow_logprob`` how well the next line

@@ -8,6 +8,7 @@ import functools
 import json
 import time
 import zlib
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,7 +35,7 @@ DEFAULT_RETRIES = 3  # resamplings of a line when none of its K candidates passe
 MAX_RETRIES = 100  # each retry samples K more lines: beyond this, loosen the rules instead
 VERSE_ATTEMPTS = 3  # whole verses written while a line misses the syllable count its last line set (too short)
 MAX_SEED = 2**63 - 1  # seeds are recorded in the verse and fit a signed 64-bit integer
-SERIES_MEMORY = 40  # lines of a series' last verses a new one may not echo: a screenful of the page's feed
+SERIES_MEMORY = 40  # lines of a series' last verses a new one may not echo: twenty couplets of a feed
 SERIES_TRIES = 3  # seeds a series tries for a verse that echoes none of them, keeping the last
 
 
@@ -384,10 +385,11 @@ class Rhymer:
                avoid: Iterable[str] = (), **options) -> Iterator[Verse]:
         """``count`` verses in ``scheme`` for a feed: a verse that echoes one of the SERIES_MEMORY lines before
         it (``scoring.echoes``: "the trophies of" twice reads as a machine's) gives way to the next seed's, up
-        to SERIES_TRIES seeds. Seeds run ``seed``, ``seed + 1``, ... (fresh ones without a seed), so each verse
-        is ``verse`` with its recorded seed, whatever came before. ``avoid``: lines shown before the series.
-        Takes ``verse``'s other options; bad ``count``, ``seed`` or ``avoid`` raise at once, the rest as
-        ``verse`` raises them, when the first verse is asked for.
+        to SERIES_TRIES seeds (the last is kept even if it echoes). Seeds run ``seed``, ``seed + 1``, ... (fresh
+        ones without a seed), so each verse is ``verse`` with its recorded seed, whatever came before.
+        ``avoid``: lines shown before the series (its last SERIES_MEMORY count). Takes ``verse``'s other
+        options; bad ``count``, ``seed`` or ``avoid`` raise at once, the rest as ``verse`` raises them (a seed
+        past MAX_SEED too), when their verse is asked for.
 
         >>> import rhymer
         >>> [v.seed for v in rhymer.load("markov").series(3, seed_word="night", seed=3)]
@@ -395,16 +397,18 @@ class Rhymer:
         """
         count = validate.integer("count", count, 1, error=GenerationError)
         if seed is not None:
-            seed = validate.integer("seed", seed, 0, MAX_SEED - count * SERIES_TRIES, error=GenerationError)
-        return self._series(count, scheme, seed_word, seed, validate.texts("avoid", avoid), options)
+            seed = validate.integer("seed", seed, 0, MAX_SEED, error=GenerationError)
+        memory = deque(validate.texts("avoid", avoid), maxlen=SERIES_MEMORY)
+        return self._series(count, scheme, seed_word, seed, memory, options)
 
-    def _series(self, count: int, scheme: str, seed_word: str | None, seed: int | None, memory: list[str],
+    def _series(self, count: int, scheme: str, seed_word: str | None, seed: int | None, memory: deque,
                 options: dict) -> Iterator[Verse]:
         for _ in range(count):
-            for _ in range(SERIES_TRIES):
+            for attempt in range(1, SERIES_TRIES + 1):
                 verse = self.verse(scheme, seed_word, seed=seed, **options)
                 seed = None if seed is None else seed + 1
-                if not any(echoes(line, memory[-SERIES_MEMORY:]) for line in verse.lines):
+                last = attempt == SERIES_TRIES or (seed is not None and seed > MAX_SEED)
+                if last or not any(echoes(line, memory) for line in verse.lines):
                     break
             memory.extend(verse.lines)
             yield verse

@@ -35,7 +35,7 @@ from rhymer.files import read_json, write_json, write_text
 from rhymer.progress import Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.scoring import ECHO_WORDS, Rules, Weights
-from rhymer.verse import SERIES_MEMORY, SERIES_TRIES
+from rhymer.verse import SERIES_MEMORY, SERIES_TRIES, Rhymer
 from rhymer.vocabtrie import BOUNDARIES, CAPITAL_ONLY_WORDS, VocabTrie
 from rhymer.wordruns import CONTEXT_WORDS
 from rhymer.words import FUNCTION_WORDS, capitalised_words, guess_syllables, tokens
@@ -170,8 +170,6 @@ def openings(model: Path, kind: str, count: int = OPENINGS, progress: Steps = no
     Only couplets whose every line passes the library's checks are kept (none copied from the corpus, none
     too long for the page), from at most 2 x ``count`` seeds; a model that can write none gives none, and
     the page then writes its first couplet itself."""
-    from rhymer.verse import Rhymer
-
     composer, rules = Rhymer(model, kind), Rules(max_words=PAGE_MAX_WORDS)
     couplets: list[dict] = []
     with progress("writing the couplets the page opens on", count) as advance:

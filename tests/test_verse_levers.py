@@ -15,7 +15,7 @@ from rhymer import metrics
 from rhymer.errors import GenerationError, ModelError
 from rhymer.sampler import continuation_logprob, read_after, sample_lines
 from rhymer.scoring import Rules, Weights, echoes, judge
-from rhymer.verse import SERIES_MEMORY, SERIES_TRIES
+from rhymer.verse import MAX_SEED, SERIES_MEMORY, SERIES_TRIES
 from rhymer.wordmodel import WordModel
 from rhymer.words import last_word, tokens
 from tests.conftest import capitals_inside
@@ -328,6 +328,7 @@ def test_model_folders_are_built_with_their_word_model(small_corpus, tmp_path):
     ("The trophies of his war", ["and all the trophies of the field"], True),
     ("And on the hills", ["And on the sea", "Upon the hills"], False),  # only function words, or two words
     ("Of the night", [], False),
+    ("I wander in the night", ["Who sleeps in the night, and wakes"], False),  # a line's last run: its rhyme word's
 ])
 def test_echoes_are_runs_of_three_words_with_a_content_word(line, earlier, echo):
     assert echoes(line, earlier) is echo
@@ -354,9 +355,15 @@ def test_a_series_avoids_the_lines_it_is_given_and_checks_its_arguments(markov):
     after = next(markov.series(1, seed_word="night", seed=3, avoid=list(first.lines)))
     assert after.seed > 3 and not any(echoes(line, first.lines) for line in after.lines)
     for bad, error in [({"count": 0}, GenerationError), ({"avoid": "a line"}, TypeError),
-                       ({"avoid": [3]}, TypeError), ({"seed": -1}, GenerationError)]:
+                       ({"avoid": [3]}, TypeError), ({"seed": -1}, GenerationError), ({"seed": MAX_SEED + 1}, GenerationError)]:
         with pytest.raises(error):
             markov.series(**{"count": 2, **bad})  # at once, before any verse is asked for
+    last = markov.series(2, seed_word="night", seed=MAX_SEED, avoid=list(first.lines))
+    assert next(last).seed == MAX_SEED  # kept, echo or not: no seed is left to try
+    with pytest.raises(GenerationError, match="seed"):
+        next(last)
+    fresh = next(markov.series(1, seed_word="night"))  # fresh seeds, each recorded
+    assert fresh == markov.couplet("night", seed=fresh.seed)
 
 
 def test_a_lines_echo_of_the_verses_other_lines_costs_its_score():
@@ -364,7 +371,9 @@ def test_a_lines_echo_of_the_verses_other_lines_costs_its_score():
     args = (-1.0, True, index, Rules(), Weights(), ["And, there to be revenged this night"])
     echoed, plain = judge("And yet to be revenged this light", *args), judge("And yet to have my vengeance on the light", *args)
     quiet = judge("And yet to be revenged this light", -1.0, True, index, Rules(), Weights(echo=0), args[-1])
-    assert echoed.score == pytest.approx(quiet.score - Weights().echo) and not echoed.failed and not plain.failed
+    unpenalised = judge(plain.text, -1.0, True, index, Rules(), Weights(echo=0), args[-1])
+    assert echoed.score == pytest.approx(quiet.score - Weights().echo) and plain.score == unpenalised.score
+    assert not echoed.failed and not plain.failed
 
 
 def test_count_cli_writes_a_series(cli):

@@ -447,13 +447,14 @@ const line = (raw, logprob, finished, end) => ({ raw, text: raw.replace(/\p{L}/u
 const lineSyllables = (words, facts) => words.reduce((s, w) => s + facts.syllables(w), 0);
 
 // rhymer/scoring.py echoes: does `line` repeat a run of page.echo.words words, not all of them function
-// words, from one of the `earlier` lines ("the trophies of" twice in a feed; "and on the" may recur)?
+// words, from one of the `earlier` lines ("the trophies of" twice in a feed; "and on the" may recur)? The
+// run that ends a line (on its rhyme word, chosen before the line was written) is left out.
 function phrases(line) {
   const echo = state.site.page.echo;
   echo.functionSet ??= new Set(echo.function_words);
   const words = tokens(line);
   const runs = new Set();
-  for (let i = 0; i + echo.words <= words.length; i++) {
+  for (let i = 0; i + echo.words < words.length; i++) {
     const run = words.slice(i, i + echo.words);
     if (!run.every((w) => echo.functionSet.has(w))) runs.add(run.join(" "));
   }
