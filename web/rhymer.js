@@ -449,14 +449,16 @@ const lineSyllables = (words, facts) => words.reduce((s, w) => s + facts.syllabl
 // rhymer/scoring.py echoes: does `line` repeat a run of page.echo.words words, not all of them function
 // words, from one of the `earlier` lines ("the trophies of" twice in a feed; "and on the" may recur)? The
 // run that ends a line (on its rhyme word, chosen before the line was written) is left out.
+let functionWords = null;  // page.echo.function_words as a Set, made on first use (site.json stays as read)
+
 function phrases(line) {
   const echo = state.site.page.echo;
-  echo.functionSet ??= new Set(echo.function_words);
+  functionWords ??= new Set(echo.function_words);
   const words = tokens(line);
   const runs = new Set();
   for (let i = 0; i + echo.words < words.length; i++) {
     const run = words.slice(i, i + echo.words);
-    if (!run.every((w) => echo.functionSet.has(w))) runs.add(run.join(" "));
+    if (!run.every((w) => functionWords.has(w))) runs.add(run.join(" "));
   }
   return runs;
 }
