@@ -7,7 +7,8 @@ baseline (markov.json), the corpus's word runs (wordruns.json.gz, where the mode
 the page must agree on with the Python library, computed by it: the checks, weights and limits of judging,
 the couplet's end words and the word boundaries of sampling (in site.json, ``page_settings``), and every
 real word with its syllable count and which of them the model can write (wordfacts.json.gz,
-``word_facts``); and couplets the library wrote for the page to open on while ml5.js starts (site.json's
+``word_facts``), the pronunciations of CMU dict's words outside the corpus, for a typed line that ends on
+one (prons.json.gz, ``outside_pronunciations``, loaded only then); and couplets the library wrote for the page to open on while ml5.js starts (site.json's
 ``openings``, ``openings()``). It makes no request to any other host.
 """
 
@@ -53,6 +54,7 @@ SAFE_LOGIT = 60.0
 SITE_FILE, SITE_FORMAT = "site.json", "rhymer-site"  # site.json marks a folder as a site rhymer exported
 SITE_RUNS = "wordruns.json.gz"  # the model folder's wordruns.json, gzipped for the page (1.8 MB -> 0.6 MB shipped)
 WORD_FACTS, WORD_FACTS_FORMAT, WORD_FACTS_VERSION = "wordfacts.json.gz", "rhymer-wordfacts", 2
+OUTSIDE_PRONS, OUTSIDE_PRONS_FORMAT, OUTSIDE_PRONS_VERSION = "prons.json.gz", "rhymer-prons", 1  # 5.9 -> 1.6 MB
 ML5_FILE, ML5_LICENSE_FILE, MODEL_DIR = "ml5.min.js", "ml5.LICENSE.md", "model"
 MAX_PORT = 65535
 PAGE_MAX_WORDS = 10  # the page's "max words" slider starts here (up to Rules().max_words)
@@ -135,6 +137,7 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
         "near_rhymes": {**lexicon.near_costs(), "band": rhymepolicy.NEAR_BAND},
         "typographic": TYPOGRAPHIC,  # a typed line's curly quotes, read as Rhymer.reply reads them (plain_marks)
         "word_facts": WORD_FACTS,
+        "outside_prons": OUTSIDE_PRONS,
         "word_boundaries": "".join(sorted(BOUNDARIES)),
         "capital_only_words": sorted(CAPITAL_ONLY_WORDS),
         "after_broken_word": sampler.AFTER_BROKEN_WORD,
@@ -161,6 +164,16 @@ def word_facts(index: RhymeIndex, vocab: list[str]) -> dict:
     return {"format": WORD_FACTS_FORMAT, "version": WORD_FACTS_VERSION, "real": "\n".join(real),
             "unspellable": "\n".join(w for w in real if w not in known),
             "syllables": {str(n): "\n".join(words) for n, words in sorted(by_count.items())}}
+
+
+def outside_pronunciations(index: RhymeIndex) -> dict:
+    """The pronunciations (as words.json holds them) of CMU dict's words that the rhyme index lacks, so that
+    the page answers a line ending in "phone" or "guitar" with a corpus word that rhymes, as ``Rhymer.reply``
+    does. Only for that: candidates stay the index's own words. Words CMU dict lacks are still refused (the
+    library guesses their rhymes from the spelling; the page does not)."""
+    outside = sorted(w for w in lexicon.cmu_words() if w not in index.prons and tokens(w) == [w])
+    return {"format": OUTSIDE_PRONS_FORMAT, "version": OUTSIDE_PRONS_VERSION,
+            "prons": {w: [p.as_list() for p in lexicon.pronunciations(w)] for w in outside}}
 
 
 def openings(model: Path, kind: str, count: int = OPENINGS, progress: Steps = no_steps) -> list[dict]:
@@ -226,6 +239,7 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
         with progress("listing the words the page writes and judges by", None):
             index = RhymeIndex.load(model / modeldir.WORDS)
             write_json(staging / WORD_FACTS, word_facts(index, meta["vocab"]), compress=True)
+            write_json(staging / OUTSIDE_PRONS, outside_pronunciations(index), compress=True)
         site = {"format": SITE_FORMAT, "lstm": meta["kind"] == "lstm", "model_kind": meta["kind"],
                 "rhymer_version": meta.get("rhymer_version"), "page": page_settings(index, word_runs=runs is not None)}
         # what the page's first own couplet needs (the one it opens on needs site.json only)
@@ -268,7 +282,7 @@ def is_site(path: Path) -> bool:
 def _own_files(site: Path) -> set[str]:
     """The files rhymer wrote in ``site``: the page, ml5, the indexes and the model's files."""
     names = [*PAGE_FILES, ML5_FILE, ML5_LICENSE_FILE, NAMES, modeldir.WORDS, modeldir.MARKOV, SITE_RUNS, WORD_FACTS,
-             SITE_FILE,
+             OUTSIDE_PRONS, SITE_FILE,
              *(f"{MODEL_DIR}/{n}" for n in (ml5.MANIFEST, ml5.VOCAB, modeldir.METADATA, *ml5.own_variable_files()))]
     return {p.relative_to(site).as_posix() for pattern in names for p in site.glob(pattern)}
 

@@ -14,7 +14,7 @@ from rhymer import modeldir
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.scoring import Rules
 from rhymer.vocabtrie import VocabTrie
-from rhymer.website import ML5_SHA256, OPENINGS, PAGE_MAX_WORDS, find_ml5, openings, page_settings, word_facts
+from rhymer.website import ML5_SHA256, OPENINGS, PAGE_MAX_WORDS, find_ml5, openings, outside_pronunciations, page_settings, word_facts
 from rhymer.wordruns import WordRuns
 from rhymer.words import last_word, tokens
 from tests.conftest import ROOT
@@ -34,11 +34,12 @@ def test_export_writes_a_self_contained_site(cli, tmp_path):
     assert r.returncode == 0, r.stderr
     names = {p.name for p in site.iterdir()}
     assert names >= {"index.html", "rhymer.js", "style.css", "ml5.min.js", "ml5.LICENSE.md", "words.json", "names.json",
-                     "markov.json", "site.json", "wordfacts.json.gz", "wordruns.json.gz"}
+                     "markov.json", "site.json", "wordfacts.json.gz", "wordruns.json.gz", "prons.json.gz"}
     html = (site / "index.html").read_text()
     assert "http" not in html.replace("http-equiv", "")  # every resource is local
     preloads = re.findall(r'<link rel="preload" href="([^"]+)" as="fetch" crossorigin>', html)
     assert {"site.json", "wordfacts.json.gz", "wordruns.json.gz"} <= set(preloads) and all((site / name).is_file() for name in preloads), preloads
+    assert "prons.json.gz" not in preloads  # 1.6 MB, fetched only for a typed line that ends outside the corpus
     # the model folder's word runs, as the library reads them
     assert WordRuns.load(site / "wordruns.json.gz").before == WordRuns.load(modeldir.DEFAULT_DIR / modeldir.RUNS).before
     # ml5.min.js is fetched at once but started by the page only when the LSTM is needed (after the first couplet)
@@ -114,6 +115,17 @@ def test_the_page_ends_couplets_on_the_words_python_would():
     assert {first for first, _ in drawn} <= set(page["end_words"]) and len({first for first, _ in drawn}) >= 20
     assert all(second in page["end_word_rhymes"][first] for first, second in drawn)
     assert all(len(w) >= 3 and page["end_word_rhymes"][w] for w in page["end_words"])
+
+
+def test_the_page_pronounces_cmu_words_outside_the_corpus_as_the_library_does():
+    index = RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS)
+    outside = outside_pronunciations(index)
+    assert (outside["format"], outside["version"]) == ("rhymer-prons", 1)
+    prons = outside["prons"]
+    assert not set(prons) & set(index.prons) and len(prons) > 100_000  # CMU dict's words, less the corpus's
+    for word in ("phone", "guitar", "jeans", "okay"):  # what the page's rhymes start from
+        assert prons[word] == [p.as_list() for p in index.pronunciations(word)] and word not in index.words, word
+    assert "non-member" not in prons and "night" not in prons  # no word a line's tokens cannot end on; no corpus word
 
 
 def test_the_page_samples_exactly_the_librarys_known_words():

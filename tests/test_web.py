@@ -206,9 +206,11 @@ def test_next_character_probabilities_match_python(browser, default_site):
 def test_page_picks_rhymes_like_python(browser, default_site):
     page, *_ = _open(browser, default_site)
     index = RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS)
-    for word in ("night", "day", "love", "sea", "heart", "fire", "a", "wind"):
+    # the last three are outside the corpus: the page pronounces them from prons.json.gz, as CMU dict does
+    for word in ("night", "day", "love", "sea", "heart", "fire", "a", "wind", "phone", "guitar", "jeans"):
         got = page.evaluate("(w) => window.rhymerPage.rhymes(w)", word)
         assert got == index.rhymes(word), word
+    assert "phone" not in index.words and len(index.rhymes("phone")) > 5
     # near rhymes, where a word has no perfect one: the same words, distances and order as Python's
     hard = ["purple", "orange", "silver", "empty", "month", "wolf", "ocean", "music", "image", "window", "night"]
     words = hard + sorted(index.prons)[::97]
@@ -216,7 +218,7 @@ def test_page_picks_rhymes_like_python(browser, default_site):
     expected = [[[w, d] for w, d in index.near_rhymes(word, avoid=[word]).items()] for word in words]
     assert got == expected
     assert sum(map(bool, expected)) > len(words) // 3 and expected[0][:2] == [["circle", 0.5], ["turtle", 0.5]]
-    for word in ("purple", "empty", "night"):  # what a couplet or an answer draws from (rhymepolicy.rhyme_for)
+    for word in ("purple", "empty", "night", "baby"):  # what a couplet or an answer draws from (rhymepolicy.rhyme_for)
         found = page.evaluate("(w) => window.rhymerPage.rhymeFor(w)", word)
         drawn = {rhymepolicy.rhyme_for(index, [word], [word], np.random.default_rng(seed), "auto") for seed in range(100)}
         assert {w for w, _ in drawn} <= set(found["rhymes"]) and {near for _, near in drawn} == {found["near"]}, word
@@ -667,6 +669,11 @@ def test_page_answers_near_rhymes_and_curly_quotes(browser, default_site, index)
     assert page.evaluate("document.querySelector('.couplet.answer .tag').textContent").endswith("(near rhyme)")
     assert _answer(page, "I\u2019m walking where the \u201cnight\u201d is long") == ""  # typed on a phone: read plain
     assert _answers(page)[0]["lines"][0] == "I'm walking where the \"night\" is long"
+    assert "phone" not in index.words and _answer(page, "I waited all night by the phone") == ""  # a CMU word outside the corpus
+    answer = _answers(page)[0]
+    assert answer["rhymes"][0] == "phone" and answer["rhymes"][1] in index.rhymes("phone"), answer
+    c = page.evaluate("window.rhymerPage.couplet('markov', { seedWord: 'guitar' }, 3)")  # so is a seed word
+    assert c["rhymeWords"][0] == "guitar" and c["rhymeWords"][1] in index.rhymes("guitar"), c
     assert not errors
     page.close()
 

@@ -18,7 +18,7 @@
 // the form. A word with no perfect rhyme gets the closest near rhymes, as rhymer/rhymepolicy.py rhyme_for
 // draws them (site.json's "near_rhymes" carries rhymer/lexicon.py's costs).
 // It is a lighter writer than the library's: no word model or discriminator in the score, no check for
-// lines copied from the corpus, no rhymes for a word outside the corpus (no CMU dict, no spelling guess), 3 candidates
+// lines copied from the corpus, no rhymes for a word outside the corpus and CMU dict (no spelling guess), 3 candidates
 // instead of 32 (1 for a first couplet it writes when there is no opening), no second try at a line or a
 // whole verse, and the word limits are kept while sampling rather than judged afterwards. ml5.js takes about
 // a second to start, so a visit opens on one of the couplets the library wrote at export (site.json's
@@ -62,6 +62,7 @@ class RhymeIndex {
   constructor(data, lineEnds) {
     this.words = data.words;   // word -> [frequency, line-final frequency]
     this.prons = data.prons;   // word -> [[key, onset, near, syllables], ...]
+    this.outside = null;       // the same for CMU dict's other words (prons.json.gz), once a typed line needs them
     this.lineEnds = lineEnds;  // Python's thresholds of ends_lines (site.json)
     this.byKey = new Map();
     for (const [w, ps] of Object.entries(this.prons)) {  // as a candidate, a word counts by its main pronunciation
@@ -76,11 +77,15 @@ class RhymeIndex {
     const [total, final] = this.words[w] || [0, 0];
     return total >= this.lineEnds.min_uses && (total < this.lineEnds.frequent_word || final >= this.lineEnds.min_share * total);
   }
+  pronsOf(w) {  // a word's pronunciations: the corpus's, else CMU dict's once loaded, else undefined
+    if (Object.hasOwn(this.prons, w)) return this.prons[w];
+    return this.outside && Object.hasOwn(this.outside, w) ? this.outside[w] : undefined;
+  }
   homophones(a, b) { return a.some((p) => b.some((q) => p[0] === q[0] && p[1] === q[1])); }
   // Perfect rhymes of `word` in the vocabulary -> frequency; never a word in `avoid` or its homophone.
   rhymes(word, avoid = []) {
-    const mine = this.prons[word] || [];
-    const avoided = avoid.map((w) => this.prons[w]).filter(Boolean);
+    const mine = this.pronsOf(word) || [];
+    const avoided = avoid.map((w) => this.pronsOf(w)).filter(Boolean);
     const found = {};
     for (const p of mine) {
       for (const other of this.byKey.get(p[0]) || []) {
@@ -95,9 +100,9 @@ class RhymeIndex {
   // Near rhymes of `word` that are no perfect ones -> [[word, distance], ...], closest first, then most
   // frequent (rhymeindex.py near_rhymes, lexicon.py closest_first); the same exclusions as rhymes.
   nearRhymes(word, avoid = []) {
-    const mine = this.prons[word] || [];
+    const mine = this.pronsOf(word) || [];
     const costs = state.site.page.near_rhymes;
-    const avoided = [mine, ...avoid.map((w) => this.prons[w]).filter(Boolean)];
+    const avoided = [mine, ...avoid.map((w) => this.pronsOf(w)).filter(Boolean)];
     const keys = [...this.byKey.keys()].filter((k) => mine.some((p) => codaDistance(p[0], k, costs) <= costs.max_distance));
     const found = new Map();
     for (const other of new Set(keys.flatMap((k) => this.byKey.get(k)))) {
@@ -531,7 +536,7 @@ async function couplet(engine, opts, seed) {
   const page = state.site.page;
   const rng = mulberry32(seed);
   let first = opts.seedWord;
-  let { rhymes: found, near } = first ? (await rhymeIndex()).rhymeFor(first) : { rhymes: {}, near: false };
+  let { rhymes: found, near } = first ? (await rhymeIndexFor(first)).rhymeFor(first) : { rhymes: {}, near: false };
   if (!Object.keys(found).length) {  // Python's end words come with their rhymes: no rhyme index needed
     first = weightedChoice(page.end_words, rng);
     [found, near] = [page.end_word_rhymes[first], false];
@@ -559,9 +564,10 @@ class LineRefused extends Error {}
 // The line to answer (opts.reply) as rhymer/verse.py reply takes it: its spaces collapsed, its curly quotes
 // plain where the model reads only plain ones, within the line
 // limit, ending in a word, every character one the model reads (the library refuses the others too), and
-// that word with rhymes or near rhymes in the rhyme index (``RhymeIndex.rhymeFor``). Returns the line, its
-// last word and its rhymes; throws LineRefused, naming the word or the characters to change.
-function givenLine(text, engine, index) {
+// that word with rhymes or near rhymes in the rhyme index (``RhymeIndex.rhymeFor``; a word outside the corpus
+// is pronounced as CMU dict says, from prons.json.gz). Returns the line, its last word and its rhymes; throws
+// LineRefused, naming the word or the characters to change.
+async function givenLine(text, engine) {
   const page = state.site.page;
   const plain = Object.fromEntries(Object.entries(page.typographic)  // charmodel.py plain_marks: "I’m" -> "I'm"
     .filter(([c, p]) => !engine.index.has(c) && [...p].every((ch) => engine.index.has(ch))));
@@ -574,7 +580,7 @@ function givenLine(text, engine, index) {
   if (unreadable.length) {
     throw new LineRefused(`The model cannot read ${unreadable.map((c) => `“${c}”`).join(" ")}: write the line without ${unreadable.length > 1 ? "them" : "it"}.`);
   }
-  const { rhymes, near } = index.rhymeFor(end);
+  const { rhymes, near } = (await rhymeIndexFor(end)).rhymeFor(end);
   if (!Object.keys(rhymes).length) {
     const others = Object.keys(page.end_words).sort((a, b) => page.end_words[b] - page.end_words[a]).slice(0, REPLY_SUGGESTIONS);
     throw new LineRefused(`Nothing rhymes with “${end}” here: end the line on another word, such as ${others.map((w) => `“${w}”`).join(" or ")}.`);
@@ -587,7 +593,7 @@ function givenLine(text, engine, index) {
 // closing mark, and each candidate judged also by how well the model reads the given line after it. Shown
 // as a couplet: the given line, then the answer.
 async function answer(engine, opts, seed) {
-  const { given, end, rhymes, near } = givenLine(opts.reply, engine, await rhymeIndex());
+  const { given, end, rhymes, near } = await givenLine(opts.reply, engine);
   const rng = mulberry32(seed);
   const word = weightedChoice(rhymes, rng);
   const facts = await wordFacts();
@@ -607,7 +613,7 @@ const ui = {};
 const state = {
   engines: {},           // kind -> the promise of its engine (loaded once, again after a failure)
   tries: {},             // kind -> the promise of its engine's known-word tries
-  site: null, names: null, index: null, facts: null, runs: null, ml5: null, busy: false, count: 0,
+  site: null, names: null, index: null, facts: null, runs: null, outside: null, ml5: null, busy: false, count: 0,
   recent: [],            // the lines last shown, which the feed's next couplet may not echo (page.series)
   queue: Promise.resolve(),
   seed: crypto.getRandomValues(new Uint32Array(1))[0],  // a fresh seed per visit; each couplet takes the next
@@ -648,6 +654,19 @@ const wordRuns = () => lazily("runs", async () => {
   if (!sound) throw new Error(`${state.site.page.word_runs} is not rhymer's word runs (version 1): export the site again`);
   return runs;
 });
+const outsidePronunciations = () => lazily("outside", async () => {
+  const data = await loadJSON(state.site.page.outside_prons);
+  if (data.format !== "rhymer-prons" || data.version !== 1 || !data.prons || typeof data.prons !== "object") {
+    throw new Error(`${state.site.page.outside_prons} is not rhymer's pronunciations (version 1): export the site again`);
+  }
+  return data.prons;
+});
+// The rhyme index, knowing `word`'s pronunciations also where only CMU dict has them
+async function rhymeIndexFor(word) {
+  const index = await rhymeIndex();
+  if (!Object.hasOwn(index.prons, word)) index.outside ??= await outsidePronunciations();
+  return index;
+}
 const knownWords = (engine) => lazily(engine.kind, async () => {
   const [facts, runs] = await Promise.all([wordFacts(), wordRuns()]);
   const page = state.site.page;
@@ -835,7 +854,7 @@ async function applySeedWord() {
   const w = (ui.seed.value || "").trim().toLowerCase() || null;
   state.seedWord = w;
   ui.seedNow.textContent = w ? `“${w}”` : "any word";
-  if (w && !Object.keys((await rhymeIndex()).rhymeFor(w).rhymes).length && state.seedWord === w) {
+  if (w && !Object.keys((await rhymeIndexFor(w)).rhymeFor(w).rhymes).length && state.seedWord === w) {
     ui.seedNow.textContent = `any word (nothing rhymes with “${w}” here)`;
   }
 }
@@ -966,9 +985,9 @@ window.rhymerPage = {
     try { return await continuation(engine, (await engine.start("\n" + reversed(text))).state, reversed(given)); } finally { engine.end(); }
   }),
   withoutBrokenWord,
-  rhymes: async (word) => (await rhymeIndex()).rhymes(word),
+  rhymes: async (word) => (await rhymeIndexFor(word)).rhymes(word),
   nearRhymes: async (words) => { const index = await rhymeIndex(); return words.map((w) => index.nearRhymes(w, [w])); },
-  rhymeFor: async (word) => (await rhymeIndex()).rhymeFor(word),
+  rhymeFor: async (word) => (await rhymeIndexFor(word)).rhymeFor(word),
   async judge(cands, target, previous) {
     const facts = await wordFacts();
     return cands.map((c) => judge(c, facts, state.site.page.rules, state.site.page.weights, target, previous));
