@@ -224,6 +224,8 @@ def test_trie_masks_follow_the_reversed_vocabulary():
     short = VocabTrie(["ab", "abz", "x-ray"], list(" ab'xry"))
     assert {c for c, ok in zip(" ab'xry", short.allowed("")) if ok} == {" ", "b"}
     assert not short.allowed("ba")[1:].any() and short.allowed("ba")[0]
+    tampered = VocabTrie(["ab\nba", "ab"], list(" ab"))  # a word with a line break in it is no word, not two
+    assert len(tampered) == 1 and "ab" in tampered and "ba" not in tampered
 
 
 @pytest.mark.parametrize("letters", [" 'ailmnoAILNO", " 'ailmno", " 'ailmnoALN"])  # all capitals, none, no I or O
