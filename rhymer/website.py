@@ -7,9 +7,10 @@ baseline (markov.json), the corpus's word runs (wordruns.json.gz, where the mode
 the page must agree on with the Python library, computed by it: the checks, weights and limits of judging,
 the couplet's end words and the word boundaries of sampling (in site.json, ``page_settings``), and every
 real word with its syllable count and which of them the model can write (wordfacts.json.gz,
-``word_facts``), the pronunciations of CMU dict's words outside the corpus, for a typed line that ends on
-one (prons.json.gz, ``outside_pronunciations``, loaded only then); and couplets the library wrote for the page to open on while ml5.js starts (site.json's
-``openings``, ``openings()``). It makes no request to any other host.
+``word_facts``), the pronunciations of CMU dict's words outside the corpus, for a seed word or a typed
+line's last word that is one (prons.json.gz, ``outside_pronunciations``, loaded only then); and couplets
+the library wrote for the page to open on while ml5.js starts (site.json's ``openings``, ``openings()``).
+It makes no request to any other host.
 """
 
 from __future__ import annotations
@@ -168,8 +169,8 @@ def word_facts(index: RhymeIndex, vocab: list[str]) -> dict:
 
 def outside_pronunciations(index: RhymeIndex) -> dict:
     """The pronunciations (as words.json holds them) of CMU dict's words that the rhyme index lacks, so that
-    the page answers a line ending in "phone" or "guitar" with a corpus word that rhymes, as ``Rhymer.reply``
-    does. Only for that: candidates stay the index's own words. Words CMU dict lacks are still refused (the
+    the page answers a line ending in "phone" or "guitar" (or takes such a seed word) with a corpus word that
+    rhymes, as ``Rhymer.reply`` does. Only for that: candidates stay the index's own words. Words CMU dict lacks are still refused (the
     library guesses their rhymes from the spelling; the page does not)."""
     outside = sorted(w for w in lexicon.cmu_words() if w not in index.prons and tokens(w) == [w])
     return {"format": OUTSIDE_PRONS_FORMAT, "version": OUTSIDE_PRONS_VERSION,

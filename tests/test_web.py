@@ -212,7 +212,7 @@ def test_page_picks_rhymes_like_python(browser, default_site):
         assert got == index.rhymes(word), word
     assert "phone" not in index.words and len(index.rhymes("phone")) > 5
     # near rhymes, where a word has no perfect one: the same words, distances and order as Python's
-    hard = ["purple", "orange", "silver", "empty", "month", "wolf", "ocean", "music", "image", "window", "night"]
+    hard = ["purple", "orange", "silver", "empty", "month", "wolf", "ocean", "music", "image", "window", "night", "baby"]
     words = hard + sorted(index.prons)[::97]
     got = page.evaluate("(ws) => window.rhymerPage.nearRhymes(ws)", words)
     expected = [[[w, d] for w, d in index.near_rhymes(word, avoid=[word]).items()] for word in words]
@@ -675,6 +675,16 @@ def test_page_answers_near_rhymes_and_curly_quotes(browser, default_site, index)
     c = page.evaluate("window.rhymerPage.couplet('markov', { seedWord: 'guitar' }, 3)")  # so is a seed word
     assert c["rhymeWords"][0] == "guitar" and c["rhymeWords"][1] in index.rhymes("guitar"), c
     assert not errors
+    page.close()
+
+
+def test_page_without_the_cmu_pronunciations_refuses_only_words_outside_the_corpus(browser, default_site, index):
+    page, *_ = _open(browser, default_site + "?model=markov")
+    page.route("**/prons.json.gz", lambda route: route.abort())  # fetched only now: a site that lacks it
+    assert "Nothing rhymes with “phone”" in _answer(page, "I waited all night by the phone") and not _answers(page)
+    c = page.evaluate("window.rhymerPage.couplet('markov', { seedWord: 'guitar' }, 3)")  # the feed goes on
+    assert c["rhymeWords"][0] != "guitar" and c["rhymeWords"][1] in index.rhymes(c["rhymeWords"][0]), c
+    assert _answer(page, REPLY) == "" and len(_answers(page)) == 1  # a corpus word needs no such file
     page.close()
 
 

@@ -18,7 +18,7 @@
 // the form. A word with no perfect rhyme gets the closest near rhymes, as rhymer/rhymepolicy.py rhyme_for
 // draws them (site.json's "near_rhymes" carries rhymer/lexicon.py's costs).
 // It is a lighter writer than the library's: no word model or discriminator in the score, no check for
-// lines copied from the corpus, no rhymes for a word outside the corpus and CMU dict (no spelling guess), 3 candidates
+// lines copied from the corpus, no rhymes for a word CMU dict lacks, even a corpus word (no spelling guess), 3 candidates
 // instead of 32 (1 for a first couplet it writes when there is no opening), no second try at a line or a
 // whole verse, and the word limits are kept while sampling rather than judged afterwards. ml5.js takes about
 // a second to start, so a visit opens on one of the couplets the library wrote at export (site.json's
@@ -89,7 +89,7 @@ class RhymeIndex {
     const found = {};
     for (const p of mine) {
       for (const other of this.byKey.get(p[0]) || []) {
-        if (other === word || avoid.includes(other) || other in found || !this.endsLines(other)) continue;
+        if (other === word || avoid.includes(other) || Object.hasOwn(found, other) || !this.endsLines(other)) continue;
         const all = this.prons[other];
         if (this.homophones(mine, all) || avoided.some((a) => this.homophones(all, a))) continue;
         if (mine.some((x) => x[0] === all[0][0] && x[1] !== all[0][1])) found[other] = this.words[other][0];
@@ -661,10 +661,13 @@ const outsidePronunciations = () => lazily("outside", async () => {
   }
   return data.prons;
 });
-// The rhyme index, knowing `word`'s pronunciations also where only CMU dict has them
+// The rhyme index, knowing `word`'s pronunciations also where only CMU dict has them: prons.json.gz is
+// fetched for the first such word (a site without it, or a failed fetch, leaves those words without rhymes)
 async function rhymeIndexFor(word) {
-  const index = await rhymeIndex();
-  if (!Object.hasOwn(index.prons, word)) index.outside ??= await outsidePronunciations();
+  const [index, facts] = await Promise.all([rhymeIndex(), wordFacts()]);
+  if (!index.outside && !Object.hasOwn(index.words, word) && facts.isReal(word)) {
+    index.outside = await outsidePronunciations().catch(() => ({}));
+  }
   return index;
 }
 const knownWords = (engine) => lazily(engine.kind, async () => {
@@ -838,10 +841,10 @@ async function keepWriting() {
 }
 
 async function suggest() {
-  const index = await rhymeIndex();
+  await rhymeIndex();
   const w = (ui.seed.value || "").trim().toLowerCase();  // read after the wait: the latest input
+  const found = w ? (await rhymeIndexFor(w)).rhymes(w) : {};
   ui.suggestions.replaceChildren();
-  const found = w ? index.rhymes(w) : {};
   for (const r of Object.keys(found).sort((a, b) => found[b] - found[a]).slice(0, 12)) {
     const o = document.createElement("option");
     o.value = r;
@@ -986,7 +989,7 @@ window.rhymerPage = {
   }),
   withoutBrokenWord,
   rhymes: async (word) => (await rhymeIndexFor(word)).rhymes(word),
-  nearRhymes: async (words) => { const index = await rhymeIndex(); return words.map((w) => index.nearRhymes(w, [w])); },
+  nearRhymes: async (words) => Promise.all(words.map(async (w) => (await rhymeIndexFor(w)).nearRhymes(w, [w]))),
   rhymeFor: async (word) => (await rhymeIndexFor(word)).rhymeFor(word),
   async judge(cands, target, previous) {
     const facts = await wordFacts();
