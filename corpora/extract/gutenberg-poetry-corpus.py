@@ -48,15 +48,21 @@ def text_column(whl):
             return rows
     raise SystemExit("text column shorter than expected")
 
-rows = text_column(sys.argv[1])
-for name, (a, b, first, last) in WORKS.items():
-    assert rows[a] == first and rows[b] == last, (name, rows[a], rows[b])
-    with open(f"{sys.argv[2]}/{name}.txt", "w", encoding="utf-8", newline="\n") as f:
-        keep = []
-        for r in range(a, b + 1):
-            if r in DROP:
-                assert rows[r] == DROP[r]
-                continue
-            keep.append(rows[r])
-        f.write("\n".join(keep) + "\n")
-    print(name, len(keep), "lines")
+
+def main() -> None:
+    rows = text_column(sys.argv[1])
+    for name, (a, b, first, last) in WORKS.items():
+        assert rows[a] == first and rows[b] == last, (name, rows[a], rows[b])
+        with open(f"{sys.argv[2]}/{name}.txt", "w", encoding="utf-8", newline="\n") as f:
+            keep = []
+            for r in range(a, b + 1):
+                if r in DROP:
+                    assert rows[r] == DROP[r]
+                    continue
+                keep.append(rows[r])
+            f.write("\n".join(keep) + "\n")
+        print(name, len(keep), "lines")
+
+
+if __name__ == "__main__":
+    main()
