@@ -39,7 +39,7 @@ def test_export_writes_a_self_contained_site(cli, tmp_path):
     assert "http" not in html.replace("http-equiv", "")  # every resource is local
     preloads = re.findall(r'<link rel="preload" href="([^"]+)" as="fetch" crossorigin>', html)
     assert {"site.json", "wordfacts.json.gz", "wordruns.json.gz"} <= set(preloads) and all((site / name).is_file() for name in preloads), preloads
-    assert "prons.json.gz" not in preloads  # 1.6 MB, fetched only for a seed or last word outside the corpus
+    assert "prons.json.gz" not in preloads  # 1.1 MB, fetched only for a seed or last word outside the corpus
     # the model folder's word runs, as the library reads them
     assert WordRuns.load(site / "wordruns.json.gz").before == WordRuns.load(modeldir.DEFAULT_DIR / modeldir.RUNS).before
     # ml5.min.js is fetched at once but started by the page only when the LSTM is needed (after the first couplet)
