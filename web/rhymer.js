@@ -62,7 +62,7 @@ class RhymeIndex {
   constructor(data, lineEnds) {
     this.words = data.words;   // word -> [frequency, line-final frequency]
     this.prons = data.prons;   // word -> [[key, onset, near, syllables], ...]
-    this.outside = null;       // the same for CMU dict's other words (prons.json.gz), once a typed line needs them
+    this.outside = null;       // the same for CMU dict's other words (prons.json.gz), once a seed or typed word needs them
     this.lineEnds = lineEnds;  // Python's thresholds of ends_lines (site.json)
     this.byKey = new Map();
     for (const [w, ps] of Object.entries(this.prons)) {  // as a candidate, a word counts by its main pronunciation
