@@ -209,7 +209,7 @@ class Rhymer:
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
         See the cherry now, another night,
         Yet he cannot use it might,
-        And dismal house of God,
+        That love of God,
         Her dress was very odd,
         That tongue that talks, while, his great bright.
         """
