@@ -288,29 +288,24 @@ def web_command(
 
     if site is not None:
         website.check_site(site)
-    stops = (signal.SIGTERM, signal.SIGHUP)
-    previous = [signal.signal(s, _exit_on_signal) for s in stops]  # so the temporary site is removed
-    try:
-        with tempfile.TemporaryDirectory(prefix="rhymer-web-") as tmp:
-            folder = site or Path(tmp) / "site"
-            server = website.serve(folder, host, port)  # before exporting: a taken port is known at once
-            try:
-                if site is None:
-                    with StepProgress() as steps:
-                        website.export(modeldir.resolve(model)[0], folder, ml5_file, progress=steps)
-                typer.echo(f"serving {folder} at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
-                server.serve_forever()
-            except KeyboardInterrupt:
-                pass
-            finally:
-                server.server_close()
-    finally:
-        for stop, handler in zip(stops, previous):
-            signal.signal(stop, handler)
+    with tempfile.TemporaryDirectory(prefix="rhymer-web-") as tmp:  # removed on Ctrl-C, SIGTERM, SIGHUP (see main)
+        folder = site or Path(tmp) / "site"
+        server = website.serve(folder, host, port)  # before exporting: a taken port is known at once
+        try:
+            if site is None:
+                with StepProgress() as steps:
+                    website.export(modeldir.resolve(model)[0], folder, ml5_file, progress=steps)
+            typer.echo(f"serving {folder} at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
 
 
 def _exit_on_signal(signum: int, frame) -> None:
-    """SIGTERM and SIGHUP unwind like Ctrl-C does, so cleanup (the temporary site) runs."""
+    """SIGTERM and SIGHUP unwind like Ctrl-C does, so cleanup runs: a failed write's undo, the
+    staged site of an export, the temporary site of `rhymer web`."""
     raise SystemExit(128 + signum)
 
 
@@ -322,9 +317,10 @@ def corpus_fetch(
     retries: int = typer.Option(fetch.DEFAULT_RETRIES, "--retries", help="further tries per address after a failed request"),
     max_bytes: int = typer.Option(fetch.MAX_BYTES, "--max-bytes", help="refuse a download larger than this many bytes"),
     encoding: str = typer.Option("utf-8", "--encoding", help="the texts' encoding, e.g. latin-1"),
+    force: bool = typer.Option(False, "--force", help="replace an existing --out file"),
 ) -> None:
     """Download texts (HTML becomes plain text) and join them into one file."""
-    check_file(out)
+    check_file(out, force=force)
     texts = [fetch.fetch_text(u, timeout=timeout, max_bytes=max_bytes, retries=retries, encoding=encoding) for u in urls]
     write_text(out, join(texts))
     typer.echo(f"wrote {out}: {sum(map(len, texts))} characters from {len(urls)} address(es)")
@@ -336,9 +332,10 @@ def corpus_clean(
     out: Path = typer.Option(..., "--out", "-o", help="cleaned text file to write"),
     encoding: str = typer.Option("utf-8", "--encoding", help="text encoding of SOURCE"),
     drop_lines: str | None = typer.Option(None, "--drop-lines", help="regex of whole lines to remove"),
+    force: bool = typer.Option(False, "--force", help="replace an existing --out file"),
 ) -> None:
     """Normalise Unicode and quotes, drop [annotations], tidy blank lines and spaces (idempotent)."""
-    check_file(out, [source])
+    check_file(out, [source], force=force)
     cleaned = clean(read_text(source, encoding), drop_lines)
     if not cleaned:
         raise CorpusError(f"nothing is left of '{source}' after cleaning; check the file")
@@ -350,11 +347,12 @@ def corpus_clean(
 def corpus_build(
     recipe: Path = typer.Argument(..., help="TOML recipe, e.g. corpora/default.toml"),
     out: Path = typer.Option(..., "--out", "-o", help="training text file to write"),
+    force: bool = typer.Option(False, "--force", help="replace an existing --out file"),
 ) -> None:
     """Build one training text from a recipe of files and URLs (each checked by sha256)."""
     from rhymer import recipe as recipes
 
-    check_file(out, [recipe, *(source.location for source in recipes.load(recipe)[0])])
+    check_file(out, [recipe, *(source.location for source in recipes.load(recipe)[0])], force=force)
     text = recipes.build(recipe)
     write_text(out, text)
     typer.echo(f"wrote {out}: {len(text)} characters")
@@ -383,6 +381,8 @@ def corpus_stats(
 def main() -> None:
     """Entry point: every RhymerError or usage error becomes one line on stderr and exit code 2, never a
     traceback (typer's usage errors are boxes of several lines)."""
+    stops = (signal.SIGTERM, signal.SIGHUP)
+    previous = [signal.signal(stop, _exit_on_signal) for stop in stops]
     try:
         code = app(standalone_mode=False)
     except RhymerError as err:
@@ -397,5 +397,8 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    finally:
+        for stop, handler in zip(stops, previous):
+            signal.signal(stop, handler)
     if isinstance(code, int) and code:  # an explicit exit (Ctrl-C while typer handles it: 130)
         sys.exit(code)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from rhymer.corpus import decode
-from rhymer.errors import FetchError
+from rhymer.errors import FetchError, RhymerError
 
 if TYPE_CHECKING:
     import requests
@@ -74,6 +74,10 @@ def fetch_bytes(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = MAX
                 attempt += 1
             except requests.exceptions.RequestException as err:
                 raise FetchError(f"cannot fetch '{url}' ({type(err).__name__}); check the address") from None
+            except ValueError as err:  # urllib3's own (LocationParseError), for an address or a redirect it cannot parse
+                if isinstance(err, RhymerError):
+                    raise
+                raise FetchError(f"cannot fetch '{url}': it or an address it redirects to is malformed ({type(err).__name__}); check the address") from None
 
 
 def _backoff(attempt: int, retries: int, deadline: float) -> bool:

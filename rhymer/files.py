@@ -15,6 +15,7 @@ from typing import Any
 from rhymer.errors import ModelError, OutputError
 
 MAX_JSON_BYTES = 1024 * 1024  # a model's small JSON files: metadata, manifest, vocabulary
+MAX_COUNT = 2**53  # the largest count a model file may hold: beyond it a count overflows or loses precision as a float
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:

@@ -56,13 +56,16 @@ FIX = "re-export the model"
 
 
 def prepare_out(out: Path, force: bool) -> None:
-    """Accept a new or empty --out, or (with force) clear the files an earlier rhymer run wrote there."""
+    """Accept a new or empty --out, or (with force) clear the files an earlier rhymer run wrote there.
+
+    Called before ``undo_on_failure``, which then sees the cleared folder: a write that fails removes
+    what it wrote, rewritten names included, and leaves no half-written model behind.
+    """
     resumable = (out / CHECKPOINTS / RUN_FILE).is_file()
     hint = "--resume to continue it, --force to overwrite" if resumable else "--force to overwrite"
     if outputs.check_folder(out, is_model_folder, force=force, what="model folder", option="--out",
                             force_hint=hint):
         outputs.remove_own(out, OWN_FILES)
-    out.mkdir(parents=True, exist_ok=True)
 
 
 def is_model_folder(path: Path) -> bool:
@@ -82,6 +85,8 @@ def undo_on_failure(out: Path, keep: Callable[[], bool] = lambda: False, enabled
     top = out  # the outermost folder the block may create (mkdir parents=True)
     while not existed and not (top.parent.exists() or top.parent == top):
         top = top.parent
+    if existed and out.is_symlink() and out.is_dir():
+        out = out.resolve()  # a link to a folder: what the block adds lands in that folder
     before = set(os.listdir(out)) if enabled and existed and out.is_dir() and not out.is_symlink() else set()
     try:
         yield
@@ -127,8 +132,8 @@ def write_markov_folder(corpus: Path, out: Path, *, order: int = DEFAULT_ORDER,
     """
     text = read_text(corpus, encoding)
     check_baseline(text, str(corpus), order, val_fraction)
+    prepare_out(out, force)
     with undo_on_failure(out):
-        prepare_out(out, force)
         return write_markov_model(out, text, order=order, val_fraction=val_fraction)
 
 

@@ -1,7 +1,8 @@
 """rhymer deletes or replaces only what it created: the checks every command that writes goes through.
 
-An output file may be a new path or a regular file that is none of the command's inputs (devices,
-FIFOs, symbolic links and folders are never replaced). An output folder may be a new path or an
+An output file may be a new path, or (with --force) a regular file that is none of the command's inputs
+(devices, FIFOs, symbolic links and folders are never replaced): a plain text file carries no marker that
+tells rhymer's output from a user's notes, so replacing one is always the user's explicit choice. An output folder may be a new path or an
 empty folder; one that is not empty may only be cleared or replaced (with --force) when it carries
 the marker rhymer wrote there (a model's rhymer.json, a site's site.json, a report's report.json),
 and then only the files rhymer wrote go, never a user's own. Some folders are never targets at all:
@@ -24,8 +25,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 MARKER_BYTES = 16 * 1024 * 1024  # a marker file larger than this is not one rhymer wrote
 
 
-def check_file(out: str | Path, inputs: Iterable[str | Path] = (), option: str = "--out") -> None:
-    """Refuse an output file that is not a new path or a regular file, or that is one of ``inputs``."""
+def check_file(out: str | Path, inputs: Iterable[str | Path] = (), option: str = "--out", *, force: bool = False) -> None:
+    """Refuse an output file that is not a new path or (with ``force``) a regular file, or that is one of ``inputs``."""
     out = Path(out)
     found = kind(out)
     if found not in (None, "file"):
@@ -37,6 +38,8 @@ def check_file(out: str | Path, inputs: Iterable[str | Path] = (), option: str =
     for source in inputs:
         if found and Path(source).exists() and os.path.samefile(out, source):
             raise OutputError(f"'{out}' is the input '{source}' itself; write to another path with {option}")
+    if found and not force:
+        raise OutputError(f"'{out}' exists and rhymer cannot tell it from a file of yours; pass --force to replace it, or a new file to {option}")
 
 
 def check_folder(out: str | Path, is_ours: Callable[[Path], bool], *, force: bool, what: str, option: str,

@@ -49,6 +49,8 @@ def load(path: str | Path) -> tuple[list[Source], dict]:
         raise CorpusError(f"recipe '{path}' cannot be read ({reason}); pass a TOML recipe file") from None
     except tomllib.TOMLDecodeError as err:
         raise CorpusError(f"recipe '{path}' is not valid TOML ({err}); fix the file") from None
+    except RecursionError:  # arrays nested thousands deep
+        raise CorpusError(f"recipe '{path}' nests too deeply to be a recipe; fix the file") from None
     entries = data.get("source", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise CorpusError(f"recipe '{path}': 'source' must be a list of [[source]] tables; fix the file")
@@ -87,6 +89,8 @@ def _source(path: Path, i: int, entry: dict) -> Source:
             raise CorpusError(f"recipe '{path}': {where} url '{url}' is not http(s); use 'path' for a file beside the recipe")
         return Source(url, digest, entry.get("title", ""), entry.get("max_characters"))
     folder = path.parent.resolve()
+    if "\0" in entry["path"]:
+        raise CorpusError(f"recipe '{path}': {where} path holds a NUL character, which no file name can; fix it")
     location = (folder / entry["path"]).resolve()
     if Path(entry["path"]).is_absolute() or not location.is_relative_to(folder):
         raise CorpusError(

@@ -16,7 +16,7 @@ from pathlib import Path
 from rhymer import lexicon, rhymepolicy
 from rhymer.corpus import word_counts
 from rhymer.errors import ModelError
-from rhymer.files import read_model_json, write_json
+from rhymer.files import MAX_COUNT, read_model_json, write_json
 from rhymer.lexicon import Pron
 
 FORMAT, VERSION = "rhymer-words", 1
@@ -128,7 +128,8 @@ class RhymeIndex:
 
 
 def _is_frequencies(value) -> bool:
-    return isinstance(value, list) and len(value) == 2 and all(type(n) is int and n >= 0 for n in value)
+    """Two whole counts, each below MAX_COUNT (a larger one overflows a float when words are weighed)."""
+    return isinstance(value, list) and len(value) == 2 and all(type(n) is int and 0 <= n <= MAX_COUNT for n in value)
 
 
 def _is_pronunciations(value) -> bool:

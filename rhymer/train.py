@@ -180,9 +180,12 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
     _check_memory(config, len(vocab))
     chief = _is_chief(config.strategy)
 
+    run = {"corpus_sha256": sha256(text), "config": config.identity()}
+    if chief:  # other workers of a cluster write nothing into --out
+        _prepare(out, run, resume, force)
     with modeldir.undo_on_failure(out, keep=lambda: resume or resumable(out), enabled=chief):
-        if chief:  # other workers of a cluster write nothing into --out
-            _prepare(out, {"corpus_sha256": sha256(text), "config": config.identity()}, resume, force)
+        if chief and not resume:
+            write_json(out / CHECKPOINTS / RUN_FILE, run)
         tf = _import_tensorflow()
         try:
             strategy, label = _strategy(tf, config.strategy)
@@ -294,7 +297,8 @@ def _encode(text: str, vocab: list[str]) -> np.ndarray:
 
 
 def _prepare(out: Path, run: dict, resume: bool, force: bool) -> None:
-    """Check that resuming continues the same run; with --force clear what an earlier run wrote."""
+    """Check that resuming continues the same run; with --force clear what an earlier run wrote (before
+    ``undo_on_failure`` starts watching the folder, so that a run that fails removes all it wrote)."""
     state = out / CHECKPOINTS / RUN_FILE
     if resume:
         if not state.exists():
@@ -309,7 +313,6 @@ def _prepare(out: Path, run: dict, resume: bool, force: bool) -> None:
             raise TrainingError(f"'{out}' was trained with other settings ({', '.join(changed)}); resume with the same ones or use another --out")
         return
     modeldir.prepare_out(out, force)  # with --force it removes only what an earlier run wrote
-    write_json(state, run)
 
 
 def _read_state(path: Path) -> dict:

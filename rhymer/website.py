@@ -305,17 +305,21 @@ def _swap(staging: Path, out: Path) -> None:
 
 
 class _SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves files of one site: folders without index.html are 404 (no listings), unmappable paths 400."""
+    """Serves files of one site: folders without index.html are 404 (no listings), unmappable paths 400,
+    and so is a path whose links lead out of the site (a copied folder's link to /etc serves nothing)."""
 
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript",
                       ".json": "application/json", ".bin": "application/octet-stream"}
 
     def send_head(self):
-        path = self.translate_path(self.path)
-        if os.path.lexists(path) and not (os.path.isdir(path) or os.path.isfile(path)):
-            self.send_error(HTTPStatus.NOT_FOUND, "File not found")  # a FIFO or device would hang or flood
-            return None
         try:
+            path = self.translate_path(self.path)
+            root = os.path.realpath(self.directory)
+            real = os.path.realpath(path)
+            outside = real != root and not real.startswith(root + os.sep)
+            if outside or (os.path.lexists(path) and not (os.path.isdir(path) or os.path.isfile(path))):
+                self.send_error(HTTPStatus.NOT_FOUND, "File not found")  # a FIFO or device would hang or flood
+                return None
             return super().send_head()
         except ValueError:  # a path no file can have: a NUL byte, an unpaired surrogate
             self.send_error(HTTPStatus.BAD_REQUEST, "Bad path")

@@ -21,12 +21,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rhymer.errors import ModelError
-from rhymer.files import read_model_json, write_json
+from rhymer.files import MAX_COUNT, read_model_json, write_json
 from rhymer.words import tokens
 
 FORMAT, VERSION = "rhymer-wordgrams", 1
 MAX_BYTES = 64 * 1024 * 1024  # ngrams.json; the shipped model's is 0.4 MB
 ORDER = 3
+MAX_ORDER = 6  # scoring a word costs about order^2: a tampered file's order 3000 took a second per line
 MIN_COUNT = 2  # n-grams (above unigrams) seen fewer times are pruned: the file stays small
 BOS, EOS, UNK = "<s>", "</s>", "<unk>"
 
@@ -49,8 +50,8 @@ class WordModel:
     @classmethod
     def build(cls, text: str, order: int = ORDER, min_count: int = MIN_COUNT) -> WordModel:
         """Count the n-grams of ``text``'s lines and derive the pruned Kneser-Ney tables."""
-        if order < 1:
-            raise ModelError(f"word model order {order} is below 1; pass 1 or more")
+        if not 1 <= order <= MAX_ORDER:
+            raise ModelError(f"word model order {order} is out of range; pass 1 to {MAX_ORDER}")
         grams: Counter = Counter()
         for line in text.split("\n"):
             words = tokens(line)
@@ -88,17 +89,20 @@ class WordModel:
         fix = "rebuild the model folder with 'rhymer markov' or 'rhymer train'"
         data = read_model_json(path, fix, MAX_BYTES, FORMAT, VERSION)
         try:
-            order = int(data["order"])
-            tables = [{str(k): (list(map(str, v[0])), [int(c) for c in v[1]]) for k, v in t.items()} for t in data["tables"]]
+            order = data["order"]
+            if type(order) is not int or not 1 <= order <= MAX_ORDER:
+                raise ValueError(f"order must be a whole number from 1 to {MAX_ORDER}")
+            tables = [{str(k): (list(map(str, v[0])), list(v[1])) for k, v in t.items()} for t in data["tables"]]
             discounts = [float(d) for d in data["discounts"]]
             if not all(0 <= d <= 1 for d in discounts):  # NaN fails too
                 raise ValueError("a discount is outside [0, 1]")
-            if order < 1 or len(tables) != order or len(discounts) != order:
+            if len(tables) != order or len(discounts) != order:
                 raise ValueError("table count does not match the order")
-            if any(len(w) != len(c) or not w or min(c) < 1 for t in tables for w, c in t.values()):
-                raise ValueError("a table entry has mismatched or empty counts")
+            if any(len(w) != len(c) or not w or not all(type(n) is int and 1 <= n <= MAX_COUNT for n in c)
+                   for t in tables for w, c in t.values()):
+                raise ValueError(f"a table entry has mismatched or empty counts, or counts not whole numbers from 1 to {MAX_COUNT}")
             return cls(order, discounts, tables)
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as err:
             raise ModelError(f"word model '{path}' is malformed ({err}); {fix}") from None
 
     # -- probabilities ----------------------------------------------------------------------------

@@ -48,6 +48,10 @@ def test_fetch_follows_http_redirects_but_not_to_other_schemes(http_server):
     assert fetch_text(http_server.base + "/old") == "moved\n"
     with pytest.raises(FetchError):
         fetch_text(http_server.base + "/evil")
+    http_server.routes["/broken"] = (302, {"Location": "http://a..b/poem.txt"}, b"")  # no host can be parsed
+    for url in (http_server.base + "/broken", "http://a..b/"):
+        with pytest.raises(FetchError, match="malformed"):
+            fetch_text(url, retries=0)
 
 
 def test_unreachable_address_is_one_clear_error(cli, tmp_path):

@@ -60,3 +60,9 @@ def test_recipe_refuses_changed_sources_and_bad_toml(tmp_path):
     recipe.write_text("title = 'x'\n")
     with pytest.raises(CorpusError, match="no \\[\\[source\\]\\]"):
         build(recipe)
+    recipe.write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n")  # deeper than Python's recursion limit
+    with pytest.raises(CorpusError, match="nests too deeply"):
+        build(recipe)
+    recipe.write_text('[[source]]\npath = "a\\u0000b"\nsha256 = "' + "0" * 64 + '"\n')
+    with pytest.raises(CorpusError, match="NUL"):
+        build(recipe)

@@ -10,6 +10,7 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -234,6 +235,67 @@ def test_build_refuses_to_overwrite_its_recipe_or_sources(tmp_path, corpus):
     assert recipe.read_text() == before
 
 
+@pytest.mark.parametrize("command", ["clean", "build"])
+def test_file_outputs_replace_an_existing_file_only_with_force(tmp_path, corpus, command):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my precious notes")
+    if command == "clean":
+        args = ["corpus", "clean", str(corpus)]
+    else:
+        source = Path(shutil.copy(corpus, tmp_path / corpus.name))
+        recipe = tmp_path / "r.toml"
+        recipe.write_text(f'[[source]]\npath = "{source.name}"\nsha256 = "{hashlib.sha256(source.read_bytes()).hexdigest()}"\n')
+        args = ["corpus", "build", str(recipe)]
+    refused(rhymer(*args, "--out", str(notes)), "exists", "--force")
+    assert notes.read_text() == "my precious notes"
+    assert rhymer(*args, "--out", str(notes), "--force").returncode == 0
+    assert notes.read_text().startswith(corpus.read_text()[:40].strip())
+
+
+@pytest.mark.parametrize("how", ["folder", "symlinked folder"])
+def test_a_forced_markov_cut_short_leaves_no_half_written_model(tmp_path, corpus, monkeypatch, how):
+    """--force clears the earlier model; a rewrite cut short (Ctrl-C, a full disk) removes what it wrote,
+    names the earlier model also had included, and keeps the user's own files."""
+    from rhymer import wordruns
+
+    real = tmp_path / "model"
+    modeldir.write_markov_folder(corpus, real, order=3)
+    (real / "notes.txt").write_text("mine")
+    out = real
+    if how == "symlinked folder":
+        out = tmp_path / "link"
+        out.symlink_to(real, target_is_directory=True)
+
+    def cut_short(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(wordruns.WordRuns, "build", cut_short)  # after markov.json and words.json are written
+    with pytest.raises(KeyboardInterrupt):
+        modeldir.write_markov_folder(corpus, out, order=3, force=True)
+    assert sorted(p.name for p in real.iterdir()) == ["notes.txt"]
+    monkeypatch.undo()
+    refused(rhymer("couplet", "--model", str(out), "-w", "night"), "not a rhymer model")
+
+
+def test_export_stopped_by_sigterm_leaves_no_staged_site(tmp_path, markov_model):
+    """SIGTERM (and SIGHUP) unwind every command like Ctrl-C: an export's staging folder goes."""
+    public = tmp_path / "public"
+    public.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "rhymer", "export", str(markov_model), "--web", str(public / "site")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(600):  # the staging folder appears once the checks have passed
+            if any(public.iterdir()) or proc.poll() is not None:
+                break
+            time.sleep(0.01)
+        assert proc.poll() is None, "export ended before it could be stopped"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM and "Traceback" not in err, err
+    assert list(public.iterdir()) == []
+
+
 def test_atomic_write_refuses_a_non_regular_target_too(tmp_path):
     os.mkfifo(tmp_path / "pipe")
     with pytest.raises(OutputError, match="not a regular file"):
@@ -295,9 +357,10 @@ def test_web_answers_404_for_folders_and_400_for_unmappable_paths(tmp_path, mark
     (site / "model").mkdir()
     (site / "model" / "private.txt").write_text("not to be listed")
     os.mkfifo(site / "pipe.json")  # opening it would hang the request
+    (site / "etc").symlink_to("/etc", target_is_directory=True)  # a copied site's link out of it serves nothing
     proc, base = _start_web("--site", str(site), tmp=tmp_path)
     try:
-        for path, status in (("model/", 404), ("model", 404), ("pipe.json", 404), ("%00", 400),
+        for path, status in (("model/", 404), ("model", 404), ("pipe.json", 404), ("etc/passwd", 404), ("%00", 400),
                              ("index.html%00.txt", 400), ("a%ed%a0%80b", 400)):  # "model" redirects to "model/"
             with pytest.raises(urllib.error.HTTPError) as caught:
                 urllib.request.urlopen(base + path, timeout=10)
