@@ -8,6 +8,7 @@ took 5.0 s against 1.4 s with one thread, a site's logit check 127 s against 9 s
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -21,12 +22,33 @@ def _controller():
     return ThreadpoolController()
 
 
+_lock = threading.Lock()
+_active = 0  # calls inside one_thread now, in any thread
+_limit = None  # threadpoolctl's limit, held from the first call in to the last call out
+
+
 def one_thread(function: F) -> F:
-    """Run ``function`` with BLAS limited to one thread (restored afterwards; ~0.02 ms a call)."""
+    """Run ``function`` with BLAS limited to one thread (restored afterwards; ~0.02 ms a call).
+
+    The limit is process-wide, so calls from several threads share one: the first call in sets it and
+    the last call out restores it (a bot's threads would otherwise restore each other's saved settings
+    out of order and leave the process at one thread, or lift the limit under a running call).
+    """
 
     @functools.wraps(function)
     def limited(*args, **kwargs):
-        with _controller().limit(limits=1, user_api="blas"):
+        global _active, _limit
+        with _lock:
+            if _active == 0:
+                _limit = _controller().limit(limits=1, user_api="blas")
+            _active += 1
+        try:
             return function(*args, **kwargs)
+        finally:
+            with _lock:
+                _active -= 1
+                if _active == 0:
+                    _limit.restore_original_limits()
+                    _limit = None
 
     return limited  # type: ignore[return-value]

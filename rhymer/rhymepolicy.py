@@ -82,14 +82,14 @@ def parse_scheme(scheme: str) -> Scheme:
 
     >>> parse_scheme("Limerick")
     Scheme(name='limerick', letters='AABBA', syllables=(8, 8, 5, 5, 8))
-    >>> parse_scheme("couplet").letters, parse_scheme("ABCB")
+    >>> parse_scheme("couplet").letters, parse_scheme("abcb")
     ('AA', Scheme(name='ABCB', letters='ABCB', syllables=None))
     """
     name = validate.text("scheme", scheme).strip().lower()
     if name in SCHEMES:
         return SCHEMES[name]
-    if _PATTERN.fullmatch(scheme.strip()):
-        return Scheme(scheme.strip(), scheme.strip())
+    if _PATTERN.fullmatch(scheme.strip().upper()):  # "abcb" as "ABCB", as "aabb" is the AABB form
+        return Scheme(scheme.strip().upper(), scheme.strip().upper())
     raise GenerationError(
         f"unknown scheme {validate.shown(scheme)}; pass one of {', '.join(SCHEMES)} or a letter pattern such as ABCB",
         "scheme",
@@ -147,10 +147,11 @@ def end_words(index: RhymeIndex, letters: str, seed_word: str | None, rng: np.ra
 
 
 def rhyme_for(index: RhymeIndex, group: list[str], used: list[str], rng: np.random.Generator,
-              mode: str) -> tuple[str, bool]:
+              mode: str, fix: str = "pick another seed word") -> tuple[str, bool]:
     """A corpus word rhyming with ``group``'s first word, drawn by frequency, and whether it only
     near-rhymes; never a word in ``used`` nor one rhyming with another group's. A near rhyme is drawn
-    from the closest ones only (within NEAR_BAND of the closest). Raises GenerationError when none is left.
+    from the closest ones only (within NEAR_BAND of the closest). Raises GenerationError, saying ``fix``,
+    when none is left.
 
     >>> from rhymer import modeldir
     >>> from rhymer.rhymeindex import RhymeIndex
@@ -171,7 +172,7 @@ def rhyme_for(index: RhymeIndex, group: list[str], used: list[str], rng: np.rand
     if not distances:
         hint = "" if mode == "auto" else ", or allow near rhymes (--rhyme auto)"
         raise GenerationError(
-            f"no word in the model's vocabulary rhymes with '{group[0]}'; pick another seed word{hint}"
+            f"no word in the model's vocabulary rhymes with '{group[0]}'; {fix}{hint}"
         )
     closest = min(distances.values())
     return _weighted_choice({w: index.frequency(w) for w, d in distances.items() if d <= closest + NEAR_BAND}, rng), near

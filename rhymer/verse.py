@@ -23,12 +23,20 @@ from rhymer.errors import GenerationError, ModelError
 from rhymer.lexicon import normalize_word
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.rhymepolicy import RHYME_MODES, Scheme, parse_scheme
-from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, check_settings, continuation_logprob, read_after, sample_lines
+from rhymer.sampler import (
+    DEFAULT_CANDIDATES,
+    DEFAULT_TEMPERATURE,
+    MAX_LINE_CHARS,
+    check_settings,
+    continuation_logprob,
+    read_after,
+    sample_lines,
+)
 from rhymer.scoring import CopyChecker, Judgement, Rules, Weights, echoes, judge, syllable_count
 from rhymer.vocabtrie import VocabTrie
 from rhymer.wordmodel import WordModel
 from rhymer.wordruns import RunTries, WordRuns
-from rhymer.words import corpus_spelling, last_word, tokens
+from rhymer.words import corpus_spelling, end_word, is_word, tokens
 
 NOTE_WORDS = 4  # a failure note quotes a line's last words
 DEFAULT_RETRIES = 3  # resamplings of a line when none of its K candidates passes every check
@@ -219,6 +227,9 @@ class Rhymer:
         if validate.text("seed_word", seed_word, optional=True) is not None:
             seed_word = normalize_word(seed_word, "seed_word")
         s, seed, rng = self._prepare(temperature, candidates, retries, rhyme, weights, rules, seed, strict, seed_word)
+        if form.syllables and s.rules.target_syllables is not None:  # it would be silently ignored
+            raise GenerationError(f"a {form.name} sets each line's syllables {form.syllables}; drop the syllable target "
+                                  "(target_syllables, --syllables)", "rules")
         if seed_word is not None:
             self.index.pronunciations(seed_word, strict=s.strict)  # refuse OOV words early under strict
 
@@ -284,14 +295,19 @@ class Rhymer:
         While close couched upon the light.
         """
         given = plain_marks(self.model, " ".join(validate.text("line", line).split()))
-        end = last_word(given)
+        if len(given) > MAX_LINE_CHARS:  # as long as a line the model writes at most (the page's limit too)
+            raise GenerationError(f"the line to answer is {len(given)} characters long; pass one of at most {MAX_LINE_CHARS}", "line")
+        end = end_word(given)
         if end is None:
             raise GenerationError("the line to answer has no word to rhyme with; pass a line that ends in a word", "line")
+        if not is_word(end):
+            raise GenerationError(f"the line to answer ends on {validate.shown(end)}, which is no English word to rhyme with; "
+                                  "end it on a word (numbers written out)", "line")
         s, seed, rng = self._prepare(temperature, candidates, retries, rhyme, weights, rules, seed, strict, given)
         end = normalize_word(end, "line")
         self.index.pronunciations(end, strict=s.strict)
         encode(self.model, given)  # refuses characters the model cannot read
-        word, near = rhymepolicy.rhyme_for(self.index, [end], [end], rng, s.rhyme)
+        word, near = rhymepolicy.rhyme_for(self.index, [end], [end], rng, s.rhyme, fix="end the line on another word")
         target = s.rules.target_syllables or syllable_count(self.index, given)  # as long as the given line
         new, _ = self._line(word, near, target, [given], rng, s, None, follows=given,
                             ending=self._readable(rhymepolicy.CLOSING_MARK))
@@ -388,16 +404,16 @@ class Rhymer:
         to SERIES_TRIES seeds (the last is kept even if it echoes). Seeds run ``seed``, ``seed + 1``, ... (fresh
         ones without a seed), so each verse is ``verse`` with its recorded seed, whatever came before.
         ``avoid``: lines shown before the series (its last SERIES_MEMORY count). Takes ``verse``'s other
-        options; bad ``count``, ``seed`` or ``avoid`` raise at once, the rest as ``verse`` raises them (a seed
-        past MAX_SEED too), when their verse is asked for.
+        options; bad ``count``, ``seed`` (one without room for ``count * SERIES_TRIES`` seeds before MAX_SEED
+        included) or ``avoid`` raise at once, the rest as ``verse`` raises them, when their verse is asked for.
 
         >>> import rhymer
         >>> [v.seed for v in rhymer.load("markov").series(3, seed_word="night", seed=3)]
         [3, 4, 5]
         """
         count = validate.integer("count", count, 1, error=GenerationError)
-        if seed is not None:
-            seed = validate.integer("seed", seed, 0, MAX_SEED, error=GenerationError)
+        if seed is not None:  # room for every seed the series may take, so it never stops half-way
+            seed = validate.integer("seed", seed, 0, MAX_SEED + 1 - count * SERIES_TRIES, error=GenerationError)
         memory = deque(validate.texts("avoid", avoid), maxlen=SERIES_MEMORY)
         return self._series(count, scheme, seed_word, seed, memory, options)
 
@@ -407,8 +423,7 @@ class Rhymer:
             for attempt in range(1, SERIES_TRIES + 1):
                 verse = self.verse(scheme, seed_word, seed=seed, **options)
                 seed = None if seed is None else seed + 1
-                last = attempt == SERIES_TRIES or (seed is not None and seed > MAX_SEED)
-                if last or not any(echoes(line, memory) for line in verse.lines):
+                if attempt == SERIES_TRIES or not any(echoes(line, memory) for line in verse.lines):
                     break
             memory.extend(verse.lines)
             yield verse

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
+_ANY_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")  # letters of any script and digits (web/rhymer.js endWord)
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 _CASED_WORD = re.compile(r"(?<![\w'])[A-Za-z]+(?:'[a-z]+)*")
 _SENTENCE_START = ".!?:;\"'(-"  # after these (or at a line start) a capital says nothing about the word
@@ -35,6 +37,29 @@ def last_word(line: str) -> str | None:
     """The line's final word token, or None for a line without words."""
     found = tokens(line)
     return found[-1] if found else None
+
+
+def is_word(token: str) -> bool:
+    """Whether ``token`` is one word token (``tokens``) and nothing more: letters a-z, inner apostrophes.
+
+    >>> is_word("night"), is_word("o'er"), is_word("42"), is_word("æsir")
+    (True, True, False, False)
+    """
+    return bool(_WORD.fullmatch(token))
+
+
+def end_word(line: str) -> str | None:
+    """The line's last word as a reader sees it, lower-cased, accents folded, or None for a line without
+    one: letters of any script and digits count, so "Zürich" is "zurich" (not "rich") and "42" stays "42"
+    for the caller to refuse (not "to", the word before it).
+
+    >>> end_word("We met at the Café."), end_word("I counted to 42"), end_word("rock'n'roll"), end_word("...")
+    ('cafe', '42', "rock'n'roll", None)
+    """
+    found = _ANY_WORD.findall(unicodedata.normalize("NFC", line).lower())
+    if not found:
+        return None
+    return "".join(c for c in unicodedata.normalize("NFKD", found[-1]) if not unicodedata.combining(c))
 
 
 def guess_syllables(word: str) -> int:

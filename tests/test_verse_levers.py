@@ -154,6 +154,21 @@ def test_reply_refuses_a_line_without_words(markov):
         markov.reply("... !")
 
 
+@pytest.mark.parametrize("line, refusal", [
+    ("I counted to 42", "ends on '42'"),  # not "to", the word before it
+    ("I wandered lonely through Zürich", "rhymes with 'zurich'; end the line on another word"),  # not "rich"
+    ("I went " * 20 + "home", "at most 120"),  # a line no answer could match in length
+])
+def test_reply_rhymes_with_the_whole_last_word_or_refuses(markov, line, refusal):
+    with pytest.raises(GenerationError, match=re.escape(refusal)):
+        markov.reply(line, seed=1)
+
+
+def test_reply_folds_accents_in_the_last_word(markov):
+    answer = markov.reply("I met her in the small café", seed=1)  # CMU's "cafe" (K EY F EY)
+    assert rhymer.is_rhyme(answer.rhyme_words[0], "cafe"), answer
+
+
 def test_reply_cli(cli):
     out = cli("reply", "I walked along the shore at night", "--model", "markov", "--seed", "1", "--json")
     assert out.returncode == 0, out.stderr
@@ -356,14 +371,13 @@ def test_a_series_avoids_the_lines_it_is_given_and_checks_its_arguments(markov):
     first = next(markov.series(1, seed_word="night", seed=3))
     after = next(markov.series(1, seed_word="night", seed=3, avoid=list(first.lines)))
     assert after.seed > 3 and not any(echoes(line, first.lines) for line in after.lines)
+    highest = MAX_SEED + 1 - 2 * SERIES_TRIES  # room for every seed two verses may take
     for bad, error in [({"count": 0}, GenerationError), ({"avoid": "a line"}, TypeError),
-                       ({"avoid": [3]}, TypeError), ({"seed": -1}, GenerationError), ({"seed": MAX_SEED + 1}, GenerationError)]:
+                       ({"avoid": [3]}, TypeError), ({"seed": -1}, GenerationError), ({"seed": highest + 1}, GenerationError)]:
         with pytest.raises(error):
-            markov.series(**{"count": 2, **bad})  # at once, before any verse is asked for
-    last = markov.series(2, seed_word="night", seed=MAX_SEED, avoid=list(first.lines))
-    assert next(last).seed == MAX_SEED  # kept, echo or not: no seed is left to try
-    with pytest.raises(GenerationError, match="seed"):
-        next(last)
+            markov.series(**{"count": 2, **bad})  # at once, before any verse is asked for: never half a series
+    last = list(markov.series(2, seed_word="night", seed=highest, avoid=list(first.lines)))
+    assert len(last) == 2 and highest <= last[0].seed < last[1].seed <= MAX_SEED
     fresh = next(markov.series(1, seed_word="night"))  # fresh seeds, each recorded
     assert fresh == markov.couplet("night", seed=fresh.seed)
 
@@ -383,3 +397,9 @@ def test_count_cli_writes_a_series(cli):
     assert result.returncode == 0, result.stderr
     seeds = [json.loads(line)["seed"] for line in result.stdout.splitlines()]
     assert seeds == [v.seed for v in rhymer.load().series(4, seed_word="night", seed=7)]
+
+
+def test_a_form_with_its_own_syllables_refuses_a_syllable_target(markov):
+    with pytest.raises(GenerationError, match=r"limerick sets each line's syllables \(8, 8, 5, 5, 8\)"):
+        markov.verse("limerick", "night", seed=1, rules=rhymer.Rules(target_syllables=12))
+    assert len(markov.verse("abcb", "night", seed=1, candidates=2).lines) == 4  # letters in either case

@@ -645,7 +645,8 @@ def test_page_answers_a_typed_line(browser, default_site, poets):
 def test_page_refuses_lines_it_cannot_answer(browser, default_site, index):
     page, _, _, errors = _open(browser, default_site + "?model=markov")
     assert not index.rhymes("music") and not index.near_rhymes("music")
-    for line, said in [("", "Type a line"), ("   ", "Type a line"), ("1914 -- !", "no word to rhyme with"),
+    for line, said in [("", "Type a line"), ("   ", "Type a line"), ("-- !", "no word to rhyme with"),
+                       ("I counted to 1914", "ends on “1914”"), ("We met at the café", "Nothing rhymes with “cafe”"),
                        ("I love the music", "Nothing rhymes with “music”"), ("the night ☃ is long", "cannot read “☃”")]:
         message = _answer(page, line)
         assert said in message and not _answers(page), (line, message)

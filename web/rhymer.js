@@ -47,6 +47,12 @@ function mulberry32(seed) {
 }
 const WORD = /[a-z]+(?:'[a-z]+)*/g;  // rhymer/words.py tokens
 const tokens = (line) => line.toLowerCase().match(WORD) || [];
+const ANY_WORD = /[\p{L}\p{N}]+(?:'[\p{L}\p{N}]+)*/gu;  // rhymer/words.py end_word: letters of any script, digits
+const endWord = (line) => {
+  const found = line.normalize("NFC").toLowerCase().match(ANY_WORD);
+  return found ? found.at(-1).normalize("NFKD").replace(/\p{M}/gu, "") : null;  // "Zürich" -> "zurich"
+};
+const isWord = (token) => /^[a-z]+(?:'[a-z]+)*$/.test(token);  // rhymer/words.py is_word
 const reversed = (text) => [...text].reverse().join("");
 
 function weightedChoice(weights, rng) {
@@ -563,7 +569,7 @@ class LineRefused extends Error {}
 
 // The line to answer (opts.reply) as rhymer/verse.py reply takes it: its spaces collapsed, its curly quotes
 // plain where the model reads only plain ones, within the line
-// limit, ending in a word, every character one the model reads (the library refuses the others too), and
+// limit, ending in a word (words.py end_word: "Zürich" is "zurich", "42" is refused), every character one the model reads (the library refuses the others too), and
 // that word with rhymes or near rhymes in the rhyme index (``RhymeIndex.rhymeFor``; a word outside the corpus
 // is pronounced as CMU dict says, from prons.json.gz). Returns the line, its last word and its rhymes; throws
 // LineRefused, naming the word or the characters to change.
@@ -574,8 +580,9 @@ async function givenLine(text, engine) {
   const given = [...text.split(/\s+/u).filter(Boolean).join(" ")].map((c) => plain[c] ?? c).join("");  // Python's " ".join(line.split())
   if (!given) throw new LineRefused("Type a line for the page to answer.");
   if ([...given].length > page.max_chars) throw new LineRefused(`That line is longer than ${page.max_chars} characters: shorten it.`);
-  const end = tokens(given).at(-1);
+  const end = endWord(given);
   if (!end) throw new LineRefused("That line has no word to rhyme with: end it on a word.");
+  if (!isWord(end)) throw new LineRefused(`That line ends on “${end}”, no English word to rhyme with: end it on a word (numbers written out).`);
   const unreadable = [...new Set([...given].filter((c) => !engine.index.has(c)))];
   if (unreadable.length) {
     throw new LineRefused(`The model cannot read ${unreadable.map((c) => `“${c}”`).join(" ")}: write the line without ${unreadable.length > 1 ? "them" : "it"}.`);
