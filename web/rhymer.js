@@ -737,7 +737,7 @@ function shareLink(c) {
 }
 
 // A couplet at the end of the feed; an answer to a line on top of it, under the form that asked for it.
-function show(c, shared = false) {
+function show(c, shared = false, asked = false) {
   const answered = c.opts?.reply !== undefined;
   const item = document.createElement("li");
   item.className = ["couplet", ...(shared ? ["shared"] : []), ...(answered ? ["answer"] : [])].join(" ");
@@ -775,6 +775,10 @@ function show(c, shared = false) {
   item.append(verse, meta);
   if (answered) ui.feed.prepend(item);
   else ui.feed.appendChild(item);
+  if (asked) {  // the feed itself is no live region (it writes on and on): only what was asked for is said
+    ui.announce.textContent = c.lines.join(" / ");
+    item.scrollIntoView({ block: "nearest" });  // the feed may run far below the screen
+  }
   state.recent.push(...c.lines);
   state.recent.splice(0, state.recent.length - state.site.page.series.memory);
   state.count += 1;
@@ -809,8 +813,9 @@ async function fresh(engine, opts, seed) {
   }
 }
 
-async function write(n, overrides) {
+async function write(n, { asked = false, ...overrides }) {  // asked: by the visitor (write, Enter, a model chosen)
   state.busy = true;
+  ui.status.removeAttribute("role");  // "writing…" is not said on every couplet; an error is (below)
   ui.status.textContent = "writing…";
   try {
     const kind = overrides.model || ui.model.value;
@@ -820,12 +825,13 @@ async function write(n, overrides) {
       const opts = options(overrides);
       const c = await (opts.reply !== undefined ? answer(engine, opts, seed)
         : overrides.seed !== undefined ? couplet(engine, opts, seed) : fresh(engine, opts, seed));
-      show(c, overrides.seed !== undefined);
+      show(c, overrides.seed !== undefined, asked || opts.reply !== undefined);
       if (!performance.getEntriesByName("rhymer:first-written").length) performance.mark("rhymer:first-written");
     }
     ui.status.textContent = "";
   } catch (err) {
     ui.status.textContent = err instanceof LineRefused ? "" : `error: ${err.message}`;  // a refused line is said by its form
+    ui.status.setAttribute("role", "alert");
     throw err;
   } finally {
     state.busy = false;
@@ -836,10 +842,19 @@ async function write(n, overrides) {
 // the first screen fills up and scrolling brings more; wait otherwise.
 function wakeUp() { if (state.wake) { state.wake(); state.wake = null; } }
 
+const RETRY_MS = { first: 1000, most: 60_000 };  // after a failed couplet the feed waits, twice as long each time
+
 async function keepWriting() {
+  let pause = RETRY_MS.first;
   for (;;) {
     if (state.nearEnd && !state.paused) {
-      try { await more(1); } catch { await new Promise((r) => setTimeout(r, 1000)); }  // shown in #status
+      try {
+        await more(1);
+        pause = RETRY_MS.first;
+      } catch {  // shown in #status; a file the host lacks is not asked for once a second for ever
+        await new Promise((r) => setTimeout(r, pause));
+        pause = Math.min(2 * pause, RETRY_MS.most);
+      }
       await new Promise((r) => requestAnimationFrame(() => r()));  // let the observer see the new layout
     } else {
       await new Promise((r) => { state.wake = r; });
@@ -914,12 +929,12 @@ function fromLink() {
 async function main() {
   for (const id of ["seed", "seedNow", "temperature", "temperatureValue", "length", "lengthValue", "model", "more", "feed",
                     "status", "count", "suggestions", "sentinel", "loading", "controls", "replyForm", "reply",
-                    "replyStatus"]) ui[id] = document.getElementById(id);
+                    "replyStatus", "announce"]) ui[id] = document.getElementById(id);
   ui.temperature.addEventListener("input", () => (ui.temperatureValue.textContent = Number(ui.temperature.value).toFixed(2)));
   ui.length.addEventListener("input", () => (ui.lengthValue.textContent = ui.length.value));
   ui.seed.addEventListener("input", () => suggest().catch(() => {}));
-  ui.controls.addEventListener("submit", (e) => { e.preventDefault(); applySeedWord().catch(() => {}); more(1).catch(() => {}); });
-  ui.model.addEventListener("change", () => more(1).catch(() => {}));
+  ui.controls.addEventListener("submit", (e) => { e.preventDefault(); applySeedWord().catch(() => {}); more(1, { asked: true }).catch(() => {}); });
+  ui.model.addEventListener("change", () => more(1, { asked: true }).catch(() => {}));
   ui.replyForm.addEventListener("submit", (e) => { e.preventDefault(); answerLine({ reply: ui.reply.value }); });
   document.addEventListener("visibilitychange", () => { state.paused = document.hidden; wakeUp(); });
   state.site = await loadJSON("site.json");
@@ -944,9 +959,24 @@ async function main() {
     ui.loading.hidden = true;
     ui.status.textContent = "loading the model…";
   }
-  [state.names] = await Promise.all([loadJSON("names.json"), engineFor(ui.model.value)]);
+  const names = loadJSON("names.json").then((found) => { state.names = found; });
+  let fallback = null;  // why the LSTM could not be loaded, when the Markov model writes instead
+  try {
+    await Promise.all([names, engineFor(ui.model.value)]);
+  } catch (err) {
+    if (ui.model.value !== "lstm") throw err;
+    await names;  // the Markov model spells names as the LSTM does
+    fallback = err.message;
+    ui.model.querySelector('option[value="lstm"]').remove();
+    ui.model.value = "markov";
+    await engineFor("markov");
+  }
   performance.mark("rhymer:loaded");
-  ui.loading.hidden = true;
+  ui.loading.hidden = fallback === null;
+  if (fallback !== null) {
+    ui.loading.textContent = `could not load the LSTM (${fallback}); the Markov model writes instead`;
+    ui.loading.setAttribute("role", "alert");
+  }
   ui.status.textContent = "";
   if (shared?.reply !== undefined) await answerLine(shared);
   else if (!opened) await more(1, shared || {});
