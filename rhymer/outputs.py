@@ -2,12 +2,14 @@
 
 An output file may be a new path, or (with --force) a regular file that is none of the command's inputs
 (devices, FIFOs, symbolic links and folders are never replaced): a plain text file carries no marker that
-tells rhymer's output from a user's notes, so replacing one is always the user's explicit choice. An output folder may be a new path or an
-empty folder; one that is not empty may only be cleared or replaced (with --force) when it carries
-the marker rhymer wrote there (a model's rhymer.json, a site's site.json, a report's report.json),
-and then only the files rhymer wrote go, never a user's own. Some folders are never targets at all:
-the root, the home folder, the current folder and its parents, rhymer's own installation, and any
-folder that is or holds one of the command's inputs (the model being exported, say).
+tells rhymer's output from a user's notes, so replacing one is always the user's explicit choice.
+
+An output folder may be a new path or an empty folder; one that is not empty may only be cleared or
+replaced (with --force) when it carries the marker rhymer wrote there (a model's rhymer.json, a site's
+site.json, a report's report.json), and then only the files rhymer wrote go, never a user's own. Some
+folders are never targets at all: the root, the home folder, the current folder and its parents,
+rhymer's own installation, and any folder that is or holds one of the command's inputs (the model
+being exported, say).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ MARKER_BYTES = 16 * 1024 * 1024  # a marker file larger than this is not one rhy
 
 
 def check_file(out: str | Path, inputs: Iterable[str | Path] = (), option: str = "--out", *, force: bool = False) -> None:
-    """Refuse an output file that is not a new path or (with ``force``) a regular file, or that is one of ``inputs``."""
+    """Refuse an output file that is neither a new path nor (with ``force``) a regular file, or that is one
+    of ``inputs``."""
     out = Path(out)
     found = kind(out)
     if found not in (None, "file"):

@@ -82,16 +82,16 @@ def parse_scheme(scheme: str) -> Scheme:
 
     >>> parse_scheme("Limerick")
     Scheme(name='limerick', letters='AABBA', syllables=(8, 8, 5, 5, 8))
-    >>> parse_scheme("couplet").letters, parse_scheme("abcb")
+    >>> parse_scheme("couplet").letters, parse_scheme("ABCB")
     ('AA', Scheme(name='ABCB', letters='ABCB', syllables=None))
     """
     name = validate.text("scheme", scheme).strip().lower()
     if name in SCHEMES:
         return SCHEMES[name]
-    if _PATTERN.fullmatch(scheme.strip().upper()):  # "abcb" as "ABCB", as "aabb" is the AABB form
-        return Scheme(scheme.strip().upper(), scheme.strip().upper())
+    if _PATTERN.fullmatch(scheme.strip()):  # capitals only: "villanelle" is an unknown form, not ten rhymes
+        return Scheme(scheme.strip(), scheme.strip())
     raise GenerationError(
-        f"unknown scheme {validate.shown(scheme)}; pass one of {', '.join(SCHEMES)} or a letter pattern such as ABCB",
+        f"unknown scheme {validate.shown(scheme)}; pass one of {', '.join(SCHEMES)} or a pattern of capital letters such as ABCB",
         "scheme",
     )
 

@@ -568,9 +568,9 @@ const readable = (engine, mark) => ([...mark].every((c) => engine.index.has(c)) 
 class LineRefused extends Error {}
 
 // The line to answer (opts.reply) as rhymer/verse.py reply takes it: its spaces collapsed, its curly quotes
-// plain where the model reads only plain ones, within the line
-// limit, ending in a word (words.py end_word: "Zürich" is "zurich", "42" is refused), every character one the model reads (the library refuses the others too), and
-// that word with rhymes or near rhymes in the rhyme index (``RhymeIndex.rhymeFor``; a word outside the corpus
+// plain where the model reads only plain ones, within the line limit, ending in a word (words.py end_word:
+// "Zürich" is "zurich", "42" is refused), every character one the model reads (the library refuses the
+// others too), and that word with rhymes or near rhymes in the rhyme index (``RhymeIndex.rhymeFor``; a word outside the corpus
 // is pronounced as CMU dict says, from prons.json.gz). Returns the line, its last word and its rhymes; throws
 // LineRefused, naming the word or the characters to change.
 async function givenLine(text, engine) {
