@@ -24,10 +24,9 @@ from dataclasses import dataclass
 
 from rhymer import validate
 from rhymer.errors import LexiconError
-from rhymer.words import guess_syllables
+from rhymer.words import guess_syllables, is_word
 
 MAX_WORD_LENGTH = 40
-_VALID_WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
 _STRESSED = re.compile(r"[12]")  # a CMU vowel with primary or secondary stress
 _CLASSES = {
     **dict.fromkeys("P B T D K G".split(), "stop"),
@@ -147,7 +146,7 @@ def normalize_word(word: str, parameter: str = "word") -> str:
             f"{parameter} {validate.shown(word.strip())} is several words; pass a single word, e.g. its last one",
             parameter,
         )
-    if not _VALID_WORD.fullmatch(cleaned):
+    if not is_word(cleaned):
         raise LexiconError(
             f"{parameter} {validate.shown(word.strip())} is not an English word (letters a-z and inner apostrophes"
             " only); pass one such word",
@@ -157,7 +156,7 @@ def normalize_word(word: str, parameter: str = "word") -> str:
 
 
 def _usable(word: str) -> bool:
-    return bool(_VALID_WORD.fullmatch(word))
+    return is_word(word)
 
 
 @functools.lru_cache(maxsize=1)
