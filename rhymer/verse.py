@@ -32,7 +32,7 @@ from rhymer.sampler import (
     read_after,
     sample_lines,
 )
-from rhymer.scoring import CopyChecker, Judgement, Rules, Weights, echoes, judge, syllable_count
+from rhymer.scoring import SHORTEST_REPLY, CopyChecker, Judgement, Rules, Weights, echoes, judge, syllable_count
 from rhymer.vocabtrie import VocabTrie
 from rhymer.wordmodel import WordModel
 from rhymer.wordruns import RunTries, WordRuns
@@ -308,7 +308,8 @@ class Rhymer:
         self.index.pronunciations(end, strict=s.strict)
         encode(self.model, given)  # refuses characters the model cannot read
         word, near = rhymepolicy.rhyme_for(self.index, [end], [end], rng, s.rhyme, fix="end the line on another word")
-        target = s.rules.target_syllables or syllable_count(self.index, given)  # as long as the given line
+        # as long as the given line, or SHORTEST_REPLY for a short one
+        target = s.rules.target_syllables or max(syllable_count(self.index, given), SHORTEST_REPLY)
         new, _ = self._line(word, near, target, [given], rng, s, None, follows=given,
                             ending=self._readable(rhymepolicy.CLOSING_MARK))
         return Verse(

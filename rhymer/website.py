@@ -36,7 +36,7 @@ from rhymer.errors import GenerationError, ModelError, OutputError, RhymerError
 from rhymer.files import read_json, write_json, write_text
 from rhymer.progress import Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
-from rhymer.scoring import ECHO_WORDS, Rules, Weights
+from rhymer.scoring import ECHO_WORDS, SHORTEST_REPLY, Rules, Weights
 from rhymer.verse import SERIES_MEMORY, SERIES_TRIES, Rhymer
 from rhymer.vocabtrie import BOUNDARIES, CAPITAL_ONLY_WORDS, VocabTrie
 from rhymer.wordruns import CONTEXT_WORDS
@@ -115,7 +115,7 @@ PAGE_WEIGHTS = ("logprob", "real_words", "syllables", "follow", "echo")
 
 def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
     """What rhymer.js must do as the library does, read from the library: the defaults of ``Rules`` and
-    ``Weights`` it judges with, the line length limit, the default temperature, which words may end a line
+    ``Weights`` it judges with, the line length limit, the syllables an answer to a short line aims at, the default temperature, which words may end a line
     as a rhyme (``RhymeIndex.ends_lines``), the couplet's end words with their rhymes (so the first couplet
     needs no rhyme index), how it finds near rhymes where none rhymes perfectly (``lexicon.near_costs`` and
     ``rhymepolicy.NEAR_BAND``), how a typed line's curly quotes are read (``charmodel.TYPOGRAPHIC``), what
@@ -128,6 +128,7 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
         "rules": {name: getattr(rules, name) for name in PAGE_RULES},
         "weights": {name: getattr(weights, name) for name in PAGE_WEIGHTS},
         "max_chars": sampler.MAX_LINE_CHARS,
+        "shortest_reply": SHORTEST_REPLY,  # the syllables an answer to a shorter line aims at
         "max_words": PAGE_MAX_WORDS,
         "temperature": sampler.DEFAULT_TEMPERATURE,
         "line_ends": {"frequent_word": rhymepolicy.LINE_END_EVIDENCE, "min_share": rhymepolicy.MIN_LINE_END_SHARE,

@@ -124,6 +124,17 @@ def test_reply_rhymes_with_and_follows_the_given_line(lstm, given):
     assert answer.details[0].failed == ()
 
 
+@pytest.mark.parametrize("given", ["I love you", "Go home", "Hold on"])
+def test_a_short_line_is_answered_by_a_line_of_about_shortest_reply_syllables(lstm, given):
+    # three words of at least one syllable each cannot come in at the 2-4 of "Go home": the answer aims at
+    # SHORTEST_REPLY instead, and passes its checks
+    from rhymer.scoring import SHORTEST_REPLY
+
+    (line,) = lstm.reply(given, seed=3).details
+    assert line.target_syllables == SHORTEST_REPLY and line.failed == ()
+    assert rhymer.is_rhyme(last_word(given), line.end_word)
+
+
 def test_reply_prefers_the_line_the_given_line_reads_best_after(markov):
     # with only the follow term, the chosen candidate is the one after which the given line reads best
     from rhymer.scoring import Weights

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rhymer import is_rhyme, modeldir, rhymepolicy, sampler
+from rhymer import is_rhyme, modeldir, rhymepolicy, sampler, scoring
 from rhymer.charmodel import prime
 from rhymer.files import read_json
 from rhymer.lexicon import cmu_words
@@ -683,6 +683,12 @@ def test_page_answers_a_typed_line(browser, default_site, poets):
     assert line.endswith(".") and [w for w in tokens(line) if w not in poets["markov"].trie] == [], line
     assert page.evaluate("document.querySelector('#feed .couplet').classList.contains('answer')")  # on top, under the form
     assert "reply=" in answer["link"] and "model=markov" in answer["link"] and not errors
+    # a short line is answered by one of about SHORTEST_REPLY syllables, as Rhymer.reply answers it (three
+    # words cannot come in at the 2±1 of "Go home"), given candidates enough to find one (the form's are 3)
+    for seed in range(3):
+        short = page.evaluate(f"async () => (await window.rhymerPage.answer('markov', {{candidates: 16}}, 'Go home', {seed})).lines[1]")
+        count = scoring.syllable_count(poets["markov"].index, short)
+        assert abs(count - scoring.SHORTEST_REPLY) <= Rules().syllable_tolerance, short
     page.close()
     page, _, _, errors = _open(browser, default_site + answer["link"].lstrip("/"))  # the link writes it again
     assert _first(page)["lines"] == answer["lines"] and page.inner_text("#replyStatus") == "" and not errors

@@ -596,7 +596,7 @@ async function givenLine(text, engine) {
 }
 
 // The page's answer to a line, as rhymer/verse.py reply writes it: a rhyme of its last word (drawn as a
-// couplet's second rhyme word), its syllables as the target, the line itself as a line not to repeat, the
+// couplet's second rhyme word), its syllables as the target (at least page.shortest_reply), the line itself as a line not to repeat, the
 // closing mark, and each candidate judged also by how well the model reads the given line after it. Shown
 // as a couplet: the given line, then the answer.
 async function answer(engine, opts, seed) {
@@ -607,7 +607,8 @@ async function answer(engine, opts, seed) {
   const tries = opts.knownWords ? await knownWords(engine) : null;
   engine.begin();
   try {
-    const b = await writeLine(engine, facts, tries, word, opts, rng, lineSyllables(tokens(given), facts), [given], null,
+    const target = Math.max(lineSyllables(tokens(given), facts), state.site.page.shortest_reply);
+    const b = await writeLine(engine, facts, tries, word, opts, rng, target, [given], null,
                               readable(engine, state.site.page.marks.closing), given);
     return { lines: [given, b.text], rhymeWords: [end, word], near, seed, model: engine.kind, opts: { ...opts, reply: given } };
   } finally {
