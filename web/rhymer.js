@@ -900,7 +900,10 @@ async function answerLine(overrides) {
   }
 }
 
+// A link's value for a slider; one that is no number ("abc", "") leaves the slider as it was (a range input
+// would take its midpoint instead).
 function setRange(input, output, value, digits) {
+  if (String(value).trim() === "" || !Number.isFinite(Number(value))) return;
   input.value = String(value);
   output.textContent = Number(input.value).toFixed(digits);
 }
