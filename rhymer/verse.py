@@ -477,4 +477,4 @@ def failure_note(line: Line, number: int, rules: Rules = Rules()) -> str:
         "repeated_line": "repeats an earlier line",
         "copied": "copies the corpus (a long run of its words)",
     }
-    return f"line {number} ('{shown}') " + "; ".join(said.get(f, f) for f in line.failed)
+    return f"line {number} ('{shown}') " + ("; ".join(said.get(f, f) for f in line.failed) or "passes every check")

@@ -111,6 +111,8 @@ def test_failure_notes_say_what_was_wanted_and_what_was_written(cli):
                 failed=("syllables", "too_long"), target_syllables=5)
     assert failure_note(line, 3, Rules(max_words=6)) == (
         "line 3 ('... gone in the force') has 9 syllables, wanted 5±1; has 9 words, wanted at most 6")
+    passed = Line("By night", "night", 0.0, -1.0, 1.0, 2)
+    assert failure_note(passed, 1) == "line 1 ('By night') passes every check"
     result = cli("couplet", "-m", "markov", "-w", "night", "--seed", "1", "-k", "1", "--max-words", "3", "--best-effort")
     notes = [row for row in result.stderr.splitlines() if row.startswith("# line")]
     assert result.returncode == 0 and notes, result.stderr
