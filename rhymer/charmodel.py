@@ -6,6 +6,8 @@ returns the natural-log probabilities of the next character, shape ``[batch, voc
 
 from __future__ import annotations
 
+import unicodedata
+
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -52,15 +54,17 @@ TYPOGRAPHIC = {"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u20
 
 def plain_marks(model: CharModel, text: str) -> str:
     """``text`` with each typographic mark the model cannot read (``TYPOGRAPHIC``) written plainly where it
-    can read the plain one: a line typed on a phone has curly apostrophes that the corpus rarely has.
+    can read the plain one: a line typed on a phone has curly apostrophes that the corpus rarely has. The
+    invisible format characters it cannot read (Unicode category Cf: a zero-width space, a soft hyphen),
+    which text copied from a web page carries inside its words, are left out.
 
     >>> import rhymer
-    >>> print(plain_marks(rhymer.load("markov").model, "I\u2019m \u201cthe\u201d night\u2026"))
+    >>> print(plain_marks(rhymer.load("markov").model, "I\u2019m \u201cthe\u201d nig\u200bht\u2026"))
     I'm "the" night...
     """
     index = char_index(model)
     plain = {c: p for c, p in TYPOGRAPHIC.items() if c not in index and all(ch in index for ch in p)}
-    return "".join(plain.get(c, c) for c in text)
+    return "".join(plain.get(c, "" if c not in index and unicodedata.category(c) == "Cf" else c) for c in text)
 
 
 def char_index(model: CharModel) -> dict[str, int]:

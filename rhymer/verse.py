@@ -287,14 +287,15 @@ class Rhymer:
 
         In reversed text the given line comes after the new one, so candidates are ranked by how well
         the backward model reads the given line after each of them (``weights.follow``). Curly quotes,
-        dashes and ellipses the model cannot read are read as plain ones (``plain_marks``). Raises as
-        ``verse`` does; GenerationError for a line without a word to rhyme with.
+        dashes and ellipses the model cannot read are read as plain ones, and invisible characters are
+        left out (``plain_marks``). Raises as ``verse`` does; GenerationError for a line without a word
+        to rhyme with.
 
         >>> import rhymer
         >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
         While close couched upon the light.
         """
-        given = plain_marks(self.model, " ".join(validate.text("line", line).split()))
+        given = " ".join(plain_marks(self.model, validate.text("line", line)).split())
         if len(given) > MAX_LINE_CHARS:  # as long as a line the model writes at most (the page's limit too)
             raise GenerationError(f"the line to answer is {len(given)} characters long; pass one of at most {MAX_LINE_CHARS}", "line")
         end = end_word(given)

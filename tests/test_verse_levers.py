@@ -151,6 +151,9 @@ def test_reply_reads_curly_quotes_as_plain_ones(markov):
     typed, plain = "I\u2019m walking where the \u201cnight\u201d is long\u2014 ", "I'm walking where the \"night\" is long-"
     assert markov.reply(typed, seed=5).lines == markov.reply(plain, seed=5).lines
     assert rhymer.is_rhyme("sweet", last_word(markov.reply("The girl\u2019s so sweet", seed=1).lines[0]))
+    # a line copied from a web page, with a zero-width space inside its last word and a soft hyphen
+    copied = "I walk a\u00adlone at nig\u200bht \ufeff"
+    assert markov.reply(copied, seed=5).lines == markov.reply("I walk alone at night", seed=5).lines
     with pytest.raises(GenerationError, match="never seen the character"):
         markov.reply("the night \u2603 is long")  # no plain form: still refused
 

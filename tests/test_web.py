@@ -730,6 +730,9 @@ def test_page_answers_near_rhymes_and_curly_quotes(browser, default_site, index)
     assert page.evaluate("document.querySelector('.couplet.answer .tag').textContent").endswith("(near rhyme)")
     assert _answer(page, "I\u2019m walking where the \u201cnight\u201d is long") == ""  # typed on a phone: read plain
     assert _answers(page)[0]["lines"][0] == "I'm walking where the \"night\" is long"
+    # copied from a web page: a soft hyphen and a zero-width space inside words are left out, as Python leaves them
+    assert _answer(page, "I walk a\u00adlone at nig\u200bht \ufeff") == ""
+    assert _answers(page)[0]["lines"][0] == "I walk alone at night"
     assert "phone" not in index.words and _answer(page, "I waited all night by the phone") == ""  # a CMU word outside the corpus
     answer = _answers(page)[0]
     assert answer["rhymes"][0] == "phone" and answer["rhymes"][1] in index.rhymes("phone"), answer

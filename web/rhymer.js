@@ -567,8 +567,8 @@ const readable = (engine, mark) => ([...mark].every((c) => engine.index.has(c)) 
 // A line the page will not answer, with what to change; said under the reply form, never thrown past it.
 class LineRefused extends Error {}
 
-// The line to answer (opts.reply) as rhymer/verse.py reply takes it: its spaces collapsed, its curly quotes
-// plain where the model reads only plain ones, within the line limit, ending in a word (words.py end_word:
+// The line to answer (opts.reply) as rhymer/verse.py reply takes it: its curly quotes plain where the model
+// reads only plain ones, no invisible characters, its spaces collapsed, within the line limit, ending in a word (words.py end_word:
 // "Zürich" is "zurich", "42" is refused), every character one the model reads (the library refuses the
 // others too), and that word with rhymes or near rhymes in the rhyme index (``RhymeIndex.rhymeFor``; a word outside the corpus
 // is pronounced as CMU dict says, from prons.json.gz). Returns the line, its last word and its rhymes; throws
@@ -577,7 +577,9 @@ async function givenLine(text, engine) {
   const page = state.site.page;
   const plain = Object.fromEntries(Object.entries(page.typographic)  // charmodel.py plain_marks: "I’m" -> "I'm"
     .filter(([c, p]) => !engine.index.has(c) && [...p].every((ch) => engine.index.has(ch))));
-  const given = [...text.split(/\s+/u).filter(Boolean).join(" ")].map((c) => plain[c] ?? c).join("");  // Python's " ".join(line.split())
+  // invisible format characters (a zero-width space) it cannot read are left out, as plain_marks leaves them
+  const marked = [...text].map((c) => plain[c] ?? (!engine.index.has(c) && /\p{Cf}/u.test(c) ? "" : c)).join("");
+  const given = marked.split(/\s+/u).filter(Boolean).join(" ");  // Python's " ".join(line.split())
   if (!given) throw new LineRefused("Type a line for the page to answer.");
   if ([...given].length > page.max_chars) throw new LineRefused(`That line is longer than ${page.max_chars} characters: shorten it.`);
   const end = endWord(given);
