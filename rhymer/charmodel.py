@@ -7,7 +7,6 @@ returns the natural-log probabilities of the next character, shape ``[batch, voc
 from __future__ import annotations
 
 import unicodedata
-
 from collections.abc import Sequence
 from typing import Any, Protocol
 
