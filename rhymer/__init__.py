@@ -3,8 +3,8 @@
     >>> import rhymer
     >>> r = rhymer.load()                       # the shipped default model, no TensorFlow
     >>> print(r.couplet("night", seed=7))
-    And here let in another night,
-    And lives at last the heart's light.
+    For with the voices of the night,
+    As when she rose upon the light.
     >>> rhymer.rhymes("night")[:5]              # most common first
     ['might', 'light', 'bright', 'right', 'white']
 """

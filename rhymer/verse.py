@@ -219,7 +219,7 @@ class Rhymer:
         Yet he cannot use it might,
         That love of God,
         Her dress was very odd,
-        That tongue that talks, while, his great bright.
+        And the rest perish'd, and, the bright.
         """
         form = parse_scheme(scheme)
         carry = validate.boolean("carry", carry)
