@@ -573,6 +573,13 @@ def test_page_opens_on_the_librarys_couplet_before_ml5_starts(browser, default_s
     assert page.evaluate("[...document.querySelectorAll('#model option')].map(o => o.value)") == ["markov"]
     assert _answer(page, REPLY) == "" and page.evaluate("document.querySelector('.couplet.answer').dataset.model") == "markov"
     assert not errors
+    # a link to an LSTM couplet opens on the Markov model's couplet of that seed, not on an error
+    page.goto(default_site + "?model=lstm&seed=12&candidates=3")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    assert "the Markov model writes instead" in page.inner_text("#loading")
+    assert page.evaluate("document.querySelector('.couplet').classList.contains('shared')")
+    assert page.evaluate("document.querySelector('.couplet').dataset.model") == "markov"
+    assert page.inner_text("#status") == "" and not errors
     context.close()
 
 

@@ -975,6 +975,7 @@ async function main() {
     fallback = err.message;
     ui.model.querySelector('option[value="lstm"]').remove();
     ui.model.value = "markov";
+    if (shared?.model === "lstm") shared.model = "markov";  // a link to an LSTM couplet: the Markov model's, said above
     await engineFor("markov");
   }
   performance.mark("rhymer:loaded");
