@@ -583,6 +583,19 @@ def test_page_opens_on_the_librarys_couplet_before_ml5_starts(browser, default_s
     context.close()
 
 
+@pytest.mark.parametrize("body", ['{"format": "rhymer-markov", "order": 5, "vocab": ["a"', '{"order": 5}'])
+def test_a_damaged_markov_json_is_named_with_the_fix(browser, default_site, body):
+    # cut short on the way to the host, or not a model at all: one line naming the file and what to do
+    context = browser.new_context(viewport=DESKTOP)
+    context.route("**/markov.json", lambda route: route.fulfill(status=200, body=body, content_type="application/json"))
+    page = context.new_page()
+    page.goto(default_site + "?model=markov")
+    page.wait_for_function("document.getElementById('loading').textContent.includes('markov.json')", timeout=60_000)
+    said = page.inner_text("#loading")
+    assert said.startswith("could not load the model: markov.json ") and "export the site again" in said, said
+    context.close()
+
+
 def test_a_feed_that_fails_waits_longer_each_time(browser, default_site):
     """A file the host lacks (words.json here, needed once a seed word is typed) fails every couplet: the
     feed retries after 1, 2, 4... seconds, not once a second for ever."""

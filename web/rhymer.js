@@ -326,6 +326,9 @@ class WordCursor {
 // ---------- the two character models, one interface: start(text) and feed(state, text) ----------
 class MarkovEngine {
   constructor(data) {
+    if (!Number.isInteger(data?.order) || !Array.isArray(data.vocab) || !Array.isArray(data.tables) || !Array.isArray(data.discounts)) {
+      throw new Error("markov.json is not a Markov model this page reads; export the site again with this rhymer");
+    }
     this.kind = "markov";
     this.order = data.order;
     this.vocab = data.vocab;
@@ -633,13 +636,18 @@ const state = {
   wake: null,            // resolves the writing loop's wait
 };
 
+// A site file, parsed; one cut short or damaged on the way to the host is named, with the fix.
 async function loadJSON(path) {
   const r = await fetch(path);
   if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
-  if (!path.endsWith(".gz")) return r.json();
-  const bytes = new Uint8Array(await r.arrayBuffer());  // gzip, unless the server has unpacked it on the way
-  const packed = bytes[0] === 0x1f && bytes[1] === 0x8b;
-  return new Response(packed ? new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip")) : bytes).json();
+  try {
+    if (!path.endsWith(".gz")) return await r.json();
+    const bytes = new Uint8Array(await r.arrayBuffer());  // gzip, unless the server has unpacked it on the way
+    const packed = bytes[0] === 0x1f && bytes[1] === 0x8b;
+    return await new Response(packed ? new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip")) : bytes).json();
+  } catch {
+    throw new Error(`${path} is damaged (not readable JSON); export the site again and upload all of it`);
+  }
 }
 
 // Loaded once, however many ask while it loads, and again after a failure (the promise is kept in
