@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sys
 import tempfile
@@ -38,6 +39,10 @@ corpus_app = typer.Typer(help="Gather, clean and inspect training text.", no_arg
 app.add_typer(corpus_app, name="corpus")
 
 MODEL_HELP = "lstm, markov, or a model directory (default: the shipped model)"
+# the library's parameters that an option sets, so that its errors name what the user typed
+OPTION_OF = {"target_syllables": "--syllables", "min_words": "--min-words", "max_words": "--max-words",
+             "seed_word": "--seed-word", "temperature": "--temperature", "candidates": "--candidates",
+             "retries": "--retries", "rhyme": "--rhyme", "seed": "--seed", "count": "--count"}
 RHYMES_SHOWN = 20  # `rhymer rhymes` lists the most common rhymes only, unless --limit says otherwise
 
 
@@ -378,6 +383,25 @@ def corpus_stats(
     Console().print(table)
 
 
+def in_options(err: RhymerError) -> str:
+    """A library error in the command line's words: a parameter with an underscore anywhere, the one the
+    error is about where the message begins with it, and a hint such as "rhyme='auto'" are named by their
+    options.
+
+    >>> from rhymer.errors import GenerationError
+    >>> in_options(GenerationError("min_words 5 is above max_words 3; pass min <= max", "min_words"))
+    '--min-words 5 is above --max-words 3; pass min <= max'
+    >>> in_options(GenerationError("no rhyme; allow near rhymes (rhyme='auto')", "rhyme"))
+    'no rhyme; allow near rhymes (--rhyme auto)'
+    """
+    text = str(err)
+    name = getattr(err, "parameter", None)
+    if name in OPTION_OF and text.startswith(name + " "):
+        text = OPTION_OF[name] + text[len(name):]
+    text = re.sub(r"\b(" + "|".join(OPTION_OF) + r")='([^']*)'", lambda m: f"{OPTION_OF[m[1]]} {m[2]}", text)
+    return re.sub(r"\b(" + "|".join(n for n in OPTION_OF if "_" in n) + r")\b", lambda m: OPTION_OF[m[1]], text)
+
+
 def main() -> None:
     """Entry point: every RhymerError or usage error becomes one line on stderr and exit code 2, never a
     traceback (typer's usage errors are boxes of several lines)."""
@@ -386,7 +410,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except RhymerError as err:
-        typer.echo(f"error: {err}", err=True)
+        typer.echo(f"error: {in_options(err)}", err=True)
         sys.exit(2)
     except typer.exceptions.TyperException as err:  # a usage error: bad option, value or command
         if type(err).__name__ != "NoArgsIsHelpError":  # that one's help is printed already

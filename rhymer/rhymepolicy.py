@@ -170,7 +170,7 @@ def rhyme_for(index: RhymeIndex, group: list[str], used: list[str], rng: np.rand
     distances = {w: d for w, d in distances.items()  # never a word that also rhymes with another group (again: rain)
                  if not any(rhymes_with(index.pronunciations(w), o) for o in others)} or distances
     if not distances:
-        hint = "" if mode == "auto" else ", or allow near rhymes (--rhyme auto)"
+        hint = "" if mode == "auto" else ", or allow near rhymes (rhyme='auto')"
         raise GenerationError(
             f"no word in the model's vocabulary rhymes with '{group[0]}'; {fix}{hint}"
         )
@@ -183,7 +183,7 @@ def _fresh_end_word(index: RhymeIndex, partners: int, groups: dict, used: list[s
     earlier = [index.pronunciations(w) for words in groups.values() for w in words]
     options = end_word_options(index, partners, earlier, used)
     if not options:
-        raise GenerationError("the model's vocabulary has too few rhyming line ends for this scheme; pass --seed-word")
+        raise GenerationError("the model's vocabulary has too few rhyming line ends for this scheme; pass a seed word (seed_word)")
     return _weighted_choice(options, rng)
 
 

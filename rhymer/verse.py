@@ -229,7 +229,7 @@ class Rhymer:
         s, seed, rng = self._prepare(temperature, candidates, retries, rhyme, weights, rules, seed, strict, seed_word)
         if form.syllables and s.rules.target_syllables is not None:  # it would be silently ignored
             raise GenerationError(f"a {form.name} sets each line's syllables {form.syllables}; drop the syllable target "
-                                  "(target_syllables, --syllables)", "rules")
+                                  "(target_syllables)", "rules")
         if seed_word is not None:
             self.index.pronunciations(seed_word, strict=s.strict)  # refuse OOV words early under strict
 
