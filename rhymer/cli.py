@@ -393,13 +393,16 @@ def in_options(err: RhymerError) -> str:
     '--min-words 5 is above --max-words 3; pass min <= max'
     >>> in_options(GenerationError("no rhyme; allow near rhymes (rhyme='auto')", "rhyme"))
     'no rhyme; allow near rhymes (--rhyme auto)'
+    >>> in_options(GenerationError("seed_word 'min_words' is not an English word", "seed_word"))
+    "--seed-word 'min_words' is not an English word"
     """
     text = str(err)
     name = getattr(err, "parameter", None)
     if name in OPTION_OF and text.startswith(name + " "):
         text = OPTION_OF[name] + text[len(name):]
     text = re.sub(r"\b(" + "|".join(OPTION_OF) + r")='([^']*)'", lambda m: f"{OPTION_OF[m[1]]} {m[2]}", text)
-    return re.sub(r"\b(" + "|".join(n for n in OPTION_OF if "_" in n) + r")\b", lambda m: OPTION_OF[m[1]], text)
+    named = "|".join(n for n in OPTION_OF if "_" in n)  # not a user's own value, quoted: -w min_words
+    return re.sub(r"(?<!['\"])\b(" + named + r")\b(?!['\"])", lambda m: OPTION_OF[m[1]], text)
 
 
 def main() -> None:
