@@ -42,7 +42,7 @@ MODEL_HELP = "lstm, markov, or a model directory (default: the shipped model)"
 # the library's parameters that an option sets, so that its errors name what the user typed
 OPTION_OF = {"target_syllables": "--syllables", "min_words": "--min-words", "max_words": "--max-words",
              "seed_word": "--seed-word", "temperature": "--temperature", "candidates": "--candidates",
-             "retries": "--retries", "rhyme": "--rhyme", "seed": "--seed", "count": "--count"}
+             "rhyme": "--rhyme", "seed": "--seed", "count": "--count"}
 RHYMES_SHOWN = 20  # `rhymer rhymes` lists the most common rhymes only, unless --limit says otherwise
 
 
@@ -84,6 +84,7 @@ MinWords = Annotated[int, typer.Option("--min-words", help="fewest words in a li
 MaxWords = Annotated[int, typer.Option("--max-words", help="most words in a line")]
 Meter = Annotated[str | None, typer.Option("--meter", help="prefer lines in this meter: iambic or trochaic")]
 Syllables = Annotated[int | None, typer.Option("--syllables", help="target syllables per line (±1); default: the first line's")]
+ReplySyllables = Annotated[int | None, typer.Option("--syllables", help="target syllables (±1); default: the given line's, at least 6")]
 BestEffort = Annotated[bool, typer.Option("--best-effort", help="print lines that still break a rule and exit 0")]
 Punctuate = Annotated[bool, typer.Option("--punctuate/--no-punctuate",
                                          help="end lines with a comma and the last with a full stop (end-stopped lines), where the model knows the marks")]
@@ -124,7 +125,7 @@ def reply(
     model: Model = "default", temperature: Temperature = DEFAULT_TEMPERATURE, seed: Seed = None,
     as_json: AsJson = False, candidates: Candidates = DEFAULT_CANDIDATES, rhyme: Rhyme = "auto",
     strict: Strict = False, min_words: MinWords = Rules.min_words, max_words: MaxWords = Rules.max_words,
-    syllables: Syllables = None, best_effort: BestEffort = False,
+    syllables: ReplySyllables = None, best_effort: BestEffort = False,
 ) -> None:
     """Answer a line: write the next line, rhyming with its last word and following from it."""
     rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables)
@@ -384,25 +385,32 @@ def corpus_stats(
 
 
 def in_options(err: RhymerError) -> str:
-    """A library error in the command line's words: a parameter with an underscore anywhere, the one the
-    error is about where the message begins with it, and a hint such as "rhyme='auto'" are named by their
-    options.
+    """A library error in the command line's words: the parameter the message begins with, a hint such as
+    "rhyme='auto'" and any parameter with an underscore are named by their options; a quoted value (the
+    user's own word, path or line) is left as it is.
 
     >>> from rhymer.errors import GenerationError
     >>> in_options(GenerationError("min_words 5 is above max_words 3; pass min <= max", "min_words"))
     '--min-words 5 is above --max-words 3; pass min <= max'
-    >>> in_options(GenerationError("no rhyme; allow near rhymes (rhyme='auto')", "rhyme"))
-    'no rhyme; allow near rhymes (--rhyme auto)'
-    >>> in_options(GenerationError("seed_word 'min_words' is not an English word", "seed_word"))
-    "--seed-word 'min_words' is not an English word"
+    >>> in_options(GenerationError("no word rhymes with 'orange'; allow near rhymes (rhyme='auto')", "rhyme"))
+    "no word rhymes with 'orange'; allow near rhymes (--rhyme auto)"
+    >>> in_options(GenerationError("seed_word 'a min_words b' is several words", "seed_word"))
+    "--seed-word 'a min_words b' is several words"
     """
     text = str(err)
     name = getattr(err, "parameter", None)
     if name in OPTION_OF and text.startswith(name + " "):
         text = OPTION_OF[name] + text[len(name):]
-    text = re.sub(r"\b(" + "|".join(OPTION_OF) + r")='([^']*)'", lambda m: f"{OPTION_OF[m[1]]} {m[2]}", text)
-    named = "|".join(n for n in OPTION_OF if "_" in n)  # not a user's own value, quoted: -w min_words
-    return re.sub(r"(?<!['\"])\b(" + named + r")\b(?!['\"])", lambda m: OPTION_OF[m[1]], text)
+    names, underscored = "|".join(OPTION_OF), "|".join(n for n in OPTION_OF if "_" in n)
+    # left to right: a hint, a quoted value (kept; an apostrophe inside a word opens none), a parameter
+    parts = re.compile(rf"""\b({names})='([^']*)'|"[^"]*"|(?<![A-Za-z])'[^']*'(?![A-Za-z])|\b({underscored})\b""")
+
+    def named(m: re.Match) -> str:
+        if m[1]:
+            return f"{OPTION_OF[m[1]]} {m[2]}"
+        return OPTION_OF[m[3]] if m[3] else m[0]
+
+    return parts.sub(named, text)
 
 
 def main() -> None:

@@ -237,7 +237,7 @@ def load_engine(path: Path, kind: str | None = None) -> tuple[CharModel, dict]:
     if kind == "markov":
         model, file = MarkovModel.load(path / MARKOV), path / MARKOV
     elif meta["kind"] != "lstm":
-        raise ModelError(f"'{path}' holds a Markov model only; load it as kind 'markov' (--model markov) or train an LSTM")
+        raise ModelError(f"'{path}' holds a Markov model only; load it with kind='markov', or train an LSTM")
     else:
         from rhymer.lstm import LSTMModel
 

@@ -15,8 +15,9 @@ from rhymer.words import FUNCTION_WORDS, guess_syllables, tokens
 MAX_WEIGHT = 100.0  # larger weights only overflow the score; every part is on a scale of about 1
 MAX_SYLLABLES = 40  # a target beyond any line a model writes (lines stop at 120 characters)
 METERS = {"iambic": 1, "trochaic": 0}  # the parity of the stressed positions, counted from the line start
-# a reply to a shorter line aims at this many syllables: a line of at least min_words (3) words seldom comes
-# in at two to four, and "I love you" is answered as a singer would, by a line of about six
+# a reply to a shorter line aims at this many syllables (at most one per word max_words allows): a model's
+# line of at least min_words (3) words seldom comes in at two to four, and "I love you" is answered as a
+# singer would, by a line of about six
 SHORTEST_REPLY = 6
 ECHO_WORDS = 3  # a line that repeats a run of this many words from an earlier one echoes it (see echoes)
 

@@ -309,8 +309,9 @@ class Rhymer:
         self.index.pronunciations(end, strict=s.strict)
         encode(self.model, given)  # refuses characters the model cannot read
         word, near = rhymepolicy.rhyme_for(self.index, [end], [end], rng, s.rhyme, fix="end the line on another word")
-        # as long as the given line, or SHORTEST_REPLY for a short one
-        target = s.rules.target_syllables or max(syllable_count(self.index, given), SHORTEST_REPLY)
+        # as long as the given line, or SHORTEST_REPLY for a short one (but no more than one per word allowed)
+        shortest = min(SHORTEST_REPLY, s.rules.max_words)
+        target = s.rules.target_syllables or max(syllable_count(self.index, given), shortest)
         new, _ = self._line(word, near, target, [given], rng, s, None, follows=given,
                             ending=self._readable(rhymepolicy.CLOSING_MARK))
         return Verse(

@@ -196,8 +196,10 @@ CLI_BAD = [
     (("couplet", "--seed", str(2**70)), "seed"),
     (("couplet", "--seed", "abc"), "--seed"),
     (("couplet", "--temperature", "hot"), "--temperature"),
-    (("couplet", "--temperature", "nan"), "temperature nan"),
-    (("verse", "-t", "inf"), "temperature inf"),
+    (("couplet", "--temperature", "nan"), "error: --temperature nan"),
+    (("verse", "-t", "inf"), "error: --temperature inf"),
+    (("couplet", "-w", "orange", "--rhyme", "perfect"), "allow near rhymes (--rhyme auto)"),
+    (("couplet", "-w", "a min_words b"), "error: --seed-word 'a min_words b' is several words"),  # the user's own, as typed
     (("couplet", "--candidates", "2.5"), "--candidates"),
     (("couplet", "--candidates", "5000"), "error: --candidates 5000 is out of range"),
     (("couplet", "--count", "0"), "Invalid value for '--count'"),

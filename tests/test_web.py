@@ -552,6 +552,9 @@ def test_share_link_writes_the_same_couplet_first(browser, default_site):
     assert float(page.input_value("#temperature")) == sampler.DEFAULT_TEMPERATURE
     assert int(page.input_value("#length")) == PAGE_MAX_WORDS
     page.close()
+    page, *_ = _open(browser, default_site + "?model=markov&seed=5&temperature=+0.7&words=5.")  # "+": a space
+    assert float(page.input_value("#temperature")) == 0.7 and int(page.input_value("#length")) == 5
+    page.close()
 
 
 def test_page_opens_on_the_librarys_couplet_before_ml5_starts(browser, default_site):
@@ -573,13 +576,17 @@ def test_page_opens_on_the_librarys_couplet_before_ml5_starts(browser, default_s
     assert page.evaluate("[...document.querySelectorAll('#model option')].map(o => o.value)") == ["markov"]
     assert _answer(page, REPLY) == "" and page.evaluate("document.querySelector('.couplet.answer').dataset.model") == "markov"
     assert not errors
-    # a link to an LSTM couplet opens on the Markov model's couplet of that seed, not on an error
+    # a link to an LSTM couplet, which cannot be written again: a plain visit's feed, not an error, and no
+    # Markov couplet passed off as the shared one; a link to an answer is answered
     page.goto(default_site + "?model=lstm&seed=12&candidates=3")
     page.wait_for_selector("body[data-ready=true]", timeout=60_000)
     assert "the Markov model writes instead" in page.inner_text("#loading")
-    assert page.evaluate("document.querySelector('.couplet').classList.contains('shared')")
-    assert page.evaluate("document.querySelector('.couplet').dataset.model") == "markov"
+    assert page.evaluate("document.querySelectorAll('.couplet.shared').length") == 0
+    page.wait_for_function("document.querySelectorAll('.couplet[data-model=markov]').length >= 1", timeout=60_000)
     assert page.inner_text("#status") == "" and not errors
+    page.goto(default_site + "?model=lstm&seed=12&reply=" + REPLY.replace(" ", "+"))
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    assert _answers(page)[0]["lines"][0] == REPLY and page.inner_text("#replyStatus") == "" and not errors
     context.close()
 
 
@@ -710,7 +717,7 @@ def test_page_answers_a_typed_line(browser, default_site, poets):
     assert page.evaluate("document.querySelector('#feed .couplet').classList.contains('answer')")  # on top, under the form
     assert "reply=" in answer["link"] and "model=markov" in answer["link"] and not errors
     # a short line is answered by one of about SHORTEST_REPLY syllables, as Rhymer.reply answers it (three
-    # words cannot come in at the 2±1 of "Go home"), given candidates enough to find one (the form's are 3)
+    # words seldom come in at the 2±1 of "Go home"), given candidates enough to find one (the form's are 3)
     for seed in range(3):
         short = page.evaluate(f"async () => (await window.rhymerPage.answer('markov', {{candidates: 16}}, 'Go home', {seed})).lines[1]")
         count = scoring.syllable_count(poets["markov"].index, short)

@@ -601,7 +601,8 @@ async function givenLine(text, engine) {
 }
 
 // The page's answer to a line, as rhymer/verse.py reply writes it: a rhyme of its last word (drawn as a
-// couplet's second rhyme word), its syllables as the target (at least page.shortest_reply), the line itself as a line not to repeat, the
+// couplet's second rhyme word), its syllables as the target (at least page.shortest_reply, or the most
+// words allowed), the line itself as a line not to repeat, the
 // closing mark, and each candidate judged also by how well the model reads the given line after it. Shown
 // as a couplet: the given line, then the answer.
 async function answer(engine, opts, seed) {
@@ -612,7 +613,7 @@ async function answer(engine, opts, seed) {
   const tries = opts.knownWords ? await knownWords(engine) : null;
   engine.begin();
   try {
-    const target = Math.max(lineSyllables(tokens(given), facts), state.site.page.shortest_reply);
+    const target = Math.max(lineSyllables(tokens(given), facts), Math.min(state.site.page.shortest_reply, opts.maxWords));
     const b = await writeLine(engine, facts, tries, word, opts, rng, target, [given], null,
                               readable(engine, state.site.page.marks.closing), given);
     return { lines: [given, b.text], rhymeWords: [end, word], near, seed, model: engine.kind, opts: { ...opts, reply: given } };
@@ -645,8 +646,9 @@ async function loadJSON(path) {
     const bytes = new Uint8Array(await r.arrayBuffer());  // gzip, unless the server has unpacked it on the way
     const packed = bytes[0] === 0x1f && bytes[1] === 0x8b;
     return await new Response(packed ? new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip")) : bytes).json();
-  } catch {
-    throw new Error(`${path} is damaged (not readable JSON); export the site again and upload all of it`);
+  } catch (err) {
+    if (err instanceof SyntaxError) throw new Error(`${path} is damaged (not readable JSON); export the site again and upload all of it`);
+    throw new Error(`${path}: ${err.message}`);  // a dropped connection, a browser without DecompressionStream
   }
 }
 
@@ -914,7 +916,7 @@ async function answerLine(overrides) {
 // would take its midpoint instead).
 function setRange(input, output, value, digits) {
   if (String(value).trim() === "" || !Number.isFinite(Number(value))) return;
-  input.value = String(value);
+  input.value = String(Number(value));  // "+0.7" (a "+" in a link arrives as a space), "5." and "0x1" read as numbers
   output.textContent = Number(input.value).toFixed(digits);
 }
 
@@ -926,7 +928,7 @@ function fromLink() {
   if (number >= 0 && number < (state.site.openings?.length ?? 0) && ui.model.value === state.site.model_kind) {
     return { opening: number };
   }
-  if (!q.has("seed")) return null;
+  if (!/^\d+$/.test(q.get("seed") ?? "")) return null;  // no seed, or one that is no number: no couplet to write again
   const seed = Number(q.get("seed")) >>> 0;
   const model = ui.model.value;
   if (q.has("temperature")) setRange(ui.temperature, ui.temperatureValue, q.get("temperature"), 2);
@@ -963,7 +965,7 @@ async function main() {
   if (!state.site.lstm) ui.model.querySelector('option[value="lstm"]').remove();
   const asked = new URLSearchParams(location.search).get("model");  // ?model=markov opens on the Markov model
   ui.model.value = state.site.lstm && asked !== "markov" ? "lstm" : "markov";
-  const shared = fromLink();
+  let shared = fromLink();
   // an opening starts a plain visit on the site's own model (the visit's seed picks it), and a link to one
   const openings = state.site.openings?.length ?? 0;
   const opened = shared?.opening !== undefined ? opening(shared.opening)
@@ -983,7 +985,9 @@ async function main() {
     fallback = err.message;
     ui.model.querySelector('option[value="lstm"]').remove();
     ui.model.value = "markov";
-    if (shared?.model === "lstm") shared.model = "markov";  // a link to an LSTM couplet: the Markov model's, said above
+    // a link to an LSTM couplet cannot be written again: the feed begins as a plain visit's (said above); a
+    // line to answer is answered, by the Markov model
+    if (shared?.model === "lstm") shared = shared.reply !== undefined ? { reply: shared.reply } : null;
     await engineFor("markov");
   }
   performance.mark("rhymer:loaded");
