@@ -571,8 +571,8 @@ const readable = (engine, mark) => ([...mark].every((c) => engine.index.has(c)) 
 class LineRefused extends Error {}
 
 // The line to answer (opts.reply) as rhymer/verse.py reply takes it: its curly quotes plain where the model
-// reads only plain ones, no invisible characters, its spaces collapsed, within the line limit, ending in a word (words.py end_word:
-// "Zürich" is "zurich", "42" is refused), every character one the model reads (the library refuses the
+// reads only plain ones, no invisible characters, its spaces collapsed, within the line limit, ending in a
+// word (words.py end_word: "Zürich" is "zurich", "42" is refused), every character one the model reads (the library refuses the
 // others too), and that word with rhymes or near rhymes in the rhyme index (``RhymeIndex.rhymeFor``; a word outside the corpus
 // is pronounced as CMU dict says, from prons.json.gz). Returns the line, its last word and its rhymes; throws
 // LineRefused, naming the word or the characters to change.
@@ -602,9 +602,9 @@ async function givenLine(text, engine) {
 
 // The page's answer to a line, as rhymer/verse.py reply writes it: a rhyme of its last word (drawn as a
 // couplet's second rhyme word), its syllables as the target (at least page.shortest_reply, or the most
-// words allowed), the line itself as a line not to repeat, the
-// closing mark, and each candidate judged also by how well the model reads the given line after it. Shown
-// as a couplet: the given line, then the answer.
+// words allowed), the line itself as a line not to repeat, the closing mark, and each candidate judged
+// also by how well the model reads the given line after it. Shown as a couplet: the given line, then the
+// answer.
 async function answer(engine, opts, seed) {
   const { given, end, rhymes, near } = await givenLine(opts.reply, engine);
   const rng = mulberry32(seed);
