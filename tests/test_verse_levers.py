@@ -14,7 +14,7 @@ import rhymer
 from rhymer import metrics
 from rhymer.errors import GenerationError, ModelError
 from rhymer.sampler import continuation_logprob, read_after, sample_lines
-from rhymer.scoring import Rules, Weights, echoes, judge, syllable_count
+from rhymer.scoring import SHORTEST_REPLY, Rules, Weights, echoes, judge, syllable_count
 from rhymer.verse import MAX_SEED, SERIES_MEMORY, SERIES_TRIES
 from rhymer.wordmodel import WordModel
 from rhymer.words import last_word, tokens
@@ -128,8 +128,6 @@ def test_reply_rhymes_with_and_follows_the_given_line(lstm, given):
 def test_a_short_line_is_answered_by_a_line_of_about_shortest_reply_syllables(lstm, given):
     # a line of three words or more seldom comes in at the 2-4 of "Go home": the answer aims at
     # SHORTEST_REPLY instead, and passes its checks; no more than one syllable per word the rules allow
-    from rhymer.scoring import SHORTEST_REPLY
-
     (line,) = lstm.reply(given, seed=3).details
     assert line.target_syllables == SHORTEST_REPLY and line.failed == ()
     assert rhymer.is_rhyme(last_word(given), line.end_word)
