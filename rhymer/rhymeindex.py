@@ -30,7 +30,7 @@ class RhymeIndex:
         self.prons = prons
         self._by_key: dict[str, list[str]] = defaultdict(list)
         for word, plist in prons.items():  # as a candidate, a word counts by its main pronunciation
-            if len(word) < rhymepolicy.MIN_RHYME_LETTERS:
+            if not rhymepolicy.is_rhyme_word(word):
                 continue
             self._by_key[plist[0].key].append(word)
 

@@ -15,12 +15,13 @@ import numpy as np
 from rhymer import validate
 from rhymer.errors import GenerationError, RhymerError
 from rhymer.lexicon import near_rhymes_with, rhymes_with
+from rhymer.words import is_verse_word
 
 if TYPE_CHECKING:
     from rhymer.rhymeindex import RhymeIndex
 
 # -- candidates: which corpus words may answer a rhyme ---------------------------------------------
-MIN_RHYME_LETTERS = 2  # single letters ("k", "a") are no rhyme words
+MIN_RHYME_LETTERS = 2  # single letters ("k", "a") are no rhyme words; nor is any other non-verse word ("re")
 MIN_RHYME_USES = 2  # a word the corpus has once may be half of one broken across lines ("danc- / ing": "ing")
 LINE_END_EVIDENCE = 20  # uses a word needs before its share of line ends can rule it out as a rhyme word
 MIN_LINE_END_SHARE = 0.02  # ... the share below which it never ends lines ("of", "the", "with")
@@ -106,6 +107,16 @@ def line_ending(i: int, lines: int) -> str:
     [',', ',', ',', '.']
     """
     return CLOSING_MARK if i == lines - 1 else INNER_MARK
+
+
+def is_rhyme_word(word: str) -> bool:
+    """Whether a word may answer a rhyme at all: a verse word (``rhymer.words.is_verse_word``) of at least
+    MIN_RHYME_LETTERS letters, so that no line ends in "a" or in what is left of "they're".
+
+    >>> [is_rhyme_word(w) for w in ("night", "me", "a", "re")]
+    [True, True, False, False]
+    """
+    return len(word) >= MIN_RHYME_LETTERS and is_verse_word(word)
 
 
 def ends_lines(uses: int, line_ends: int) -> bool:

@@ -215,11 +215,11 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
-        See the cherry now, another night,
-        Yet he cannot use it might,
-        That love of God,
-        Her dress was very odd,
-        And the rest perish'd, and, the bright.
+        Then this more; that thickened as the night,
+        And sorceries abus'd; and eye might,
+        And, by love of God,
+        Because it is odd,
+        And other, nor frequent does the bright.
         """
         form = parse_scheme(scheme)
         carry = validate.boolean("carry", carry)

@@ -21,15 +21,16 @@ from collections.abc import Iterable
 import numpy as np
 
 from rhymer.lexicon import cmu_words
+from rhymer.words import SHORT_WORDS
 
-# single letters that are words in verse; CMU dict's others are letter names ("t", "s"), and the corpus's
-# are what is left of "'t were" and "country's" once the apostrophe is gone, which read as "t were"
-SINGLE_LETTER_WORDS = frozenset("aio")
 # words written only with a capital, wherever they stand ("the o might", "as i said" are no verse)
 CAPITAL_ONLY_WORDS = frozenset({"i", "o", "i'd", "i'll", "i'm", "i've"})
 # characters that end a word; every other non-letter (digits, markup such as "{", "_", "#") is never written
 BOUNDARIES = frozenset(" \n,.;:!?-\"()")
 CAPITAL = "^"  # ends a partial word whose first letter was written as a capital: the word is done
+# every string of one or two letters or apostrophes that is no verse word (rhymer.words.is_verse_word): known()
+# drops them by one set difference, not by a test of each of CMU dict's 126,000 words (a cold start's 0.06 s)
+_SHORT_NON_WORDS = {a + b for a in "'" + string.ascii_lowercase for b in ["", *"'" + string.ascii_lowercase]} - SHORT_WORDS
 _LAST = "\U0010ffff"  # sorts after every character: the end of a prefix's range
 
 
@@ -60,14 +61,15 @@ class VocabTrie:
     @classmethod
     def known(cls, corpus_words: Iterable[str], vocab: list[str]) -> VocabTrie:
         """The known words, those a verse may hold: the corpus's and CMU dict's that a model with ``vocab`` can
-        spell, but no single letter other than SINGLE_LETTER_WORDS. The library samples with it, and the
-        exported page gets the same set (rhymer.website.word_facts).
+        spell, but of the words shorter than three letters only rhymer.words.SHORT_WORDS ("a", "me"; not "t" nor
+        the "re" of "they re"). The library samples with it, and the exported page gets the same set
+        (rhymer.website.word_facts).
 
-        >>> trie = VocabTrie.known(["night"], list("abcdefghijklmnopqrstuvwxyz' "))
-        >>> [w in trie for w in ("night", "o", "t", "s", "a")]
-        [True, True, False, False, True]
+        >>> trie = VocabTrie.known(["night", "re"], list("abcdefghijklmnopqrstuvwxyz' "))
+        >>> [w in trie for w in ("night", "o", "t", "s", "a", "me", "re", "th")]
+        [True, True, False, False, True, True, False, False]
         """
-        return cls(cmu_words().union(corpus_words).difference(set(string.ascii_lowercase) - SINGLE_LETTER_WORDS), vocab)
+        return cls(cmu_words().union(corpus_words).difference(_SHORT_NON_WORDS), vocab)
 
     def narrowed(self, words: Iterable[str]) -> VocabTrie:
         """The trie of those of ``words`` that this one holds (word runs narrow the known words to a

@@ -54,7 +54,7 @@ ML5_SHA256 = "8906ded3234dd3792a2dcef790c1f27033f059313f8b85bc8f81e10420e8c346" 
 SAFE_LOGIT = 60.0
 SITE_FILE, SITE_FORMAT = "site.json", "rhymer-site"  # site.json marks a folder as a site rhymer exported
 SITE_RUNS = "wordruns.json.gz"  # the model folder's wordruns.json, gzipped for the page (1.8 MB -> 0.6 MB shipped)
-WORD_FACTS, WORD_FACTS_FORMAT, WORD_FACTS_VERSION = "wordfacts.json.gz", "rhymer-wordfacts", 2
+WORD_FACTS, WORD_FACTS_FORMAT, WORD_FACTS_VERSION = "wordfacts.json.gz", "rhymer-wordfacts", 3
 OUTSIDE_PRONS, OUTSIDE_PRONS_FORMAT, OUTSIDE_PRONS_VERSION = "prons.json.gz", "rhymer-prons", 1  # 1.1 MB gzipped
 ML5_FILE, ML5_LICENSE_FILE, MODEL_DIR = "ml5.min.js", "ml5.LICENSE.md", "model"
 MAX_PORT = 65535
@@ -117,7 +117,8 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
     """What rhymer.js must do as the library does, read from the library: the defaults of ``Rules`` and
     ``Weights`` it judges with, the line length limit, the syllables an answer to a short line aims at
     (``scoring.SHORTEST_REPLY``), the default temperature, which words may end a line
-    as a rhyme (``RhymeIndex.ends_lines``), the couplet's end words with their rhymes (so the first couplet
+    as a rhyme (``RhymeIndex.ends_lines``; never those of the index that ``rhymepolicy.is_rhyme_word`` refuses),
+    the couplet's end words with their rhymes (so the first couplet
     needs no rhyme index), how it finds near rhymes where none rhymes perfectly (``lexicon.near_costs`` and
     ``rhymepolicy.NEAR_BAND``), how a typed line's curly quotes are read (``charmodel.TYPOGRAPHIC``), what
     an unfinished line drops (``sampler.AFTER_BROKEN_WORD``), how a feed avoids echoing its last lines
@@ -134,6 +135,7 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
         "temperature": sampler.DEFAULT_TEMPERATURE,
         "line_ends": {"frequent_word": rhymepolicy.LINE_END_EVIDENCE, "min_share": rhymepolicy.MIN_LINE_END_SHARE,
                       "min_uses": rhymepolicy.MIN_RHYME_USES},
+        "no_rhyme_words": sorted(w for w in index.prons if not rhymepolicy.is_rhyme_word(w)),  # "a", "re"
         "marks": {"inner": rhymepolicy.INNER_MARK, "closing": rhymepolicy.CLOSING_MARK},
         "end_words": ends,
         "end_word_rhymes": {w: index.rhymes(w, avoid=[w]) for w in ends},  # as rhymepolicy.rhyme_for picks from
@@ -154,8 +156,8 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
 def word_facts(index: RhymeIndex, vocab: list[str]) -> dict:
     """Every real word a line can hold (``index.is_real``: the corpus's and CMU dict's words), sorted by their
     reversed spelling (the order the page's known-word trie searches, so it sorts nothing); those of them
-    that a model with ``vocab`` cannot spell, so that the rest are the library's known words
-    (``VocabTrie.known``), the only words the page samples; and by syllable count the words whose
+    that are not the library's known words (``VocabTrie.known``: those a model with ``vocab`` cannot spell,
+    and short ones that are no verse words, "t", "re"), so that the rest are the only words the page samples; and by syllable count the words whose
     ``index.syllables`` differs from ``guess_syllables``, which the page restates."""
     real = sorted(set(index.words).union(w for w in lexicon.cmu_words() if tokens(w) == [w]), key=lambda w: w[::-1])
     known = VocabTrie.known(index.words, vocab)
@@ -165,7 +167,7 @@ def word_facts(index: RhymeIndex, vocab: list[str]) -> dict:
         if count != guess_syllables(word):
             by_count.setdefault(count, []).append(word)
     return {"format": WORD_FACTS_FORMAT, "version": WORD_FACTS_VERSION, "real": "\n".join(real),
-            "unspellable": "\n".join(w for w in real if w not in known),
+            "not_known": "\n".join(w for w in real if w not in known),
             "syllables": {str(n): "\n".join(words) for n, words in sorted(by_count.items())}}
 
 

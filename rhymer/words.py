@@ -26,11 +26,27 @@ why how till until unless lest ere for of to in on at by with from into upon ont
 below between among through against without within before after behind beneath beyond around along
 across toward towards near off out up down o oh ah there here now thus too very more most
 """.split())
+# the words of one or two letters that verse uses: CMU dict's others are letter names and abbreviations
+# ("t", "lb", "pc"), and the corpus's are what is left of "'t were", "they're" and "th' abyss" once the
+# apostrophe is gone, which read as "t were", "they re" and "th abyss"
+SHORT_WORDS = frozenset("""
+a i o ah am an as at aw ax ay be by do eh go ha he hi ho if in is it la lo ma me my no of oh on or ow ox pa
+so to up us we ye
+""".split())
 
 
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens (letters with inner apostrophes), punctuation dropped."""
     return _WORD.findall(text.lower())
+
+
+def is_verse_word(word: str) -> bool:
+    """Whether a word may stand in a verse: any of three letters or more, of fewer only SHORT_WORDS.
+
+    >>> [is_verse_word(w) for w in ("night", "me", "a", "re", "th", "t")]
+    [True, True, True, False, False, False]
+    """
+    return len(word) > 2 or word in SHORT_WORDS
 
 
 def last_word(line: str) -> str | None:

@@ -213,6 +213,7 @@ def test_page_picks_rhymes_like_python(browser, default_site):
         got = page.evaluate("(w) => window.rhymerPage.rhymes(w)", word)
         assert got == index.rhymes(word), word
     assert "phone" not in index.words and len(index.rhymes("phone")) > 5
+    assert "re" in index.prons and "re" not in index.rhymes("day") and "way" in index.rhymes("day")  # no "they re"
     # near rhymes, where a word has no perfect one: the same words, distances and order as Python's
     hard = ["purple", "orange", "silver", "empty", "month", "wolf", "ocean", "music", "image", "window", "night", "baby"]
     words = hard + sorted(index.prons)[::97]

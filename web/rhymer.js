@@ -65,14 +65,15 @@ function weightedChoice(weights, rng) {
 
 // ---------- the rhyme index exported by `rhymer export` (words.json), as rhymer/rhymeindex.py reads it ----------
 class RhymeIndex {
-  constructor(data, lineEnds) {
+  constructor(data, lineEnds, noRhymeWords) {
     this.words = data.words;   // word -> [frequency, line-final frequency]
     this.prons = data.prons;   // word -> [[key, onset, near, syllables], ...]
     this.outside = null;       // the same for CMU dict's other words (prons.json.gz), once a seed or typed word needs them
     this.lineEnds = lineEnds;  // Python's thresholds of ends_lines (site.json)
+    const refused = new Set(noRhymeWords);  // "a", "re" (site.json: those rhymepolicy.py is_rhyme_word refuses)
     this.byKey = new Map();
     for (const [w, ps] of Object.entries(this.prons)) {  // as a candidate, a word counts by its main pronunciation
-      if (w.length < 2) continue;  // letters ("k", "a") are no rhyme words
+      if (refused.has(w)) continue;
       if (!this.byKey.has(ps[0][0])) this.byKey.set(ps[0][0], []);
       this.byKey.get(ps[0][0]).push(w);
     }
@@ -172,11 +173,11 @@ function guessSyllables(w) {
 
 class WordFacts {
   constructor(data) {
-    if (data.format !== "rhymer-wordfacts" || data.version !== 2) throw new Error("wordfacts.json.gz is not rhymer's (version 2): export the site again");
+    if (data.format !== "rhymer-wordfacts" || data.version !== 3) throw new Error("wordfacts.json.gz is not rhymer's (version 3): export the site again");
     const real = data.real.split("\n");  // sorted by reversed spelling, as the known-word trie searches
     this.real = new Set(real);  // every word RhymeIndex.is_real calls real
-    const unspellable = new Set(data.unspellable ? data.unspellable.split("\n") : []);
-    this.known = unspellable.size ? real.filter((w) => !unspellable.has(w)) : real;  // VocabTrie.known's words
+    const notKnown = new Set(data.not_known ? data.not_known.split("\n") : []);
+    this.known = notKnown.size ? real.filter((w) => !notKnown.has(w)) : real;  // VocabTrie.known's words
     this.counts = new Map();  // the words whose RhymeIndex.syllables is not the spelling guess
     for (const [n, words] of Object.entries(data.syllables)) for (const w of words.split("\n")) this.counts.set(w, Number(n));
   }
@@ -663,7 +664,7 @@ function lazily(key, load, store = state) {
   }
   return store[key];
 }
-const rhymeIndex = () => lazily("index", async () => new RhymeIndex(await loadJSON("words.json"), state.site.page.line_ends));
+const rhymeIndex = () => lazily("index", async () => new RhymeIndex(await loadJSON("words.json"), state.site.page.line_ends, state.site.page.no_rhyme_words));
 const wordFacts = () => lazily("facts", async () => new WordFacts(await loadJSON(state.site.page.word_facts)));
 const wordRuns = () => lazily("runs", async () => {
   if (!state.site.page.word_runs) return null;  // a model folder without wordruns.json: any known word anywhere
