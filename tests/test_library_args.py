@@ -194,8 +194,8 @@ def test_rules_and_weights_take_anything_without_crashing(cls, data):
 CLI_BAD = [
     (("couplet", "--seed", "-1"), "seed -1 is out of range"),
     (("couplet", "--seed", str(2**70)), "seed"),
-    (("couplet", "--seed", "abc"), "--seed"),
-    (("couplet", "--temperature", "hot"), "--temperature"),
+    (("couplet", "--seed", "abc"), "'--seed': 'abc' is not a valid int"),  # the bad value quoted
+    (("couplet", "--temperature", "hot"), "'hot' is not a valid float"),
     (("couplet", "--temperature", "nan"), "error: --temperature nan"),
     (("verse", "-t", "inf"), "error: --temperature inf"),
     (("couplet", "-w", "orange", "--rhyme", "perfect"), "allow near rhymes (--rhyme auto)"),
