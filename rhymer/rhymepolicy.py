@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from rhymer.rhymeindex import RhymeIndex
 
 # -- candidates: which corpus words may answer a rhyme ---------------------------------------------
-MIN_RHYME_LETTERS = 2  # single letters ("k", "a") are no rhyme words; nor is any other non-verse word ("re")
+MIN_RHYME_LETTERS = 2  # single letters ("k", "a") are no rhyme words, though "a", "I" and "O" are verse words
 MIN_RHYME_USES = 2  # a word the corpus has once may be half of one broken across lines ("danc- / ing": "ing")
 LINE_END_EVIDENCE = 20  # uses a word needs before its share of line ends can rule it out as a rhyme word
 MIN_LINE_END_SHARE = 0.02  # ... the share below which it never ends lines ("of", "the", "with")

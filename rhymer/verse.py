@@ -171,8 +171,8 @@ class Rhymer:
 
     @functools.cached_property
     def trie(self) -> VocabTrie:
-        """The known words (``VocabTrie.known``: the corpus's and CMU dict's the model can spell, no single
-        letters but a, I and O), built on first use."""
+        """The known words (``VocabTrie.known``: the corpus's and CMU dict's the model can spell, and of the
+        shorter than three letters only verse words, "a", "me", not "re"), built on first use."""
         return VocabTrie.known(self.index.words, list(self.model.vocab))
 
     @functools.cached_property

@@ -21,16 +21,18 @@ from collections.abc import Iterable
 import numpy as np
 
 from rhymer.lexicon import cmu_words
-from rhymer.words import SHORT_WORDS
+from rhymer.words import is_verse_word
 
 # words written only with a capital, wherever they stand ("the o might", "as i said" are no verse)
 CAPITAL_ONLY_WORDS = frozenset({"i", "o", "i'd", "i'll", "i'm", "i've"})
 # characters that end a word; every other non-letter (digits, markup such as "{", "_", "#") is never written
 BOUNDARIES = frozenset(" \n,.;:!?-\"()")
 CAPITAL = "^"  # ends a partial word whose first letter was written as a capital: the word is done
-# every string of one or two letters or apostrophes that is no verse word (rhymer.words.is_verse_word): known()
-# drops them by one set difference, not by a test of each of CMU dict's 126,000 words (a cold start's 0.06 s)
-_SHORT_NON_WORDS = {a + b for a in "'" + string.ascii_lowercase for b in ["", *"'" + string.ascii_lowercase]} - SHORT_WORDS
+# every word of one or two letters that is no verse word (rhymer.words.is_verse_word; the trie holds no other
+# short strings): known() drops them by one set difference, not by a test of each of CMU dict's 126,000 words
+# (a cold start's 0.06 s)
+_SHORT_NON_WORDS = frozenset(w for a in string.ascii_lowercase for w in [a, *(a + b for b in string.ascii_lowercase)]
+                             if not is_verse_word(w))
 _LAST = "\U0010ffff"  # sorts after every character: the end of a prefix's range
 
 
@@ -61,7 +63,7 @@ class VocabTrie:
     @classmethod
     def known(cls, corpus_words: Iterable[str], vocab: list[str]) -> VocabTrie:
         """The known words, those a verse may hold: the corpus's and CMU dict's that a model with ``vocab`` can
-        spell, but of the words shorter than three letters only rhymer.words.SHORT_WORDS ("a", "me"; not "t" nor
+        spell, but of the words shorter than three letters only verse words (rhymer.words.is_verse_word: "a", "me"; not "t" nor
         the "re" of "they re"). The library samples with it, and the exported page gets the same set
         (rhymer.website.word_facts).
 

@@ -116,10 +116,9 @@ PAGE_WEIGHTS = ("logprob", "real_words", "syllables", "follow", "echo")
 def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
     """What rhymer.js must do as the library does, read from the library: the defaults of ``Rules`` and
     ``Weights`` it judges with, the line length limit, the syllables an answer to a short line aims at
-    (``scoring.SHORTEST_REPLY``), the default temperature, which words may end a line
-    as a rhyme (``RhymeIndex.ends_lines``; never those of the index that ``rhymepolicy.is_rhyme_word`` refuses),
-    the couplet's end words with their rhymes (so the first couplet
-    needs no rhyme index), how it finds near rhymes where none rhymes perfectly (``lexicon.near_costs`` and
+    (``scoring.SHORTEST_REPLY``), the default temperature, which words may end a line as a rhyme
+    (``RhymeIndex.ends_lines``, and never those of the index that ``rhymepolicy.is_rhyme_word`` refuses), the
+    couplet's end words with their rhymes (so the first couplet needs no rhyme index), how it finds near rhymes where none rhymes perfectly (``lexicon.near_costs`` and
     ``rhymepolicy.NEAR_BAND``), how a typed line's curly quotes are read (``charmodel.TYPOGRAPHIC``), what
     an unfinished line drops (``sampler.AFTER_BROKEN_WORD``), how a feed avoids echoing its last lines
     (``scoring.echoes``, ``Rhymer.series``), and how it keeps to known words while sampling
@@ -157,8 +156,9 @@ def word_facts(index: RhymeIndex, vocab: list[str]) -> dict:
     """Every real word a line can hold (``index.is_real``: the corpus's and CMU dict's words), sorted by their
     reversed spelling (the order the page's known-word trie searches, so it sorts nothing); those of them
     that are not the library's known words (``VocabTrie.known``: those a model with ``vocab`` cannot spell,
-    and short ones that are no verse words, "t", "re"), so that the rest are the only words the page samples; and by syllable count the words whose
-    ``index.syllables`` differs from ``guess_syllables``, which the page restates."""
+    and short ones that are no verse words, "t", "re"), so that the rest are the only words the page
+    samples; and by syllable count the words whose ``index.syllables`` differs from ``guess_syllables``,
+    which the page restates."""
     real = sorted(set(index.words).union(w for w in lexicon.cmu_words() if tokens(w) == [w]), key=lambda w: w[::-1])
     known = VocabTrie.known(index.words, vocab)
     by_count: dict[int, list[str]] = {}

@@ -28,8 +28,9 @@ across toward towards near off out up down o oh ah there here now thus too very 
 """.split())
 # the words of one or two letters that verse uses: CMU dict's others are letter names and abbreviations
 # ("t", "lb", "pc"), and the corpus's are what is left of "'t were", "they're" and "th' abyss" once the
-# apostrophe is gone, which read as "t were", "they re" and "th abyss"
-SHORT_WORDS = frozenset("""
+# apostrophe is gone, which read as "t were", "they re" and "th abyss" (and archaic "mo", "wo", which a
+# reader today takes for such tails)
+SHORT_VERSE_WORDS = frozenset("""
 a i o ah am an as at aw ax ay be by do eh go ha he hi ho if in is it la lo ma me my no of oh on or ow ox pa
 so to up us we ye
 """.split())
@@ -41,12 +42,13 @@ def tokens(text: str) -> list[str]:
 
 
 def is_verse_word(word: str) -> bool:
-    """Whether a word may stand in a verse: any of three letters or more, of fewer only SHORT_WORDS.
+    """Whether a word may stand in a verse: any of three letters or more, of fewer only SHORT_VERSE_WORDS.
+    The known words (``VocabTrie.known``) and the rhyme words (``rhymepolicy.is_rhyme_word``) keep to it.
 
     >>> [is_verse_word(w) for w in ("night", "me", "a", "re", "th", "t")]
     [True, True, True, False, False, False]
     """
-    return len(word) > 2 or word in SHORT_WORDS
+    return len(word) > 2 or word in SHORT_VERSE_WORDS
 
 
 def last_word(line: str) -> str | None:

@@ -117,6 +117,14 @@ def test_the_page_ends_couplets_on_the_words_python_would():
     assert all(len(w) >= 3 and page["end_word_rhymes"][w] for w in page["end_words"])
 
 
+def test_the_page_refuses_the_rhyme_words_the_library_refuses():
+    index = RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS)
+    refused = set(page_settings(index)["no_rhyme_words"])  # the page's RhymeIndex skips these as candidates
+    answering = {w for word in index.prons for w in index.rhymes(word) if len(word) > 2}
+    assert {"a", "re", "ve", "th"} <= refused and not refused & answering and {"me", "day"} <= answering
+    assert "re" in index.prons and "re" not in index.rhymes("day")  # "they re": what is left of "they're"
+
+
 def test_the_page_pronounces_cmu_words_outside_the_corpus_as_the_library_does():
     index = RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS)
     outside = outside_pronunciations(index)

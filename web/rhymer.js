@@ -6,7 +6,8 @@
 // runs): the page masks ml5's probabilities with the same tries (rhymer/vocabtrie.py, rhymer/wordruns.py).
 // What must agree with the Python library comes from it in the exported site (rhymer/website.py): the rules,
 // weights, line length limit, default temperature, end words and word boundaries in site.json's "page",
-// every real word, which of them the model cannot spell and the syllable counts in wordfacts.json.gz, and
+// which words are no rhyme words ("a", "re"), every real word, which of them are no known words (the model
+// cannot spell them, or they are short and no verse words) and the syllable counts in wordfacts.json.gz, and
 // the word runs in wordruns.json.gz (none when the model folder has none). The browser tests
 // (tests/test_web.py) check the rest against Python: next-character probabilities, rhymes, judging,
 // syllables, real words, near rhymes and the known-word masks.
@@ -70,6 +71,7 @@ class RhymeIndex {
     this.prons = data.prons;   // word -> [[key, onset, near, syllables], ...]
     this.outside = null;       // the same for CMU dict's other words (prons.json.gz), once a seed or typed word needs them
     this.lineEnds = lineEnds;  // Python's thresholds of ends_lines (site.json)
+    if (!Array.isArray(noRhymeWords)) throw new Error("site.json lacks no_rhyme_words: export the site again with this rhymer");
     const refused = new Set(noRhymeWords);  // "a", "re" (site.json: those rhymepolicy.py is_rhyme_word refuses)
     this.byKey = new Map();
     for (const [w, ps] of Object.entries(this.prons)) {  // as a candidate, a word counts by its main pronunciation
