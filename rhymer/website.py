@@ -118,12 +118,12 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
     ``Weights`` it judges with, the line length limit, the syllables an answer to a short line aims at
     (``scoring.SHORTEST_REPLY``), the default temperature, which words may end a line as a rhyme
     (``RhymeIndex.ends_lines``, and never those of the index that ``rhymepolicy.is_rhyme_word`` refuses), the
-    couplet's end words with their rhymes (so the first couplet needs no rhyme index), how it finds near rhymes where none rhymes perfectly (``lexicon.near_costs`` and
-    ``rhymepolicy.NEAR_BAND``), how a typed line's curly quotes are read (``charmodel.TYPOGRAPHIC``), what
-    an unfinished line drops (``sampler.AFTER_BROKEN_WORD``), how a feed avoids echoing its last lines
-    (``scoring.echoes``, ``Rhymer.series``), and how it keeps to known words while sampling
-    (rhymer.vocabtrie's word boundaries and capital-only words; with ``word_runs``, the site's SITE_RUNS and
-    rhymer.wordruns' context length)."""
+    couplet's end words with their rhymes (so the first couplet needs no rhyme index), how it finds near
+    rhymes where none rhymes perfectly (``lexicon.near_costs`` and ``rhymepolicy.NEAR_BAND``), how a typed
+    line's curly quotes are read (``charmodel.TYPOGRAPHIC``), what an unfinished line drops
+    (``sampler.AFTER_BROKEN_WORD``), how a feed avoids echoing its last lines (``scoring.echoes``,
+    ``Rhymer.series``), and how it keeps to known words while sampling (rhymer.vocabtrie's word boundaries
+    and capital-only words; with ``word_runs``, the site's SITE_RUNS and rhymer.wordruns' context length)."""
     rules, weights, ends = Rules(), Weights(), rhymepolicy.end_word_options(index)  # a first rhyme group's
     return {
         "rules": {name: getattr(rules, name) for name in PAGE_RULES},
