@@ -63,9 +63,9 @@ class VocabTrie:
     @classmethod
     def known(cls, corpus_words: Iterable[str], vocab: list[str]) -> VocabTrie:
         """The known words, those a verse may hold: the corpus's and CMU dict's that a model with ``vocab`` can
-        spell, but of the words shorter than three letters only verse words (rhymer.words.is_verse_word: "a", "me"; not "t" nor
-        the "re" of "they re"). The library samples with it, and the exported page gets the same set
-        (rhymer.website.word_facts).
+        spell, but of those shorter than three letters only verse words (rhymer.words.is_verse_word: "a",
+        "me"; not "t" nor the "re" of "they re"). The library samples with it, and the exported page gets the
+        same set (rhymer.website.word_facts).
 
         >>> trie = VocabTrie.known(["night", "re"], list("abcdefghijklmnopqrstuvwxyz' "))
         >>> [w in trie for w in ("night", "o", "t", "s", "a", "me", "re", "th")]
