@@ -42,7 +42,7 @@ MODEL_HELP = "lstm, markov, or a model directory (default: the shipped model)"
 # the library's parameters that an option sets, so that its errors name what the user typed
 OPTION_OF = {"target_syllables": "--syllables", "min_words": "--min-words", "max_words": "--max-words",
              "seed_word": "--seed-word", "temperature": "--temperature", "candidates": "--candidates",
-             "rhyme": "--rhyme", "seed": "--seed", "count": "--count"}
+             "rhyme": "--rhyme", "seed": "--seed", "count": "--count", "strict": "--strict"}
 RHYMES_SHOWN = 20  # `rhymer rhymes` lists the most common rhymes only, unless --limit says otherwise
 
 
@@ -386,8 +386,8 @@ def corpus_stats(
 
 def in_options(err: RhymerError) -> str:
     """A library error in the command line's words: the parameter the message begins with, a hint such as
-    "rhyme='auto'" and any parameter with an underscore are named by their options; a quoted value (the
-    user's own word, path or line) is left as it is.
+    "rhyme='auto'" or "strict=True" and any parameter with an underscore are named by their options; a
+    quoted value (the user's own word, path or line) is left as it is.
 
     >>> from rhymer.errors import GenerationError
     >>> in_options(GenerationError("min_words 5 is above max_words 3; pass min <= max", "min_words"))
@@ -396,19 +396,21 @@ def in_options(err: RhymerError) -> str:
     "no word rhymes with 'orange'; allow near rhymes (--rhyme auto)"
     >>> in_options(GenerationError("seed_word 'a min_words b' is several words", "seed_word"))
     "--seed-word 'a min_words b' is several words"
+    >>> in_options(GenerationError("'qqq' is not in CMU dict; drop strict=True to guess its rhyme", "word"))
+    "'qqq' is not in CMU dict; drop --strict to guess its rhyme"
     """
     text = str(err)
     name = getattr(err, "parameter", None)
     if name in OPTION_OF and text.startswith(name + " "):
         text = OPTION_OF[name] + text[len(name):]
     names, underscored = "|".join(OPTION_OF), "|".join(n for n in OPTION_OF if "_" in n)
-    # left to right: a hint, a quoted value (kept; an apostrophe inside a word opens none), a parameter
-    parts = re.compile(rf"""\b({names})='([^']*)'|"[^"]*"|(?<![A-Za-z])'[^']*'(?![A-Za-z])|\b({underscored})\b""")
+    # left to right: a hint, a quoted value (kept; an apostrophe inside a word opens none), a flag, a parameter
+    parts = re.compile(rf"""\b({names})='([^']*)'|"[^"]*"|(?<![A-Za-z])'[^']*'(?![A-Za-z])|\b({names})=True\b|\b({underscored})\b""")
 
     def named(m: re.Match) -> str:
         if m[1]:
             return f"{OPTION_OF[m[1]]} {m[2]}"
-        return OPTION_OF[m[3]] if m[3] else m[0]
+        return OPTION_OF[m[3] or m[4]] if m[3] or m[4] else m[0]
 
     return parts.sub(named, text)
 

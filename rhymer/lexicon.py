@@ -246,7 +246,7 @@ def pronunciations(word: str, strict: bool = False) -> list[Pron]:
         return list(_analysed(tuple(found)))
     if strict:
         raise LexiconError(
-            f"'{word}' is not in the CMU pronouncing dictionary; drop strict (--strict) to guess its rhyme from its spelling"
+            f"'{word}' is not in the CMU pronouncing dictionary; drop strict=True to guess its rhyme from its spelling"
         )
     return [infer_pron(word)]
 

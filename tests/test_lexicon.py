@@ -54,7 +54,7 @@ def test_oov_words_get_a_spelling_based_rhyme_unless_strict():
     (pron,) = lexicon.pronunciations("glimmerlight")
     assert pron.inferred and pron.key == "AY T"
     assert "night" in lexicon.rhymes("glimmerlight")
-    with pytest.raises(LexiconError, match=r"not in the CMU pronouncing dictionary; drop strict \(--strict\)"):
+    with pytest.raises(LexiconError, match=r"not in the CMU pronouncing dictionary; drop strict=True to guess"):
         lexicon.pronunciations("glimmerlight", strict=True)
 
 

@@ -213,6 +213,7 @@ CLI_BAD = [
     (("couplet", "-w", "qqqq"), "cannot guess how 'qqqq' is pronounced"),
     (("couplet", "--bogus"), "No such option"),
     (("rhymes", ""), "word is empty"),
+    (("rhymes", "glimmerlight", "--strict"), "dictionary; drop --strict to guess its rhyme"),
     (("rhymes", "two words", "--model", "markov"), "several words"),
 ]
 
