@@ -410,7 +410,7 @@ def in_options(err: RhymerError) -> str:
     def named(m: re.Match) -> str:
         if m[1]:
             return f"{OPTION_OF[m[1]]} {m[2]}"
-        return OPTION_OF[m[3] or m[4]] if m[3] or m[4] else m[0]
+        return OPTION_OF.get(m[3] or m[4], m[0])  # a flag or a parameter; a quoted value as it is
 
     return parts.sub(named, text)
 
