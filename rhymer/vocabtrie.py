@@ -20,7 +20,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from rhymer.lexicon import cmu_words
+from rhymer import cache
+from rhymer.lexicon import cmu_digest, cmu_words_matching
 from rhymer.words import is_verse_word
 
 # words written only with a capital, wherever they stand ("the o might", "as i said" are no verse)
@@ -29,10 +30,11 @@ CAPITAL_ONLY_WORDS = frozenset({"i", "o", "i'd", "i'll", "i'm", "i've"})
 BOUNDARIES = frozenset(" \n,.;:!?-\"()")
 CAPITAL = "^"  # ends a partial word whose first letter was written as a capital: the word is done
 # every word of one or two letters that is no verse word (rhymer.words.is_verse_word; the trie holds no other
-# short strings): known() drops them by one set difference, not by a test of each of CMU dict's 126,000 words
-# (a cold start's 0.06 s)
-_SHORT_NON_WORDS = frozenset(w for a in string.ascii_lowercase for w in [a, *(a + b for b in string.ascii_lowercase)]
-                             if not is_verse_word(w))
+# short strings), reversed: known() drops them by one set difference, not by a test of each of CMU dict's
+# 126,000 words (a cold start's 0.06 s)
+_SHORT_NON_WORDS_REVERSED = frozenset(w[::-1] for a in string.ascii_lowercase
+                                      for w in [a, *(a + b for b in string.ascii_lowercase)] if not is_verse_word(w))
+DERIVATION = 1  # bump when the known CMU words are derived differently: the cached lists are derived again
 _LAST = "\U0010ffff"  # sorts after every character: the end of a prefix's range
 
 
@@ -40,16 +42,13 @@ class VocabTrie:
     """The reversed words, sorted; answers "may this partial (reversed) word go on with character c?"."""
 
     def __init__(self, words: Iterable[str], vocab: list[str]) -> None:
-        unique = words if isinstance(words, (set, frozenset)) else set(words)
         self._lower = [c.lower() if is_letter(c) else "" for c in vocab]
         # only words the model can spell (not CMU's "x-ray" or "a.", so no partial word is a dead end) that
         # read back as one word (rhymer.words.tokens: not CMU's "ol'", which would read as "ol")
-        letters = "[" + re.escape("".join(sorted(set(self._lower) & set(string.ascii_lowercase)))) + "]+"
-        spellable = "^" + letters + (f"(?:'{letters})*" if "'" in self._lower else "") + "$"
-        # one multi-line search of all the words at once, not a match per word (a cold start's ~0.1 s); a
-        # tampered index's "a\nb" is no word, not two
-        lines = "\n".join(w for w in unique if "\n" not in w)
-        self._rev = sorted(w[::-1] for w in re.findall(spellable, lines, re.M))
+        letters = "".join(sorted(set(self._lower) & set(string.ascii_lowercase)))
+        letters = f"[{re.escape(letters)}]+" if letters else "(?!)"  # a vocabulary without letters spells nothing
+        self._spelled = letters + (f"(?:'{letters})*" if "'" in self._lower else "")  # one spellable word
+        self._rev = sorted({w[::-1] for w in self._spellable(words)})
         self._boundary = np.array([c in BOUNDARIES for c in vocab])
         self._capital = [c != c.lower() for c in vocab]  # upper-case letters: only a word's first letter
         # reversed; only where the model can write the capital, else "i" would be a dead end
@@ -59,6 +58,11 @@ class VocabTrie:
             if c:
                 self._ids_by_char.setdefault((c, self._capital[i]), []).append(i)
         self._masks: dict[str, np.ndarray] = {}
+
+    def _spellable(self, words: Iterable[str]) -> list[str]:
+        """Those of ``words`` the model can spell: one multi-line search of them all, not a match per word (a
+        cold start's ~0.1 s); a tampered index's "a\nb" is no word, not two."""
+        return re.findall(f"^{self._spelled}$", "\n".join(w for w in words if "\n" not in w), re.M)
 
     @classmethod
     def known(cls, corpus_words: Iterable[str], vocab: list[str]) -> VocabTrie:
@@ -71,7 +75,12 @@ class VocabTrie:
         >>> [w in trie for w in ("night", "o", "t", "s", "a", "me", "re", "th")]
         [True, True, False, False, True, True, False, False]
         """
-        return cls(cmu_words().union(corpus_words).difference(_SHORT_NON_WORDS), vocab)
+        trie = cls(corpus_words, vocab)  # the corpus's words, spellable, reversed and sorted
+        cmu = cache.lines("known-cmu-words", [str(DERIVATION), trie._spelled, *sorted(_SHORT_NON_WORDS_REVERSED), cmu_digest()],
+                          lambda: sorted({w[::-1] for w in cmu_words_matching(trie._spelled)} - _SHORT_NON_WORDS_REVERSED))
+        extra = [w for w in trie._rev if w not in _SHORT_NON_WORDS_REVERSED and not _holds(cmu, w)]
+        trie._rev = sorted(cmu + extra)  # two sorted runs, merged in one pass
+        return trie
 
     def narrowed(self, words: Iterable[str]) -> VocabTrie:
         """The trie of those of ``words`` that this one holds (word runs narrow the known words to a
@@ -79,7 +88,7 @@ class VocabTrie:
         meets hundreds of contexts, and a trie built from scratch for each took a third of a cold couplet."""
         trie = object.__new__(VocabTrie)
         trie._lower, trie._capital, trie._boundary = self._lower, self._capital, self._boundary
-        trie._capital_only = self._capital_only
+        trie._capital_only, trie._spelled = self._capital_only, self._spelled
         trie._ids_by_char = self._ids_by_char
         trie._rev = sorted({w[::-1] for w in words if w in self})
         trie._masks = {}
@@ -89,9 +98,7 @@ class VocabTrie:
         return len(self._rev)
 
     def __contains__(self, word: str) -> bool:
-        rev = word.lower()[::-1]
-        i = bisect.bisect_left(self._rev, rev)
-        return i < len(self._rev) and self._rev[i] == rev
+        return _holds(self._rev, word.lower()[::-1])
 
     def allowed(self, partial: str) -> np.ndarray:
         """Bool mask over the model's vocabulary of the characters that may follow ``partial``.
@@ -135,6 +142,12 @@ class VocabTrie:
                     mask[j] = True
             i = past
         return mask
+
+
+def _holds(ordered: list[str], item: str) -> bool:
+    """Whether the sorted list ``ordered`` holds ``item`` (one bisect)."""
+    i = bisect.bisect_left(ordered, item)
+    return i < len(ordered) and ordered[i] == item
 
 
 def word_of(partial: str) -> str:

@@ -37,13 +37,9 @@ class WordModel:
 
     def __init__(self, order: int, discounts: list[float], tables: list[dict[str, tuple[list[str], list[int]]]]) -> None:
         self.order, self.discounts, self._raw = order, discounts, tables
-        self._tables = []
-        for table, d in zip(tables, discounts):
-            level = {}
-            for ctx, (words, counts) in table.items():
-                total = float(sum(counts))
-                level[ctx] = ({w: max(c - d, 0.0) / total for w, c in zip(words, counts)}, d * len(words) / total)
-            self._tables.append(level)
+        # per order, each context's distribution and the weight it leaves to the lower order, derived when first
+        # asked for (a verse meets a few hundred of the file's thousands of contexts: a cold couplet's ~0.06 s)
+        self._tables: list[dict[str, tuple[dict[str, float], float]]] = [{} for _ in tables]
         self.vocab = sorted({*tables[0].get("", ([], []))[0], UNK})  # every word it can predict
         self._known = frozenset(self.vocab)
 
@@ -110,14 +106,23 @@ class WordModel:
         """P(word | the last order-1 words of context); unknown words are ``<unk>``."""
         context = list(context)
         p = 1.0 / len(self.vocab)
-        for k, level in enumerate(self._tables):
+        for k in range(self.order):
             if k > len(context):
                 break
-            entry = level.get(" ".join(context[len(context) - k :]) if k else "")
+            entry = self._entry(k, " ".join(context[len(context) - k :]) if k else "")
             if entry is not None:  # a pruned context leaves the lower order's distribution as it is
                 probs, gamma = entry
                 p = gamma * p + probs.get(word, 0.0)
         return p
+
+    def _entry(self, k: int, ctx: str) -> tuple[dict[str, float], float] | None:
+        """The order-k distribution after ``ctx`` and the weight it leaves to the lower order (None if pruned)."""
+        entry = self._tables[k].get(ctx)
+        if entry is None and ctx in self._raw[k]:  # kept once derived: at most the file's own contexts
+            words, counts = self._raw[k][ctx]
+            total, d = float(sum(counts)), self.discounts[k]
+            entry = self._tables[k][ctx] = ({w: max(c - d, 0.0) / total for w, c in zip(words, counts)}, d * len(words) / total)
+        return entry
 
     def line_logprob(self, line: str) -> float:
         """Mean natural-log probability per word of a line (its end included); 0.0 for a line without words."""

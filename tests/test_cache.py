@@ -1,0 +1,76 @@
+"""rhymer.cache: what is derived from installed data once per machine is kept, read back, and derived
+again when it is damaged or when what it came from changes; a cache that cannot be written costs only time."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from rhymer import cache, lexicon
+from rhymer.vocabtrie import VocabTrie
+from rhymer.words import is_verse_word
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def counting(values: list[str]):
+    calls = []
+
+    def derive() -> list[str]:
+        calls.append(1)
+        return list(values)
+
+    return derive, calls
+
+
+def test_a_derived_list_is_kept_and_read_back(folder):
+    derive, calls = counting(["thgin", "yad", ""])
+    assert cache.lines("words", ["1", "abc"], derive) == ["thgin", "yad", ""]
+    assert cache.lines("words", ["1", "abc"], derive) == ["thgin", "yad", ""]
+    assert len(calls) == 1
+    (entry,) = folder.iterdir()
+    assert entry.name.startswith("words-")
+    assert cache.lines("words", ["1", "abd"], derive) == ["thgin", "yad", ""]  # other inputs: a new entry
+    assert len(calls) == 2 and len(list(folder.iterdir())) == 2
+    empty, _ = counting([])
+    assert cache.lines("none", [], empty) == [] and cache.lines("none", [], empty) == []
+
+
+def test_a_damaged_entry_is_derived_again_and_mended(folder):
+    derive, calls = counting(["a", "b"])
+    cache.lines("words", ["x"], derive)
+    (entry,) = folder.iterdir()
+    entry.write_text(entry.read_text().replace("\nb", "\nz"))  # a line changed behind rhymer's back
+    assert cache.lines("words", ["x"], derive) == ["a", "b"]
+    entry.write_bytes(b"\xff\xfe not text")
+    assert cache.lines("words", ["x"], derive) == ["a", "b"]
+    assert len(calls) == 3
+    assert cache.lines("words", ["x"], derive) == ["a", "b"] and len(calls) == 3  # mended
+
+
+def test_a_folder_that_cannot_be_written_costs_only_time(tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("a file where the folder would be")
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "file" / "cache"))
+    derive, calls = counting(["a"])
+    assert cache.lines("words", [], derive) == ["a"] and cache.lines("words", [], derive) == ["a"]
+    assert len(calls) == 2
+    assert (tmp_path / "file").read_text() == "a file where the folder would be"
+
+
+def test_known_words_from_the_cache_are_the_derived_ones(folder):
+    """The shipped model's alphabet, and one without "z" and apostrophes (a different entry): a cold cache
+    and a warm one give the same trie, and both give what the definition says."""
+    corpus = ["night", "glimmerlight", "re", "th", "zephyr", "o'er", "fifty5"]
+    for vocab in [list(string.ascii_letters + " \n,.;:!?'-"), list("abcdefghijklmnopqrstuvwxy \n,.")]:
+        cold, warm = VocabTrie.known(corpus, vocab), VocabTrie.known(corpus, vocab)
+        letters = set(vocab) & set(string.ascii_lowercase)
+        spellable = [w for w in lexicon.cmu_words().union(corpus) if w and all(c in letters or (c == "'" and "'" in vocab) for c in w)
+                     and w[0] != "'" and w[-1] != "'" and "''" not in w and (len(w) > 2 or is_verse_word(w))]
+        assert cold._rev == warm._rev == sorted(w[::-1] for w in spellable)
+        assert "glimmerlight" in warm and "re" not in warm and ("zephyr" in warm) == ("z" in vocab)
+    assert len(list(folder.iterdir())) == 2
