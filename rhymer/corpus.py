@@ -10,12 +10,14 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-
-import regex
+from typing import TYPE_CHECKING
 
 from rhymer.errors import CorpusError
 from rhymer.lexicon import in_cmu
 from rhymer.words import last_word, tokens
+
+if TYPE_CHECKING:
+    import regex
 
 _QUOTES = str.maketrans(
     {
@@ -149,6 +151,8 @@ def _drop_pattern(pattern: str | None, option: str) -> regex.Pattern | None:
         return None
     if not isinstance(pattern, str):
         raise CorpusError(f"the {option} regex must be text, not {type(pattern).__name__}; fix it")
+    import regex  # for its time limits; only cleaning with a user's pattern needs it (~15 ms of every import)
+
     try:
         return regex.compile(pattern)
     except (regex.error, OverflowError, RecursionError, ValueError) as err:
