@@ -35,7 +35,7 @@ def write_bytes(path: str | Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except OSError as err:
         raise OutputError(f"cannot write '{path}' ({err.strerror or err}); check the folder, its permissions and free space") from None
@@ -44,10 +44,15 @@ def write_bytes(path: str | Path, data: bytes) -> None:
             os.unlink(tmp)
 
 
-def _umask() -> int:
+def _read_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# read once, at import: reading it means setting it, process-wide, and a file another thread made in that
+# moment would be open to all (the known-word cache is written from a serving thread)
+_UMASK = _read_umask()
 
 
 def write_text(path: str | Path, text: str) -> None:

@@ -243,8 +243,8 @@ def in_cmu(word: str) -> bool:
     One bisect of CMU dict's sorted lines (those ``syllable_count`` reads), not the set of all its words:
     a cold couplet asks about a few words.
 
-    >>> in_cmu("Night"), in_cmu("glimmerlight"), in_cmu("night N AY1 T"), in_cmu("night(2)")
-    (True, False, False, False)
+    >>> in_cmu("Night"), in_cmu("glimmerlight"), in_cmu("night N AY1 T"), in_cmu("night(2)"), in_cmu("\\ud800")
+    (True, False, False, False, False)
     """
     return " " not in word and "(" not in word and _cmu_syllables(word.lower()) is not None
 
@@ -518,7 +518,7 @@ def _cmu_lines() -> list[bytes]:
 @functools.lru_cache(maxsize=1 << 16)
 def _cmu_syllables(word: str) -> int | None:
     """Syllables of the first CMU pronunciation of a lower-case word; None if CMU dict lacks it."""
-    key = word.encode("utf-8") + b" "
+    key = word.encode("utf-8", "surrogatepass") + b" "  # a lone surrogate matches no line
     lines = _cmu_lines()
     i = bisect.bisect_left(lines, key)
     if i == len(lines) or not lines[i].startswith(key):

@@ -45,9 +45,7 @@ class VocabTrie:
         self._lower = [c.lower() if is_letter(c) else "" for c in vocab]
         # only words the model can spell (not CMU's "x-ray" or "a.", so no partial word is a dead end) that
         # read back as one word (rhymer.words.tokens: not CMU's "ol'", which would read as "ol")
-        letters = "".join(sorted(set(self._lower) & set(string.ascii_lowercase)))
-        letters = f"[{re.escape(letters)}]+" if letters else "(?!)"  # a vocabulary without letters spells nothing
-        self._spelled = letters + (f"(?:'{letters})*" if "'" in self._lower else "")  # one spellable word
+        self._spelled = spelling_pattern(set(self._lower))  # one word the model can spell
         self._rev = sorted({w[::-1] for w in self._spellable(words)})
         self._boundary = np.array([c in BOUNDARIES for c in vocab])
         self._capital = [c != c.lower() for c in vocab]  # upper-case letters: only a word's first letter
@@ -76,8 +74,11 @@ class VocabTrie:
         [True, True, False, False, True, True, False, False]
         """
         trie = cls(corpus_words, vocab)  # the corpus's words, spellable, reversed and sorted
-        cmu = cache.lines("known-cmu-words", [str(DERIVATION), trie._spelled, *sorted(_SHORT_NON_WORDS_REVERSED), cmu_digest()],
-                          lambda: sorted({w[::-1] for w in cmu_words_matching(trie._spelled)} - _SHORT_NON_WORDS_REVERSED))
+        # CMU dict's words spelled in any alphabet (a model folder's alphabet names no cache entry), reversed
+        cmu = cache.lines("known-cmu-words", [str(DERIVATION), *sorted(_SHORT_NON_WORDS_REVERSED), cmu_digest()],
+                          lambda: sorted({w[::-1] for w in cmu_words_matching(_ANY_ALPHABET)} - _SHORT_NON_WORDS_REVERSED))
+        if trie._spelled != _ANY_ALPHABET:  # an alphabet without some letters: its words, still in order
+            cmu = trie._spellable(cmu)  # (the pattern reads the same backward)
         extra = [w for w in trie._rev if w not in _SHORT_NON_WORDS_REVERSED and not _holds(cmu, w)]
         trie._rev = sorted(cmu + extra)  # two sorted runs, merged in one pass
         return trie
@@ -143,6 +144,22 @@ class VocabTrie:
             i = past
         return mask
 
+
+def spelling_pattern(characters: set[str]) -> str:
+    """A regular expression for one word spelled with ``characters``' small letters, apostrophes only
+    between letters (and only if ``characters`` holds one); nothing at all without letters.
+
+    >>> spelling_pattern(set("abc'")), spelling_pattern(set("cab")), spelling_pattern(set("' "))
+    ("[abc]+(?:'[abc]+)*", '[abc]+', '(?!)')
+    """
+    letters = "".join(sorted(characters & set(string.ascii_lowercase)))
+    if not letters:
+        return "(?!)"
+    run = f"[{re.escape(letters)}]+"
+    return run + (f"(?:'{run})*" if "'" in characters else "")
+
+
+_ANY_ALPHABET = spelling_pattern(set(string.ascii_lowercase + "'"))  # the words of an alphabet with every letter
 
 def _holds(ordered: list[str], item: str) -> bool:
     """Whether the sorted list ``ordered`` holds ``item`` (one bisect)."""

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import http.server
-import os
 import re
 import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
 import pytest
-
-from rhymer import cache
-
-# what rhymer derives once per machine (rhymer.cache) goes to the test session's own folder, never the user's;
-# set on import, so the doctests and the CLI's subprocesses see it too
-_CACHE = tempfile.TemporaryDirectory(prefix="rhymer-test-cache-")
-os.environ[cache.ENV] = _CACHE.name
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpora" / "verse.txt"

@@ -3,11 +3,12 @@ again when it is damaged or when what it came from changes; a cache that cannot 
 
 from __future__ import annotations
 
+import os
 import string
 
 import pytest
 
-from rhymer import cache, lexicon
+from rhymer import cache, lexicon, vocabtrie
 from rhymer.vocabtrie import VocabTrie
 from rhymer.words import is_verse_word
 
@@ -62,15 +63,57 @@ def test_a_folder_that_cannot_be_written_costs_only_time(tmp_path, monkeypatch):
     assert (tmp_path / "file").read_text() == "a file where the folder would be"
 
 
-def test_known_words_from_the_cache_are_the_derived_ones(folder):
-    """The shipped model's alphabet, and one without "z" and apostrophes (a different entry): a cold cache
-    and a warm one give the same trie, and both give what the definition says."""
+def test_a_folder_that_cannot_be_searched_costs_only_time(folder, monkeypatch):
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cache, "write_text", refused)  # where a root-made ~/.cache refuses the look before the write
+    derive, calls = counting(["a"])
+    assert cache.lines("words", [], derive) == ["a"] and len(calls) == 1
+
+
+def test_only_a_regular_file_of_the_users_own_is_read(folder):
+    """A link (even to a good entry) and a FIFO (which would block a read for ever) are not read."""
+    derive, calls = counting(["a", "b"])
+    cache.lines("words", ["x"], derive)
+    (entry,) = folder.iterdir()
+    good = folder.parent / "good.txt"
+    entry.rename(good)
+    entry.symlink_to(good)
+    assert cache.lines("words", ["x"], derive) == ["a", "b"] and len(calls) == 2
+    assert entry.is_symlink()  # not replaced either: rhymer replaces only what it made
+    entry.unlink()
+    os.mkfifo(entry)
+    assert cache.lines("words", ["x"], derive) == ["a", "b"] and len(calls) == 3
+
+
+def test_the_folder_follows_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv(cache.ENV, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache.folder() == tmp_path / "xdg" / "rhymer"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/xdg")  # ignored, as the XDG spec says
+    assert cache.folder() == tmp_path / "home" / ".cache" / "rhymer"
+    monkeypatch.setenv("HOME", "")  # no home: no cache, not one in the working folder
+    assert cache.folder() is None
+    assert cache.lines("words", [], lambda: ["a"]) == ["a"]
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "mine"))
+    assert cache.folder() == tmp_path / "mine"
+
+
+def test_known_words_from_the_cache_are_the_derived_ones(folder, monkeypatch):
+    """For the shipped model's alphabet, one without "z" or apostrophes, and one without letters: a cold
+    cache and a warm one (which derives nothing) give the same trie, and both what the definition says;
+    the alphabets share one entry (a model folder's alphabet makes no files)."""
     corpus = ["night", "glimmerlight", "re", "th", "zephyr", "o'er", "fifty5"]
-    for vocab in [list(string.ascii_letters + " \n,.;:!?'-"), list("abcdefghijklmnopqrstuvwxy \n,.")]:
-        cold, warm = VocabTrie.known(corpus, vocab), VocabTrie.known(corpus, vocab)
+    for vocab in [list(string.ascii_letters + " \n,.;:!?'-"), list("abcdefghijklmnopqrstuvwxy \n,."), list(" \n,.'")]:
+        cold = VocabTrie.known(corpus, vocab)
+        with monkeypatch.context() as patched:
+            patched.setattr(vocabtrie, "cmu_words_matching", None)  # a warm cache derives nothing
+            warm = VocabTrie.known(corpus, vocab)
         letters = set(vocab) & set(string.ascii_lowercase)
         spellable = [w for w in lexicon.cmu_words().union(corpus) if w and all(c in letters or (c == "'" and "'" in vocab) for c in w)
                      and w[0] != "'" and w[-1] != "'" and "''" not in w and (len(w) > 2 or is_verse_word(w))]
         assert cold._rev == warm._rev == sorted(w[::-1] for w in spellable)
-        assert "glimmerlight" in warm and "re" not in warm and ("zephyr" in warm) == ("z" in vocab)
-    assert len(list(folder.iterdir())) == 2
+        assert ("glimmerlight" in warm) == bool(letters) and "re" not in warm and ("zephyr" in warm) == ("z" in vocab)
+    assert len(list(folder.iterdir())) == 1
