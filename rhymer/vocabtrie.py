@@ -161,6 +161,7 @@ def spelling_pattern(characters: set[str]) -> str:
 
 _ANY_ALPHABET = spelling_pattern(set(string.ascii_lowercase + "'"))  # the words of an alphabet with every letter
 
+
 def _holds(ordered: list[str], item: str) -> bool:
     """Whether the sorted list ``ordered`` holds ``item`` (one bisect)."""
     i = bisect.bisect_left(ordered, item)
