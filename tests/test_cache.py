@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import string
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -117,3 +118,18 @@ def test_known_words_from_the_cache_are_the_derived_ones(folder, monkeypatch):
         assert cold._rev == warm._rev == sorted(w[::-1] for w in spellable)
         assert ("glimmerlight" in warm) == bool(letters) and "re" not in warm and ("zephyr" in warm) == ("z" in vocab)
     assert len(list(folder.iterdir())) == 1
+
+
+def test_threads_that_start_cold_together_agree(folder):
+    """A bot's threads that write their first couplets at once share one Rhymer: the known-word trie, its
+    cache entry and the word model's distributions are derived concurrently, and change no couplet."""
+    import rhymer
+
+    expected = [rhymer.load().couplet("night", seed=s, candidates=4).lines for s in range(4)]
+    for entry in folder.iterdir():
+        entry.unlink()
+    poet = rhymer.load()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda s: poet.couplet("night", seed=s, candidates=4).lines, range(4)))
+    assert got == expected
+    assert [entry.name.startswith("known-cmu-words-") for entry in folder.iterdir()] == [True]
