@@ -5,31 +5,32 @@ sorted for the known-word trie, take a cold couplet ~0.3 s to derive and ~0.01 s
 is named by a hash of everything it is derived from (a new CMU dict or a new rule is a new entry, never
 an overwritten one), begins with the hash of its own lines (a damaged entry is derived again) and is
 written whole or not at all (rhymer.files). The folder is ``$RHYMER_CACHE_DIR``, else
-``$XDG_CACHE_HOME/rhymer``, else ``~/.cache/rhymer`` (made private to the user); an entry that is no
-regular file of the user's own is not read, and where rhymer cannot write, the only cost is the time.
-Model folders are never cached: they are read and checked on every load.
+``$XDG_CACHE_HOME/rhymer``, else ``~/.cache/rhymer`` (a new folder is made private to the user); an
+entry that is no regular file of the user's own is not read, and where rhymer cannot write, the only cost
+is the time. Model folders are never cached: they are read and checked on every load.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from rhymer.errors import ModelError, OutputError
-from rhymer.files import read_model_file, write_text
+from rhymer.errors import OutputError
+from rhymer.files import write_text
 
 ENV = "RHYMER_CACHE_DIR"
 MAX_BYTES = 64 * 1024 * 1024  # an entry; CMU dict's known words are 1 MB
 
 
 def folder() -> Path | None:
-    """Where entries are kept: an absolute folder (a relative ``$XDG_CACHE_HOME`` is ignored, as the XDG
-    spec says), or None where no home folder is known."""
-    if os.environ.get(ENV):
-        return Path(os.environ[ENV]).absolute()
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    """Where entries are kept: an absolute folder (a relative ``$RHYMER_CACHE_DIR`` or ``$XDG_CACHE_HOME``
+    is ignored, as the XDG spec says of the latter), or None where no home folder is known."""
+    mine, xdg = os.environ.get(ENV, ""), os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(mine):
+        return Path(mine)
     if os.path.isabs(xdg):
         return Path(xdg) / "rhymer"
     try:
@@ -64,14 +65,20 @@ def lines(name: str, inputs: Iterable[str], derive: Callable[[], list[str]]) -> 
 
 
 def _read(path: Path) -> str | None:
-    """An entry's text, if it is a regular file of the user's own (no link, FIFO or device) within MAX_BYTES."""
+    """An entry's text, if it is a regular file of the user's own (not a link, FIFO or device) within MAX_BYTES."""
     try:
-        data = read_model_file(path, MAX_BYTES, "derived again")
-        if hasattr(os, "geteuid") and path.lstat().st_uid != os.geteuid():
-            return None
-        return data.decode("utf-8")
-    except (ModelError, OSError, UnicodeDecodeError):
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:  # none yet, a link, a folder we may not enter
         return None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        mine = not hasattr(os, "geteuid") or info.st_uid == os.geteuid()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES or not mine:
+            return None
+        try:
+            return fh.read(MAX_BYTES + 1).decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
 
 
 def _digest(body: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import secrets
 import stat
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 from typing import Any
@@ -30,29 +30,21 @@ def write_bytes(path: str | Path, data: bytes) -> None:
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        # a new name (O_EXCL: nothing else is replaced) with a plain open's mode, 0o666 less the umask as the
+        # system applies it (reading the umask would set it, process-wide, for a moment)
+        candidate = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        tmp = candidate
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except OSError as err:
         raise OutputError(f"cannot write '{path}' ({err.strerror or err}); check the folder, its permissions and free space") from None
     finally:
         if tmp is not None and os.path.lexists(tmp):
             os.unlink(tmp)
-
-
-def _read_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-# read once, at import: reading it means setting it, process-wide, and a file another thread made in that
-# moment would be open to all (the known-word cache is written from a serving thread)
-_UMASK = _read_umask()
 
 
 def write_text(path: str | Path, text: str) -> None:

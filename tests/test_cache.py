@@ -84,8 +84,12 @@ def test_only_a_regular_file_of_the_users_own_is_read(folder):
     assert cache.lines("words", ["x"], derive) == ["a", "b"] and len(calls) == 2
     assert entry.is_symlink()  # not replaced either: rhymer replaces only what it made
     entry.unlink()
-    os.mkfifo(entry)
+    good.rename(folder / "beside.txt")  # a link to a file in the same folder: still a link
+    entry.symlink_to(folder / "beside.txt")
     assert cache.lines("words", ["x"], derive) == ["a", "b"] and len(calls) == 3
+    entry.unlink()
+    os.mkfifo(entry)
+    assert cache.lines("words", ["x"], derive) == ["a", "b"] and len(calls) == 4
 
 
 def test_the_folder_follows_the_environment(tmp_path, monkeypatch):
@@ -100,6 +104,8 @@ def test_the_folder_follows_the_environment(tmp_path, monkeypatch):
     assert cache.lines("words", [], lambda: ["a"]) == ["a"]
     monkeypatch.setenv(cache.ENV, str(tmp_path / "mine"))
     assert cache.folder() == tmp_path / "mine"
+    monkeypatch.setenv(cache.ENV, "relative/mine")  # ignored like a relative XDG_CACHE_HOME
+    assert cache.folder() is None
 
 
 def test_known_words_from_the_cache_are_the_derived_ones(folder, monkeypatch):

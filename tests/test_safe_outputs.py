@@ -372,3 +372,20 @@ def test_web_answers_404_for_folders_and_400_for_unmappable_paths(tmp_path, mark
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     assert "Traceback" not in err and err.strip() == ""
+
+
+def test_written_files_take_the_umask_in_force_when_written(tmp_path):
+    """A program that tightens its umask after importing rhymer gets files only it may read (the mode a
+    plain open gives), and a write that fails leaves no temporary file behind."""
+    old = os.umask(0o077)
+    try:
+        files.write_text(tmp_path / "private.txt", "night")
+    finally:
+        os.umask(old)
+    files.write_text(tmp_path / "plain.txt", "day")
+    assert stat.S_IMODE((tmp_path / "private.txt").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode) == 0o666 & ~old
+    (tmp_path / "folder.txt").mkdir()
+    with pytest.raises(OutputError):
+        files.write_text(tmp_path / "folder.txt", "refused")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.txt", "plain.txt", "private.txt"]
