@@ -23,7 +23,8 @@ from rhymer.errors import (
     TrainingError,
     WrongType,
 )
-from rhymer.lexicon import is_rhyme, rhymes, syllables
+from rhymer.lexicon import is_rhyme, syllables
+from rhymer.rhymepolicy import rhymes
 from rhymer.scoring import Rules, Weights
 from rhymer.verse import Couplet, Line, Verse
 

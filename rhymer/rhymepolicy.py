@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rhymer import validate
+from rhymer import lexicon, validate
 from rhymer.errors import GenerationError, RhymerError
 from rhymer.lexicon import near_rhymes_with, rhymes_with
 from rhymer.words import is_verse_word
@@ -117,6 +117,17 @@ def is_rhyme_word(word: str) -> bool:
     [True, True, False, False]
     """
     return len(word) >= MIN_RHYME_LETTERS and is_verse_word(word)
+
+
+def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
+    """CMU dict's rhymes of ``word`` (``lexicon.rhymes``, most common first) that may answer a rhyme
+    (``is_rhyme_word``): not the letter names and contraction tails CMU dict also holds ("t" and "ve" for
+    "see", "a" for "day"), which no line of rhymer's ends in either.
+
+    >>> rhymes("see")[:8], rhymes("day")[:3]
+    (['he', 'be', 'she', 'me', 'thee', 'we', 'three', 'free'], ['they', 'may', 'say'])
+    """
+    return [w for w in lexicon.rhymes(word, near=near, strict=strict) if is_rhyme_word(w)]
 
 
 def ends_lines(uses: int, line_ends: int) -> bool:

@@ -10,7 +10,8 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from rhymer import lexicon
+import rhymer
+from rhymer import lexicon, rhymepolicy
 from rhymer.cli import RHYMES_SHOWN, app
 from rhymer.progress import StepProgress, TrainingProgress, figures, no_steps
 from rhymer.scoring import Rules
@@ -87,7 +88,7 @@ def _rhymes(*args: str):
 
 
 def test_rhymes_are_ranked_by_commonness_and_limited():
-    found = lexicon.rhymes("night")
+    found = rhymer.rhymes("night")
     assert len(found) > 100
     common = lexicon.commonness()
     assert [common.get(w, 0) for w in found] == sorted((common.get(w, 0) for w in found), reverse=True)
@@ -98,6 +99,16 @@ def test_rhymes_are_ranked_by_commonness_and_limited():
     assert json.loads(_rhymes("night", "--limit", "0", "--json").stdout) == found
     assert _rhymes("night", "-l", "3").stdout.split() == found[:3]
     assert _rhymes("night", "--limit", "-1").exit_code != 0
+
+
+def test_rhymes_offer_no_letter_names_or_contraction_tails():
+    """CMU dict lists "t", "ve" and "b" as rhymes of "see" and "a" (the letter) of "day"; no line of rhymer's
+    ends in them (rhymepolicy.is_rhyme_word), and the listing a songwriter reads offers none either."""
+    raw, offered = lexicon.rhymes("see"), rhymer.rhymes("see")
+    assert {"t", "ve", "b", "re"} <= set(raw) and not {"t", "ve", "b", "re"} & set(offered)
+    assert offered == [w for w in raw if rhymepolicy.is_rhyme_word(w)] and "he" in offered and "ye" in offered
+    assert "a" in lexicon.rhymes("day") and _rhymes("day", "-l", "0").stdout.split() == rhymer.rhymes("day")
+    assert "a" not in rhymer.rhymes("day") and "a" not in rhymer.rhymes("day", near=True)
 
 
 def test_no_rhymes_goes_to_stderr_only():
