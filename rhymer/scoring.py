@@ -14,6 +14,10 @@ from rhymer.words import FUNCTION_WORDS, guess_syllables, tokens
 
 MAX_WEIGHT = 100.0  # larger weights only overflow the score; every part is on a scale of about 1
 MAX_SYLLABLES = 40  # a target beyond any line a model writes (lines stop at 120 characters)
+# a line's syllable target where neither the form (a limerick's) nor Rules.target_syllables sets one: the
+# eight of ballad and hymn couplets (blind readings 36-39: rhythm +0.25 against lines as long as the first
+# one written; longer lines lose grammar, reading 4)
+LINE_SYLLABLES = 8
 METERS = {"iambic": 1, "trochaic": 0}  # the parity of the stressed positions, counted from the line start
 # a reply to a shorter line aims at this many syllables (at most one per word max_words allows): a model's
 # line of at least min_words (3) words seldom comes in at two to four, and "I love you" is answered as a
@@ -50,8 +54,8 @@ class Rules:
     a score term (weighted by ``Weights.meter``), ``known_words`` and ``word_runs`` limit what is sampled.
 
     Checked on construction (WrongType or GenerationError): 1 <= min_words <= max_words,
-    syllable_tolerance >= 0, target_syllables None (no target: the first line's count) or
-    1..MAX_SYLLABLES, meter None or one of METERS.
+    syllable_tolerance >= 0, target_syllables None (the form's, else LINE_SYLLABLES) or 1..MAX_SYLLABLES,
+    meter None or one of METERS.
 
     >>> Rules(target_syllables=0)
     Traceback (most recent call last):

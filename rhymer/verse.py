@@ -32,7 +32,17 @@ from rhymer.sampler import (
     read_after,
     sample_lines,
 )
-from rhymer.scoring import SHORTEST_REPLY, CopyChecker, Judgement, Rules, Weights, echoes, judge, syllable_count
+from rhymer.scoring import (
+    LINE_SYLLABLES,
+    SHORTEST_REPLY,
+    CopyChecker,
+    Judgement,
+    Rules,
+    Weights,
+    echoes,
+    judge,
+    syllable_count,
+)
 from rhymer.vocabtrie import VocabTrie
 from rhymer.wordmodel import WordModel
 from rhymer.wordruns import RunTries, WordRuns
@@ -41,7 +51,6 @@ from rhymer.words import corpus_spelling, end_word, is_word, tokens
 NOTE_WORDS = 4  # a failure note quotes a line's last words
 DEFAULT_RETRIES = 3  # resamplings of a line when none of its K candidates passes every check
 MAX_RETRIES = 100  # each retry samples K more lines: beyond this, loosen the rules instead
-VERSE_ATTEMPTS = 3  # whole verses written while a line misses the syllable count its last line set (too short)
 MAX_SEED = 2**63 - 1  # seeds are recorded in the verse and fit a signed 64-bit integer
 SERIES_MEMORY = 40  # lines of a series' last verses a new one may not echo: twenty couplets of a feed
 SERIES_TRIES = 3  # seeds a series tries for a verse that echoes none of them, keeping the last
@@ -201,10 +210,10 @@ class Rhymer:
         (or a corpus line end).
 
         ``seed`` is None (fresh entropy) or 0..MAX_SEED; ``retries`` None (3, or 0 with one candidate)
-        or 0..MAX_RETRIES (a line's resamplings; when a line still misses the syllable count that the first
-        line written set, the whole verse is written again, VERSE_ATTEMPTS in all, and the one with the
-        fewest failing lines kept); ``weights``/``rules`` None for the defaults. Raises WrongType for an
-        argument of the wrong type, GenerationError for an unusable setting or a scheme the vocabulary
+        or 0..MAX_RETRIES (a line's resamplings); ``weights``/``rules`` None for the defaults. Each line aims
+        at the form's syllables (a limerick's), else ``rules.target_syllables``, else ``scoring.LINE_SYLLABLES``
+        (8); a rhyme partner's line is written for up to ``rhymepolicy.RHYME_CHOICES`` rhymes and the best
+        line keeps its word. Raises WrongType for an argument of the wrong type, GenerationError for an unusable setting or a scheme the vocabulary
         cannot rhyme, LexiconError for an unusable seed word (both ValueErrors that name the parameter).
 
         The verse is written from its last line to its first, since the model reads reversed text: with
@@ -215,11 +224,11 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
-        Then this more; that thickened as the night,
-        And sorceries abus'd; and eye might,
-        And, by love of God,
-        Because it is odd,
-        And other, nor frequent does the bright.
+        Upon the place where he the night,
+        And in my eyes upon the light,
+        But pity of the Graeme,
+        You shall possess the claim,
+        Let this, that thou shalt not write.
         """
         form = parse_scheme(scheme)
         carry = validate.boolean("carry", carry)
@@ -233,17 +242,9 @@ class Rhymer:
         if seed_word is not None:
             self.index.pronunciations(seed_word, strict=s.strict)  # refuse OOV words early under strict
 
-        words, nears = rhymepolicy.end_words(self.index, form.letters, seed_word, rng, s.rhyme)
-        # Only a target taken from the first line written can be missed by bad luck in another verse; a
-        # verse with retries=0 is written once.
-        rewrite = bool(s.retries) and form.syllables is None and s.rules.target_syllables is None
-        details: list[Line] | None = None
-        for _ in range(VERSE_ATTEMPTS if rewrite else 1):
-            lines = self._lines(form, words, nears, rng, s, carry, punctuate)
-            if details is None or _failures(lines) < _failures(details):
-                details = lines
-            if not any("syllables" in line.failed for line in details):
-                break
+        choices = min(rhymepolicy.RHYME_CHOICES, s.candidates)  # at least one candidate per rhyme word
+        words, nears = rhymepolicy.end_words(self.index, form.letters, seed_word, rng, s.rhyme, choices)
+        details = self._lines(form, words, nears, rng, s, carry, punctuate)
         return Verse(
             lines=tuple(d.text for d in details),
             rhyme_words=tuple(d.end_word for d in details),
@@ -255,12 +256,13 @@ class Rhymer:
             details=tuple(details),
         )
 
-    def _lines(self, form: Scheme, words: list[str], nears: list[bool], rng: np.random.Generator, s: _Settings,
-               carry: bool, punctuate: bool) -> list[Line]:
-        """The verse's lines, in reading order, written from the last to the first."""
+    def _lines(self, form: Scheme, words: list[tuple[str, ...]], nears: list[bool], rng: np.random.Generator,
+               s: _Settings, carry: bool, punctuate: bool) -> list[Line]:
+        """The verse's lines, in reading order, written from the last to the first; ``words`` holds each
+        line's end word options."""
         context, written = None, []
-        for i in reversed(range(len(words))):  # the first line written (the last) sets the syllable target
-            target = _target(form, i, written, s.rules)
+        for i in reversed(range(len(words))):
+            target = form.target(i) or s.rules.target_syllables or LINE_SYLLABLES
             ending = self._readable(rhymepolicy.line_ending(i, len(words))) if punctuate else ""
             line, end = self._line(words[i], nears[i], target, [d.text for d in written], rng, s, context, ending=ending)
             written.append(line)
@@ -293,7 +295,7 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
-        While close couched upon the light.
+        But now sinks his barge upon the light.
         """
         given = " ".join(plain_marks(self.model, validate.text("line", line)).split())
         if len(given) > MAX_LINE_CHARS:  # as long as a line the model writes at most (the page's limit too)
@@ -308,15 +310,17 @@ class Rhymer:
         end = normalize_word(end, "line")
         self.index.pronunciations(end, strict=s.strict)
         encode(self.model, given)  # refuses characters the model cannot read
-        word, near = rhymepolicy.rhyme_for(self.index, [end], [end], rng, s.rhyme, fix="end the line on another word")
+        choices = min(rhymepolicy.RHYME_CHOICES, s.candidates)
+        words, near = rhymepolicy.rhyme_choices(self.index, [end], [end], rng, s.rhyme, choices,
+                                                fix="end the line on another word")
         # as long as the given line, or SHORTEST_REPLY for a short one (but no more than one per word allowed)
         shortest = min(SHORTEST_REPLY, s.rules.max_words)
         target = s.rules.target_syllables or max(syllable_count(self.index, given), shortest)
-        new, _ = self._line(word, near, target, [given], rng, s, None, follows=given,
+        new, _ = self._line(words, near, target, [given], rng, s, None, follows=given,
                             ending=self._readable(rhymepolicy.CLOSING_MARK))
         return Verse(
             lines=(new.text,),
-            rhyme_words=(word,),
+            rhyme_words=(new.end_word,),
             scheme="reply",
             model=self.name,
             seed=seed,
@@ -353,19 +357,22 @@ class Rhymer:
         """``mark`` if the model can read it, else "": a corpus without that punctuation gives bare line ends."""
         return mark if set(mark) <= set(self.model.vocab) else ""
 
-    def _line(self, word: str, near: bool, target: int | None, previous: list[str], rng: np.random.Generator,
+    def _line(self, words: tuple[str, ...], near: bool, target: int, previous: list[str], rng: np.random.Generator,
               s: _Settings, context: State | None = None, follows: str | None = None, ending: str = "",
               ) -> tuple[Line, State | None]:
-        """Best of K candidates sampled after ``context``, with the model state at its end; resample up to
-        ``retries`` times when none passes every check. ``follows`` is a line that comes right after this
-        one (answering a line)."""
+        """Best of K candidates sampled after ``context`` (K / len(words) ending in each of ``words``, rounded
+        up), with the model state at its end; resample up to ``retries`` times when none passes every check.
+        ``follows`` is a line that comes right after this one (answering a line)."""
         trie = self.trie if s.rules.known_words else None
         runs = self.run_tries if s.rules.known_words and s.rules.word_runs else None
-        spelled = self.spelling(word)
+        spelled = [self.spelling(w) for w in words]
+        each = -(-s.candidates // len(words))
         best: Judgement | None = None
         for attempt in range(1, s.retries + 2):
-            (sampled,) = sample_lines(self.model, [spelled], s.candidates, s.temperature, rng, context=context, trie=trie,
-                                      runs=runs, ending=ending)
+            per_word = sample_lines(self.model, spelled, each, s.temperature, rng, context=context, trie=trie, runs=runs,
+                                    ending=ending)
+            sampled = [c for group in per_word for c in group]
+            word_of = {c.text.strip(): w for w, group in zip(words, per_word) for c in group}
             fluency = [self.words.line_logprob(c.text) if self.words and s.weights.words else None for c in sampled]
             follow = self._follow(sampled, follows) if follows and s.weights.follow else [None] * len(sampled)
             real = log_real_or_none(self.discriminator if s.weights.discriminator else None, [c.text for c in sampled])
@@ -378,10 +385,10 @@ class Rhymer:
                 if not j.failed and self.copies.copied(j.text):
                     j = Judgement(j.text, j.score, j.logprob, j.real_words, j.syllables, ("copied",))
                 if not j.failed:
-                    return _line_of(j, word, near, attempt, target), ends[j.text]
+                    return _line_of(j, word_of[j.text], near, attempt, target), ends[j.text]
                 if best is None or j.rank() < best.rank():
-                    best, best_end = j, ends[j.text]
-        return _line_of(best, word, near, s.retries + 1, target), best_end
+                    best, best_word, best_end = j, word_of[j.text], ends[j.text]
+        return _line_of(best, best_word, near, s.retries + 1, target), best_end
 
     def _follow(self, sampled: list, follows: str) -> list[float | None]:
         """How well the backward model reads ``follows`` after each finished candidate (mean log-prob per
@@ -444,21 +451,6 @@ class Rhymer:
         if validate.boolean("near", near):
             return list(self.index.near_rhymes(word))
         return rhymepolicy.most_frequent(self.index.rhymes(word))
-
-
-def _failures(lines: list[Line]) -> tuple[int, int]:
-    """How a verse ranks among rewrites, fewest first: lines that fail a check (as the CLI counts them),
-    then checks failed."""
-    return sum(bool(line.failed) for line in lines), sum(len(line.failed) for line in lines)
-
-
-def _target(form: Scheme, i: int, written: list[Line], rules: Rules) -> int | None:
-    """Line ``i``'s syllable target: the form's, else the rules', else the first written line's count."""
-    if form.target(i) is not None:
-        return form.target(i)
-    if rules.target_syllables is not None:
-        return rules.target_syllables
-    return written[0].syllables if written else None
 
 
 def _line_of(j: Judgement, word: str, near: bool, attempts: int, target: int | None) -> Line:

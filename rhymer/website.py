@@ -36,7 +36,7 @@ from rhymer.errors import GenerationError, ModelError, OutputError, RhymerError
 from rhymer.files import read_json, write_json, write_text
 from rhymer.progress import Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
-from rhymer.scoring import ECHO_WORDS, SHORTEST_REPLY, Rules, Weights
+from rhymer.scoring import ECHO_WORDS, LINE_SYLLABLES, SHORTEST_REPLY, Rules, Weights
 from rhymer.verse import SERIES_MEMORY, SERIES_TRIES, Rhymer
 from rhymer.vocabtrie import BOUNDARIES, CAPITAL_ONLY_WORDS, VocabTrie
 from rhymer.wordruns import CONTEXT_WORDS
@@ -116,7 +116,8 @@ PAGE_WEIGHTS = ("logprob", "real_words", "syllables", "follow", "echo")
 def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
     """What rhymer.js must do as the library does, read from the library: the defaults of ``Rules`` and
     ``Weights`` it judges with, the line length limit, the syllables an answer to a short line aims at
-    (``scoring.SHORTEST_REPLY``), the default temperature, which words may end a line as a rhyme
+    (``scoring.SHORTEST_REPLY``), the syllables other lines aim at (``scoring.LINE_SYLLABLES``), the rhymes a
+    partner line is written for (``rhymepolicy.RHYME_CHOICES``), the default temperature, which words may end a line as a rhyme
     (``RhymeIndex.ends_lines``, and never those of the index that ``rhymepolicy.is_rhyme_word`` refuses), the
     couplet's end words with their rhymes (so the first couplet needs no rhyme index), how it finds near
     rhymes where none rhymes perfectly (``lexicon.near_costs`` and ``rhymepolicy.NEAR_BAND``), how a typed
@@ -130,6 +131,8 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
         "weights": {name: getattr(weights, name) for name in PAGE_WEIGHTS},
         "max_chars": sampler.MAX_LINE_CHARS,
         "shortest_reply": SHORTEST_REPLY,  # the syllables an answer to a shorter line aims at
+        "line_syllables": LINE_SYLLABLES,  # the syllables a couplet's lines aim at
+        "rhyme_choices": rhymepolicy.RHYME_CHOICES,  # the rhymes a partner line is written for, the best kept
         "max_words": PAGE_MAX_WORDS,
         "temperature": sampler.DEFAULT_TEMPERATURE,
         "line_ends": {"frequent_word": rhymepolicy.LINE_END_EVIDENCE, "min_share": rhymepolicy.MIN_LINE_END_SHARE,
@@ -137,7 +140,7 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
         "no_rhyme_words": sorted(w for w in index.prons if not rhymepolicy.is_rhyme_word(w)),  # "a", "re"
         "marks": {"inner": rhymepolicy.INNER_MARK, "closing": rhymepolicy.CLOSING_MARK},
         "end_words": ends,
-        "end_word_rhymes": {w: index.rhymes(w, avoid=[w]) for w in ends},  # as rhymepolicy.rhyme_for picks from
+        "end_word_rhymes": {w: index.rhymes(w, avoid=[w]) for w in ends},  # as rhymepolicy.rhyme_choices draws from
         "near_rhymes": {**lexicon.near_costs(), "band": rhymepolicy.NEAR_BAND},
         "typographic": TYPOGRAPHIC,  # a typed line's curly quotes, read as Rhymer.reply reads them (plain_marks)
         "word_facts": WORD_FACTS,

@@ -181,26 +181,44 @@ def test_asking_for_a_meter_makes_lines_fit_it(markov):
         markov.couplet("day", rules=Rules(meter="dactylic"))
 
 
-def test_a_verse_that_misses_its_own_syllable_count_is_written_again(markov, monkeypatch):
-    from rhymer.verse import VERSE_ATTEMPTS, _failures
+def test_lines_aim_at_eight_syllables_unless_the_form_or_the_rules_say_otherwise(markov):
+    from rhymer.scoring import LINE_SYLLABLES
 
-    written: list = []
-    lines = rhymer.Rhymer._lines
-    monkeypatch.setattr(rhymer.Rhymer, "_lines", lambda self, *a: written.append(lines(self, *a)) or written[-1])
-    exact = Rules(syllable_tolerance=0)  # line 1 must match line 2's syllables exactly: often missed
-    counts = []
-    for seed in range(6):
-        written.clear()
-        verse = markov.couplet("day", seed=seed, candidates=2, retries=1, rules=exact)
-        counts.append(len(written))
-        best = min(written, key=_failures)  # the first of the verses failing fewest lines is kept
-        assert list(verse.details) == best
-        assert all(any("syllables" in line.failed for line in w) for w in written[:-1])  # rewritten only then
-    assert min(counts) == 1 and max(counts) == VERSE_ATTEMPTS
-    for fixed in ({"retries": 0}, {"rules": Rules(syllable_tolerance=0, target_syllables=9)}):
-        written.clear()
-        markov.couplet("day", seed=0, candidates=2, **{"retries": 1, "rules": exact, **fixed})
-        assert len(written) == 1  # plain sampling, or a target no rewrite can change: written once
+    for scheme in ("couplet", "ABAB"):
+        details = markov.verse(scheme, "day", seed=4).details
+        assert [d.target_syllables for d in details] == [LINE_SYLLABLES] * len(details) == [8] * len(details)
+        assert all(abs(d.syllables - 8) <= 1 for d in details if not d.failed)
+    assert [d.target_syllables for d in markov.couplet("day", seed=4, rules=Rules(target_syllables=6)).details] == [6, 6]
+    with pytest.raises(GenerationError, match="drop the syllable target"):
+        markov.verse("limerick", "day", rules=Rules(target_syllables=8))
+
+
+def test_a_rhyme_partner_is_written_for_several_words_and_the_best_line_kept(markov, monkeypatch):
+    from rhymer import rhymepolicy, sampler, verse
+
+    drawn, batches = [], []
+    end_words, sample_lines = rhymepolicy.end_words, verse.sample_lines
+    monkeypatch.setattr(rhymepolicy, "end_words", lambda *a: drawn.append(end_words(*a)) or drawn[-1])
+    monkeypatch.setattr(verse, "sample_lines", lambda m, words, k, *a, **kw: batches.append((words, k)) or
+                        sample_lines(m, words, k, *a, **kw))
+    kept = []
+    for seed in range(12):
+        drawn.clear()
+        batches.clear()
+        couplet = markov.couplet("day", seed=seed, candidates=8, retries=0)
+        ((first,), options), _ = drawn[-1]
+        assert first == "day" and len(options) == rhymepolicy.RHYME_CHOICES == 4 and len(set(options)) == 4
+        assert all(markov.index.rhymes("day").get(w) for w in options)  # perfect rhymes from the corpus
+        assert batches[0] == ([markov.spelling(w) for w in options], 2) and batches[1] == (["day"], 8)
+        assert couplet.rhyme_words[1] in options
+        kept.append(options.index(couplet.rhyme_words[1]))
+    assert len(set(kept)) > 1 and kept.count(0) < len(kept)  # the lines choose, not the order of the draw
+    # fewer candidates than choices: one word per candidate; one candidate is plain sampling of one word
+    markov.couplet("day", seed=1, candidates=3, retries=0)
+    assert len(drawn[-1][0][1]) == 3 and batches[-2][1] == 1
+    markov.couplet("day", seed=1, candidates=1)
+    assert len(drawn[-1][0][1]) == 1 and batches[-2][1] == 1
+    assert sampler.DEFAULT_CANDIDATES % rhymepolicy.RHYME_CHOICES == 0  # the default K splits evenly
 
 
 @pytest.mark.parametrize("which", ["markov", "default"])

@@ -25,7 +25,7 @@ from rhymer.lstm import LSTMModel
 from rhymer.markov import MarkovModel
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.sampler import continuation_logprob, read_after
-from rhymer.scoring import Rules, Weights, echoes, judge
+from rhymer.scoring import LINE_SYLLABLES, Rules, Weights, echoes, judge
 from rhymer.verse import Rhymer
 from rhymer.vocabtrie import CAPITAL
 from rhymer.website import PAGE_MAX_WORDS
@@ -221,10 +221,10 @@ def test_page_picks_rhymes_like_python(browser, default_site):
     expected = [[[w, d] for w, d in index.near_rhymes(word, avoid=[word]).items()] for word in words]
     assert got == expected
     assert sum(map(bool, expected)) > len(words) // 3 and expected[0][:2] == [["circle", 0.5], ["turtle", 0.5]]
-    for word in ("purple", "empty", "night", "baby"):  # what a couplet or an answer draws from (rhymepolicy.rhyme_for)
+    for word in ("purple", "empty", "night", "baby"):  # what a couplet or an answer draws from (rhymepolicy.rhyme_choices)
         found = page.evaluate("(w) => window.rhymerPage.rhymeFor(w)", word)
-        drawn = {rhymepolicy.rhyme_for(index, [word], [word], np.random.default_rng(seed), "auto") for seed in range(100)}
-        assert {w for w, _ in drawn} <= set(found["rhymes"]) and {near for _, near in drawn} == {found["near"]}, word
+        drawn = [rhymepolicy.rhyme_choices(index, [word], [word], np.random.default_rng(seed), "auto", 4) for seed in range(100)]
+        assert {w for ws, _ in drawn for w in ws} <= set(found["rhymes"]) and {near for _, near in drawn} == {found["near"]}, word
         near = index.near_rhymes(word, avoid=[word])
         assert set(found["rhymes"]) == (set(index.rhymes(word, avoid=[word])) if word == "night" else
                                         {w for w, d in near.items() if d <= min(near.values()) + rhymepolicy.NEAR_BAND}), word
@@ -320,6 +320,24 @@ def test_first_line_follows_from_the_second(browser, default_site):
         assert again["lines"] == carried["lines"]  # and it is no accident of sampling
         differ += carried["lines"][0] != fresh["lines"][0]
     assert differ >= 2
+    page.close()
+
+
+def test_page_writes_the_partner_line_for_several_rhymes(browser, default_site, index):
+    # as Rhymer.verse: line 2 is written for page.rhyme_choices rhymes and the best line kept, both lines
+    # aiming at page.line_syllables (the library's numbers, from site.json)
+    page, *_ = _open(browser, default_site)
+    settings = page.evaluate("window.rhymerPage.state.site.page")
+    assert (settings["rhyme_choices"], settings["line_syllables"]) == (rhymepolicy.RHYME_CHOICES, LINE_SYLLABLES)
+    kept, off = [], {}  # rhyme words kept; syllables off the target, per candidates
+    for k in (1, 16):
+        for seed in range(8):
+            c = page.evaluate("([o, s]) => window.rhymerPage.couplet('markov', o, s)", [{"seedWord": "day", "candidates": k}, seed])
+            assert [last_word(line) for line in c["lines"]] == c["rhymeWords"] and c["rhymeWords"][1] in index.rhymes("day"), c
+            kept.append(c["rhymeWords"][1])
+            off.setdefault(k, []).extend(abs(sum(index.syllables(w) for w in tokens(line)) - LINE_SYLLABLES) for line in c["lines"])
+    # one candidate is plain sampling (no judging); 16 keep to 8 ± 1 where one candidate misses by ~4
+    assert len(set(kept[8:])) >= 3 and sum(o <= 1 for o in off[16]) >= 14 and sum(off[16]) < sum(off[1]) / 3, (kept, off)
     page.close()
 
 

@@ -64,6 +64,18 @@ function weightedChoice(weights, rng) {
   return words[words.length - 1];
 }
 
+// Up to `count` different words drawn by weight, without replacement (rhymepolicy.py _weighted_sample)
+function weightedSample(weights, count, rng) {
+  const left = { ...weights };
+  const drawn = [];
+  while (drawn.length < count && Object.keys(left).length) {
+    const w = weightedChoice(left, rng);
+    drawn.push(w);
+    delete left[w];
+  }
+  return drawn;
+}
+
 // ---------- the rhyme index exported by `rhymer export` (words.json), as rhymer/rhymeindex.py reads it ----------
 class RhymeIndex {
   constructor(data, lineEnds, noRhymeWords) {
@@ -523,16 +535,19 @@ async function continuation(engine, end, text) {
   return total / chars.length;
 }
 
-// The best of opts.candidates lines ending in `word`; one candidate is taken as it is (no judging). With
-// `follows` (the line after this one: answering a line) each finished candidate is also judged by how well
-// the model reads that line after it (rhymer/verse.py _follow), where the follow weight counts.
-async function writeLine(engine, facts, tries, word, opts, rng, target, previous, after, ending = "", follows = null) {
+// The best of opts.candidates lines, each ending in one of `words` in turn (a rhyme partner's options, as
+// rhymer/verse.py _line writes K / len(words) for each), with the word it ends in; one candidate is taken
+// as it is (no judging). With `follows` (the line after this one: answering a line) each finished candidate
+// is also judged by how well the model reads that line after it (rhymer/verse.py _follow), where the
+// follow weight counts.
+async function writeLine(engine, facts, tries, words, opts, rng, target, previous, after, ending = "", follows = null) {
   const page = state.site.page;
   const rules = { ...page.rules, max_words: opts.maxWords };
   const limits = { minWords: rules.min_words, maxWords: rules.max_words, maxChars: page.max_chars };
   let best = null;
   for (let k = 0; k < opts.candidates; k++) {
-    const cand = await sampleLine(engine, spelling(word), opts.temperature, rng, limits, after, ending, tries);
+    const word = words[k % words.length];
+    const cand = { ...await sampleLine(engine, spelling(word), opts.temperature, rng, limits, after, ending, tries), word };
     if (opts.candidates === 1) return { ...cand, text: cand.text.trim(), syllables: null };
     if (follows && cand.finished && page.weights.follow) cand.follow = await continuation(engine, cand.end, reversed(follows));
     const j = { ...cand, ...judge(cand, facts, rules, page.weights, target, previous) };
@@ -541,9 +556,10 @@ async function writeLine(engine, facts, tries, word, opts, rng, target, previous
   return best;
 }
 
-// One couplet: line 1 ends in the seed word (or one of Python's end words), line 2 in a rhyme of it. As
-// in rhymer/verse.py, line 2 is written first (the model reads reversed text) and, with opts.carry, line 1
-// is primed with the state after line 2 and its line break; line 2's syllables are line 1's target.
+// One couplet: line 1 ends in the seed word (or one of Python's end words), line 2 in a rhyme of it, the
+// best line of those written for page.rhyme_choices rhymes. As in rhymer/verse.py, line 2 is written first
+// (the model reads reversed text) and, with opts.carry, line 1 is primed with the state after line 2 and
+// its line break; both lines aim at page.line_syllables.
 async function couplet(engine, opts, seed) {
   const page = state.site.page;
   const rng = mulberry32(seed);
@@ -553,15 +569,16 @@ async function couplet(engine, opts, seed) {
     first = weightedChoice(page.end_words, rng);
     [found, near] = [page.end_word_rhymes[first], false];
   }
-  const second = weightedChoice(found, rng);
+  const seconds = weightedSample(found, Math.min(page.rhyme_choices, opts.candidates), rng);
   const facts = await wordFacts();
   const tries = opts.knownWords ? await knownWords(engine) : null;
   engine.begin();
   try {
-    const b = await writeLine(engine, facts, tries, second, opts, rng, null, [], null, readable(engine, page.marks.closing));
+    const target = page.line_syllables;
+    const b = await writeLine(engine, facts, tries, seconds, opts, rng, target, [], null, readable(engine, page.marks.closing));
     const after = !opts.carry ? null : b.finished ? { state: b.end } : { text: "\n" + reversed(b.raw.trim()) };
-    const a = await writeLine(engine, facts, tries, first, opts, rng, b.syllables, [b.text], after, readable(engine, page.marks.inner));
-    return { lines: [a.text, b.text], rhymeWords: [first, second], near, seed, model: engine.kind, opts };
+    const a = await writeLine(engine, facts, tries, [first], opts, rng, target, [b.text], after, readable(engine, page.marks.inner));
+    return { lines: [a.text, b.text], rhymeWords: [first, b.word], near, seed, model: engine.kind, opts };
   } finally {
     engine.end();
   }
@@ -603,23 +620,23 @@ async function givenLine(text, engine) {
   return { given, end, rhymes, near };
 }
 
-// The page's answer to a line, as rhymer/verse.py reply writes it: a rhyme of its last word (drawn as a
-// couplet's second rhyme word), its syllables as the target (at least page.shortest_reply, or the most
+// The page's answer to a line, as rhymer/verse.py reply writes it: a rhyme of its last word (the best line
+// of those written for the rhymes drawn as a couplet's second rhyme words), its syllables as the target (at least page.shortest_reply, or the most
 // words allowed), the line itself as a line not to repeat, the closing mark, and each candidate judged
 // also by how well the model reads the given line after it. Shown as a couplet: the given line, then the
 // answer.
 async function answer(engine, opts, seed) {
   const { given, end, rhymes, near } = await givenLine(opts.reply, engine);
   const rng = mulberry32(seed);
-  const word = weightedChoice(rhymes, rng);
+  const words = weightedSample(rhymes, Math.min(state.site.page.rhyme_choices, opts.candidates), rng);
   const facts = await wordFacts();
   const tries = opts.knownWords ? await knownWords(engine) : null;
   engine.begin();
   try {
     const target = Math.max(lineSyllables(tokens(given), facts), Math.min(state.site.page.shortest_reply, opts.maxWords));
-    const b = await writeLine(engine, facts, tries, word, opts, rng, target, [given], null,
+    const b = await writeLine(engine, facts, tries, words, opts, rng, target, [given], null,
                               readable(engine, state.site.page.marks.closing), given);
-    return { lines: [given, b.text], rhymeWords: [end, word], near, seed, model: engine.kind, opts: { ...opts, reply: given } };
+    return { lines: [given, b.text], rhymeWords: [end, b.word], near, seed, model: engine.kind, opts: { ...opts, reply: given } };
   } finally {
     engine.end();
   }
