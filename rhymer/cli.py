@@ -83,8 +83,8 @@ Strict = Annotated[bool, typer.Option("--strict", help="refuse seed words missin
 MinWords = Annotated[int, typer.Option("--min-words", help="fewest words in a line")]
 MaxWords = Annotated[int, typer.Option("--max-words", help="most words in a line")]
 Meter = Annotated[str | None, typer.Option("--meter", help="prefer lines in this meter: iambic or trochaic")]
-Syllables = Annotated[int | None, typer.Option("--syllables", help="target syllables per line (±1); default: 8 (a limerick's own)")]
-ReplySyllables = Annotated[int | None, typer.Option("--syllables", help="target syllables (±1); default: the given line's, at least 6")]
+Syllables = Annotated[int | None, typer.Option("--syllables", help="syllables per line; default: 8 (a limerick's own)")]
+ReplySyllables = Annotated[int | None, typer.Option("--syllables", help="syllables of the answer; default: the given line's, at least 6")]
 BestEffort = Annotated[bool, typer.Option("--best-effort", help="print lines that still break a rule and exit 0")]
 Punctuate = Annotated[bool, typer.Option("--punctuate/--no-punctuate",
                                          help="end lines with a comma and the last with a full stop (end-stopped lines), where the model knows the marks")]

@@ -69,7 +69,7 @@ class Line:
     near_rhyme: bool = False  # its end word only near-rhymes (no perfect rhyme was available)
     failed: tuple[str, ...] = ()  # checks the returned line still fails (empty when it passed all)
     attempts: int = 1  # samplings of this line (of K candidates each) in the verse that was kept
-    target_syllables: int | None = None  # the syllable count it was asked for (±1), if any
+    target_syllables: int | None = None  # the syllable count it was asked for (± the rules' tolerance), if any
 
 
 @dataclass(frozen=True)
@@ -224,11 +224,11 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
-        Upon the place where he the night,
-        And in my eyes upon the light,
-        But pity of the Graeme,
-        You shall possess the claim,
-        Let this, that thou shalt not write.
+        And the cause of every night,
+        And all at once was bright,
+        Mee though for the Graeme,
+        And when in my claim,
+        She modestly prepares to write.
         """
         form = parse_scheme(scheme)
         carry = validate.boolean("carry", carry)
@@ -295,7 +295,7 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
-        But now sinks his barge upon the light.
+        And thou shalt find thy piercing light.
         """
         given = " ".join(plain_marks(self.model, validate.text("line", line)).split())
         if len(given) > MAX_LINE_CHARS:  # as long as a line the model writes at most (the page's limit too)
@@ -460,11 +460,12 @@ def _line_of(j: Judgement, word: str, near: bool, attempts: int, target: int | N
 
 def failure_note(line: Line, number: int, rules: Rules = Rules()) -> str:
     """What a returned line still gets wrong, in plain words: what was wanted and what was written, e.g.
-    "line 3 ('... of the force') has 9 syllables, wanted 5±1". ``rules`` are the ones the verse was written with."""
+    "line 3 ('... of the force') has 9 syllables, wanted 5". ``rules`` are the ones the verse was written with."""
     words, written = tokens(line.text), line.text.split()
     shown = ("... " if len(written) > NOTE_WORDS else "") + " ".join(written[-NOTE_WORDS:])
     said = {
-        "syllables": f"has {line.syllables} syllables, wanted {line.target_syllables}±{rules.syllable_tolerance}",
+        "syllables": f"has {line.syllables} syllables, wanted {line.target_syllables}"
+                     + (f"±{rules.syllable_tolerance}" if rules.syllable_tolerance else ""),
         "too_short": f"has {len(words)} word{'s' * (len(words) != 1)}, wanted at least {rules.min_words}",
         "too_long": f"has {len(words)} words, wanted at most {rules.max_words}",
         "unfinished": "was cut off: the model had not begun it within the length limit",

@@ -735,12 +735,14 @@ def test_page_answers_a_typed_line(browser, default_site, poets):
     assert line.endswith(".") and [w for w in tokens(line) if w not in poets["markov"].trie] == [], line
     assert page.evaluate("document.querySelector('#feed .couplet').classList.contains('answer')")  # on top, under the form
     assert "reply=" in answer["link"] and "model=markov" in answer["link"] and not errors
-    # a short line is answered by one of about SHORTEST_REPLY syllables, as Rhymer.reply answers it (three
-    # words seldom come in at the 2±1 of "Go home"), given candidates enough to find one (the form's are 3)
+    # a short line is answered by one of SHORTEST_REPLY syllables, as Rhymer.reply answers it (three words
+    # seldom come in at the two of "Go home"), given candidates enough to find one (the form's are 3; the
+    # page samples once where the library samples again, so one of 16 may miss by one)
+    off = []
     for seed in range(3):
         short = page.evaluate(f"async () => (await window.rhymerPage.answer('markov', {{candidates: 16}}, 'Go home', {seed})).lines[1]")
-        count = scoring.syllable_count(poets["markov"].index, short)
-        assert abs(count - scoring.SHORTEST_REPLY) <= Rules().syllable_tolerance, short
+        off.append(abs(scoring.syllable_count(poets["markov"].index, short) - scoring.SHORTEST_REPLY))
+    assert Rules().syllable_tolerance == 0 and off.count(0) >= 2 and max(off) <= 1, off
     page.close()
     page, _, _, errors = _open(browser, default_site + answer["link"].lstrip("/"))  # the link writes it again
     assert _first(page)["lines"] == answer["lines"] and page.inner_text("#replyStatus") == "" and not errors
