@@ -31,6 +31,17 @@ NEAR_BAND = 0.25  # a near rhyme is drawn (by frequency) from those at most this
 # kept, so a word the line cannot use well loses to another (blind readings 36-39: grammar +0.15, sense +0.10)
 RHYME_CHOICES = 4
 
+
+def rhyme_choices_for(candidates: int, available: int = RHYME_CHOICES) -> int:
+    """How many rhymes a partner line is written for with ``candidates`` lines: the most, up to RHYME_CHOICES
+    and the ``available`` ones, that share them evenly (K = 32: 4 of 8 each; K = 6: 3 of 2; K = 5: 1; K = 32
+    with 3 rhymes drawn: 2 of 16), so exactly K are sampled.
+
+    >>> [rhyme_choices_for(k) for k in (32, 6, 5, 3, 1)], rhyme_choices_for(32, available=3)
+    ([4, 3, 1, 3, 1], 2)
+    """
+    return max(n for n in range(1, min(RHYME_CHOICES, available) + 1) if candidates % n == 0)
+
 # -- end words: the first word of each rhyme group ---------------------------------------------------
 END_WORD_POOL = 400  # drawn from this many of the most frequent line-final words, by frequency
 MIN_END_WORD_LETTERS = 3  # short words ("me", "so") make weak line ends
@@ -46,6 +57,7 @@ SEED_FALLBACK = 20  # ... this many of those that have a rhyme
 
 # -- schemes -----------------------------------------------------------------------------------------
 LIMERICK_SYLLABLES = (8, 8, 5, 5, 8)
+LIMERICK_TOLERANCE = 1  # its short lines are seldom written in exactly 5 syllables (every one of 10 missed it)
 CLOSING_MARK = "."  # a punctuated verse's last line ends a sentence...
 INNER_MARK = ","  # ...and its other lines end a clause
 _PATTERN = re.compile(r"[A-Z]{2,24}")  # a scheme given as letters: 2 to 24 lines
@@ -54,11 +66,12 @@ _PATTERN = re.compile(r"[A-Z]{2,24}")  # a scheme given as letters: 2 to 24 line
 @dataclass(frozen=True)
 class Scheme:
     """A rhyme scheme: one letter per line (lines with the same letter rhyme) and, for forms with a
-    fixed rhythm, each line's syllable target."""
+    fixed rhythm, each line's syllable target and how far a line may miss it at least."""
 
     name: str
     letters: str
     syllables: tuple[int, ...] | None = None
+    syllable_tolerance: int = 0  # the least tolerance of its own targets (Rules.syllable_tolerance may be more)
 
     def target(self, line: int) -> int | None:
         """The syllable target of line ``line`` (from 0), or None where the form fixes none.
@@ -74,7 +87,7 @@ SCHEMES = {s.name: s for s in (
     Scheme("aabb", "AABB"),
     Scheme("abab", "ABAB"),
     Scheme("abba", "ABBA"),
-    Scheme("limerick", "AABBA", LIMERICK_SYLLABLES),
+    Scheme("limerick", "AABBA", LIMERICK_SYLLABLES, LIMERICK_TOLERANCE),
     Scheme("sonnet", "ABABCDCDEFEFGG"),
 )}
 
@@ -85,9 +98,9 @@ def parse_scheme(scheme: str) -> Scheme:
     Raises WrongType for a non-string, GenerationError for an unknown scheme.
 
     >>> parse_scheme("Limerick")
-    Scheme(name='limerick', letters='AABBA', syllables=(8, 8, 5, 5, 8))
+    Scheme(name='limerick', letters='AABBA', syllables=(8, 8, 5, 5, 8), syllable_tolerance=1)
     >>> parse_scheme("couplet").letters, parse_scheme("ABCB")
-    ('AA', Scheme(name='ABCB', letters='ABCB', syllables=None))
+    ('AA', Scheme(name='ABCB', letters='ABCB', syllables=None, syllable_tolerance=0))
     """
     name = validate.text("scheme", scheme).strip().lower()
     if name in SCHEMES:
@@ -148,7 +161,7 @@ def end_words(index: RhymeIndex, letters: str, seed_word: str | None, rng: np.ra
     """Every line's end word options for a scheme's ``letters``, and whether they only near-rhyme, before
     any line is written: the first line's is ``seed_word`` (if given), each rhyme group's first a frequent
     line end, each later line of a group up to ``choices`` words rhyming with it (``rhyme_choices``), all
-    different, the line written keeping one.
+    different, the line written keeping one; enough rhymes are left for the group's lines after it.
 
     >>> from rhymer import modeldir
     >>> from rhymer.rhymeindex import RhymeIndex
@@ -165,7 +178,8 @@ def end_words(index: RhymeIndex, letters: str, seed_word: str | None, rng: np.ra
         used = [w for options in words for w in options]
         near = False
         if letter in groups:
-            options, near = rhyme_choices(index, groups[letter], used, rng, mode, choices)
+            later = letters[i + 1 :].count(letter)
+            options, near = rhyme_choices(index, groups[letter], used, rng, mode, choices, reserve=later)
         elif i == 0 and seed_word:
             options = (seed_word,)
         else:
@@ -177,11 +191,13 @@ def end_words(index: RhymeIndex, letters: str, seed_word: str | None, rng: np.ra
 
 
 def rhyme_choices(index: RhymeIndex, group: list[str], used: list[str], rng: np.random.Generator,
-                  mode: str, count: int = 1, fix: str = "pick another seed word") -> tuple[tuple[str, ...], bool]:
+                  mode: str, count: int = 1, fix: str = "pick another seed word", reserve: int = 0,
+                  ) -> tuple[tuple[str, ...], bool]:
     """Up to ``count`` different corpus words rhyming with ``group``'s first word, drawn by frequency, and
-    whether they only near-rhyme; never a word in ``used`` nor one rhyming with another group's. Near
-    rhymes are drawn from the closest ones only (within NEAR_BAND of the closest). Raises GenerationError,
-    saying ``fix``, when none is left.
+    whether they only near-rhyme; never a word in ``used`` nor one rhyming with another group's, and at
+    least ``reserve`` of them left undrawn (for the group's later lines; at least one is drawn). Near rhymes
+    are drawn from the closest ones only (within NEAR_BAND of the closest). Raises GenerationError, saying
+    ``fix``, when none is left.
 
     >>> from rhymer import modeldir
     >>> from rhymer.rhymeindex import RhymeIndex
@@ -206,7 +222,7 @@ def rhyme_choices(index: RhymeIndex, group: list[str], used: list[str], rng: np.
         )
     closest = min(distances.values())
     weights = {w: index.frequency(w) for w, d in distances.items() if d <= closest + NEAR_BAND}
-    return _weighted_sample(weights, count, rng), near
+    return _weighted_sample(weights, max(1, min(count, len(weights) - reserve)), rng), near
 
 
 def _fresh_end_word(index: RhymeIndex, partners: int, groups: dict, used: list[str], rng: np.random.Generator) -> str:

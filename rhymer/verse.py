@@ -4,6 +4,7 @@ of lines from rhymer.scoring."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import time
@@ -69,7 +70,8 @@ class Line:
     near_rhyme: bool = False  # its end word only near-rhymes (no perfect rhyme was available)
     failed: tuple[str, ...] = ()  # checks the returned line still fails (empty when it passed all)
     attempts: int = 1  # samplings of this line (of K candidates each) in the verse that was kept
-    target_syllables: int | None = None  # the syllable count it was asked for (± the rules' tolerance), if any
+    target_syllables: int | None = None  # the syllable count it was asked for, if any...
+    syllable_tolerance: int = 0  # ...and how far it may miss it
 
 
 @dataclass(frozen=True)
@@ -224,11 +226,11 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
-        And the cause of every night,
-        And all at once was bright,
-        Mee though for the Graeme,
-        And when in my claim,
-        She modestly prepares to write.
+        Upon the place where he the night,
+        And in my eyes upon the light,
+        But pity of the Graeme,
+        You shall possess the claim,
+        Let this, that thou shalt not write.
         """
         form = parse_scheme(scheme)
         carry = validate.boolean("carry", carry)
@@ -242,7 +244,9 @@ class Rhymer:
         if seed_word is not None:
             self.index.pronunciations(seed_word, strict=s.strict)  # refuse OOV words early under strict
 
-        choices = min(rhymepolicy.RHYME_CHOICES, s.candidates)  # at least one candidate per rhyme word
+        if form.syllable_tolerance > s.rules.syllable_tolerance:  # a limerick's short lines: ±1
+            s = dataclasses.replace(s, rules=dataclasses.replace(s.rules, syllable_tolerance=form.syllable_tolerance))
+        choices = rhymepolicy.rhyme_choices_for(s.candidates)
         words, nears = rhymepolicy.end_words(self.index, form.letters, seed_word, rng, s.rhyme, choices)
         details = self._lines(form, words, nears, rng, s, carry, punctuate)
         return Verse(
@@ -310,7 +314,7 @@ class Rhymer:
         end = normalize_word(end, "line")
         self.index.pronunciations(end, strict=s.strict)
         encode(self.model, given)  # refuses characters the model cannot read
-        choices = min(rhymepolicy.RHYME_CHOICES, s.candidates)
+        choices = rhymepolicy.rhyme_choices_for(s.candidates)
         words, near = rhymepolicy.rhyme_choices(self.index, [end], [end], rng, s.rhyme, choices,
                                                 fix="end the line on another word")
         # as long as the given line, or SHORTEST_REPLY for a short one (but no more than one per word allowed)
@@ -360,13 +364,14 @@ class Rhymer:
     def _line(self, words: tuple[str, ...], near: bool, target: int, previous: list[str], rng: np.random.Generator,
               s: _Settings, context: State | None = None, follows: str | None = None, ending: str = "",
               ) -> tuple[Line, State | None]:
-        """Best of K candidates sampled after ``context`` (K / len(words) ending in each of ``words``, rounded
-        up), with the model state at its end; resample up to ``retries`` times when none passes every check.
+        """Best of K candidates sampled after ``context`` (K / len(words) ending in each of ``words``), with the
+        model state at its end; resample up to ``retries`` times when none passes every check.
         ``follows`` is a line that comes right after this one (answering a line)."""
         trie = self.trie if s.rules.known_words else None
         runs = self.run_tries if s.rules.known_words and s.rules.word_runs else None
+        words = words[: rhymepolicy.rhyme_choices_for(s.candidates, len(words))]  # as many as share K evenly
         spelled = [self.spelling(w) for w in words]
-        each = -(-s.candidates // len(words))
+        each = s.candidates // len(words)
         best: Judgement | None = None
         for attempt in range(1, s.retries + 2):
             per_word = sample_lines(self.model, spelled, each, s.temperature, rng, context=context, trie=trie, runs=runs,
@@ -385,10 +390,10 @@ class Rhymer:
                 if not j.failed and self.copies.copied(j.text):
                     j = Judgement(j.text, j.score, j.logprob, j.real_words, j.syllables, ("copied",))
                 if not j.failed:
-                    return _line_of(j, word_of[j.text], near, attempt, target), ends[j.text]
+                    return _line_of(j, word_of[j.text], near, attempt, target, s.rules), ends[j.text]
                 if best is None or j.rank() < best.rank():
                     best, best_word, best_end = j, word_of[j.text], ends[j.text]
-        return _line_of(best, best_word, near, s.retries + 1, target), best_end
+        return _line_of(best, best_word, near, s.retries + 1, target, s.rules), best_end
 
     def _follow(self, sampled: list, follows: str) -> list[float | None]:
         """How well the backward model reads ``follows`` after each finished candidate (mean log-prob per
@@ -453,19 +458,19 @@ class Rhymer:
         return rhymepolicy.most_frequent(self.index.rhymes(word))
 
 
-def _line_of(j: Judgement, word: str, near: bool, attempts: int, target: int | None) -> Line:
+def _line_of(j: Judgement, word: str, near: bool, attempts: int, target: int | None, rules: Rules) -> Line:
     return Line(j.text, word, round(j.score, 4), round(j.logprob, 4), round(j.real_words, 4), j.syllables, near, j.failed,
-                attempts, target)
+                attempts, target, rules.syllable_tolerance)
 
 
 def failure_note(line: Line, number: int, rules: Rules = Rules()) -> str:
     """What a returned line still gets wrong, in plain words: what was wanted and what was written, e.g.
-    "line 3 ('... of the force') has 9 syllables, wanted 5". ``rules`` are the ones the verse was written with."""
+    "line 3 ('... of the force') has 9 syllables, wanted 5±1". ``rules`` are the ones the verse was written with."""
     words, written = tokens(line.text), line.text.split()
     shown = ("... " if len(written) > NOTE_WORDS else "") + " ".join(written[-NOTE_WORDS:])
     said = {
         "syllables": f"has {line.syllables} syllables, wanted {line.target_syllables}"
-                     + (f"±{rules.syllable_tolerance}" if rules.syllable_tolerance else ""),
+                     + (f"±{line.syllable_tolerance}" if line.syllable_tolerance else ""),
         "too_short": f"has {len(words)} word{'s' * (len(words) != 1)}, wanted at least {rules.min_words}",
         "too_long": f"has {len(words)} words, wanted at most {rules.max_words}",
         "unfinished": "was cut off: the model had not begun it within the length limit",

@@ -126,8 +126,8 @@ def test_scheme_table_is_complete():
 
 
 def test_syllable_targets_belong_to_the_scheme_not_its_name(markov):
-    asked = [d.target_syllables for d in markov.verse("Limerick", seed=2).details]
-    assert tuple(asked) == SCHEMES["limerick"].syllables == LIMERICK_SYLLABLES
+    asked = [(d.target_syllables, d.syllable_tolerance) for d in markov.verse("Limerick", seed=2).details]
+    assert asked == [(n, 1) for n in SCHEMES["limerick"].syllables] and LIMERICK_SYLLABLES == (8, 8, 5, 5, 8)
     same_letters = markov.verse("AABBA", seed=2, rules=Rules(target_syllables=9)).details
     assert [d.target_syllables for d in same_letters] == [9] * 5  # the letters alone fix no rhythm
     assert parse_scheme("AABBA").syllables is None
@@ -187,7 +187,8 @@ def test_lines_aim_at_eight_syllables_unless_the_form_or_the_rules_say_otherwise
     for scheme in ("couplet", "ABAB"):
         details = markov.verse(scheme, "day", seed=4).details
         assert [d.target_syllables for d in details] == [LINE_SYLLABLES] * len(details) == [8] * len(details)
-        assert all(abs(d.syllables - 8) <= 1 for d in details if not d.failed)
+        passed = [d.syllables for d in details if not d.failed]
+        assert passed and set(passed) == {8}  # exactly (Rules.syllable_tolerance 0)
     assert [d.target_syllables for d in markov.couplet("day", seed=4, rules=Rules(target_syllables=6)).details] == [6, 6]
     with pytest.raises(GenerationError, match="drop the syllable target"):
         markov.verse("limerick", "day", rules=Rules(target_syllables=8))
@@ -213,12 +214,31 @@ def test_a_rhyme_partner_is_written_for_several_words_and_the_best_line_kept(mar
         assert couplet.rhyme_words[1] in options
         kept.append(options.index(couplet.rhyme_words[1]))
     assert len(set(kept)) > 1 and kept.count(0) < len(kept)  # the lines choose, not the order of the draw
-    # fewer candidates than choices: one word per candidate; one candidate is plain sampling of one word
-    markov.couplet("day", seed=1, candidates=3, retries=0)
-    assert len(drawn[-1][0][1]) == 3 and batches[-2][1] == 1
-    markov.couplet("day", seed=1, candidates=1)
-    assert len(drawn[-1][0][1]) == 1 and batches[-2][1] == 1
+    # exactly K lines: as many rhymes as share them evenly; one candidate is plain sampling of one word
+    for k, rhymes, each in ((3, 3, 1), (6, 3, 2), (5, 1, 5), (1, 1, 1)):
+        markov.couplet("day", seed=1, candidates=k, retries=0)
+        assert len(drawn[-1][0][1]) == rhymes and len(batches[-2][0]) == rhymes and batches[-2][1] == each, k
     assert sampler.DEFAULT_CANDIDATES % rhymepolicy.RHYME_CHOICES == 0  # the default K splits evenly
+
+
+@pytest.mark.parametrize(("letters", "word"), [("AABBA", "love"), ("AAAA", "heart"), ("AAAA", "star")])
+def test_a_rhyme_groups_first_options_leave_rhymes_for_its_later_lines(letters, word):
+    # "love" has few perfect rhymes a line may end on: four options for line 2 of a limerick once took them
+    # all, and line 5 got a near rhyme (or, asked for perfect ones, an error)
+    import numpy as np
+
+    from rhymer import rhymepolicy
+
+    index = rhymer.load().index
+    pool = len(index.rhymes(word, avoid=[word]))
+    for seed in range(12):
+        words, nears = rhymepolicy.end_words(index, letters, word, np.random.default_rng(seed), "perfect", choices=4)
+        rhymes = [w for letter, options in zip(letters, words) if letter == "A" for w in options][1:]
+        assert not any(nears) and all(rhymer.is_rhyme(word, w) for w in rhymes)
+        flat = [w for options in words for w in options]
+        assert len(flat) == len(set(flat)) and len(words[1]) == min(4, pool - letters[2:].count("A"))
+    verse = rhymer.load("markov").verse(letters, word, seed=3, rhyme="perfect")
+    assert not verse.near_rhymes and len(set(verse.rhyme_words)) == len(letters)
 
 
 @pytest.mark.parametrize("which", ["markov", "default"])

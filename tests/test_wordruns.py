@@ -68,7 +68,7 @@ def test_a_context_with_too_few_spellable_words_falls_back(poet):
 def test_rules_turn_it_off_and_verses_still_rhyme(poet):
     held = poet.couplet("night", seed=2, candidates=8)
     free = poet.couplet("night", seed=2, candidates=8, rules=rhymer.Rules(word_runs=False))
-    assert held.rhyme_words == free.rhyme_words and held.lines != free.lines
+    assert held.lines != free.lines and all(rhymer.is_rhyme(*v.rhyme_words) for v in (held, free))  # (the line picks its rhyme)
     assert _unruly_words(poet, list(held.lines)) == []
     with pytest.raises(rhymer.RhymerError, match="word_runs"):
         rhymer.Rules(word_runs="yes")

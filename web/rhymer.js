@@ -16,12 +16,12 @@
 // its candidates are judged also by how well the model reads the given line after each (the follow weight);
 // the pair is shown on top of the feed as a couplet. A line it cannot answer (empty, no word, characters the
 // model cannot read, a last word with neither a rhyme nor a near rhyme here) is refused with a message under
-// the form. A word with no perfect rhyme gets the closest near rhymes, as rhymer/rhymepolicy.py rhyme_for
+// the form. A word with no perfect rhyme gets the closest near rhymes, as rhymer/rhymepolicy.py rhyme_choices
 // draws them (site.json's "near_rhymes" carries rhymer/lexicon.py's costs).
 // It is a lighter writer than the library's: no word model or discriminator in the score, no check for
 // lines copied from the corpus, no rhymes for a word CMU dict lacks, even a corpus word (no spelling guess), 3 candidates
-// instead of 32 (1 for a first couplet it writes when there is no opening), no second try at a line or a
-// whole verse, and the word limits are kept while sampling rather than judged afterwards. ml5.js takes about
+// instead of 32 (1 for a first couplet it writes when there is no opening), no second try at a line, and
+// the word limits are kept while sampling rather than judged afterwards. ml5.js takes about
 // a second to start, so a visit opens on one of the couplets the library wrote at export (site.json's
 // "openings", picked by the visit's seed) while ml5.js and the word lists load; the page writes every
 // couplet after it.
@@ -62,6 +62,14 @@ function weightedChoice(weights, rng) {
   let r = rng() * total;
   for (const w of words) { r -= Math.max(weights[w], 1); if (r < 0) return w; }
   return words[words.length - 1];
+}
+
+// How many rhymes a partner line is written for with `candidates` lines: the most, up to page.rhyme_choices
+// and the `available` ones, that share them evenly (rhymepolicy.py rhyme_choices_for)
+function rhymeChoicesFor(candidates, available = Infinity) {
+  let n = Math.min(state.site.page.rhyme_choices, candidates, available);
+  while (candidates % n) n--;
+  return n;
 }
 
 // Up to `count` different words drawn by weight, without replacement (rhymepolicy.py _weighted_sample)
@@ -137,7 +145,7 @@ class RhymeIndex {
     const freq = (w) => this.words[w][0];
     return [...found].sort(([a, da], [b, db]) => da - db || freq(b) - freq(a) || (a < b ? -1 : a > b ? 1 : 0));
   }
-  // rhymepolicy.py rhyme_for for one word: its perfect rhymes, else the near ones within the band of the
+  // rhymepolicy.py rhyme_choices for one word: its perfect rhymes, else the near ones within the band of the
   // closest -> frequency (to draw from), and whether they are near rhymes; empty when there are neither.
   rhymeFor(word) {
     const perfect = this.rhymes(word, [word]);
@@ -545,10 +553,11 @@ async function writeLine(engine, facts, tries, words, opts, rng, target, previou
   const rules = { ...page.rules, max_words: opts.maxWords };
   const limits = { minWords: rules.min_words, maxWords: rules.max_words, maxChars: page.max_chars };
   let best = null;
+  const n = rhymeChoicesFor(opts.candidates, words.length);  // as many as share the candidates evenly
   for (let k = 0; k < opts.candidates; k++) {
-    const word = words[k % words.length];
+    const word = words[k % n];
     const cand = { ...await sampleLine(engine, spelling(word), opts.temperature, rng, limits, after, ending, tries), word };
-    if (opts.candidates === 1) return { ...cand, text: cand.text.trim(), syllables: null };
+    if (opts.candidates === 1) return { ...cand, text: cand.text.trim() };
     if (follows && cand.finished && page.weights.follow) cand.follow = await continuation(engine, cand.end, reversed(follows));
     const j = { ...cand, ...judge(cand, facts, rules, page.weights, target, previous) };
     if (!best || ranksBefore(j, best)) best = j;
@@ -569,7 +578,7 @@ async function couplet(engine, opts, seed) {
     first = weightedChoice(page.end_words, rng);
     [found, near] = [page.end_word_rhymes[first], false];
   }
-  const seconds = weightedSample(found, Math.min(page.rhyme_choices, opts.candidates), rng);
+  const seconds = weightedSample(found, rhymeChoicesFor(opts.candidates), rng);
   const facts = await wordFacts();
   const tries = opts.knownWords ? await knownWords(engine) : null;
   engine.begin();
@@ -628,7 +637,7 @@ async function givenLine(text, engine) {
 async function answer(engine, opts, seed) {
   const { given, end, rhymes, near } = await givenLine(opts.reply, engine);
   const rng = mulberry32(seed);
-  const words = weightedSample(rhymes, Math.min(state.site.page.rhyme_choices, opts.candidates), rng);
+  const words = weightedSample(rhymes, rhymeChoicesFor(opts.candidates), rng);
   const facts = await wordFacts();
   const tries = opts.knownWords ? await knownWords(engine) : null;
   engine.begin();
