@@ -27,8 +27,8 @@ LINE_END_EVIDENCE = 20  # uses a word needs before its share of line ends can ru
 MIN_LINE_END_SHARE = 0.02  # ... the share below which it never ends lines ("of", "the", "with")
 RHYME_MODES = ("auto", "perfect")  # auto: near rhymes when no perfect one is left
 NEAR_BAND = 0.25  # a near rhyme is drawn (by frequency) from those at most this much farther than the closest
-# a rhyme partner's line is written for this many rhyme words at once (K/4 candidates each) and the best line
-# kept, so a word the line cannot use well loses to another (blind readings 36-39: grammar +0.15, sense +0.10)
+# a rhyme partner's line is written for up to this many rhyme words at once (8 of K = 32 candidates each) and
+# the best line kept, so a word the line cannot use well loses to another (blind readings 36-39: grammar +0.15, sense +0.10)
 RHYME_CHOICES = 4
 
 
@@ -57,7 +57,7 @@ SEED_FALLBACK = 20  # ... this many of those that have a rhyme
 
 # -- schemes -----------------------------------------------------------------------------------------
 LIMERICK_SYLLABLES = (8, 8, 5, 5, 8)
-LIMERICK_TOLERANCE = 1  # its short lines are seldom written in exactly 5 syllables (every one of 10 missed it)
+LIMERICK_TOLERANCE = 1  # its lines may miss their counts by one: the short ones are seldom written in exactly 5
 CLOSING_MARK = "."  # a punctuated verse's last line ends a sentence...
 INNER_MARK = ","  # ...and its other lines end a clause
 _PATTERN = re.compile(r"[A-Z]{2,24}")  # a scheme given as letters: 2 to 24 lines
@@ -157,18 +157,19 @@ def ends_lines(uses: int, line_ends: int) -> bool:
 
 
 def end_words(index: RhymeIndex, letters: str, seed_word: str | None, rng: np.random.Generator,
-              mode: str, choices: int = 1) -> tuple[list[tuple[str, ...]], list[bool]]:
+              mode: str, candidates: int = 1) -> tuple[list[tuple[str, ...]], list[bool]]:
     """Every line's end word options for a scheme's ``letters``, and whether they only near-rhyme, before
     any line is written: the first line's is ``seed_word`` (if given), each rhyme group's first a frequent
-    line end, each later line of a group up to ``choices`` words rhyming with it (``rhyme_choices``), all
-    different, the line written keeping one; enough rhymes are left for the group's lines after it.
+    line end, each later line of a group as many words rhyming with it as its ``candidates`` lines are
+    written for (``rhyme_choices``), all different, the line written keeping one; enough rhymes are left
+    for the group's lines after it.
 
     >>> from rhymer import modeldir
     >>> from rhymer.rhymeindex import RhymeIndex
     >>> index = RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS)
     >>> end_words(index, "ABAB", "sea", np.random.default_rng(1), "auto")
     ([('sea',), ('lay',), ('thee',), ('day',)], [False, False, False, False])
-    >>> end_words(index, "AA", "sea", np.random.default_rng(2), "auto", choices=3)[0]
+    >>> end_words(index, "AA", "sea", np.random.default_rng(2), "auto", candidates=3)[0]
     [('sea',), ('he', 'she', 'be')]
     """
     groups: dict[str, list[str]] = {}
@@ -179,7 +180,7 @@ def end_words(index: RhymeIndex, letters: str, seed_word: str | None, rng: np.ra
         near = False
         if letter in groups:
             later = letters[i + 1 :].count(letter)
-            options, near = rhyme_choices(index, groups[letter], used, rng, mode, choices, reserve=later)
+            options, near = rhyme_choices(index, groups[letter], used, rng, mode, candidates, reserve=later)
         elif i == 0 and seed_word:
             options = (seed_word,)
         else:
@@ -191,18 +192,18 @@ def end_words(index: RhymeIndex, letters: str, seed_word: str | None, rng: np.ra
 
 
 def rhyme_choices(index: RhymeIndex, group: list[str], used: list[str], rng: np.random.Generator,
-                  mode: str, count: int = 1, fix: str = "pick another seed word", reserve: int = 0,
+                  mode: str, candidates: int = 1, fix: str = "pick another seed word", reserve: int = 0,
                   ) -> tuple[tuple[str, ...], bool]:
-    """Up to ``count`` different corpus words rhyming with ``group``'s first word, drawn by frequency, and
-    whether they only near-rhyme; never a word in ``used`` nor one rhyming with another group's, and at
-    least ``reserve`` of them left undrawn (for the group's later lines; at least one is drawn). Near rhymes
-    are drawn from the closest ones only (within NEAR_BAND of the closest). Raises GenerationError, saying
-    ``fix``, when none is left.
+    """The different corpus words rhyming with ``group``'s first word that a line of ``candidates`` lines is
+    written for (``rhyme_choices_for``), drawn by frequency, and whether they only near-rhyme; never a word in
+    ``used`` nor one rhyming with another group's, and at least ``reserve`` of them left undrawn (for the
+    group's later lines; at least one is drawn). Near rhymes are drawn from the closest ones only (within
+    NEAR_BAND of the closest). Raises GenerationError, saying ``fix``, when none is left.
 
     >>> from rhymer import modeldir
     >>> from rhymer.rhymeindex import RhymeIndex
     >>> index = RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS)
-    >>> rhyme_choices(index, ["night"], ["night"], np.random.default_rng(3), "auto", count=3)
+    >>> rhyme_choices(index, ["night"], ["night"], np.random.default_rng(3), "auto", candidates=3)
     (('bright', 'height', 'sight'), False)
     >>> rhyme_choices(index, ["purple"], ["purple"], np.random.default_rng(1), "auto")  # no perfect rhyme left
     (('girdle',), True)
@@ -222,7 +223,7 @@ def rhyme_choices(index: RhymeIndex, group: list[str], used: list[str], rng: np.
         )
     closest = min(distances.values())
     weights = {w: index.frequency(w) for w, d in distances.items() if d <= closest + NEAR_BAND}
-    return _weighted_sample(weights, max(1, min(count, len(weights) - reserve)), rng), near
+    return _weighted_sample(weights, rhyme_choices_for(candidates, max(1, len(weights) - reserve)), rng), near
 
 
 def _fresh_end_word(index: RhymeIndex, partners: int, groups: dict, used: list[str], rng: np.random.Generator) -> str:

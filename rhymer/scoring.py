@@ -58,7 +58,8 @@ class Rules:
     meter None or one of METERS.
 
     The defaults ask for exactly the target's syllables: lines of one length scan together (blind readings
-    42-43: rhythm +0.45 against 8 ± 1, the rest unchanged; a meter term added nothing to it).
+    42-43: rhythm +0.45 against 8 ± 1, the rest unchanged; a meter term added nothing to it). A form with
+    its own counts may allow more (``Scheme.syllable_tolerance``: a limerick's lines, ±1).
 
     >>> Rules(target_syllables=0)
     Traceback (most recent call last):

@@ -214,8 +214,9 @@ class Rhymer:
         ``seed`` is None (fresh entropy) or 0..MAX_SEED; ``retries`` None (3, or 0 with one candidate)
         or 0..MAX_RETRIES (a line's resamplings); ``weights``/``rules`` None for the defaults. Each line aims
         at the form's syllables (a limerick's), else ``rules.target_syllables``, else ``scoring.LINE_SYLLABLES``
-        (8); a rhyme partner's line is written for up to ``rhymepolicy.RHYME_CHOICES`` rhymes and the best
-        line keeps its word. Raises WrongType for an argument of the wrong type, GenerationError for an unusable setting or a scheme the vocabulary
+        (8), within ``rules.syllable_tolerance`` (0), or the form's where it is more (a limerick's 1); a rhyme
+        partner's line is written for up to ``rhymepolicy.RHYME_CHOICES`` rhymes and the best line keeps its
+        word. Raises WrongType for an argument of the wrong type, GenerationError for an unusable setting or a scheme the vocabulary
         cannot rhyme, LexiconError for an unusable seed word (both ValueErrors that name the parameter).
 
         The verse is written from its last line to its first, since the model reads reversed text: with
@@ -244,10 +245,9 @@ class Rhymer:
         if seed_word is not None:
             self.index.pronunciations(seed_word, strict=s.strict)  # refuse OOV words early under strict
 
-        if form.syllable_tolerance > s.rules.syllable_tolerance:  # a limerick's short lines: ±1
+        if form.syllable_tolerance > s.rules.syllable_tolerance:  # a limerick's lines: ±1
             s = dataclasses.replace(s, rules=dataclasses.replace(s.rules, syllable_tolerance=form.syllable_tolerance))
-        choices = rhymepolicy.rhyme_choices_for(s.candidates)
-        words, nears = rhymepolicy.end_words(self.index, form.letters, seed_word, rng, s.rhyme, choices)
+        words, nears = rhymepolicy.end_words(self.index, form.letters, seed_word, rng, s.rhyme, s.candidates)
         details = self._lines(form, words, nears, rng, s, carry, punctuate)
         return Verse(
             lines=tuple(d.text for d in details),
@@ -314,8 +314,7 @@ class Rhymer:
         end = normalize_word(end, "line")
         self.index.pronunciations(end, strict=s.strict)
         encode(self.model, given)  # refuses characters the model cannot read
-        choices = rhymepolicy.rhyme_choices_for(s.candidates)
-        words, near = rhymepolicy.rhyme_choices(self.index, [end], [end], rng, s.rhyme, choices,
+        words, near = rhymepolicy.rhyme_choices(self.index, [end], [end], rng, s.rhyme, s.candidates,
                                                 fix="end the line on another word")
         # as long as the given line, or SHORTEST_REPLY for a short one (but no more than one per word allowed)
         shortest = min(SHORTEST_REPLY, s.rules.max_words)
@@ -369,9 +368,8 @@ class Rhymer:
         ``follows`` is a line that comes right after this one (answering a line)."""
         trie = self.trie if s.rules.known_words else None
         runs = self.run_tries if s.rules.known_words and s.rules.word_runs else None
-        words = words[: rhymepolicy.rhyme_choices_for(s.candidates, len(words))]  # as many as share K evenly
         spelled = [self.spelling(w) for w in words]
-        each = s.candidates // len(words)
+        each = s.candidates // len(words)  # (rhymepolicy.rhyme_choices_for: they share K evenly)
         best: Judgement | None = None
         for attempt in range(1, s.retries + 2):
             per_word = sample_lines(self.model, spelled, each, s.temperature, rng, context=context, trie=trie, runs=runs,

@@ -104,7 +104,7 @@ def test_a_near_rhyme_is_drawn_from_the_closest_band(index):
                 and max(d.values()) > min(d.values()) + rhymepolicy.NEAR_BAND)  # a far one to refuse
     used, distances = _spread(index, word)
     for seed in range(20):
-        chosen, near = rhymepolicy.rhyme_choices(index, [word], used, np.random.default_rng(seed), "auto", count=4)
+        chosen, near = rhymepolicy.rhyme_choices(index, [word], used, np.random.default_rng(seed), "auto", candidates=4)
         assert near and all(distances[w] <= min(distances.values()) + rhymepolicy.NEAR_BAND for w in chosen)
 
 

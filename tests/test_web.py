@@ -329,6 +329,9 @@ def test_page_writes_the_partner_line_for_several_rhymes(browser, default_site, 
     page, *_ = _open(browser, default_site)
     settings = page.evaluate("window.rhymerPage.state.site.page")
     assert (settings["rhyme_choices"], settings["line_syllables"]) == (rhymepolicy.RHYME_CHOICES, LINE_SYLLABLES)
+    asked = [[k, n] for k in range(1, 13) for n in (1, 2, 3, 4, 9)]
+    assert page.evaluate("(ks) => ks.map(([k, n]) => window.rhymerPage.rhymeChoicesFor(k, n))", asked) == [
+        rhymepolicy.rhyme_choices_for(k, n) for k, n in asked]
     kept, off = [], {}  # rhyme words kept; syllables off the target, per candidates
     for k in (1, 16):
         for seed in range(8):
@@ -566,6 +569,11 @@ def test_share_link_writes_the_same_couplet_first(browser, default_site):
         assert page.evaluate("document.querySelector('.couplet').classList.contains('shared')")
         assert not errors
         page.close()
+    # a link with a fractional number of candidates writes with a whole number of them
+    page, _, _, errors = _open(browser, default_site + "?model=markov&seed=12&word=day&candidates=2.4")
+    shared = _first(page)
+    assert "candidates=2" in shared["link"] and "undefined" not in " ".join(shared["lines"]) and not errors, shared
+    page.close()
     # a link whose temperature or length is no number writes at the page's defaults, not a slider's midpoint
     page, *_ = _open(browser, default_site + "?model=markov&seed=5&temperature=abc&words=")
     assert float(page.input_value("#temperature")) == sampler.DEFAULT_TEMPERATURE

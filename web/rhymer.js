@@ -67,8 +67,8 @@ function weightedChoice(weights, rng) {
 // How many rhymes a partner line is written for with `candidates` lines: the most, up to page.rhyme_choices
 // and the `available` ones, that share them evenly (rhymepolicy.py rhyme_choices_for)
 function rhymeChoicesFor(candidates, available = Infinity) {
-  let n = Math.min(state.site.page.rhyme_choices, candidates, available);
-  while (candidates % n) n--;
+  let n = Math.max(1, Math.min(state.site.page.rhyme_choices, candidates, available));
+  while (n > 1 && candidates % n) n--;
   return n;
 }
 
@@ -543,8 +543,9 @@ async function continuation(engine, end, text) {
   return total / chars.length;
 }
 
-// The best of opts.candidates lines, each ending in one of `words` in turn (a rhyme partner's options, as
-// rhymer/verse.py _line writes K / len(words) for each), with the word it ends in; one candidate is taken
+// The best of opts.candidates lines, each ending in one of `words` in turn (a rhyme partner's options, drawn
+// as many as share the candidates evenly: rhymer/verse.py _line writes K / len(words) for each), with the
+// word it ends in; one candidate is taken
 // as it is (no judging). With `follows` (the line after this one: answering a line) each finished candidate
 // is also judged by how well the model reads that line after it (rhymer/verse.py _follow), where the
 // follow weight counts.
@@ -553,9 +554,8 @@ async function writeLine(engine, facts, tries, words, opts, rng, target, previou
   const rules = { ...page.rules, max_words: opts.maxWords };
   const limits = { minWords: rules.min_words, maxWords: rules.max_words, maxChars: page.max_chars };
   let best = null;
-  const n = rhymeChoicesFor(opts.candidates, words.length);  // as many as share the candidates evenly
   for (let k = 0; k < opts.candidates; k++) {
-    const word = words[k % n];
+    const word = words[k % words.length];
     const cand = { ...await sampleLine(engine, spelling(word), opts.temperature, rng, limits, after, ending, tries), word };
     if (opts.candidates === 1) return { ...cand, text: cand.text.trim() };
     if (follows && cand.finished && page.weights.follow) cand.follow = await continuation(engine, cand.end, reversed(follows));
@@ -566,7 +566,7 @@ async function writeLine(engine, facts, tries, words, opts, rng, target, previou
 }
 
 // One couplet: line 1 ends in the seed word (or one of Python's end words), line 2 in a rhyme of it, the
-// best line of those written for page.rhyme_choices rhymes. As in rhymer/verse.py, line 2 is written first
+// best line of those written for up to page.rhyme_choices rhymes (rhymeChoicesFor). As in rhymer/verse.py, line 2 is written first
 // (the model reads reversed text) and, with opts.carry, line 1 is primed with the state after line 2 and
 // its line break; both lines aim at page.line_syllables.
 async function couplet(engine, opts, seed) {
@@ -578,7 +578,7 @@ async function couplet(engine, opts, seed) {
     first = weightedChoice(page.end_words, rng);
     [found, near] = [page.end_word_rhymes[first], false];
   }
-  const seconds = weightedSample(found, rhymeChoicesFor(opts.candidates), rng);
+  const seconds = weightedSample(found, rhymeChoicesFor(opts.candidates, Object.keys(found).length), rng);
   const facts = await wordFacts();
   const tries = opts.knownWords ? await knownWords(engine) : null;
   engine.begin();
@@ -637,7 +637,7 @@ async function givenLine(text, engine) {
 async function answer(engine, opts, seed) {
   const { given, end, rhymes, near } = await givenLine(opts.reply, engine);
   const rng = mulberry32(seed);
-  const words = weightedSample(rhymes, rhymeChoicesFor(opts.candidates), rng);
+  const words = weightedSample(rhymes, rhymeChoicesFor(opts.candidates, Object.keys(rhymes).length), rng);
   const facts = await wordFacts();
   const tries = opts.knownWords ? await knownWords(engine) : null;
   engine.begin();
@@ -964,7 +964,7 @@ function fromLink() {
   if (q.has("words")) setRange(ui.length, ui.lengthValue, q.get("words"), 0);
   ui.seed.value = (q.get("word") || "").slice(0, 40);
   applySeedWord().catch(() => {});
-  const k = Math.min(CANDIDATES.rest, Math.max(1, Number(q.get("candidates")) || CANDIDATES.first));
+  const k = Math.min(CANDIDATES.rest, Math.max(1, Math.round(Number(q.get("candidates"))) || CANDIDATES.first));
   state.seed = seed + 1;
   if (!q.has("reply")) return { seed, model, candidates: k };
   ui.reply.value = q.get("reply");  // as given: too long a line is refused with a message, not cut
@@ -1076,6 +1076,7 @@ window.rhymerPage = {
   rhymes: async (word) => (await rhymeIndexFor(word)).rhymes(word),
   nearRhymes: async (words) => Promise.all(words.map(async (w) => (await rhymeIndexFor(w)).nearRhymes(w, [w]))),
   rhymeFor: async (word) => (await rhymeIndexFor(word)).rhymeFor(word),
+  rhymeChoicesFor: (candidates, available) => rhymeChoicesFor(candidates, available),
   async judge(cands, target, previous) {
     const facts = await wordFacts();
     return cands.map((c) => judge(c, facts, state.site.page.rules, state.site.page.weights, target, previous));
