@@ -212,12 +212,15 @@ class Rhymer:
         (or a corpus line end).
 
         ``seed`` is None (fresh entropy) or 0..MAX_SEED; ``retries`` None (3, or 0 with one candidate)
-        or 0..MAX_RETRIES (a line's resamplings); ``weights``/``rules`` None for the defaults. Each line aims
-        at the form's syllables (a limerick's), else ``rules.target_syllables``, else ``scoring.LINE_SYLLABLES``
-        (8), within ``rules.syllable_tolerance`` (0), or the form's where it is more (a limerick's 1); a rhyme
-        partner's line is written for up to ``rhymepolicy.RHYME_CHOICES`` rhymes and the best line keeps its
-        word. Raises WrongType for an argument of the wrong type, GenerationError for an unusable setting or a scheme the vocabulary
-        cannot rhyme, LexiconError for an unusable seed word (both ValueErrors that name the parameter).
+        or 0..MAX_RETRIES (a line's resamplings); ``weights``/``rules`` None for the defaults. Raises
+        WrongType for an argument of the wrong type, GenerationError for an unusable setting or a scheme the
+        vocabulary cannot rhyme, LexiconError for an unusable seed word (both ValueErrors that name the
+        parameter).
+
+        Each line aims at the form's syllables (a limerick's), else ``rules.target_syllables``, else
+        ``scoring.LINE_SYLLABLES`` (8), within ``rules.syllable_tolerance`` (0) or the form's where it is more
+        (a limerick's 1). A rhyme partner's line is written for up to ``rhymepolicy.RHYME_CHOICES`` rhymes at
+        once, and the best line keeps its word.
 
         The verse is written from its last line to its first, since the model reads reversed text: with
         ``carry`` each line is written after the lines that follow it, so they read as one text. With
