@@ -545,10 +545,9 @@ async function continuation(engine, end, text) {
 
 // The best of opts.candidates lines, each ending in one of `words` in turn (a rhyme partner's options, drawn
 // as many as share the candidates evenly: rhymer/verse.py _line writes K / len(words) for each), with the
-// word it ends in; one candidate is taken
-// as it is (no judging). With `follows` (the line after this one: answering a line) each finished candidate
-// is also judged by how well the model reads that line after it (rhymer/verse.py _follow), where the
-// follow weight counts.
+// word it ends in; one candidate is taken as it is (no judging). With `follows` (the line after this one:
+// answering a line) each finished candidate is also judged by how well the model reads that line after it
+// (rhymer/verse.py _follow), where the follow weight counts.
 async function writeLine(engine, facts, tries, words, opts, rng, target, previous, after, ending = "", follows = null) {
   const page = state.site.page;
   const rules = { ...page.rules, max_words: opts.maxWords };
@@ -566,9 +565,9 @@ async function writeLine(engine, facts, tries, words, opts, rng, target, previou
 }
 
 // One couplet: line 1 ends in the seed word (or one of Python's end words), line 2 in a rhyme of it, the
-// best line of those written for up to page.rhyme_choices rhymes (rhymeChoicesFor). As in rhymer/verse.py, line 2 is written first
-// (the model reads reversed text) and, with opts.carry, line 1 is primed with the state after line 2 and
-// its line break; both lines aim at page.line_syllables.
+// best line of those written for up to page.rhyme_choices rhymes (rhymeChoicesFor). As in rhymer/verse.py,
+// line 2 is written first (the model reads reversed text) and, with opts.carry, line 1 is primed with the
+// state after line 2 and its line break; both lines aim at page.line_syllables.
 async function couplet(engine, opts, seed) {
   const page = state.site.page;
   const rng = mulberry32(seed);
@@ -630,8 +629,8 @@ async function givenLine(text, engine) {
 }
 
 // The page's answer to a line, as rhymer/verse.py reply writes it: a rhyme of its last word (the best line
-// of those written for the rhymes drawn as a couplet's second rhyme words), its syllables as the target (at least page.shortest_reply, or the most
-// words allowed), the line itself as a line not to repeat, the closing mark, and each candidate judged
+// of those written for the rhymes drawn as a couplet's second rhyme words), its syllables as the target (at
+// least page.shortest_reply, or the most words allowed), the line itself as a line not to repeat, the closing mark, and each candidate judged
 // also by how well the model reads the given line after it. Shown as a couplet: the given line, then the
 // answer.
 async function answer(engine, opts, seed) {
