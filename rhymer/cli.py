@@ -23,6 +23,7 @@ from rhymer.files import write_text
 from rhymer.markov import DEFAULT_ORDER
 from rhymer.outputs import check_file
 from rhymer.progress import StepProgress
+from rhymer.rhymepolicy import SCHEMES
 from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE
 from rhymer.scoring import Rules
 from rhymer.train import TrainConfig, resumable
@@ -48,7 +49,7 @@ RHYMES_SHOWN = 20  # `rhymer rhymes` lists the most common rhymes only, unless -
 
 def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effort: bool = False) -> None:
     """Print each verse; lines that still break a rule are an error at the end unless ``best_effort``."""
-    failures = []
+    failures, failed, fixed = [], set(), False  # notes, the checks failed, whether a form set the syllables
     for i, verse in enumerate(verses):
         if as_json:
             typer.echo(verse.to_json())
@@ -61,14 +62,16 @@ def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effo
         for number, line in enumerate(verse.details, 1):
             if line.failed:
                 failures.append(failure_note(line, number, rules))
+                failed.update(line.failed)
+                fixed = fixed or verse.scheme in SCHEMES and SCHEMES[verse.scheme].syllables is not None
                 if best_effort and not as_json:
                     typer.echo(f"# {failures[-1]}", err=True)
     if failures and not best_effort:
         more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
-        raise GenerationError(
-            f"{failures[0]}{more}; loosen --min-words, --max-words or --syllables, raise --candidates, "
-            "or pass --best-effort to accept such lines"
-        )
+        loosen = ["--min-words"] * ("too_short" in failed) + ["--max-words"] * ("too_long" in failed)
+        loosen += ["--syllables"] * ("syllables" in failed and not fixed)  # a limerick's are its own
+        hint = f"change {' or '.join(loosen)}, " if loosen else ""
+        raise GenerationError(f"{failures[0]}{more}; {hint}raise --candidates, or pass --best-effort to accept such lines")
 
 
 SeedWord = Annotated[str | None, typer.Option("--seed-word", "-w", help="the first line's end word")]

@@ -157,6 +157,16 @@ def test_target_syllables_from_the_cli(cli):
     assert bad.returncode == 2 and bad.stderr.startswith("error: --syllables 0 is out of range")
 
 
+def test_a_broken_rule_names_only_the_options_that_loosen_it(cli):
+    # a limerick's syllables are its own (--syllables is refused for it): its note does not offer them
+    limerick = cli("verse", "--scheme", "limerick", "-w", "day", "--seed", "1")
+    assert limerick.returncode == 2 and "wanted 5±1" in limerick.stderr and "--syllables" not in limerick.stderr
+    assert "raise --candidates, or pass --best-effort" in limerick.stderr
+    short = cli("couplet", "-w", "night", "-k", "1", "--max-words", "3", "--seed", "1", "--model", "markov")
+    assert short.returncode == 2 and "change --max-words or --syllables," in short.stderr
+    assert "--min-words" not in short.stderr
+
+
 def test_meter_fit_reads_cmu_stress():
     from rhymer.scoring import meter_fit
 
