@@ -378,11 +378,10 @@ class Rhymer:
             per_word = sample_lines(self.model, spelled, each, s.temperature, rng, context=context, trie=trie, runs=runs,
                                     ending=ending)
             sampled = [c for group in per_word for c in group]
-            word_of = {c.text.strip(): w for w, group in zip(words, per_word) for c in group}
             fluency = [self.words.line_logprob(c.text) if self.words and s.weights.words else None for c in sampled]
             follow = self._follow(sampled, follows) if follows and s.weights.follow else [None] * len(sampled)
             real = log_real_or_none(self.discriminator if s.weights.discriminator else None, [c.text for c in sampled])
-            ends = {c.text.strip(): c.state for c in sampled}
+            ends = {c.text.strip(): (w, c.state) for w, group in zip(words, per_word) for c in group}  # word, state
             judged = [judge(c.text, c.logprob, c.finished, self.index, s.rules, s.weights, previous, target,
                             word_logprob=w, follow_logprob=f, real_logprob=r)
                       for c, w, f, r in zip(sampled, fluency, follow, real)]
@@ -391,9 +390,10 @@ class Rhymer:
                 if not j.failed and self.copies.copied(j.text):
                     j = Judgement(j.text, j.score, j.logprob, j.real_words, j.syllables, ("copied",))
                 if not j.failed:
-                    return _line_of(j, word_of[j.text], near, attempt, target, s.rules), ends[j.text]
+                    word, end = ends[j.text]
+                    return _line_of(j, word, near, attempt, target, s.rules), end
                 if best is None or j.rank() < best.rank():
-                    best, best_word, best_end = j, word_of[j.text], ends[j.text]
+                    best, (best_word, best_end) = j, ends[j.text]
         return _line_of(best, best_word, near, s.retries + 1, target, s.rules), best_end
 
     def _follow(self, sampled: list, follows: str) -> list[float | None]:

@@ -117,8 +117,8 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
     """What rhymer.js must do as the library does, read from the library: the defaults of ``Rules`` and
     ``Weights`` it judges with, the line length limit, the syllables an answer to a short line aims at
     (``scoring.SHORTEST_REPLY``), the syllables other lines aim at (``scoring.LINE_SYLLABLES``), the rhymes a
-    partner line is written for (``rhymepolicy.RHYME_CHOICES``), the default temperature, which words may end a line as a rhyme
-    (``RhymeIndex.ends_lines``, and never those of the index that ``rhymepolicy.is_rhyme_word`` refuses), the
+    partner line is written for (``rhymepolicy.RHYME_CHOICES``), the default temperature, which words may end
+    a line as a rhyme (``RhymeIndex.ends_lines``, and never those of the index that ``rhymepolicy.is_rhyme_word`` refuses), the
     couplet's end words with their rhymes (so the first couplet needs no rhyme index), how it finds near
     rhymes where none rhymes perfectly (``lexicon.near_costs`` and ``rhymepolicy.NEAR_BAND``), how a typed
     line's curly quotes are read (``charmodel.TYPOGRAPHIC``), what an unfinished line drops
