@@ -165,7 +165,7 @@ def main() -> None:
             results["numpy_vs_keras_couplet_k16"] = round(keras_ms / numpy_ms, 1)
     r.couplet("night", seed=0)  # read the corpus for the copy rule once
     five = rhymer.Rhymer.from_parts(r.model, r.index, r.copies, "five", r.words, r.discriminator,
-                                    WordRuns.build(modeldir.read_corpus(r.path), 5) if r.runs else None)
+                                    WordRuns.build(modeldir.read_corpus(r.path), 5) if r.runs else None, r.reader)
     five.couplet("night", seed=0)
     settings = {f"k{DEFAULT_CANDIDATES}": (r, DEFAULT_CANDIDATES, None),
                 f"k{DEFAULT_CANDIDATES}_runs_of_5_predecessors": (five, DEFAULT_CANDIDATES, None),

@@ -34,6 +34,7 @@ SEED_WORDS = (
 COUPLETS = 40
 TRAILING = " ,.;:!?-\u2014'\""
 ASPECTS = ("grammar", "sense", "quality", "rhythm")
+READINGS = Path(__file__).resolve().parent / "blind"  # reading-N folders: set.md, key.json, ratings.json
 
 
 def generate(model: str, out: Path, temperature: float, candidates: int, seed: int,
@@ -106,13 +107,30 @@ def score(key_file: Path, ratings_file: Path) -> str:
     return "\n".join(rows)
 
 
+def read_set(reading: Path) -> dict[str, tuple[str, ...]]:
+    """A reading's couplets by id, as its set.md shows them."""
+    blocks = (reading / "set.md").read_text(encoding="utf-8").split("## ")[1:]
+    return {cid: tuple(line.strip() for line in rest.strip().splitlines())
+            for cid, _, rest in (block.partition("\n") for block in blocks)}
+
+
+def rated(root: Path = READINGS) -> list[tuple[int, str, tuple[str, ...], dict]]:
+    """Every rated couplet of the readings under ``root`` (reading-N folders with set.md, key.json and
+    ratings.json): (N, the system that wrote it, its lines, its ratings)."""
+    found = []
+    for folder in sorted(root.glob("reading-*"), key=lambda p: int(p.name.partition("-")[2])):
+        if (folder / "ratings.json").exists():
+            key, ratings = json.loads((folder / "key.json").read_text()), json.loads((folder / "ratings.json").read_text())
+            number = int(folder.name.partition("-")[2])
+            found += [(number, key[cid], lines, ratings[cid]) for cid, lines in read_set(folder).items() if cid in ratings]
+    return found
+
+
 def paired(reading: Path, ratings_file: Path, a: tuple[str, Path], b: tuple[str, Path]) -> str:
     """System a minus system b, couplet by couplet on the same seed word and seed (their files come from
     ``generate`` with one --seed): the mean difference per aspect, its standard error, wins and losses."""
     key, ratings = json.loads((reading / "key.json").read_text()), json.loads(ratings_file.read_text())
-    blocks = (reading / "set.md").read_text(encoding="utf-8").split("## ")[1:]
-    shown = {(key[cid], tuple(line.strip() for line in rest.strip().splitlines())): cid
-             for cid, _, rest in (block.partition("\n") for block in blocks)}
+    shown = {(key[cid], lines): cid for cid, lines in read_set(reading).items()}
 
     def ids(name: str, path: Path) -> list[str | None]:
         couplets = json.loads(path.read_text())["couplets"]

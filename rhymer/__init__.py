@@ -4,7 +4,7 @@
     >>> r = rhymer.load()                       # the shipped default model, no TensorFlow
     >>> print(r.couplet("night", seed=7))
     For with the voices of the night,
-    What mingles in the silver light.
+    To make the most are must delight.
     >>> rhymer.rhymes("night")[:5]              # most common first
     ['might', 'light', 'bright', 'right', 'white']
 """

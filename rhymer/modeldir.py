@@ -6,6 +6,7 @@
     words.json                          rhyme index of the corpus vocabulary
     ngrams.json                         word trigram model of the training split (a fluency reranking term)
     discriminator.json                  optional: real lines against the model's samples (a learned reranking term)
+    reader.json                         optional: blind readers' ratings of couplets (a learned reranking term)
     corpus.txt.gz                       the training corpus (for the no-copy rule)
     checkpoints/                        training's resumable state (run.json, baseline.json, best.json, TF's files)
 
@@ -32,20 +33,21 @@ from rhymer.discriminator import Discriminator
 from rhymer.errors import ModelError
 from rhymer.files import gunzip_limited, read_model_file, read_model_json, write_bytes, write_json
 from rhymer.markov import DEFAULT_ORDER, MarkovModel, check_order
+from rhymer.readermodel import ReaderModel
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.validate import shown
 from rhymer.wordmodel import WordModel
 from rhymer.wordruns import WordRuns
 
 METADATA, MARKOV, WORDS, CORPUS = "rhymer.json", "markov.json", "words.json", "corpus.txt.gz"
-NGRAMS, DISCRIMINATOR, RUNS = "ngrams.json", "discriminator.json", "wordruns.json"
+NGRAMS, DISCRIMINATOR, READER, RUNS = "ngrams.json", "discriminator.json", "reader.json", "wordruns.json"
 CHECKPOINTS, RUN_FILE = "checkpoints", "run.json"
 # training's own files in checkpoints/: the Markov baseline's metrics, the best epoch so far
 BASELINE, BEST = f"{CHECKPOINTS}/baseline.json", f"{CHECKPOINTS}/best.json"
 TF_CHECKPOINT_FILES = ("checkpoint", "ckpt-*.index", "ckpt-*.data-*-of-*", "ckpt-*_temp/*")  # TensorFlow's names
 # the files rhymer writes in a model folder, the markers (rhymer.json, a training's run.json) last,
 # so that a --force cut short still leaves a folder rhymer recognises as its own
-OWN_FILES = (MARKOV, WORDS, CORPUS, NGRAMS, DISCRIMINATOR, RUNS, ml5.MANIFEST, ml5.VOCAB, *ml5.own_variable_files(), BASELINE, BEST,
+OWN_FILES = (MARKOV, WORDS, CORPUS, NGRAMS, DISCRIMINATOR, READER, RUNS, ml5.MANIFEST, ml5.VOCAB, *ml5.own_variable_files(), BASELINE, BEST,
              *(f"{CHECKPOINTS}/{name}" for name in (*TF_CHECKPOINT_FILES, RUN_FILE)), METADATA)
 FORMAT, VERSION = "rhymer-model", 1
 DEFAULT_DIR = Path(__file__).parent / "models" / "default"
@@ -269,6 +271,11 @@ def read_discriminator(path: Path) -> Discriminator | None:
     return Discriminator.load(path / DISCRIMINATOR) if os.path.lexists(path / DISCRIMINATOR) else None
 
 
+def read_reader(path: Path) -> ReaderModel | None:
+    """The folder's reader model (a ModelError if malformed), or None where none was fitted."""
+    return ReaderModel.load(path / READER) if os.path.lexists(path / READER) else None
+
+
 def read_corpus(path: Path, expected_sha256: str | None = None) -> str:
     """The model's training corpus, unpacked within MAX_CORPUS_BYTES and checked against its sha256."""
     file = path / CORPUS
@@ -294,6 +301,7 @@ def verify(path: Path) -> dict:
     read_word_model(path)
     read_word_runs(path)
     read_discriminator(path)
+    read_reader(path)
     for kind in ("lstm", "markov") if meta["kind"] == "lstm" else ("markov",):
         load_engine(path, kind)
     return meta

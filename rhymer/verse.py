@@ -22,6 +22,7 @@ from rhymer.charmodel import CharModel, State, encode, plain_marks
 from rhymer.discriminator import Discriminator, log_real_or_none
 from rhymer.errors import GenerationError, ModelError
 from rhymer.lexicon import normalize_word
+from rhymer.readermodel import ReaderModel, score_or_none
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.rhymepolicy import RHYME_MODES, Scheme, parse_scheme
 from rhymer.sampler import (
@@ -142,7 +143,7 @@ class Rhymer:
         corpus = modeldir.read_corpus(path, meta["corpus_sha256"])
         name = model.kind if path == modeldir.DEFAULT_DIR else f"{model.kind}:{path}"
         self._hold(model, index, CopyChecker(corpus), name, modeldir.read_word_model(path),
-                   modeldir.read_discriminator(path), modeldir.read_word_runs(path))
+                   modeldir.read_discriminator(path), modeldir.read_word_runs(path), modeldir.read_reader(path))
         self.path: Path | None = path
         self.metadata: dict | None = meta
         self.load_seconds: float | None = time.perf_counter() - start
@@ -150,18 +151,19 @@ class Rhymer:
     @classmethod
     def from_parts(cls, model: CharModel, index: RhymeIndex, copies: CopyChecker, name: str,
                    words: WordModel | None = None, discriminator: Discriminator | None = None,
-                   runs: WordRuns | None = None) -> Rhymer:
+                   runs: WordRuns | None = None, reader: ReaderModel | None = None) -> Rhymer:
         """A Rhymer over a model held in memory rather than a folder (a comparison's fresh Markov chain);
         it has no ``path``, ``metadata`` or ``load_seconds`` (all None)."""
         rhymer = cls.__new__(cls)
-        rhymer._hold(model, index, copies, name, words, discriminator, runs)
+        rhymer._hold(model, index, copies, name, words, discriminator, runs, reader)
         rhymer.path = rhymer.metadata = rhymer.load_seconds = None
         return rhymer
 
     def _hold(self, model: CharModel, index: RhymeIndex, copies: CopyChecker, name: str,
-              words: WordModel | None, discriminator: Discriminator | None = None, runs: WordRuns | None = None) -> None:
+              words: WordModel | None, discriminator: Discriminator | None = None, runs: WordRuns | None = None,
+              reader: ReaderModel | None = None) -> None:
         self.model, self.index, self.copies, self.name, self.words = model, index, copies, name, words
-        self.discriminator, self.runs = discriminator, runs
+        self.discriminator, self.runs, self.reader = discriminator, runs, reader
         self._spellings: dict[str, str] = {}
 
     def spelling(self, word: str) -> str:
@@ -231,7 +233,7 @@ class Rhymer:
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
         Upon the place where he the night,
-        And in my eyes upon the light,
+        Juan thought of, ghostly in the fight,
         But pity of the Graeme,
         You shall possess the claim,
         Let this, that thou shalt not write.
@@ -380,11 +382,13 @@ class Rhymer:
             sampled = [c for group in per_word for c in group]
             fluency = [self.words.line_logprob(c.text) if self.words and s.weights.words else None for c in sampled]
             follow = self._follow(sampled, follows) if follows and s.weights.follow else [None] * len(sampled)
-            real = log_real_or_none(self.discriminator if s.weights.discriminator else None, [c.text for c in sampled])
+            texts = [c.text for c in sampled]
+            real = log_real_or_none(self.discriminator if s.weights.discriminator else None, texts)
+            rated = score_or_none(self.reader if s.weights.reader else None, texts)
             ends = {c.text.strip(): (w, c.state) for w, group in zip(words, per_word) for c in group}  # word, state
             judged = [judge(c.text, c.logprob, c.finished, self.index, s.rules, s.weights, previous, target,
-                            word_logprob=w, follow_logprob=f, real_logprob=r)
-                      for c, w, f, r in zip(sampled, fluency, follow, real)]
+                            word_logprob=w, follow_logprob=f, real_logprob=r, reader_score=g)
+                      for c, w, f, r, g in zip(sampled, fluency, follow, real, rated)]
             judged.sort(key=Judgement.rank)
             for j in judged:
                 if not j.failed and self.copies.copied(j.text):

@@ -107,6 +107,29 @@ def assert_huge_file_refused(load, path: Path, limit: int) -> None:
         load(path)
 
 
+def assert_reranking_term(folder: Path, file_name: str, weight: str, plain):
+    """A model folder's optional reranking file, just written there: the folder verifies and loads, the term
+    changes nothing at weight 0 (``plain``: the folder's couplet("night", seed=3, candidates=8) before the
+    file) and counts otherwise; a malformed file is refused by name. Removes the file; returns the Rhymer."""
+    import json
+
+    import rhymer
+    from rhymer import modeldir
+    from rhymer.errors import ModelError
+
+    modeldir.verify(folder)
+    loaded = rhymer.load(str(folder))
+    off = loaded.couplet("night", seed=3, candidates=8, weights=rhymer.Weights(**{weight: 0}))
+    assert off.lines == plain.lines and off.scores == plain.scores  # weight 0: no term at all
+    assert loaded.couplet("night", seed=3, candidates=8).details[1].score != plain.details[1].score
+    fmt = json.loads((folder / file_name).read_text())["format"]
+    (folder / file_name).write_text(json.dumps({"format": fmt, "version": 1}))
+    with pytest.raises(ModelError, match=file_name):
+        rhymer.load(str(folder))
+    (folder / file_name).unlink()
+    return loaded
+
+
 def capitals_inside(lines: list[str]) -> list[str]:
     """The words of ``lines`` with a capital letter past their first ("THere", "catAracts"), which the
     known-word trie never writes."""

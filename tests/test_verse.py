@@ -135,7 +135,7 @@ def test_syllable_targets_belong_to_the_scheme_not_its_name(markov):
 
 def test_a_rhymer_from_parts_writes_what_the_loaded_one_writes(markov):
     parts = Rhymer.from_parts(markov.model, markov.index, markov.copies, markov.name, markov.words,
-                              markov.discriminator, markov.runs)
+                              markov.discriminator, markov.runs, markov.reader)
     assert parts.couplet("night", seed=3) == markov.couplet("night", seed=3)
     assert parts.path is None and markov.path is not None and rhymer.Rhymer is Rhymer
 

@@ -140,7 +140,8 @@ def test_reply_prefers_the_line_the_given_line_reads_best_after(markov):
     from rhymer.scoring import Weights
 
     given = "And all the stars are burning in the sky"
-    only_follow = Weights(logprob=0, real_words=0, syllables=0, meter=0, words=0, follow=1.0, discriminator=0)
+    only_follow = Weights(logprob=0, real_words=0, syllables=0, meter=0, words=0, follow=1.0, discriminator=0,
+                          reader=0)
     answer = markov.reply(given, seed=2, weights=only_follow, retries=0, candidates=6)
     after = read_after(markov.model, None, "\n" + answer.lines[0][::-1])
     assert answer.details[0].score == pytest.approx(continuation_logprob(markov.model, [after], given[::-1])[0], abs=1e-3)

@@ -18,7 +18,7 @@
 // model cannot read, a last word with neither a rhyme nor a near rhyme here) is refused with a message under
 // the form. A word with no perfect rhyme gets the closest near rhymes, as rhymer/rhymepolicy.py rhyme_choices
 // draws them (site.json's "near_rhymes" carries rhymer/lexicon.py's costs).
-// It is a lighter writer than the library's: no word model or discriminator in the score, no check for
+// It is a lighter writer than the library's: no word model, discriminator or reader model in the score, no check for
 // lines copied from the corpus, no rhymes for a word CMU dict lacks, even a corpus word (no spelling guess), 3 candidates
 // instead of 32 (1 for a first couplet it writes when there is no opening), no second try at a line, and
 // the word limits are kept while sampling rather than judged afterwards. ml5.js takes about
