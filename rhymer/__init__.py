@@ -3,8 +3,8 @@
     >>> import rhymer
     >>> r = rhymer.load()                       # the shipped default model, no TensorFlow
     >>> print(r.couplet("night", seed=7))
-    For with the voices of the night,
-    To make the most are must delight.
+    When in the earth, and wrapped in night,
+    That we engrave upon the light.
     >>> rhymer.rhymes("night")[:5]              # most common first
     ['might', 'light', 'bright', 'right', 'white']
 """

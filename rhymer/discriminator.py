@@ -123,8 +123,3 @@ def training_lines(composer: Rhymer, lines: int, seed: int, temperature: float =
         sampled += [c.text for (c,) in batch if c.finished and fits(c.text)]
     return real, sampled
 
-
-def log_real_or_none(model: Discriminator | None, lines: Sequence[str]) -> list[float | None]:
-    """The reranking term for candidate lines, or None for each when there is no discriminator."""
-    return [float(x) for x in model.log_real(lines)] if model is not None else [None] * len(lines)
-

@@ -6,9 +6,9 @@
 Features, fitted in numpy in seconds: hashed word unigrams and bigrams (with line-start and line-end
 markers), n-grams of the line's shape (function words kept, other words reduced to a class such as -ing,
 -ly, capitalised, odd case; punctuation kept), length in words, and DENSE dense values (see ``features``).
-Each model names the kinds of hashed features it uses (``FEATURES``). A model scores an example of several
-lines as the sum of its lines' scores, so a couplet's rating is fitted as two lines' parts and a candidate
-line is scored alone.
+Each model names the kinds of hashed features it uses (``FEATURES``, keys of ``FEATURE_KINDS``). A model
+scores an example of several lines as the sum of its lines' scores, so a couplet's rating is fitted as two
+lines' parts and a candidate line is scored alone.
 
 Saved as one JSON file in the model folder (markovify style, ``to_json``/``from_json``):
 
@@ -25,9 +25,9 @@ import base64
 import json
 import re
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import numpy as np
 
@@ -35,7 +35,6 @@ from rhymer.errors import ModelError
 from rhymer.files import read_model_json, write_text
 from rhymer.words import FUNCTION_WORDS
 
-VERSION = 1
 MAX_BYTES = 16 * 1024 * 1024  # a model's file; the shipped ones are about 0.4 MB
 BUCKETS = 2**16  # hashed sparse features (a power of two; collisions only blur rare features)
 MIN_BUCKETS, MAX_BUCKETS = 2**8, 2**20
@@ -44,8 +43,6 @@ DENSE = 6  # words / 10, known share, repeated share, a word repeated at once, m
 MAX_LENGTH_FEATURE = 16  # lines of more words share the last length feature
 STEPS, LEARNING_RATE = 300, 0.05  # full-batch Adam
 MAX_WEIGHT = 1e4  # a fitted weight is a few units; larger ones in a file would only overflow the score
-# hashed feature kinds: word unigrams, word bigrams, shape bigrams, trigrams and 4-grams, length in words
-FEATURE_KINDS = ("u", "b", "s2", "s3", "s4", "len")
 
 _TOKEN = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*|[,;:.!?()\"-]")
 _SUFFIXES = (("ing", "ING"), ("ed", "ED"), ("ly", "LY"), ("est", "EST"), ("eth", "ETH"), ("'s", "POS"), ("s", "S"))
@@ -53,6 +50,23 @@ _SUFFIXES = (("ing", "ING"), ("ed", "ED"), ("ly", "LY"), ("est", "EST"), ("eth",
 
 def _hash(feature: str, size: int) -> int:
     return zlib.crc32(feature.encode("utf-8")) % size
+
+
+def _grams(prefix: str, items: list[str], n: int) -> list[str]:
+    return [f"{prefix}:{' '.join(items[i : i + n])}" for i in range(len(items) - n + 1)]
+
+
+# the kinds of hashed features, each from (the line's lower-case words padded with <s> and </s>, its
+# shapes padded alike, its word count): word unigrams and bigrams, shape bigrams to 4-grams, length in words
+FEATURE_KINDS = {
+    "u": lambda words, shapes, n: [f"u:{w}" for w in words[1:-1]],
+    "b": lambda words, shapes, n: _grams("b", words, 2),
+    "s2": lambda words, shapes, n: _grams("s2", shapes, 2),
+    "s3": lambda words, shapes, n: _grams("s3", shapes, 3),
+    "s4": lambda words, shapes, n: _grams("s4", shapes, 4),
+    "len": lambda words, shapes, n: [f"len:{min(n, MAX_LENGTH_FEATURE)}"],
+}
+Model = TypeVar("Model", bound="LineModel")
 
 
 def known_bits(words: Iterable[str]) -> np.ndarray:
@@ -68,8 +82,15 @@ class LineModel:
     kinds and what the score means."""
 
     FORMAT: ClassVar[str]
-    FEATURES: ClassVar[tuple[str, ...]]  # a subset of FEATURE_KINDS
+    VERSION: ClassVar[int] = 1  # of FORMAT: a file of a later version asks for a newer rhymer
+    FEATURES: ClassVar[tuple[str, ...]]  # keys of FEATURE_KINDS
     FIX: ClassVar[str]  # what a user does about a malformed file
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        unknown = set(cls.FEATURES) - set(FEATURE_KINDS)
+        if unknown:
+            raise TypeError(f"{cls.__name__}.FEATURES names unknown feature kinds {sorted(unknown)}")
 
     def __init__(self, weights: np.ndarray, dense: np.ndarray, bias: float, known: np.ndarray) -> None:
         self.weights, self.dense, self.bias, self.known = weights, dense, float(bias), known
@@ -105,15 +126,7 @@ class LineModel:
         words = [t.lower() for t in found if t[0].isalpha()]
         shapes = ["<s>", *(self._shape(t, i == 0) for i, t in enumerate(found)), "</s>"]
         padded = ["<s>", *words, "</s>"]
-        kinds = {
-            "u": lambda: [f"u:{w}" for w in words],
-            "b": lambda: [f"b:{a} {b}" for a, b in zip(padded, padded[1:])],
-            "s2": lambda: [f"s2:{' '.join(g)}" for g in zip(shapes, shapes[1:])],
-            "s3": lambda: [f"s3:{' '.join(g)}" for g in zip(shapes, shapes[1:], shapes[2:])],
-            "s4": lambda: [f"s4:{' '.join(g)}" for g in zip(shapes, shapes[1:], shapes[2:], shapes[3:])],
-            "len": lambda: [f"len:{min(len(words), MAX_LENGTH_FEATURE)}"],
-        }
-        names = [name for kind in self.FEATURES for name in kinds[kind]()]
+        names = [name for kind in self.FEATURES for name in FEATURE_KINDS[kind](padded, shapes, len(words))]
         n = max(len(words), 1)
         dense = [
             len(words) / 10,
@@ -126,20 +139,21 @@ class LineModel:
         return [_hash(name, self.buckets) for name in names], dense
 
     def _matrix(self, examples: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(example of each sparse entry, its bucket, the dense matrix): a sparse matrix as index arrays.
-        An example's lines add up: their buckets all count, their dense values are summed."""
-        rows, cols, dense = [], [], np.zeros((len(examples), DENSE))
+        """(example of each sparse entry, its bucket, the dense matrix with the example's line count last):
+        a sparse matrix as index arrays. An example's lines add up: their buckets all count, their dense
+        values are summed, and the bias counts once per line."""
+        rows, cols, dense = [], [], np.zeros((len(examples), DENSE + 1))
         for i, lines in enumerate(examples):
             for line in lines:
                 buckets, values = self.features(line)
                 rows.extend([i] * len(buckets))
                 cols.extend(buckets)
-                dense[i] += values
+                dense[i] += [*values, 1.0]
         return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), dense
 
     def _logits(self, rows: np.ndarray, cols: np.ndarray, dense: np.ndarray) -> np.ndarray:
         sparse = np.bincount(rows, weights=self.weights[cols], minlength=len(dense))
-        return sparse + dense @ self.dense + self.bias
+        return sparse + dense[:, :DENSE] @ self.dense + dense[:, DENSE] * self.bias
 
     def score(self, lines: Sequence[str]) -> np.ndarray:
         """Per line, the model's linear score (what it means is the subclass's to say)."""
@@ -147,8 +161,8 @@ class LineModel:
 
     # -- fitting ----------------------------------------------------------------------------------
     @classmethod
-    def _fit(cls, examples: Sequence[Sequence[str]], y: np.ndarray, known: np.ndarray, *, logistic: bool,
-             buckets: int, l2: float, steps: int) -> LineModel:
+    def _fit(cls: type[Model], examples: Sequence[Sequence[str]], y: np.ndarray, known: np.ndarray, *, logistic: bool,
+             buckets: int, l2: float, steps: int) -> Model:
         """Full-batch Adam on the mean loss + L2: log-loss against labels 0/1 (``logistic``), else half the
         squared error against ``y`` with no intercept (targets centred by the caller)."""
         model = cls(np.zeros(buckets), np.zeros(DENSE), 0.0, known)
@@ -161,7 +175,8 @@ class LineModel:
             predicted = np.exp(-np.logaddexp(0.0, -logits)) if logistic else logits  # sigmoid, or the score itself
             error = (predicted - y) / len(y)
             grads = [np.bincount(cols, weights=error[rows], minlength=buckets) + l2 * model.weights,
-                     dense.T @ error + l2 * model.dense, np.array([error.sum() if logistic else 0.0])]
+                     dense[:, :DENSE].T @ error + l2 * model.dense,
+                     np.array([dense[:, DENSE] @ error if logistic else 0.0])]
             for p, g, (m, v) in zip(params, grads, moments):  # Adam, in place
                 m *= 0.9
                 m += 0.1 * g
@@ -175,13 +190,13 @@ class LineModel:
     # -- storage ------------------------------------------------------------------------------------
     def to_json(self) -> str:
         return json.dumps({
-            "format": self.FORMAT, "version": VERSION, "buckets": self.buckets,
+            "format": self.FORMAT, "version": self.VERSION, "buckets": self.buckets,
             "weights": _b64(self.weights.astype("<f4")), "dense": [float(w) for w in self.dense],
             "bias": self.bias, "known_bits": len(self.known), "known": _b64(np.packbits(self.known)),
         }, separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, text: str | dict, name: str | None = None) -> LineModel:
+    def from_json(cls: type[Model], text: str | dict, name: str | None = None) -> Model:
         """The inverse of ``to_json`` (a string or its parsed object); any malformation is a ModelError."""
         from rhymer.files import check_version
 
@@ -190,7 +205,7 @@ class LineModel:
             data = json.loads(text) if isinstance(text, str) else text
             if not isinstance(data, dict):
                 raise TypeError("it is not a JSON object")
-            check_version(data, name, cls.FORMAT, VERSION, cls.FIX)
+            check_version(data, name, cls.FORMAT, cls.VERSION, cls.FIX)
             buckets, bits = data["buckets"], data["known_bits"]
             if type(buckets) is not int or not MIN_BUCKETS <= buckets <= MAX_BUCKETS or buckets & (buckets - 1):
                 raise ValueError(f"buckets must be a power of two from {MIN_BUCKETS} to {MAX_BUCKETS}")
@@ -211,9 +226,15 @@ class LineModel:
         write_text(path, self.to_json())
 
     @classmethod
-    def load(cls, path: str | Path) -> LineModel:
+    def load(cls: type[Model], path: str | Path) -> Model:
         """Read and check a model's file (untrusted: size limit, version, shapes, finite numbers)."""
         return cls.from_json(read_model_json(path, cls.FIX, MAX_BYTES), str(path))
+
+
+def term_or_none(score: Callable[[Sequence[str]], np.ndarray] | None, lines: Sequence[str]) -> list[float | None]:
+    """A reranking term for candidate lines (``score`` of a model, e.g. Discriminator.log_real), or None for
+    each where the folder has no such model or its weight is 0."""
+    return [float(x) for x in score(lines)] if score is not None else [None] * len(lines)
 
 
 def _b64(array: np.ndarray) -> str:

@@ -19,10 +19,11 @@ import numpy as np
 from rhymer import modeldir, rhymepolicy, validate
 from rhymer.blas import one_thread
 from rhymer.charmodel import CharModel, State, encode, plain_marks
-from rhymer.discriminator import Discriminator, log_real_or_none
+from rhymer.discriminator import Discriminator
 from rhymer.errors import GenerationError, ModelError
 from rhymer.lexicon import normalize_word
-from rhymer.readermodel import ReaderModel, score_or_none
+from rhymer.linemodel import term_or_none
+from rhymer.readermodel import ReaderModel
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.rhymepolicy import RHYME_MODES, Scheme, parse_scheme
 from rhymer.sampler import (
@@ -232,11 +233,11 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
-        Upon the place where he the night,
-        Juan thought of, ghostly in the fight,
-        But pity of the Graeme,
-        You shall possess the claim,
-        Let this, that thou shalt not write.
+        And the silence of the night,
+        With the better for the fight,
+        The sight of Malcolm Graeme,
+        As she fetched in the same,
+        To make the child, thou shalt not write.
         """
         form = parse_scheme(scheme)
         carry = validate.boolean("carry", carry)
@@ -304,7 +305,7 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
-        And thou shalt find thy piercing light.
+        But God to lend base subjects light.
         """
         given = " ".join(plain_marks(self.model, validate.text("line", line)).split())
         if len(given) > MAX_LINE_CHARS:  # as long as a line the model writes at most (the page's limit too)
@@ -383,8 +384,9 @@ class Rhymer:
             fluency = [self.words.line_logprob(c.text) if self.words and s.weights.words else None for c in sampled]
             follow = self._follow(sampled, follows) if follows and s.weights.follow else [None] * len(sampled)
             texts = [c.text for c in sampled]
-            real = log_real_or_none(self.discriminator if s.weights.discriminator else None, texts)
-            rated = score_or_none(self.reader if s.weights.reader else None, texts)
+            real = term_or_none(self.discriminator.log_real if self.discriminator and s.weights.discriminator else None,
+                                texts)
+            rated = term_or_none(self.reader.score if self.reader and s.weights.reader else None, texts)
             ends = {c.text.strip(): (w, c.state) for w, group in zip(words, per_word) for c in group}  # word, state
             judged = [judge(c.text, c.logprob, c.finished, self.index, s.rules, s.weights, previous, target,
                             word_logprob=w, follow_logprob=f, real_logprob=r, reader_score=g)

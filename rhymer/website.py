@@ -111,13 +111,17 @@ def logit_range(path: Path, characters: int = 64_000, progress: Steps = no_steps
 # "follow" ranks its answers to a typed line, as Rhymer.reply ranks them)
 PAGE_RULES = ("min_words", "max_words", "syllable_tolerance")
 PAGE_WEIGHTS = ("logprob", "real_words", "syllables", "follow", "echo")
+# the page's default temperature: its writer judges 3 candidates without the reader model, and the library's
+# 0.6 pays only with 64 candidates and that model to choose (blind readings 54-57; at 32 candidates 0.6 lost
+# grammar), so the page keeps the 0.5 that blind readings 1-9 chose
+PAGE_TEMPERATURE = 0.5
 
 
 def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
     """What rhymer.js must do as the library does, read from the library: the defaults of ``Rules`` and
     ``Weights`` it judges with, the line length limit, the syllables an answer to a short line aims at
     (``scoring.SHORTEST_REPLY``), the syllables other lines aim at (``scoring.LINE_SYLLABLES``), the rhymes a
-    partner line is written for (``rhymepolicy.RHYME_CHOICES``), the default temperature, which words may end
+    partner line is written for (``rhymepolicy.RHYME_CHOICES``), its temperature (PAGE_TEMPERATURE), which words may end
     a line as a rhyme (``RhymeIndex.ends_lines``, and never those of the index that ``rhymepolicy.is_rhyme_word`` refuses), the
     couplet's end words with their rhymes (so the first couplet needs no rhyme index), how it finds near
     rhymes where none rhymes perfectly (``lexicon.near_costs`` and ``rhymepolicy.NEAR_BAND``), how a typed
@@ -134,7 +138,7 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
         "line_syllables": LINE_SYLLABLES,  # the syllables a couplet's lines aim at
         "rhyme_choices": rhymepolicy.RHYME_CHOICES,  # the rhymes a partner line is written for, the best kept
         "max_words": PAGE_MAX_WORDS,
-        "temperature": sampler.DEFAULT_TEMPERATURE,
+        "temperature": PAGE_TEMPERATURE,
         "line_ends": {"frequent_word": rhymepolicy.LINE_END_EVIDENCE, "min_share": rhymepolicy.MIN_LINE_END_SHARE,
                       "min_uses": rhymepolicy.MIN_RHYME_USES},
         "no_rhyme_words": sorted(w for w in index.prons if not rhymepolicy.is_rhyme_word(w)),  # "a", "re"

@@ -66,7 +66,9 @@ def test_it_reads_shape_not_topic(fitted):
 def test_a_couplets_rating_is_the_sum_of_its_lines(fitted, rated):
     couplet = rated[0][0]
     assert fitted.bias == 0  # ratings are relative to their reading's mean: no intercept
-    assert fitted._logits(*fitted._matrix([couplet]))[0] == pytest.approx(fitted.score(couplet).sum())
+    biased = ReaderModel(fitted.weights, fitted.dense, 0.25, fitted.known)  # as a file may carry
+    for model in (fitted, biased):
+        assert model._logits(*model._matrix([couplet]))[0] == pytest.approx(model.score(couplet).sum())
 
 
 def test_json_round_trip_gives_identical_scores(fitted, rated, tmp_path):
@@ -92,12 +94,16 @@ def test_a_huge_file_is_refused_unread(tmp_path):
     assert_huge_file_refused(ReaderModel.load, tmp_path / modeldir.READER, linemodel.MAX_BYTES)
 
 
-def test_a_fit_needs_a_rating_for_each_couplet(rated):
+def test_a_fit_needs_a_finite_rating_for_each_couplet(rated):
     couplets, ratings = rated
     with pytest.raises(ModelError, match="a rating for each couplet"):
         ReaderModel.fit(couplets[:30], ratings[:29], [])
     with pytest.raises(ModelError, match="20 at the least"):
         ReaderModel.fit(couplets[:5], ratings[:5], [])
+    with pytest.raises(ModelError, match="not one string"):
+        ReaderModel.fit([" ".join(c) for c in couplets[:30]], ratings[:30], [])
+    with pytest.raises(ModelError, match="not a finite number"):
+        ReaderModel.fit(couplets[:30], [*ratings[:29], float("nan")], [])
 
 
 def test_weights_refuse_a_negative_reader_weight():
@@ -114,8 +120,11 @@ def test_a_folder_ranks_lines_by_its_reader_model(small_corpus, fitted, tmp_path
     fitted.save(tmp_path / modeldir.READER)
     scored = assert_reranking_term(tmp_path, modeldir.READER, "reader", before)
     assert scored.reader is not None
-    strong = scored.couplet("night", seed=3, candidates=8, weights=rhymer.Weights(reader=100))
-    assert sum(fitted.score(strong.lines)) >= sum(fitted.score(before.lines))  # it picks what the model rates higher
+    # with lines of many lengths to choose from, a strong reader term picks what the model rates higher
+    options = {"seed": 3, "candidates": 32, "rules": rhymer.Rules(syllable_tolerance=4)}
+    plain = scored.couplet("night", weights=rhymer.Weights(reader=0), **options)
+    strong = scored.couplet("night", weights=rhymer.Weights(reader=100), **options)
+    assert strong.lines != plain.lines and sum(fitted.score(strong.lines)) > sum(fitted.score(plain.lines))
 
 
 def test_the_shipped_model_has_one_and_it_is_rhymers_own():

@@ -146,6 +146,9 @@ CASES = [
     ("corpus-swapped", lambda f: _replace(f / "corpus.txt.gz", gzip.compress(b"another corpus\n")), "corpus.txt.gz", None),
     ("direction-missing", _edit_json("rhymer.json", lambda m: m.pop("direction")), "rhymer.json", None),
     ("direction-forward", _edit_json("rhymer.json", lambda m: m.update(direction="forward")), "rhymer.json", None),
+    ("reader-bias-infinite", _edit_json("reader.json", lambda m: m.update(bias=float("inf"))), "reader.json", None),
+    ("discriminator-weights-cut", _edit_json("discriminator.json", lambda m: m.update(weights=m["weights"][:-8])),
+     "discriminator.json", None),
 ]
 
 

@@ -28,7 +28,7 @@ from rhymer.sampler import continuation_logprob, read_after
 from rhymer.scoring import LINE_SYLLABLES, Rules, Weights, echoes, judge
 from rhymer.verse import Rhymer
 from rhymer.vocabtrie import CAPITAL
-from rhymer.website import PAGE_MAX_WORDS
+from rhymer.website import PAGE_MAX_WORDS, PAGE_TEMPERATURE
 from rhymer.wordruns import RunTries, WordRuns
 from rhymer.words import last_word, tokens
 from tests.conftest import ROOT, capitals_inside, run_cli
@@ -576,7 +576,7 @@ def test_share_link_writes_the_same_couplet_first(browser, default_site):
     page.close()
     # a link whose temperature or length is no number writes at the page's defaults, not a slider's midpoint
     page, *_ = _open(browser, default_site + "?model=markov&seed=5&temperature=abc&words=")
-    assert float(page.input_value("#temperature")) == sampler.DEFAULT_TEMPERATURE
+    assert float(page.input_value("#temperature")) == PAGE_TEMPERATURE
     assert int(page.input_value("#length")) == PAGE_MAX_WORDS
     page.close()
     page, *_ = _open(browser, default_site + "?model=markov&seed=5&temperature=+0.7&words=5.")  # "+": a space
