@@ -8,7 +8,9 @@ distinct couplets and readings fitted on, the correlation of held-out prediction
 by couplet, so no couplet is scored by a model that saw it: over all ratings, and within one system of one
 reading, the frozen control left out, which is where a reranker chooses), and the fit's seconds.
 
-    python benchmarks/build_reader.py [MODEL_DIR] [--out FILE]
+    python benchmarks/build_reader.py [MODEL_DIR] [--out FILE] [--last-reading N]
+
+The shipped reader.json is ``--last-reading 55``: what readings 56-57 read.
 """
 
 from __future__ import annotations
@@ -69,8 +71,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model_dir", type=Path, nargs="?", default=modeldir.DEFAULT_DIR)
     parser.add_argument("--out", type=Path, help="where to write it (default: MODEL_DIR/reader.json)")
+    parser.add_argument("--last-reading", type=int, help="fit on the readings up to this number (default: all)")
     args = parser.parse_args()
-    found = [row for row in rated() if row[1] != "published"]
+    last = args.last_reading if args.last_reading is not None else float("inf")
+    found = [row for row in rated() if row[1] != "published" and row[0] <= last]
     y = targets(found)
     known = set(tokens(modeldir.read_corpus(args.model_dir)))
     start = time.perf_counter()
