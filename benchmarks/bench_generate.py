@@ -5,8 +5,8 @@
     per character and for a whole couplet with 16 candidates per line,
   - couplet() latency at the default K (sampler.DEFAULT_CANDIDATES), the same with word runs of contexts
     seen before 5 words or more (the default until readings 20-27) and without word runs (the default
-    until blind readings 14-15), at 16 (the default until readings 5-6) and with 1 (plain sampling),
-    median of N, interleaved,
+    until blind readings 14-15), at 32 and T=0.5 (the default until readings 54-57), at 16 (the default
+    until readings 5-6) and with 1 (plain sampling), median of N, interleaved,
   - `rhymer couplet --seed-word night` from a cold shell (wall time: the first run on the machine, which
     derives what rhymer.cache then keeps, and the median of 5 after it): the console script
     beside this interpreter, as a virtual environment runs it (a version manager's shim on PATH, such as
@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from rhymer import cache, modeldir
-from rhymer.sampler import DEFAULT_CANDIDATES
+from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE
 from rhymer.wordruns import WordRuns
 
 
@@ -93,11 +93,11 @@ class KerasStepModel:
         return tuple(t.numpy() for t in new), logp.numpy()
 
 
-def couplet_latency(r, candidates: int, n: int, first_seed: int = 0, rules=None) -> float:
+def couplet_latency(r, candidates: int, n: int, first_seed: int = 0, rules=None, temperature: float = DEFAULT_TEMPERATURE) -> float:
     times = []
     for seed in range(first_seed, first_seed + n):
         t = time.perf_counter()
-        r.verse("couplet", "night", seed=seed, candidates=candidates, rules=rules)
+        r.verse("couplet", "night", seed=seed, candidates=candidates, rules=rules, temperature=temperature)
         times.append(time.perf_counter() - t)
     return statistics.median(times) * 1000
 
@@ -167,14 +167,16 @@ def main() -> None:
     five = rhymer.Rhymer.from_parts(r.model, r.index, r.copies, "five", r.words, r.discriminator,
                                     WordRuns.build(modeldir.read_corpus(r.path), 5) if r.runs else None, r.reader)
     five.couplet("night", seed=0)
-    settings = {f"k{DEFAULT_CANDIDATES}": (r, DEFAULT_CANDIDATES, None),
-                f"k{DEFAULT_CANDIDATES}_runs_of_5_predecessors": (five, DEFAULT_CANDIDATES, None),
-                f"k{DEFAULT_CANDIDATES}_no_word_runs": (r, DEFAULT_CANDIDATES, rhymer.Rules(word_runs=False)),
-                "k16": (r, 16, None), "k1": (r, 1, None)}
+    settings = {f"k{DEFAULT_CANDIDATES}": (r, DEFAULT_CANDIDATES, None, DEFAULT_TEMPERATURE),
+                f"k{DEFAULT_CANDIDATES}_runs_of_5_predecessors": (five, DEFAULT_CANDIDATES, None, DEFAULT_TEMPERATURE),
+                f"k{DEFAULT_CANDIDATES}_no_word_runs": (r, DEFAULT_CANDIDATES, rhymer.Rules(word_runs=False),
+                                                        DEFAULT_TEMPERATURE),
+                "k32_t05": (r, 32, None, 0.5), "k16": (r, 16, None, DEFAULT_TEMPERATURE),
+                "k1": (r, 1, None, DEFAULT_TEMPERATURE)}
     times: dict[str, list[float]] = {name: [] for name in settings}
     for seed in range(args.couplets):  # interleaved, so a busy spell slows every setting alike
-        for name, (poet, k, rules) in settings.items():
-            times[name].append(couplet_latency(poet, k, 1, seed, rules))
+        for name, (poet, k, rules, temperature) in settings.items():
+            times[name].append(couplet_latency(poet, k, 1, seed, rules, temperature))
     for name in times:
         results[f"couplet_ms_median_{name}"] = round(statistics.median(times[name]), 1)
     with tempfile.TemporaryDirectory() as cache_dir:

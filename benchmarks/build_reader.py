@@ -5,8 +5,9 @@ choose between). Each rating's target is its couplet's mean of grammar and sense
 reading's machine couplets; a couplet rated in several readings (the frozen control is in every one, and
 systems often agree) is one example, with the mean of its targets. Prints a report as JSON: ratings,
 distinct couplets and readings fitted on, the correlation of held-out predictions with the ratings (5 folds
-by couplet, so no couplet is scored by a model that saw it: over all ratings, and within one system of one
-reading, the frozen control left out, which is where a reranker chooses), and the fit's seconds.
+of couplets, those that share a line always in one fold, so no line is scored by a model that saw it: over
+all ratings, and within one system of one reading, the frozen control left out, which is where a reranker
+chooses), and the fit's seconds.
 
     python benchmarks/build_reader.py [MODEL_DIR] [--out FILE] [--last-reading N]
 
@@ -51,9 +52,25 @@ def fit(found: list[Rating], y: np.ndarray, rows: list[int], known: set[str]) ->
     return ReaderModel.fit(list(by_couplet), [statistics.mean(v) for v in by_couplet.values()], known)
 
 
+def folds(found: list[Rating]) -> np.ndarray:
+    """Each rating's fold: couplets that share a line (two systems often differ in one line only) are
+    joined, and each group goes to one fold, so a model is never scored on a line it was fitted on."""
+    parent: dict[str, str] = {}
+
+    def root(line: str) -> str:
+        while parent.setdefault(line, line) != line:
+            parent[line] = line = parent[parent[line]]
+        return line
+
+    for _, _, lines, _ in found:
+        for line in lines[1:]:
+            parent[root(line)] = root(lines[0])
+    return np.array([zlib.crc32(root(lines[0]).encode("utf-8")) % FOLDS for _, _, lines, _ in found])
+
+
 def heldout(found: list[Rating], y: np.ndarray, known: set[str]) -> dict[str, float]:
-    """Correlations of predictions by models that never saw the couplet (folds by couplet text)."""
-    fold = np.array([zlib.crc32("\n".join(lines).encode("utf-8")) % FOLDS for _, _, lines, _ in found])
+    """Correlations of predictions by models that never saw the couplet's lines (see ``folds``)."""
+    fold = folds(found)
     predicted = np.zeros(len(y))
     for f in range(FOLDS):
         model = fit(found, y, list(np.flatnonzero(fold != f)), known)

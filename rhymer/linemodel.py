@@ -164,7 +164,7 @@ class LineModel:
     def _fit(cls: type[Model], examples: Sequence[Sequence[str]], y: np.ndarray, known: np.ndarray, *, logistic: bool,
              buckets: int, l2: float, steps: int) -> Model:
         """Full-batch Adam on the mean loss + L2: log-loss against labels 0/1 (``logistic``), else half the
-        squared error against ``y`` with no intercept (targets centred by the caller)."""
+        squared error against ``y`` with no intercept (the length features take up an offset)."""
         model = cls(np.zeros(buckets), np.zeros(DENSE), 0.0, known)
         rows, cols, dense = model._matrix(examples)
         params = [model.weights, model.dense, np.zeros(1)]

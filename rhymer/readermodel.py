@@ -7,10 +7,10 @@ and word classes: its grammar, not its topic), its length and the dense features
 couplet's mean of grammar and sense less its reading's mean (readers differ in how they use the scale).
 A couplet's predicted rating is the sum of its lines' scores, so a candidate line is scored alone.
 
-Each distinct couplet is one example (the frozen control, rated in every reading, counts once). On
-couplets it never saw, its predictions correlate about 0.33 with the ratings among one system's couplets
-of one reading. As a score term (``Weights.reader``), fitted on fewer readings, it raised sense and quality
-by 0.1 in eight new readings (48-57), and let 64 candidates at T=0.6 gain grammar +0.24 (54-57; see
+Each distinct couplet is one example (the frozen control, rated in every reading, counts once). On lines
+it never saw, its predictions correlate about 0.29 with the ratings among one system's couplets of one
+reading. As a score term (``Weights.reader``), fitted on fewer readings, it raised sense and quality by
+0.1 in blind readings 48-53 and 56-57, and let 64 candidates at T=0.6 gain grammar +0.24 (54-57; see
 docs/results/verse-levers.md).
 
 Saved as ``reader.json`` in the model folder; benchmarks/build_reader.py fits the shipped one.
@@ -36,20 +36,23 @@ class ReaderModel(LineModel):
 
     FORMAT = "rhymer-reader"
     FEATURES = ("s2", "s3", "s4", "len")
-    FIX = "delete it (a folder without one still works) or refit it: python benchmarks/build_reader.py"
+    FIX = "delete it (a folder without one still works) or refit it (benchmarks/build_reader.py in rhymer's source)"
 
     @classmethod
     def fit(cls, couplets: Sequence[Sequence[str]], ratings: Sequence[float], known_words: Iterable[str], *,
             buckets: int = BUCKETS, l2: float = L2, steps: int = STEPS) -> ReaderModel:
         """Fit couplets (each a sequence of lines) to their ratings, each relative to its reading's mean;
         ``known_words`` is the vocabulary of the known-word share (the model's corpus)."""
-        y = np.asarray(ratings, dtype=np.float64)
-        if len(couplets) != len(y) or len(y) < MIN_COUPLETS:
+        try:
+            y = np.asarray(ratings, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ModelError("ratings must be numbers, one per couplet; pass a list of floats") from None
+        if y.ndim != 1 or len(couplets) != len(y) or len(y) < MIN_COUPLETS:
             raise ModelError(f"a reader model needs a rating for each couplet, {MIN_COUPLETS} at the least; "
                              f"got {len(couplets)} couplets and {len(y)} ratings")
-        if any(isinstance(c, str) or not all(isinstance(line, str) for line in c) for c in couplets):
-            raise ModelError("each couplet must be a sequence of lines (strings), not one string; pass [line, line]")
+        if any(isinstance(c, str) or not isinstance(c, Sequence) or not c or not all(isinstance(line, str) for line in c)
+               for c in couplets):
+            raise ModelError("each couplet must be a non-empty sequence of lines (strings); pass [line, line]")
         if not np.isfinite(y).all():
             raise ModelError("a rating is not a finite number; pass numbers")
         return cls._fit(couplets, y, known_bits(known_words), logistic=False, buckets=buckets, l2=l2, steps=steps)
-

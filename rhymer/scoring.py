@@ -36,17 +36,17 @@ class Weights:
     logprob: float = 1.0  # mean log-probability per character (nats; higher is more fluent)
     real_words: float = 3.0  # share of tokens that are real words
     syllables: float = 0.5  # penalty per syllable away from the target
-    # bonus for the share of syllables that fit the asked-for meter: 6 since the reader term, which outweighs
-    # less (an asked-for iambic meter's gain in fit, Markov model, 48 AABB verses: +0.04 at 2 before the
-    # reader term; with it +0.014 at 2, +0.032 at 4, +0.053 at 6, no more at 8; weight 6 read blind in 42-43)
+    # bonus for the share of syllables that fit the asked-for meter: 6 since the reader term, which would
+    # outweigh a smaller one (an asked-for iambic meter's gain in fit, Markov model, 48 AABB verses: +0.04 at
+    # 2 before the reader term; with it +0.014 at 2, +0.032 at 4, +0.053 at 6, no more at 8; 6 read in 42-43)
     meter: float = 6.0
     words: float = 1.0  # mean log-probability per word under the corpus' word trigram model (nats)
     follow: float = 1.0  # answering a line: mean log-prob per character of the given line after the new one
     discriminator: float = 1.0  # log P(real line) under the model folder's discriminator (nats), if it has one
     # the line's part of the couplet rating a blind reader would give (rating points) under the folder's reader
-    # model, if it has one: a point is worth far more than a nat (blind readings 48-57 at 32 candidates,
-    # weight 15: sense +0.09, quality +0.10, grammar +0.05, rhythm unchanged; weight 5 moved too few
-    # couplets, 30 no further; with it to choose, 64 candidates at T=0.6 gain grammar +0.24, readings 54-57)
+    # model, if it has one: a point is worth far more than a nat (blind readings 48-53 and 56-57 at 32
+    # candidates, weight 15: sense +0.09, quality +0.10, grammar +0.05, rhythm unchanged; weight 5 moved too
+    # few couplets, 30 no further; with it to choose, 64 candidates at T=0.6 gain grammar +0.24, 54-57)
     reader: float = 15.0
     echo: float = 10.0  # penalty for a line that echoes an earlier one (see echoes): larger than the others' spread
 

@@ -100,10 +100,21 @@ def test_a_fit_needs_a_finite_rating_for_each_couplet(rated):
         ReaderModel.fit(couplets[:30], ratings[:29], [])
     with pytest.raises(ModelError, match="20 at the least"):
         ReaderModel.fit(couplets[:5], ratings[:5], [])
-    with pytest.raises(ModelError, match="not one string"):
-        ReaderModel.fit([" ".join(c) for c in couplets[:30]], ratings[:30], [])
+    for wrong in ([" ".join(c) for c in couplets[:30]], [1] * 30, [[]] * 30):
+        with pytest.raises(ModelError, match="non-empty sequence of lines"):
+            ReaderModel.fit(wrong, ratings[:30], [])
+    for wrong in (["x"] * 30, [[1, 2]] * 30):
+        with pytest.raises(ModelError, match="ratings must be numbers|a rating for each couplet"):
+            ReaderModel.fit(couplets[:30], wrong, [])
     with pytest.raises(ModelError, match="not a finite number"):
         ReaderModel.fit(couplets[:30], [*ratings[:29], float("nan")], [])
+
+
+def test_a_model_names_only_feature_kinds_that_exist():
+    from rhymer.linemodel import LineModel
+
+    with pytest.raises(TypeError, match="unknown feature kinds"):
+        type("Odd", (LineModel,), {"FORMAT": "odd", "FEATURES": ("s2", "s9"), "FIX": ""})
 
 
 def test_weights_refuse_a_negative_reader_weight():

@@ -5,7 +5,8 @@
 // spell) and, where the corpus has seen the words after it, one it has seen before them (its word
 // runs): the page masks ml5's probabilities with the same tries (rhymer/vocabtrie.py, rhymer/wordruns.py).
 // What must agree with the Python library comes from it in the exported site (rhymer/website.py): the rules,
-// weights, line length limit, default temperature, end words and word boundaries in site.json's "page",
+// weights, line length limit, end words and word boundaries in site.json's "page" (with the page's own
+// temperature, rhymer/website.py PAGE_TEMPERATURE),
 // which words are no rhyme words ("a", "re"), every real word, which of them are no known words (the model
 // cannot spell them, or they are short and no verse words) and the syllable counts in wordfacts.json.gz, and
 // the word runs in wordruns.json.gz (none when the model folder has none). The browser tests
@@ -20,15 +21,16 @@
 // draws them (site.json's "near_rhymes" carries rhymer/lexicon.py's costs).
 // It is a lighter writer than the library's: no word model, discriminator or reader model in the score, no check for
 // lines copied from the corpus, no rhymes for a word CMU dict lacks, even a corpus word (no spelling guess), 3 candidates
-// instead of 32 (1 for a first couplet it writes when there is no opening), no second try at a line, and
+// instead of 64 (1 for a first couplet it writes when there is no opening), sampled at 0.5 rather than the library's
+// 0.6 (a higher temperature pays only with many candidates to choose from), no second try at a line, and
 // the word limits are kept while sampling rather than judged afterwards. ml5.js takes about
-// a second to start, so a visit opens on one of the couplets the library wrote at export (site.json's
-// "openings", picked by the visit's seed) while ml5.js and the word lists load; the page writes every
+// a second to start, so a visit opens on one of the couplets the library wrote at export with its own
+// defaults (site.json's "openings", picked by the visit's seed) while ml5.js and the word lists load; the page writes every
 // couplet after it.
 // All generated text reaches the page through textContent, never as HTML.
 "use strict";
 
-const TEMPERATURE = { min: 0.3, max: 1.5 };  // the slider's range; its default is Python's (site.json)
+const TEMPERATURE = { min: 0.3, max: 1.5 };  // the slider's range; its default is site.json's (PAGE_TEMPERATURE)
 const WORDS = { maxLow: 4 };  // the max-words slider's low end; it starts at site.json's page.max_words
 const CANDIDATES = { first: 1, rest: 3 };  // a first couplet as fast as possible (when there is no opening), then best of 3
 const AHEAD_PX = 400;  // keep writing while the end of the feed is this close to the screen
