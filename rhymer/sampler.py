@@ -19,7 +19,7 @@ from rhymer.wordruns import CONTEXT_WORDS, Context, RunTries
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 3.0
 # the temperature and candidates per line (best-of-K), chosen together by blind readings 54-57: with the reader
 # model to choose, 64 candidates at 0.6 gain grammar +0.24 over 32 at 0.5 (before it, neither more candidates
-# nor a higher temperature paid: readings 5-9, 29-31, 44-45; 0.6 at 32 candidates loses grammar); twice the time
+# nor a higher temperature paid: readings 5-9, 29-31, 44-45; 0.6 at 32 candidates loses grammar); 1.7x the time
 DEFAULT_TEMPERATURE = 0.6
 MAX_CANDIDATES = 1024
 DEFAULT_CANDIDATES = 64

@@ -112,8 +112,8 @@ def logit_range(path: Path, characters: int = 64_000, progress: Steps = no_steps
 PAGE_RULES = ("min_words", "max_words", "syllable_tolerance")
 PAGE_WEIGHTS = ("logprob", "real_words", "syllables", "follow", "echo")
 # the page's default temperature: its writer judges 3 candidates without the reader model, and the library's
-# 0.6 pays only with 64 candidates and that model to choose (blind readings 54-57; at 32 candidates 0.6 lost
-# grammar), so the page keeps the 0.5 that blind readings 1-9 chose
+# 0.6 was read only with 64 candidates and that model to choose (blind readings 54-57; at 32 candidates it
+# lost grammar), so the page keeps the 0.5 that blind readings 1-9 chose
 PAGE_TEMPERATURE = 0.5
 
 
