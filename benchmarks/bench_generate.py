@@ -5,8 +5,9 @@
     per character and for a whole couplet with 16 candidates per line,
   - couplet() latency at the default K (sampler.DEFAULT_CANDIDATES), the same with word runs of contexts
     seen before 5 words or more (the default until readings 20-27) and without word runs (the default
-    until blind readings 14-15), at 32 and T=0.5 (the default until readings 54-57), at 16 (the default
-    until readings 5-6) and with 1 (plain sampling), median of N, interleaved,
+    until blind readings 14-15), at 64 (the default until readings 62-65), at 32 and T=0.5 (the default
+    until readings 54-57), at 16 (the default until readings 5-6) and with 1 (plain sampling), median of N,
+    interleaved,
   - `rhymer couplet --seed-word night` from a cold shell (wall time: the first run on the machine, which
     derives what rhymer.cache then keeps, and the median of 5 after it): the console script
     beside this interpreter, as a virtual environment runs it (a version manager's shim on PATH, such as
@@ -171,7 +172,8 @@ def main() -> None:
                 f"k{DEFAULT_CANDIDATES}_runs_of_5_predecessors": (five, DEFAULT_CANDIDATES, None, DEFAULT_TEMPERATURE),
                 f"k{DEFAULT_CANDIDATES}_no_word_runs": (r, DEFAULT_CANDIDATES, rhymer.Rules(word_runs=False),
                                                         DEFAULT_TEMPERATURE),
-                "k32_t05": (r, 32, None, 0.5), "k16": (r, 16, None, DEFAULT_TEMPERATURE),
+                "k64": (r, 64, None, DEFAULT_TEMPERATURE), "k32_t05": (r, 32, None, 0.5),
+                "k16": (r, 16, None, DEFAULT_TEMPERATURE),
                 "k1": (r, 1, None, DEFAULT_TEMPERATURE)}
     times: dict[str, list[float]] = {name: [] for name in settings}
     for seed in range(args.couplets):  # interleaved, so a busy spell slows every setting alike

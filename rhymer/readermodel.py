@@ -10,8 +10,8 @@ A couplet's predicted rating is the sum of its lines' scores, so a candidate lin
 Each distinct couplet is one example (the frozen control, rated in every reading, counts once). On lines
 it never saw, its predictions correlate about 0.29 with the ratings among one system's couplets of one
 reading. As a score term (``Weights.reader``), fitted on fewer readings, it raised sense and quality by
-0.1 in blind readings 48-53 and 56-57, and let 64 candidates at T=0.6 gain grammar +0.24 (54-57; see
-docs/results/verse-levers.md).
+0.1 in blind readings 48-53 and 56-57, and let more candidates at T=0.6 gain grammar (+0.24 for 64, another
++0.21 for 128: readings 54-65; see docs/results/verse-levers.md).
 
 Saved as ``reader.json`` in the model folder; benchmarks/build_reader.py fits the shipped one.
 """

@@ -233,11 +233,11 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
-        And the silence of the night,
-        With the better for the fight,
-        The sight of Malcolm Graeme,
-        As she fetched in the same,
-        To make the child, thou shalt not write.
+        There was the battle yelled on the night,
+        To peace, as the sound of fight,
+        I met young Malcolm Graeme,
+        The sounds of silvan game,
+        That there was no more, with silver white.
         """
         form = parse_scheme(scheme)
         carry = validate.boolean("carry", carry)
@@ -305,7 +305,7 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
-        But God to lend base subjects light.
+        And some in her: unseemly plight.
         """
         given = " ".join(plain_marks(self.model, validate.text("line", line)).split())
         if len(given) > MAX_LINE_CHARS:  # as long as a line the model writes at most (the page's limit too)
