@@ -26,6 +26,7 @@ import json
 import re
 import zlib
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
@@ -69,6 +70,35 @@ FEATURE_KINDS = {
 Model = TypeVar("Model", bound="LineModel")
 
 
+def _shape(token: str, first: bool) -> str:
+    lower = token.lower()
+    if not token[0].isalpha() or lower in FUNCTION_WORDS:
+        return lower
+    if not token[1:].islower() and len(token) > 1:  # "tEmperament": a case no real word has
+        return "MIX"
+    if token[0].isupper() and not first:
+        return "CAP"
+    return next((name for end, name in _SUFFIXES if lower.endswith(end) and len(lower) > len(end) + 2), "W")
+
+
+@lru_cache(maxsize=4096)  # both reranking models read each candidate line
+def _parse(line: str) -> tuple[list[str], list[str]]:
+    """A line's lower-case words and its shapes, each padded with <s> and </s>.
+
+    The line is read up to its last word, taken in lower case: reranked candidates all end in their rhyme
+    word as the verse layer wrote it, so punctuation after it or its case would only teach a model what sets
+    lines apart from the candidates of one rhyme word, which it cannot use. (Callers must not change the
+    lists: they are cached.)
+    """
+    found = _TOKEN.findall(line)
+    while found and not found[-1][0].isalpha():
+        found.pop()
+    if found:  # and its last word is the rhyme word, which the verse layer chose
+        found[-1] = found[-1].lower()
+    words = [t.lower() for t in found if t[0].isalpha()]
+    return ["<s>", *words, "</s>"], ["<s>", *(_shape(t, i == 0) for i, t in enumerate(found)), "</s>"]
+
+
 def known_bits(words: Iterable[str]) -> np.ndarray:
     """The hashed vocabulary a model's known-word share is measured against."""
     known = np.zeros(KNOWN_BITS, dtype=bool)
@@ -100,32 +130,10 @@ class LineModel:
     def _is_known(self, word: str) -> bool:
         return bool(self.known[_hash(word, len(self.known))])
 
-    @staticmethod
-    def _shape(token: str, first: bool) -> str:
-        lower = token.lower()
-        if not token[0].isalpha() or lower in FUNCTION_WORDS:
-            return lower
-        if not token[1:].islower() and len(token) > 1:  # "tEmperament": a case no real word has
-            return "MIX"
-        if token[0].isupper() and not first:
-            return "CAP"
-        return next((name for end, name in _SUFFIXES if lower.endswith(end) and len(lower) > len(end) + 2), "W")
-
     def features(self, line: str) -> tuple[list[int], list[float]]:
-        """The line's hashed feature buckets (with repeats) and its DENSE dense values.
-
-        The line is read up to its last word, taken in lower case: reranked candidates all end in their
-        rhyme word as the verse layer wrote it, so punctuation after it or its case would only teach the
-        model what sets lines apart from the candidates of one rhyme word, which it cannot use.
-        """
-        found = _TOKEN.findall(line)
-        while found and not found[-1][0].isalpha():
-            found.pop()
-        if found:  # and its last word is the rhyme word, which the verse layer chose
-            found[-1] = found[-1].lower()
-        words = [t.lower() for t in found if t[0].isalpha()]
-        shapes = ["<s>", *(self._shape(t, i == 0) for i, t in enumerate(found)), "</s>"]
-        padded = ["<s>", *words, "</s>"]
+        """The line's hashed feature buckets (with repeats) and its DENSE dense values."""
+        padded, shapes = _parse(line)
+        words = padded[1:-1]
         names = [name for kind in self.FEATURES for name in FEATURE_KINDS[kind](padded, shapes, len(words))]
         n = max(len(words), 1)
         dense = [
