@@ -5,8 +5,8 @@ machine slows every setting alike): program metrics and couplet() latency per se
   +carry    lines written last to first, each after the state of the line that follows it
   +trie     ... and only known words (corpus + CMU) can be written
   +words    ... and the word trigram model as a reranking term (the new default)
-  K=1, T=0.5, K=32, markov: the defaults with plain sampling, the temperature and K of the defaults before
-           blind readings 54-57, the Markov baseline
+  K=1, K=32 T=0.5, markov: the defaults with plain sampling, the K and temperature of the defaults before
+           blind readings 54-65, the Markov baseline
 
     python benchmarks/bench_levers.py [--couplets 40] [--out docs/results/verse-levers.json]
 """
@@ -33,8 +33,7 @@ SETTINGS = {
     "+carry +trie": ("lstm", dict(carry=True, weights=Weights(words=0))),
     "+carry +trie +words (default)": ("lstm", {}),
     "default, K=1": ("lstm", dict(candidates=1)),
-    "default, T=0.5 (before readings 54-57)": ("lstm", dict(temperature=0.5)),
-    "default, K=32 (before readings 54-57)": ("lstm", dict(candidates=32)),
+    "default, K=32 T=0.5 (before readings 54-65)": ("lstm", dict(candidates=32, temperature=0.5)),
     "markov, today": ("markov", OFF),
     "markov, default": ("markov", {}),
 }

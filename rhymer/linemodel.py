@@ -53,7 +53,7 @@ def _hash(feature: str, size: int) -> int:
     return zlib.crc32(feature.encode("utf-8")) % size
 
 
-def _grams(prefix: str, items: list[str], n: int) -> list[str]:
+def _grams(prefix: str, items: Sequence[str], n: int) -> list[str]:
     return [f"{prefix}:{' '.join(items[i : i + n])}" for i in range(len(items) - n + 1)]
 
 
@@ -82,13 +82,12 @@ def _shape(token: str, first: bool) -> str:
 
 
 @lru_cache(maxsize=4096)  # both reranking models read each candidate line
-def _parse(line: str) -> tuple[list[str], list[str]]:
+def _parse(line: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A line's lower-case words and its shapes, each padded with <s> and </s>.
 
     The line is read up to its last word, taken in lower case: reranked candidates all end in their rhyme
     word as the verse layer wrote it, so punctuation after it or its case would only teach a model what sets
-    lines apart from the candidates of one rhyme word, which it cannot use. (Callers must not change the
-    lists: they are cached.)
+    lines apart from the candidates of one rhyme word, which it cannot use.
     """
     found = _TOKEN.findall(line)
     while found and not found[-1][0].isalpha():
@@ -96,7 +95,7 @@ def _parse(line: str) -> tuple[list[str], list[str]]:
     if found:  # and its last word is the rhyme word, which the verse layer chose
         found[-1] = found[-1].lower()
     words = [t.lower() for t in found if t[0].isalpha()]
-    return ["<s>", *words, "</s>"], ["<s>", *(_shape(t, i == 0) for i, t in enumerate(found)), "</s>"]
+    return ("<s>", *words, "</s>"), ("<s>", *(_shape(t, i == 0) for i, t in enumerate(found)), "</s>")
 
 
 def known_bits(words: Iterable[str]) -> np.ndarray:

@@ -43,11 +43,14 @@ class ReaderModel(LineModel):
             buckets: int = BUCKETS, l2: float = L2, steps: int = STEPS) -> ReaderModel:
         """Fit couplets (each a sequence of lines) to their ratings, each relative to its reading's mean;
         ``known_words`` is the vocabulary of the known-word share (the model's corpus)."""
+        couplets = list(couplets)
         try:
             y = np.asarray(ratings, dtype=np.float64)
         except (TypeError, ValueError):
-            raise ModelError("ratings must be numbers, one per couplet; pass a list of floats") from None
-        if y.ndim != 1 or len(couplets) != len(y) or len(y) < MIN_COUPLETS:
+            y = np.zeros(0)
+        if y.ndim != 1 or not len(y):
+            raise ModelError("ratings must be numbers, one per couplet; pass a list of floats")
+        if len(couplets) != len(y) or len(y) < MIN_COUPLETS:
             raise ModelError(f"a reader model needs a rating for each couplet, {MIN_COUPLETS} at the least; "
                              f"got {len(couplets)} couplets and {len(y)} ratings")
         if any(isinstance(c, str) or not isinstance(c, Sequence) or not c or not all(isinstance(line, str) for line in c)

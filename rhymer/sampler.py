@@ -20,7 +20,7 @@ MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 3.0
 # the temperature and candidates per line (best-of-K), chosen by blind readings 54-65: with the reader model
 # to choose, 64 candidates at 0.6 gain grammar +0.24 over 32 at 0.5, and 128 another +0.21 (sense +0.10,
 # quality +0.12, rhythm +0.10); before it, neither more candidates nor a higher temperature paid (readings 5-9,
-# 29-31, 44-45), and 0.6 at 32 candidates or 0.7 at 64 lose. Each doubling costs 1.7-1.8x the time
+# 29-31, 44-45); 0.6 at 32 candidates loses, 0.7 at 64 is no better. Each doubling costs 1.7-1.8x the time
 DEFAULT_TEMPERATURE = 0.6
 MAX_CANDIDATES = 1024
 DEFAULT_CANDIDATES = 128

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 
 from rhymer import validate
@@ -51,7 +51,7 @@ class Weights:
     echo: float = 10.0  # penalty for a line that echoes an earlier one (see echoes): larger than the others' spread
 
     def __post_init__(self) -> None:
-        for name in ("logprob", "real_words", "syllables", "meter", "words", "follow", "discriminator", "reader", "echo"):
+        for name in (f.name for f in fields(self)):
             validate.number(name, getattr(self, name), 0.0, MAX_WEIGHT, error=GenerationError)
 
 
