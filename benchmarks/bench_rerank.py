@@ -19,9 +19,9 @@ from pathlib import Path
 
 import rhymer
 from rhymer import metrics, modeldir
-from rhymer.compare import SEED_WORDS
 from rhymer.corpus import split_heldout
 from rhymer.linemodel import _parse
+from rhymer.rhymepolicy import SEED_WORDS
 from rhymer.scoring import Weights
 from rhymer.wordmodel import WordModel
 
