@@ -149,13 +149,16 @@ class LineModel:
         """(example of each sparse entry, its bucket, the dense matrix with the example's line count last):
         a sparse matrix as index arrays. An example's lines add up: their buckets all count, their dense
         values are summed, and the bias counts once per line."""
-        rows, cols, dense = [], [], np.zeros((len(examples), DENSE + 1))
+        rows, cols, owners, values = [], [], [], []
         for i, lines in enumerate(examples):
             for line in lines:
-                buckets, values = self.features(line)
+                buckets, line_values = self.features(line)
                 rows.extend([i] * len(buckets))
                 cols.extend(buckets)
-                dense[i] += [*values, 1.0]
+                owners.append(i)
+                values.append([*line_values, 1.0])
+        dense = np.zeros((len(examples), DENSE + 1))
+        np.add.at(dense, owners, np.array(values).reshape(len(owners), DENSE + 1))  # one conversion, not one per line
         return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), dense
 
     def _logits(self, rows: np.ndarray, cols: np.ndarray, dense: np.ndarray) -> np.ndarray:
