@@ -3,11 +3,11 @@
   - numpy engine characters per second for 1 and 32 parallel sequences,
   - the same LSTM as a Keras step model (tf.function, one character per call, batched candidates),
     per character and for a whole couplet with 16 candidates per line,
-  - couplet() latency at the default K (sampler.DEFAULT_CANDIDATES), the same with word runs of contexts
-    seen before 5 words or more (the default until readings 20-27) and without word runs (the default
-    until blind readings 14-15), at 64 (the default until readings 62-65), at 32 and T=0.5 (the default
-    until readings 54-57), at 16 (the default until readings 5-6) and with 1 (plain sampling), median of N,
-    interleaved,
+  - couplet() latency at the defaults (sampler.DEFAULT_CANDIDATES, DEFAULT_TOP_P), the same without top-p (the
+    default until readings 66-81), with word runs of contexts seen before 5 words or more (the default until
+    readings 20-27) and without word runs (the default until blind readings 14-15), at 64 without top-p (the
+    default until readings 62-65), at 32 and T=0.5 without it (the default until readings 54-57), at 16 (the
+    default until readings 5-6) and with 1 (plain sampling), median of N, interleaved,
   - `rhymer couplet --seed-word night` from a cold shell (wall time: the first run on the machine, which
     derives what rhymer.cache then keeps, and the median of 5 after it): the console script
     beside this interpreter, as a virtual environment runs it (a version manager's shim on PATH, such as
@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from rhymer import cache, modeldir
-from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE
+from rhymer.sampler import DEFAULT_CANDIDATES
 from rhymer.wordruns import WordRuns
 
 
@@ -94,11 +94,12 @@ class KerasStepModel:
         return tuple(t.numpy() for t in new), logp.numpy()
 
 
-def couplet_latency(r, candidates: int, n: int, first_seed: int = 0, rules=None, temperature: float = DEFAULT_TEMPERATURE) -> float:
+def couplet_latency(r, candidates: int, n: int, first_seed: int = 0, **options) -> float:
+    """The median milliseconds of ``n`` couplets; ``options`` go to ``verse`` (rules, temperature, top_p)."""
     times = []
     for seed in range(first_seed, first_seed + n):
         t = time.perf_counter()
-        r.verse("couplet", "night", seed=seed, candidates=candidates, rules=rules, temperature=temperature)
+        r.verse("couplet", "night", seed=seed, candidates=candidates, **options)
         times.append(time.perf_counter() - t)
     return statistics.median(times) * 1000
 
@@ -168,17 +169,16 @@ def main() -> None:
     five = rhymer.Rhymer.from_parts(r.model, r.index, r.copies, "five", r.words, r.discriminator,
                                     WordRuns.build(modeldir.read_corpus(r.path), 5) if r.runs else None, r.reader)
     five.couplet("night", seed=0)
-    settings = {f"k{DEFAULT_CANDIDATES}": (r, DEFAULT_CANDIDATES, None, DEFAULT_TEMPERATURE),
-                f"k{DEFAULT_CANDIDATES}_runs_of_5_predecessors": (five, DEFAULT_CANDIDATES, None, DEFAULT_TEMPERATURE),
-                f"k{DEFAULT_CANDIDATES}_no_word_runs": (r, DEFAULT_CANDIDATES, rhymer.Rules(word_runs=False),
-                                                        DEFAULT_TEMPERATURE),
-                "k64": (r, 64, None, DEFAULT_TEMPERATURE), "k32_t05": (r, 32, None, 0.5),
-                "k16": (r, 16, None, DEFAULT_TEMPERATURE),
-                "k1": (r, 1, None, DEFAULT_TEMPERATURE)}
+    k, plain = DEFAULT_CANDIDATES, {"top_p": 1.0}  # (plain: no nucleus, as before readings 66-81)
+    settings = {f"k{k}": (r, k, {}), f"k{k}_no_top_p": (r, k, plain),
+                f"k{k}_runs_of_5_predecessors": (five, k, {}),
+                f"k{k}_no_word_runs": (r, k, {"rules": rhymer.Rules(word_runs=False)}),
+                "k64_no_top_p": (r, 64, plain), "k32_t05_no_top_p": (r, 32, {**plain, "temperature": 0.5}),
+                "k16": (r, 16, {}), "k1": (r, 1, {})}
     times: dict[str, list[float]] = {name: [] for name in settings}
     for seed in range(args.couplets):  # interleaved, so a busy spell slows every setting alike
-        for name, (poet, k, rules, temperature) in settings.items():
-            times[name].append(couplet_latency(poet, k, 1, seed, rules, temperature))
+        for name, (poet, candidates, options) in settings.items():
+            times[name].append(couplet_latency(poet, candidates, 1, seed, **options))
     for name in times:
         results[f"couplet_ms_median_{name}"] = round(statistics.median(times[name]), 1)
     with tempfile.TemporaryDirectory() as cache_dir:

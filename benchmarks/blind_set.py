@@ -23,7 +23,7 @@ import random
 import statistics
 from pathlib import Path
 
-from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE
+from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, DEFAULT_TOP_P
 
 # Varied end words: nouns, verbs and adjectives of everyday and poetic English, all with rhymes.
 SEED_WORDS = (
@@ -39,7 +39,7 @@ READINGS = Path(__file__).resolve().parent / "blind"  # reading-N folders: set.m
 
 def generate(model: str, out: Path, temperature: float, candidates: int, seed: int,
              meter: str | None = None, syllables: int | None = None, weights: dict[str, float] | None = None,
-             series: bool = False) -> None:
+             series: bool = False, top_p: float = DEFAULT_TOP_P) -> None:
     """With ``series`` the couplets are read as one feed (``Rhymer.series``): each skips a seed whose couplet
     echoes the last SERIES_MEMORY lines before it."""
     import rhymer
@@ -49,12 +49,12 @@ def generate(model: str, out: Path, temperature: float, candidates: int, seed: i
     scoring = rhymer.Weights(**(weights or {}))
     couplets: list[list[str]] = []
     for i, word in enumerate(SEED_WORDS[:COUPLETS]):
-        options = {"temperature": temperature, "candidates": candidates, "rules": rules, "weights": scoring}
+        options = {"temperature": temperature, "candidates": candidates, "top_p": top_p, "rules": rules, "weights": scoring}
         shown = [line for c in couplets for line in c]
         verse = (next(r.series(1, seed_word=word, seed=seed + i, avoid=shown, **options)) if series
                  else r.couplet(word, seed=seed + i, **options))
         couplets.append(list(verse.lines))
-    settings = {"model": model, "temperature": temperature, "candidates": candidates, "seed": seed,
+    settings = {"model": model, "temperature": temperature, "candidates": candidates, "top_p": top_p, "seed": seed,
                 "meter": meter, "target_syllables": syllables, "weights": weights or {}, "series": series}
     out.write_text(json.dumps({"settings": settings, "couplets": couplets}, indent=1) + "\n", encoding="utf-8")
 
@@ -153,6 +153,7 @@ def main() -> None:
     g.add_argument("--model", default="default")
     g.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE)
     g.add_argument("--candidates", type=int, default=DEFAULT_CANDIDATES)
+    g.add_argument("--top-p", type=float, default=DEFAULT_TOP_P)
     g.add_argument("--meter", choices=["iambic", "trochaic"])
     g.add_argument("--syllables", type=int, help="every line's syllable target (default: the first line's)")
     g.add_argument("--weight", action="append", default=[], metavar="NAME=VALUE", help="a Weights field (repeat)")
@@ -176,7 +177,7 @@ def main() -> None:
             parser.error("--weight takes NAME=VALUE, e.g. --weight discriminator=2")
         weights = {name: float(value) for name, value in (w.split("=", 1) for w in args.weight)}
         generate(args.model, args.out, args.temperature, args.candidates, args.seed, args.meter, args.syllables, weights,
-                 args.series)
+                 args.series, args.top_p)
     elif args.command == "build":
         build({n: Path(p) for n, p in (s.split("=", 1) for s in args.systems)}, args.out, args.seed)
     elif args.command == "paired":

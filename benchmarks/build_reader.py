@@ -11,7 +11,8 @@ chooses), and the fit's seconds.
 
     python benchmarks/build_reader.py [MODEL_DIR] [--out FILE] [--last-reading N]
 
-The shipped reader.json is ``--last-reading 55``: what readings 56-57 read.
+The shipped reader.json is ``--last-reading 65``: what readings 66-69 and 78-81 read (``--last-reading 55``,
+fitted before them, read grammar +0.04 and sense +0.05 below it there).
 """
 
 from __future__ import annotations

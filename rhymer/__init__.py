@@ -3,7 +3,7 @@
     >>> import rhymer
     >>> r = rhymer.load()                       # the shipped default model, no TensorFlow
     >>> print(r.couplet("night", seed=7))
-    And hoped to rise no more of night,
+    For knighthood is not eased by night,
     And such the sounds upon the light.
     >>> rhymer.rhymes("night")[:5]              # most common first
     ['might', 'light', 'bright', 'right', 'white']

@@ -24,7 +24,7 @@ from rhymer.markov import DEFAULT_ORDER
 from rhymer.outputs import check_file
 from rhymer.progress import StepProgress
 from rhymer.rhymepolicy import SCHEMES
-from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE
+from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, DEFAULT_TOP_P
 from rhymer.scoring import Rules
 from rhymer.train import TrainConfig, resumable
 from rhymer.train import train as run_training
@@ -42,7 +42,7 @@ app.add_typer(corpus_app, name="corpus")
 MODEL_HELP = "lstm, markov, or a model directory (default: the shipped model)"
 # the library's parameters that an option sets, so that its errors name what the user typed
 OPTION_OF = {"target_syllables": "--syllables", "min_words": "--min-words", "max_words": "--max-words",
-             "seed_word": "--seed-word", "temperature": "--temperature", "candidates": "--candidates",
+             "seed_word": "--seed-word", "temperature": "--temperature", "candidates": "--candidates", "top_p": "--top-p",
              "rhyme": "--rhyme", "seed": "--seed", "count": "--count", "strict": "--strict"}
 RHYMES_SHOWN = 20  # `rhymer rhymes` lists the most common rhymes only, unless --limit says otherwise
 
@@ -81,6 +81,7 @@ Seed = Annotated[int | None, typer.Option("--seed", help="random seed; the same 
 Count = Annotated[int, typer.Option("--count", "-n", min=1, help="how many (seeds seed, seed+1, ...; one that echoes an earlier one gives way to the next)")]
 AsJson = Annotated[bool, typer.Option("--json", help="one JSON object per verse")]
 Candidates = Annotated[int, typer.Option("--candidates", "-k", help="candidate lines sampled per line; 1 = plain sampling")]
+TopP = Annotated[float, typer.Option("--top-p", "-p", help="0.01-1; each character drawn from the likeliest holding this share (1 = all)")]
 Rhyme = Annotated[str, typer.Option("--rhyme", help="auto (near rhymes if no perfect one) or perfect")]
 Strict = Annotated[bool, typer.Option("--strict", help="refuse seed words missing from CMU dict")]
 MinWords = Annotated[int, typer.Option("--min-words", help="fewest words in a line")]
@@ -97,7 +98,7 @@ Punctuate = Annotated[bool, typer.Option("--punctuate/--no-punctuate",
 def couplet(
     ctx: typer.Context, seed_word: SeedWord = None, model: Model = "default", temperature: Temperature = DEFAULT_TEMPERATURE,
     seed: Seed = None, count: Count = 1, as_json: AsJson = False, candidates: Candidates = DEFAULT_CANDIDATES,
-    rhyme: Rhyme = "auto", strict: Strict = False, min_words: MinWords = Rules.min_words,
+    top_p: TopP = DEFAULT_TOP_P, rhyme: Rhyme = "auto", strict: Strict = False, min_words: MinWords = Rules.min_words,
     max_words: MaxWords = Rules.max_words, syllables: Syllables = None, meter: Meter = None,
     best_effort: BestEffort = False, punctuate: Punctuate = True,
 ) -> None:
@@ -110,7 +111,7 @@ def verse(
     scheme: Annotated[str, typer.Option("--scheme", "-s", help="couplet, AABB, ABAB, ABBA, limerick, sonnet or a pattern")] = "couplet",
     seed_word: SeedWord = None, model: Model = "default", temperature: Temperature = DEFAULT_TEMPERATURE,
     seed: Seed = None, count: Count = 1, as_json: AsJson = False, candidates: Candidates = DEFAULT_CANDIDATES,
-    rhyme: Rhyme = "auto", strict: Strict = False, min_words: MinWords = Rules.min_words,
+    top_p: TopP = DEFAULT_TOP_P, rhyme: Rhyme = "auto", strict: Strict = False, min_words: MinWords = Rules.min_words,
     max_words: MaxWords = Rules.max_words, syllables: Syllables = None, meter: Meter = None,
     best_effort: BestEffort = False, punctuate: Punctuate = True,
 ) -> None:
@@ -118,7 +119,7 @@ def verse(
     rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables, meter=meter)
     r = rhymer.load(model)
     verses = r.series(count, scheme, seed_word, seed=seed, temperature=temperature, candidates=candidates,
-                      rhyme=rhyme, strict=strict, rules=rules, punctuate=punctuate)
+                      top_p=top_p, rhyme=rhyme, strict=strict, rules=rules, punctuate=punctuate)
     _echo_verses(verses, as_json, rules, best_effort)
 
 
@@ -126,14 +127,14 @@ def verse(
 def reply(
     line: Annotated[str, typer.Argument(help="the line to answer, e.g. \"I walked along the shore at night\"")],
     model: Model = "default", temperature: Temperature = DEFAULT_TEMPERATURE, seed: Seed = None,
-    as_json: AsJson = False, candidates: Candidates = DEFAULT_CANDIDATES, rhyme: Rhyme = "auto",
-    strict: Strict = False, min_words: MinWords = Rules.min_words, max_words: MaxWords = Rules.max_words,
+    as_json: AsJson = False, candidates: Candidates = DEFAULT_CANDIDATES, top_p: TopP = DEFAULT_TOP_P,
+    rhyme: Rhyme = "auto", strict: Strict = False, min_words: MinWords = Rules.min_words, max_words: MaxWords = Rules.max_words,
     syllables: ReplySyllables = None, best_effort: BestEffort = False,
 ) -> None:
     """Answer a line: write the next line, rhyming with its last word and following from it."""
     rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables)
     answer = rhymer.load(model).reply(line, temperature=temperature, seed=seed, candidates=candidates,
-                                      rhyme=rhyme, strict=strict, rules=rules)
+                                      top_p=top_p, rhyme=rhyme, strict=strict, rules=rules)
     _echo_verses([answer], as_json, rules, best_effort)
 
 
@@ -241,6 +242,7 @@ def compare(
     markov_orders: str | None = typer.Option(None, "--markov-orders", help="orders to sweep for bpc, e.g. 3-8"),
     temperature: float = typer.Option(DEFAULT_TEMPERATURE, "--temperature", "-t", help="sampling temperature for every model"),
     candidates: int = typer.Option(DEFAULT_CANDIDATES, "--candidates", "-k", help="candidate lines sampled per line (best one kept)"),
+    top_p: float = typer.Option(DEFAULT_TOP_P, "--top-p", "-p", help="the nucleus every model draws each character from (1 = all)"),
     plain: bool = typer.Option(True, "--plain/--no-plain", help="also measure every model with K=1 (plain sampling)"),
     train_lstm: float | None = typer.Option(
         None, "--train-lstm",
@@ -257,7 +259,7 @@ def compare(
         reporting.check_out(out)  # before any work
     with StepProgress() as steps:
         report = comparison.run(corpus, models, couplets, markov_order, orders, temperature=temperature,
-                                candidates=candidates, plain=plain, train_lstm_minutes=train_lstm, out=out,
+                                candidates=candidates, top_p=top_p, plain=plain, train_lstm_minutes=train_lstm, out=out,
                                 command="rhymer " + " ".join(sys.argv[1:]), progress=steps)
     Console().print(reporting.terminal_table(report))
     sweep = reporting.sweep_line(report)

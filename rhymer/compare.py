@@ -18,7 +18,7 @@ from rhymer.markov import DEFAULT_ORDER, MAX_ORDER, MIN_ORDER, MarkovModel, chec
 from rhymer.progress import Advance, Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.rhymepolicy import seed_words
-from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE
+from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, DEFAULT_TOP_P
 from rhymer.scoring import CopyChecker
 from rhymer.verse import Rhymer
 from rhymer.wordmodel import WordModel
@@ -40,6 +40,7 @@ class Report:
     corpus_sha256: str
     couplets: int  # per model
     temperature: float
+    top_p: float  # the nucleus characters were drawn from (sampler.nucleus)
     seed_words: list[str]
     models: list[dict]  # per contender: model, candidates, heldout_bpc, measure()'s metrics, speed, size, note
     human_reference: dict  # measure()'s metrics of the corpus' own consecutive lines
@@ -90,7 +91,8 @@ def parse_orders(text: str) -> list[int]:
 
 def run(corpus: Path | None, models: list[str], couplets: int = DEFAULT_COUPLETS, markov_order: int = DEFAULT_ORDER,
         markov_orders: list[int] | None = None, val_fraction: float = DEFAULT_VAL_FRACTION,
-        temperature: float = DEFAULT_TEMPERATURE, candidates: int = DEFAULT_CANDIDATES, plain: bool = True,
+        temperature: float = DEFAULT_TEMPERATURE, candidates: int = DEFAULT_CANDIDATES, top_p: float = DEFAULT_TOP_P,
+        plain: bool = True,
         train_lstm_minutes: float | None = None, out: Path | None = None, command: str = "",
         progress: Steps = no_steps) -> Report:
     """Build, generate, measure; returns the report, which report.write_outputs writes.
@@ -130,10 +132,10 @@ def run(corpus: Path | None, models: list[str], couplets: int = DEFAULT_COUPLETS
     words = seed_words(index)
     for c in contenders:
         with progress(f"{couplets} couplets with {c.name}", couplets) as advance:
-            _generate(c, words, couplets, temperature, advance)
+            _generate(c, words, couplets, temperature, top_p, advance)
     with progress("measuring the couplets", None):
         judge_words = WordModel.build(held) if tokens(held) else None  # a word model of text no contender saw
-        return _report(text, contenders, sweep, words, index, couplets, temperature, command,
+        return _report(text, contenders, sweep, words, index, couplets, temperature, top_p, command,
                        corpus or DEFAULT_CORPUS, judge_words)
 
 
@@ -191,11 +193,11 @@ def _train_fresh_lstm(corpus: Path | None, text: str, out: Path | None, val_frac
     return target
 
 
-def _generate(c: Contender, words: list[str], n: int, temperature: float, advance: Advance) -> None:
+def _generate(c: Contender, words: list[str], n: int, temperature: float, top_p: float, advance: Advance) -> None:
     start = time.perf_counter()
     for i in range(n):
         verse = c.composer.verse("couplet", words[i % len(words)], temperature=temperature, seed=i,
-                                 candidates=c.candidates)
+                                 candidates=c.candidates, top_p=top_p)
         c.couplets.append((verse.lines[0], verse.lines[1]))
         advance()
     c.seconds = time.perf_counter() - start
@@ -235,7 +237,7 @@ def corpus_couplets(text: str, n: int) -> list[tuple[str, str]]:
 
 
 def _report(text: str, contenders: list[Contender], sweep: dict[int, float | None], words: list[str], index: RhymeIndex,
-            n: int, temperature: float, command: str, corpus: Path | str, judge_words: WordModel | None) -> Report:
+            n: int, temperature: float, top_p: float, command: str, corpus: Path | str, judge_words: WordModel | None) -> Report:
     rows = []
     for c in contenders:
         rows.append({
@@ -253,6 +255,6 @@ def _report(text: str, contenders: list[Contender], sweep: dict[int, float | Non
                 **{c.name: list(c.couplets[i]) for c in contenders}} for i in range(min(SAMPLES, n))]
     return Report(
         command=command, corpus=str(corpus), corpus_sha256=sha256(text), couplets=n, temperature=temperature,
-        seed_words=words, models=rows, human_reference=human,
+        top_p=top_p, seed_words=words, models=rows, human_reference=human,
         markov_order_sweep={str(k): v for k, v in sweep.items()}, samples=samples,
     )

@@ -29,6 +29,7 @@ from rhymer.rhymepolicy import RHYME_MODES, Scheme, parse_scheme
 from rhymer.sampler import (
     DEFAULT_CANDIDATES,
     DEFAULT_TEMPERATURE,
+    DEFAULT_TOP_P,
     MAX_LINE_CHARS,
     check_settings,
     continuation_logprob,
@@ -87,6 +88,7 @@ class Verse:
     seed: int
     temperature: float
     candidates: int
+    top_p: float = 1.0  # the nucleus each character was drawn from (sampler.nucleus; 1: all characters)
     details: tuple[Line, ...] = field(repr=False, default=())
 
     @property
@@ -116,6 +118,7 @@ Couplet = Verse  # a couplet is the two-line, AA verse
 class _Settings:
     temperature: float
     candidates: int
+    top_p: float
     retries: int
     weights: Weights
     rules: Rules
@@ -203,6 +206,7 @@ class Rhymer:
         temperature: float = DEFAULT_TEMPERATURE,
         seed: int | None = None,
         candidates: int = DEFAULT_CANDIDATES,
+        top_p: float = DEFAULT_TOP_P,
         retries: int | None = None,
         rhyme: str = "auto",
         weights: Weights | None = None,
@@ -214,7 +218,8 @@ class Rhymer:
         """Write a verse in ``scheme`` (see ``rhymepolicy.parse_scheme``); the first line ends in ``seed_word``
         (or a corpus line end).
 
-        ``seed`` is None (fresh entropy) or 0..MAX_SEED; ``retries`` None (3, or 0 with one candidate)
+        ``top_p`` is 0.01..1, the share of probability each character is drawn from (``sampler.nucleus``;
+        1 draws from every character). ``seed`` is None (fresh entropy) or 0..MAX_SEED; ``retries`` None (3, or 0 with one candidate)
         or 0..MAX_RETRIES (a line's resamplings); ``weights``/``rules`` None for the defaults. Raises
         WrongType for an argument of the wrong type, GenerationError for an unusable setting or a scheme the
         vocabulary cannot rhyme, LexiconError for an unusable seed word (both ValueErrors that name the
@@ -233,18 +238,18 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
-        There was the battle yelled on the night,
-        To peace, as the sound of fight,
-        I met young Malcolm Graeme,
-        The sounds of silvan game,
-        That there was no more, with silver white.
+        Cast on the direful night,
+        The mustering to the light,
+        The sight of Malcolm Graeme,
+        And there of the game,
+        Where is my love, and the white.
         """
         form = parse_scheme(scheme)
         carry = validate.boolean("carry", carry)
         punctuate = validate.boolean("punctuate", punctuate)
         if validate.text("seed_word", seed_word, optional=True) is not None:
             seed_word = normalize_word(seed_word, "seed_word")
-        s, seed, rng = self._prepare(temperature, candidates, retries, rhyme, weights, rules, seed, strict, seed_word)
+        s, seed, rng = self._prepare(temperature, candidates, top_p, retries, rhyme, weights, rules, seed, strict, seed_word)
         if form.syllables and s.rules.target_syllables is not None:  # it would be silently ignored
             raise GenerationError(f"a {form.name} sets each line's syllables {form.syllables}; drop the syllable target "
                                   "(target_syllables)", "rules")
@@ -263,6 +268,7 @@ class Rhymer:
             seed=seed,
             temperature=s.temperature,
             candidates=s.candidates,
+            top_p=s.top_p,
             details=tuple(details),
         )
 
@@ -289,6 +295,7 @@ class Rhymer:
         temperature: float = DEFAULT_TEMPERATURE,
         seed: int | None = None,
         candidates: int = DEFAULT_CANDIDATES,
+        top_p: float = DEFAULT_TOP_P,
         retries: int | None = None,
         rhyme: str = "auto",
         weights: Weights | None = None,
@@ -305,7 +312,7 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
-        And some in her: unseemly plight.
+        And then he pored upon the light.
         """
         given = " ".join(plain_marks(self.model, validate.text("line", line)).split())
         if len(given) > MAX_LINE_CHARS:  # as long as a line the model writes at most (the page's limit too)
@@ -316,7 +323,7 @@ class Rhymer:
         if not is_word(end):
             raise GenerationError(f"the line to answer ends on {validate.shown(end)}, which is no English word to rhyme with; "
                                   "end it on a word (numbers written out)", "line")
-        s, seed, rng = self._prepare(temperature, candidates, retries, rhyme, weights, rules, seed, strict, given)
+        s, seed, rng = self._prepare(temperature, candidates, top_p, retries, rhyme, weights, rules, seed, strict, given)
         end = normalize_word(end, "line")
         self.index.pronunciations(end, strict=s.strict)
         encode(self.model, given)  # refuses characters the model cannot read
@@ -335,11 +342,12 @@ class Rhymer:
             seed=seed,
             temperature=s.temperature,
             candidates=s.candidates,
+            top_p=s.top_p,
             details=(new,),
         )
 
     @staticmethod
-    def _prepare(temperature: float, candidates: int, retries: int | None, rhyme: str, weights: Weights | None,
+    def _prepare(temperature: float, candidates: int, top_p: float, retries: int | None, rhyme: str, weights: Weights | None,
                  rules: Rules | None, seed: int | None, strict: bool, mix: str | None,
                  ) -> tuple[_Settings, int, np.random.Generator]:
         """Check the settings; the sampling settings, the seed and a generator seeded by it and ``mix``.
@@ -347,7 +355,7 @@ class Rhymer:
         ``mix`` (the seed word or the given line) is mixed into the seed with a stable hash, so one
         seed gives different skeletons for different words and the same verse in every process.
         """
-        temperature, candidates = check_settings(temperature, candidates)
+        temperature, candidates, top_p = check_settings(temperature, candidates, top_p)
         if retries is None:
             retries = 0 if candidates == 1 else DEFAULT_RETRIES  # one candidate means plain sampling
         retries = validate.integer("retries", retries, 0, MAX_RETRIES, error=GenerationError)
@@ -359,7 +367,7 @@ class Rhymer:
         rules = validate.instance("rules", rules, Rules, default=Rules())
         strict = validate.boolean("strict", strict)
         mixed = [seed, zlib.crc32(mix.lower().encode("utf-8"))] if mix else seed
-        settings = _Settings(temperature, candidates, retries, weights, rules, rhyme, strict)
+        settings = _Settings(temperature, candidates, top_p, retries, weights, rules, rhyme, strict)
         return settings, seed, np.random.default_rng(mixed)
 
     def _readable(self, mark: str) -> str:
@@ -379,7 +387,7 @@ class Rhymer:
         best: Judgement | None = None
         for attempt in range(1, s.retries + 2):
             per_word = sample_lines(self.model, spelled, each, s.temperature, rng, context=context, trie=trie, runs=runs,
-                                    ending=ending)
+                                    ending=ending, top_p=s.top_p)
             sampled = [c for group in per_word for c in group]
             fluency = [self.words.line_logprob(c.text) if self.words and s.weights.words else None for c in sampled]
             follow = self._follow(sampled, follows) if follows and s.weights.follow else [None] * len(sampled)

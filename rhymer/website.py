@@ -113,7 +113,8 @@ PAGE_RULES = ("min_words", "max_words", "syllable_tolerance")
 PAGE_WEIGHTS = ("logprob", "real_words", "syllables", "follow", "echo")
 # the page's default temperature: its writer judges 3 candidates without the reader model, and the library's
 # 0.6 was read only with 64 or more candidates and that model to choose (blind readings 54-65; at 32 it
-# lost grammar), so the page keeps the 0.5 that blind readings 1-9 chose
+# lost grammar), so the page keeps the 0.5 that blind readings 1-9 chose; it samples without the library's
+# nucleus (sampler.DEFAULT_TOP_P), which was read only at 128 candidates (readings 66-81)
 PAGE_TEMPERATURE = 0.5
 
 
@@ -190,7 +191,7 @@ def outside_pronunciations(index: RhymeIndex) -> dict:
 
 def openings(model: Path, kind: str, count: int = OPENINGS, progress: Steps = no_steps) -> list[dict]:
     """Up to ``count`` couplets by the model folder's ``kind`` engine within the page's first word limit, at
-    the library's defaults otherwise (128 candidates at sampler.DEFAULT_TEMPERATURE, not PAGE_TEMPERATURE: the
+    the library's defaults otherwise (128 candidates at sampler.DEFAULT_TEMPERATURE and DEFAULT_TOP_P, not PAGE_TEMPERATURE: the
     library's best verse; seeds from 0), for the page to open on before its own engine is ready.
 
     Only couplets whose every line passes the library's checks are kept (none copied from the corpus, none

@@ -54,6 +54,7 @@ def test_same_seed_same_output(cli):
         (("-w", "night", "-t", "0"), "temperature 0.0 is out of range"),
         (("-w", "night", "-t", "1e9"), "out of range"),
         (("-w", "night", "-k", "0"), "candidates 0 is out of range"),
+        (("-w", "night", "--top-p", "0"), "--top-p 0.0 is out of range"),
         (("-w", "night", "--model", "no/such/dir"), "not found"),
         (("-w", "glimmerzork", "--strict"), "not in the CMU pronouncing dictionary"),
     ],

@@ -61,7 +61,7 @@ def test_commands_take_their_defaults_from_the_library():
     from rhymer.compare import DEFAULT_COUPLETS
     from rhymer.corpus import DEFAULT_VAL_FRACTION
     from rhymer.markov import DEFAULT_ORDER
-    from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE
+    from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, DEFAULT_TOP_P
     from rhymer.train import TrainConfig
 
     defaults = {" ".join(path): {p.name: p.default for p in command.params} for path, command in COMMANDS}
@@ -71,9 +71,11 @@ def test_commands_take_their_defaults_from_the_library():
     assert shown == {f.name: f.default for f in fields(TrainConfig) if f.name in shown} and len(shown) >= 18
     library = inspect.signature(Rhymer.verse).parameters
     assert library["temperature"].default == DEFAULT_TEMPERATURE and library["candidates"].default == DEFAULT_CANDIDATES
+    assert library["top_p"].default == inspect.signature(Rhymer.reply).parameters["top_p"].default == DEFAULT_TOP_P
     assert defaults["couplet"]["punctuate"] == defaults["verse"]["punctuate"] == library["punctuate"].default
     for name in ("couplet", "verse", "reply", "compare"):
-        assert (defaults[name]["temperature"], defaults[name]["candidates"]) == (DEFAULT_TEMPERATURE, DEFAULT_CANDIDATES)
+        assert (defaults[name]["temperature"], defaults[name]["candidates"], defaults[name]["top_p"]) == (
+            DEFAULT_TEMPERATURE, DEFAULT_CANDIDATES, DEFAULT_TOP_P)
     for name in ("couplet", "verse", "reply"):
         assert (defaults[name]["min_words"], defaults[name]["max_words"]) == (Rules().min_words, Rules().max_words)
     assert (defaults["markov"]["order"], defaults["markov"]["val_fraction"]) == (DEFAULT_ORDER, DEFAULT_VAL_FRACTION)

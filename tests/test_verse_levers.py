@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import rhymer
 from rhymer import metrics
 from rhymer.errors import GenerationError, ModelError
-from rhymer.sampler import continuation_logprob, read_after, sample_lines
+from rhymer.sampler import continuation_logprob, nucleus, read_after, sample_lines
 from rhymer.scoring import SHORTEST_REPLY, Rules, Weights, echoes, judge, syllable_count
 from rhymer.verse import MAX_SEED, SERIES_MEMORY, SERIES_TRIES
 from rhymer.wordmodel import WordModel
@@ -225,6 +225,32 @@ def test_a_line_cut_off_mid_word_loses_the_broken_word(which, temperature, reque
     lines = [c.text for group in cut for c in group if not c.finished]
     assert len(lines) > 16 and [w for line in lines for w in tokens(line) if w not in r.trie] == []
     assert all(line.endswith(("night", "sea")) and not line.startswith((" ", "-", ",", '"')) for line in lines)
+
+
+# -- nucleus (top-p) sampling ---------------------------------------------------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(0.001, 10.0), min_size=1, max_size=12), st.floats(0.01, 1.0))
+def test_the_nucleus_is_the_smallest_set_of_the_likeliest_holding_top_p(weights, top_p):
+    probs = np.array([weights])
+    kept = nucleus(probs, top_p)[0]
+    on = kept > 0
+    assert np.array_equal(kept[on], probs[0][on]) and on[np.argmax(probs[0])]  # untouched; the top one always
+    assert not (~on).any() or probs[0][on].min() >= probs[0][~on].max()  # the likeliest
+    need = top_p * probs.sum() * (1 - 1e-9)
+    assert kept.sum() >= need and kept.sum() - kept[on].min() < need  # holds top_p, and no smaller set does
+
+
+def test_top_p_draws_only_from_the_nucleus(lstm):
+    # a nucleus smaller than any character's share is the top character alone: every candidate is the greedy
+    # line, the same at any temperature; without one the candidates differ
+    greedy = [{c.text for c in sample_lines(lstm.model, ["night"], 6, t, np.random.default_rng(3), trie=lstm.trie,
+                                            top_p=0.01)[0]} for t in (0.5, 2.0)]
+    assert len(greedy[0]) == 1 and greedy[0] == greedy[1]
+    free = sample_lines(lstm.model, ["night"], 6, 2.0, np.random.default_rng(3), trie=lstm.trie, top_p=1.0)[0]
+    assert len({c.text for c in free}) > 1
+    verse = lstm.couplet("night", seed=3, candidates=4, top_p=0.5)
+    assert verse.top_p == 0.5 and verse.to_dict()["top_p"] == 0.5
 
 
 def test_trie_masks_follow_the_reversed_vocabulary():
