@@ -5,9 +5,9 @@
     per character and for a whole couplet with 16 candidates per line,
   - couplet() latency at the defaults (sampler.DEFAULT_CANDIDATES, DEFAULT_TOP_P), the same without top-p (the
     default until readings 66-81), with word runs of contexts seen before 5 words or more (the default until
-    readings 20-27) and without word runs (the default until blind readings 14-15), at 64 without top-p (the
-    default until readings 62-65), at 32 and T=0.5 without it (the default until readings 54-57), at 16 (the
-    default until readings 5-6) and with 1 (plain sampling), median of N, interleaved,
+    readings 20-27) and without word runs (the default until blind readings 14-15), and without top-p: at 64
+    (the default until readings 62-65), at 32 and T=0.5 (the default until readings 54-57), at 16 (the default
+    until readings 5-6) and with 1 (plain sampling); median of N, interleaved,
   - `rhymer couplet --seed-word night` from a cold shell (wall time: the first run on the machine, which
     derives what rhymer.cache then keeps, and the median of 5 after it): the console script
     beside this interpreter, as a virtual environment runs it (a version manager's shim on PATH, such as
@@ -174,7 +174,7 @@ def main() -> None:
                 f"k{k}_runs_of_5_predecessors": (five, k, {}),
                 f"k{k}_no_word_runs": (r, k, {"rules": rhymer.Rules(word_runs=False)}),
                 "k64_no_top_p": (r, 64, plain), "k32_t05_no_top_p": (r, 32, {**plain, "temperature": 0.5}),
-                "k16": (r, 16, {}), "k1": (r, 1, {})}
+                "k16_no_top_p": (r, 16, plain), "k1_plain": (r, 1, plain)}
     times: dict[str, list[float]] = {name: [] for name in settings}
     for seed in range(args.couplets):  # interleaved, so a busy spell slows every setting alike
         for name, (poet, candidates, options) in settings.items():

@@ -26,14 +26,14 @@ from rhymer.rhymepolicy import SEED_WORDS
 from rhymer.scoring import Rules, Weights
 from rhymer.wordmodel import WordModel
 
-OFF = dict(carry=False, rules=Rules(known_words=False), weights=Weights(words=0))
+OFF = dict(carry=False, rules=Rules(known_words=False), weights=Weights(words=0), top_p=1.0)  # (v0.1: no nucleus)
 SETTINGS = {
     "today (K=16, T=0.7)": ("lstm", OFF),
     "+carry": ("lstm", dict(carry=True, rules=Rules(known_words=False), weights=Weights(words=0))),
     "+carry +trie": ("lstm", dict(carry=True, weights=Weights(words=0))),
     "+carry +trie +words (default)": ("lstm", {}),
     "default, K=1": ("lstm", dict(candidates=1)),
-    "default, K=32 T=0.5 (before readings 54-65)": ("lstm", dict(candidates=32, temperature=0.5)),
+    "default, K=32 T=0.5 (before readings 54-65)": ("lstm", dict(candidates=32, temperature=0.5, top_p=1.0)),
     "markov, today": ("markov", OFF),
     "markov, default": ("markov", {}),
 }

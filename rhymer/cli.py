@@ -80,8 +80,9 @@ Temperature = Annotated[float, typer.Option("--temperature", "-t", help="0.05-3;
 Seed = Annotated[int | None, typer.Option("--seed", help="random seed; the same seed gives the same output")]
 Count = Annotated[int, typer.Option("--count", "-n", min=1, help="how many (seeds seed, seed+1, ...; one that echoes an earlier one gives way to the next)")]
 AsJson = Annotated[bool, typer.Option("--json", help="one JSON object per verse")]
-Candidates = Annotated[int, typer.Option("--candidates", "-k", help="candidate lines sampled per line; 1 = plain sampling")]
-TopP = Annotated[float, typer.Option("--top-p", "-p", help="0.01-1; each character drawn from the likeliest holding this share (1 = all)")]
+Candidates = Annotated[int, typer.Option("--candidates", "-k", help="candidate lines sampled per line; 1 = no reranking")]
+TopP = Annotated[float, typer.Option("--top-p", "-p", help="0.01-1; each character drawn from the likeliest that hold this share of "
+                                     "the tempered probability (1 = every character; -k 1 -p 1 = plain sampling)")]
 Rhyme = Annotated[str, typer.Option("--rhyme", help="auto (near rhymes if no perfect one) or perfect")]
 Strict = Annotated[bool, typer.Option("--strict", help="refuse seed words missing from CMU dict")]
 MinWords = Annotated[int, typer.Option("--min-words", help="fewest words in a line")]
@@ -242,7 +243,7 @@ def compare(
     markov_orders: str | None = typer.Option(None, "--markov-orders", help="orders to sweep for bpc, e.g. 3-8"),
     temperature: float = typer.Option(DEFAULT_TEMPERATURE, "--temperature", "-t", help="sampling temperature for every model"),
     candidates: int = typer.Option(DEFAULT_CANDIDATES, "--candidates", "-k", help="candidate lines sampled per line (best one kept)"),
-    top_p: float = typer.Option(DEFAULT_TOP_P, "--top-p", "-p", help="the nucleus every model draws each character from (1 = all)"),
+    top_p: float = typer.Option(DEFAULT_TOP_P, "--top-p", "-p", help="the top-p of every model at K > 1 (K=1 is plain sampling)"),
     plain: bool = typer.Option(True, "--plain/--no-plain", help="also measure every model with K=1 (plain sampling)"),
     train_lstm: float | None = typer.Option(
         None, "--train-lstm",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ from rhymer.markov import DEFAULT_ORDER, MAX_ORDER, MIN_ORDER, MarkovModel, chec
 from rhymer.progress import Advance, Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.rhymepolicy import seed_words
-from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, DEFAULT_TOP_P
+from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, check_settings
 from rhymer.scoring import CopyChecker
 from rhymer.verse import Rhymer
 from rhymer.wordmodel import WordModel
@@ -40,20 +40,21 @@ class Report:
     corpus_sha256: str
     couplets: int  # per model
     temperature: float
-    top_p: float  # the nucleus characters were drawn from (sampler.nucleus)
     seed_words: list[str]
     models: list[dict]  # per contender: model, candidates, heldout_bpc, measure()'s metrics, speed, size, note
     human_reference: dict  # measure()'s metrics of the corpus' own consecutive lines
     markov_order_sweep: dict[str, float | None]  # held-out bpc by Markov order
     samples: list[dict]  # per seed: seed_word, seed, and each model's couplet under its name
+    top_p: float = 1.0  # the nucleus the reranked models drew from (sampler.nucleus; K=1 draws from every character)
 
     def to_json(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict) -> Report:
-        """A report read back from report.json (its other keys, such as the format marker, are ignored)."""
-        return cls(**{f.name: data[f.name] for f in fields(cls)})
+        """A report read back from report.json (its other keys, such as the format marker, are ignored; one
+        written before top-p had none, and its models drew from every character)."""
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data or f.default is MISSING})
 
 
 @dataclass
@@ -65,6 +66,7 @@ class Contender:
     size_bytes: int
     bpc: float | None
     note: str = ""
+    top_p: float = 1.0  # its nucleus (1: plain sampling, every character at the temperature)
     couplets: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -102,6 +104,7 @@ def run(corpus: Path | None, models: list[str], couplets: int = DEFAULT_COUPLETS
     """
     if couplets < 1:
         raise RhymerError(f"--couplets {couplets} is below 1; pass a positive number")
+    temperature, candidates, top_p = check_settings(temperature, candidates, top_p)  # before any work
     for order in [markov_order, *(markov_orders or [])]:
         check_order(order)
     with progress("indexing the corpus's rhymes", None):
@@ -119,8 +122,8 @@ def run(corpus: Path | None, models: list[str], couplets: int = DEFAULT_COUPLETS
     with progress(f"building the order-{markov_order} Markov model", None):
         contenders.append(_fresh_markov(train, held, vocab, markov_order, index, copies))
     for c in contenders:
-        c.candidates = candidates
-    if plain and candidates > 1:
+        c.candidates, c.top_p = candidates, top_p
+    if plain and candidates > 1:  # K=1 at top-p 1: plain sampling
         contenders += [Contender(f"{c.name} K=1", c.composer, 1, c.load_seconds, c.size_bytes, c.bpc, c.note)
                        for c in list(contenders)]
     sweep = {}
@@ -132,7 +135,7 @@ def run(corpus: Path | None, models: list[str], couplets: int = DEFAULT_COUPLETS
     words = seed_words(index)
     for c in contenders:
         with progress(f"{couplets} couplets with {c.name}", couplets) as advance:
-            _generate(c, words, couplets, temperature, top_p, advance)
+            _generate(c, words, couplets, temperature, advance)
     with progress("measuring the couplets", None):
         judge_words = WordModel.build(held) if tokens(held) else None  # a word model of text no contender saw
         return _report(text, contenders, sweep, words, index, couplets, temperature, top_p, command,
@@ -193,11 +196,11 @@ def _train_fresh_lstm(corpus: Path | None, text: str, out: Path | None, val_frac
     return target
 
 
-def _generate(c: Contender, words: list[str], n: int, temperature: float, top_p: float, advance: Advance) -> None:
+def _generate(c: Contender, words: list[str], n: int, temperature: float, advance: Advance) -> None:
     start = time.perf_counter()
     for i in range(n):
         verse = c.composer.verse("couplet", words[i % len(words)], temperature=temperature, seed=i,
-                                 candidates=c.candidates, top_p=top_p)
+                                 candidates=c.candidates, top_p=c.top_p)
         c.couplets.append((verse.lines[0], verse.lines[1]))
         advance()
     c.seconds = time.perf_counter() - start
@@ -241,7 +244,7 @@ def _report(text: str, contenders: list[Contender], sweep: dict[int, float | Non
     rows = []
     for c in contenders:
         rows.append({
-            "model": c.name, "candidates": c.candidates, "heldout_bpc": c.bpc,
+            "model": c.name, "candidates": c.candidates, "top_p": c.top_p, "heldout_bpc": c.bpc,
             **{k: (round(v, 4) if v is not None else None)
                for k, v in measure(c.couplets, text, index, judge_words=judge_words).items()},
             "couplets_per_s": round(len(c.couplets) / c.seconds, 2), "load_seconds": round(c.load_seconds, 3),
@@ -255,6 +258,6 @@ def _report(text: str, contenders: list[Contender], sweep: dict[int, float | Non
                 **{c.name: list(c.couplets[i]) for c in contenders}} for i in range(min(SAMPLES, n))]
     return Report(
         command=command, corpus=str(corpus), corpus_sha256=sha256(text), couplets=n, temperature=temperature,
-        top_p=top_p, seed_words=words, models=rows, human_reference=human,
-        markov_order_sweep={str(k): v for k, v in sweep.items()}, samples=samples,
+        seed_words=words, models=rows, human_reference=human,
+        markov_order_sweep={str(k): v for k, v in sweep.items()}, samples=samples, top_p=top_p,
     )

@@ -97,8 +97,9 @@ def training_lines(composer: Rhymer, lines: int, seed: int, temperature: float =
 
     Real lines come from the training split of the folder's corpus (held-out text stays unseen);
     sampled ones from the model itself, one plain sample (K=1, with the known-words constraint and the
-    word runs, as generation samples) ending in each real line's last word as the verse layer spells it,
-    so both sets share their end words.
+    word runs, as generation samples, but from every character: the shipped file was fitted before the
+    library's nucleus, sampler.DEFAULT_TOP_P) ending in each real line's last word as the verse layer spells
+    it, so both sets share their end words.
     Both keep only lines of as many words as a rerank accepts (Rules' defaults), finished ones.
     """
     from rhymer import modeldir

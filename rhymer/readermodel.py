@@ -11,8 +11,8 @@ Each distinct couplet is one example (the frozen control, rated in every reading
 it never saw, its predictions correlate about 0.30 with the ratings among one system's couplets of one
 reading. As a score term (``Weights.reader``), fitted on fewer readings, it raised sense and quality by
 0.1 in blind readings 48-53 and 56-57, and let more candidates at T=0.6 gain grammar (+0.24 for 64, another
-+0.21 for 128: readings 54-65); refitted on ten more readings it read grammar +0.04 and sense +0.05 over
-the earlier fit (readings 66-69, 78-81; see docs/results/verse-levers.md).
++0.21 for 128: readings 54-65); refitted on ten more readings it read grammar +0.04 ± 0.03 and sense
++0.05 ± 0.03 over the earlier fit (160 couplets, readings 66-69, 78-81; see docs/results/verse-levers.md).
 
 Saved as ``reader.json`` in the model folder; benchmarks/build_reader.py fits the shipped one.
 """

@@ -30,7 +30,7 @@ DEFAULT_CANDIDATES = 128
 # +0.10, sense +0.03); 0.8 reads as 0.9; with it T=0.8 or 0.9 is no better, and 64 candidates still lose to
 # 128 (docs/results/verse-levers.md). It costs about 6% of a couplet's time
 DEFAULT_TOP_P = 0.9
-MIN_TOP_P = 0.01  # below about the top character's share it is greedy: lower would only be refused later
+MIN_TOP_P = 0.01  # at or below 1 / len(vocab) it is greedy (the top character alone), so lower adds nothing
 MAX_LINE_CHARS = 120  # a line not ended by then is returned unfinished
 AFTER_BROKEN_WORD = ' ,;:.!?)-"'  # marks dropped with the broken word an unfinished line begins with
 
@@ -45,7 +45,7 @@ class Candidate:
     state: State | None = field(default=None, repr=False, compare=False)
 
 
-def check_settings(temperature: float, candidates: int, top_p: float = DEFAULT_TOP_P) -> tuple[float, int, float]:
+def check_settings(temperature: float, candidates: int, top_p: float) -> tuple[float, int, float]:
     """Refuse settings that cannot sample (T <= 0 or huge overflows ml5's softmax; K or top-p out of range).
 
     Raises WrongType for a non-number, GenerationError for a value out of range; returns plain floats/ints.
@@ -69,7 +69,7 @@ def sample_lines(
     trie: VocabTrie | None = None,
     runs: RunTries | None = None,
     ending: str = "",
-    top_p: float = 1.0,
+    top_p: float = 1.0,  # (off here: the library's callers pass DEFAULT_TOP_P, the discriminator's samples none)
 ) -> list[list[Candidate]]:
     """Sample ``candidates`` lines for each end word, all in one batch, backward.
 
@@ -79,7 +79,7 @@ def sample_lines(
     too, one the corpus has seen before the words after it (see rhymer.wordruns). ``ending`` (such
     as "." or ",") follows the end word: the model then writes a line that closes a sentence or a clause.
     Each character is drawn at ``temperature`` from the smallest set of the likeliest that holds ``top_p``
-    of the probability (``nucleus``).
+    of the tempered probability (``nucleus``): at a lower temperature fewer characters make up the share.
     Sampling stops once every end word has most of its candidates finished (3 in 4, or all when
     K <= 2): the stragglers are long lines that would rank last anyway, and are returned unfinished.
     The caller has checked the settings (``check_settings``).

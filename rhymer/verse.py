@@ -88,7 +88,9 @@ class Verse:
     seed: int
     temperature: float
     candidates: int
-    top_p: float = 1.0  # the nucleus each character was drawn from (sampler.nucleus; 1: all characters)
+    # the nucleus each character was drawn from (sampler.nucleus; 1: every character); keyword-only, so that
+    # a Verse built positionally before it existed still builds
+    top_p: float = field(default=1.0, kw_only=True)
     details: tuple[Line, ...] = field(repr=False, default=())
 
     @property
@@ -357,7 +359,7 @@ class Rhymer:
         """
         temperature, candidates, top_p = check_settings(temperature, candidates, top_p)
         if retries is None:
-            retries = 0 if candidates == 1 else DEFAULT_RETRIES  # one candidate means plain sampling
+            retries = 0 if candidates == 1 else DEFAULT_RETRIES  # one candidate: nothing to rerank
         retries = validate.integer("retries", retries, 0, MAX_RETRIES, error=GenerationError)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % 2**32)

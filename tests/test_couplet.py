@@ -8,6 +8,7 @@ import pronouncing
 import pytest
 
 import rhymer
+from rhymer.sampler import DEFAULT_TOP_P
 from rhymer.words import last_word
 
 
@@ -38,6 +39,8 @@ def test_same_seed_same_output(cli):
     args = ("couplet", "-w", "rain", "--model", "markov", "--seed", "3")
     first, second = cli(*args), cli(*args)
     assert first.returncode == 0 and first.stdout == second.stdout and first.stdout.count("\n") == 2
+    nucleus, default = (json.loads(cli(*args, *more, "--json").stdout) for more in (("-p", "0.5"), ()))
+    assert (nucleus["top_p"], default["top_p"]) == (0.5, DEFAULT_TOP_P) and nucleus["lines"] != default["lines"]
     r = rhymer.load("markov")
     assert r.couplet("rain", seed=9) == r.couplet("rain", seed=9)
     assert r.couplet("rain", seed=9).lines != r.couplet("rain", seed=10).lines

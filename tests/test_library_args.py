@@ -64,6 +64,8 @@ BAD_CALLS = [
     (_verse(top_p=0), ValueError, "top_p"),
     (_verse(top_p=1.01), ValueError, "top_p"),
     (_verse(top_p=float("nan")), ValueError, "top_p"),
+    (lambda r: r.reply("I walked along the shore at night", top_p=2), ValueError, "top_p"),
+    (lambda r: r.reply("I walked along the shore at night", top_p=None), TypeError, "top_p"),
     (_verse(candidates=2.5), TypeError, "candidates"),
     (_verse(candidates="16"), TypeError, "candidates"),
     (_verse(candidates=True), TypeError, "candidates"),
@@ -148,7 +150,8 @@ ANYTHING = st.one_of(
     st.integers(0, 40), st.floats(0.05, 3.0),
 )
 FAST = settings(max_examples=40, deadline=None)
-VERSE_PARAMS = ["scheme", "seed_word", "temperature", "seed", "candidates", "retries", "rhyme", "weights", "rules", "strict"]
+VERSE_PARAMS = ["scheme", "seed_word", "temperature", "seed", "candidates", "top_p", "retries", "rhyme", "weights", "rules",
+                "strict"]
 
 
 def _only_rhymer_errors(call):
@@ -206,6 +209,10 @@ CLI_BAD = [
     (("couplet", "-w", "a min_words b"), "error: --seed-word 'a min_words b' is several words"),  # the user's own, as typed
     (("couplet", "--candidates", "2.5"), "--candidates"),
     (("couplet", "--candidates", "5000"), "error: --candidates 5000 is out of range"),
+    (("verse", "-p", "1.5"), "error: --top-p 1.5 is out of range"),
+    (("reply", "I walked along the shore at night", "--top-p", "nan"), "error: --top-p nan is out of range"),
+    (("compare", "--top-p", "0"), "error: --top-p 0.0 is out of range"),  # before any work
+    (("couplet", "--top-p", "most"), "'most' is not a valid float"),
     (("couplet", "--count", "0"), "Invalid value for '--count'"),
     (("verse", "--syllables", "0"), "error: --syllables 0 is out of range"),
     (("couplet", "--min-words", "5", "--max-words", "2"), "error: --min-words 5 is above --max-words 2"),

@@ -237,8 +237,9 @@ def test_the_nucleus_is_the_smallest_set_of_the_likeliest_holding_top_p(weights,
     on = kept > 0
     assert np.array_equal(kept[on], probs[0][on]) and on[np.argmax(probs[0])]  # untouched; the top one always
     assert not (~on).any() or probs[0][on].min() >= probs[0][~on].max()  # the likeliest
-    need = top_p * probs.sum() * (1 - 1e-9)
-    assert kept.sum() >= need and kept.sum() - kept[on].min() < need  # holds top_p, and no smaller set does
+    total = top_p * probs.sum()
+    assert kept.sum() >= total * (1 - 1e-9)  # holds top_p...
+    assert kept.sum() - kept[on].min() < total * (1 + 1e-9)  # ...and without its least likely member it would not
 
 
 def test_top_p_draws_only_from_the_nucleus(lstm):
@@ -249,6 +250,10 @@ def test_top_p_draws_only_from_the_nucleus(lstm):
     assert len(greedy[0]) == 1 and greedy[0] == greedy[1]
     free = sample_lines(lstm.model, ["night"], 6, 2.0, np.random.default_rng(3), trie=lstm.trie, top_p=1.0)[0]
     assert len({c.text for c in free}) > 1
+    # and the library draws from the nucleus it is given: greedy, a couplet is the same at any temperature
+    greedy_verses = [lstm.couplet("night", seed=3, candidates=4, top_p=0.01, temperature=t).lines for t in (0.5, 2.0)]
+    free_verses = [lstm.couplet("night", seed=3, candidates=4, top_p=1.0, temperature=t).lines for t in (0.5, 2.0)]
+    assert greedy_verses[0] == greedy_verses[1] and free_verses[0] != free_verses[1]
     verse = lstm.couplet("night", seed=3, candidates=4, top_p=0.5)
     assert verse.top_p == 0.5 and verse.to_dict()["top_p"] == 0.5
 
