@@ -243,7 +243,7 @@ class Rhymer:
         Cast on the direful night,
         The mustering to the light,
         The sight of Malcolm Graeme,
-        And there of the game,
+        You shall possess the claim,
         Where is my love, and the white.
         """
         form = parse_scheme(scheme)
