@@ -4,9 +4,10 @@ machine slows every setting alike): program metrics and couplet() latency per se
   today     each line from a fresh state, no word constraint, no word model (the v0.1 method)
   +carry    lines written last to first, each after the state of the line that follows it
   +trie     ... and only known words (corpus + CMU) can be written
-  +words    ... and the word trigram model as a reranking term (the new default)
-  K=1, K=32 T=0.5, markov: the defaults with plain sampling, the K and temperature of the defaults before
-           blind readings 54-65, the Markov baseline
+  +words    ... and the word trigram model as a reranking term: the defaults (today's K, T and top-p; the
+           three settings above sample at v0.1's K=16, T=0.7 from every character)
+  K=1, K=32 T=0.5, markov: the defaults with plain sampling (K=1, top-p 1), the K and temperature of the
+           defaults before blind readings 54-65 (top-p 1), the Markov baseline
 
     python benchmarks/bench_levers.py [--couplets 40] [--out docs/results/verse-levers.json]
 """
@@ -26,14 +27,15 @@ from rhymer.rhymepolicy import SEED_WORDS
 from rhymer.scoring import Rules, Weights
 from rhymer.wordmodel import WordModel
 
-OFF = dict(carry=False, rules=Rules(known_words=False), weights=Weights(words=0), top_p=1.0)  # (v0.1: no nucleus)
+PLAIN = dict(top_p=1.0)  # every character at the temperature: as sampled before blind readings 66-81
+OFF = dict(carry=False, rules=Rules(known_words=False), weights=Weights(words=0), candidates=16, temperature=0.7, **PLAIN)
 SETTINGS = {
     "today (K=16, T=0.7)": ("lstm", OFF),
-    "+carry": ("lstm", dict(carry=True, rules=Rules(known_words=False), weights=Weights(words=0))),
-    "+carry +trie": ("lstm", dict(carry=True, weights=Weights(words=0))),
+    "+carry": ("lstm", {**OFF, "carry": True}),
+    "+carry +trie": ("lstm", {**OFF, "carry": True, "rules": Rules()}),
     "+carry +trie +words (default)": ("lstm", {}),
-    "default, K=1": ("lstm", dict(candidates=1)),
-    "default, K=32 T=0.5 (before readings 54-65)": ("lstm", dict(candidates=32, temperature=0.5, top_p=1.0)),
+    "default, K=1": ("lstm", dict(candidates=1, **PLAIN)),
+    "default, K=32 T=0.5 (before readings 54-65)": ("lstm", dict(candidates=32, temperature=0.5, **PLAIN)),
     "markov, today": ("markov", OFF),
     "markov, default": ("markov", {}),
 }

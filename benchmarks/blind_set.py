@@ -176,8 +176,8 @@ def main() -> None:
         if not all("=" in w for w in args.weight):
             parser.error("--weight takes NAME=VALUE, e.g. --weight discriminator=2")
         weights = {name: float(value) for name, value in (w.split("=", 1) for w in args.weight)}
-        generate(args.model, args.out, args.temperature, args.candidates, args.seed, args.meter, args.syllables, weights,
-                 args.series, args.top_p)
+        generate(args.model, args.out, args.temperature, args.candidates, args.seed, meter=args.meter,
+                 syllables=args.syllables, weights=weights, series=args.series, top_p=args.top_p)
     elif args.command == "build":
         build({n: Path(p) for n, p in (s.split("=", 1) for s in args.systems)}, args.out, args.seed)
     elif args.command == "paired":

@@ -45,7 +45,7 @@ class Report:
     human_reference: dict  # measure()'s metrics of the corpus' own consecutive lines
     markov_order_sweep: dict[str, float | None]  # held-out bpc by Markov order
     samples: list[dict]  # per seed: seed_word, seed, and each model's couplet under its name
-    top_p: float = 1.0  # the nucleus the reranked models drew from (sampler.nucleus; K=1 draws from every character)
+    top_p: float = 1.0  # the nucleus the reranked models drew from (sampler.nucleus; K=1 is plain sampling, top-p 1)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -121,10 +121,10 @@ def run(corpus: Path | None, models: list[str], couplets: int = DEFAULT_COUPLETS
             contenders.append(_loaded(spec, text, held, val_fraction))
     with progress(f"building the order-{markov_order} Markov model", None):
         contenders.append(_fresh_markov(train, held, vocab, markov_order, index, copies))
-    for c in contenders:
-        c.candidates, c.top_p = candidates, top_p
-    if plain and candidates > 1:  # K=1 at top-p 1: plain sampling
-        contenders += [Contender(f"{c.name} K=1", c.composer, 1, c.load_seconds, c.size_bytes, c.bpc, c.note)
+    for c in contenders:  # one candidate is plain sampling: every character at the temperature
+        c.candidates, c.top_p = candidates, top_p if candidates > 1 else 1.0
+    if plain and candidates > 1:
+        contenders += [Contender(f"{c.name} K=1", c.composer, 1, c.load_seconds, c.size_bytes, c.bpc, c.note, top_p=1.0)
                        for c in list(contenders)]
     sweep = {}
     if markov_orders:

@@ -69,7 +69,7 @@ def sample_lines(
     trie: VocabTrie | None = None,
     runs: RunTries | None = None,
     ending: str = "",
-    top_p: float = 1.0,  # (off here: the library's callers pass DEFAULT_TOP_P, the discriminator's samples none)
+    top_p: float = 1.0,  # (off here: Rhymer passes its top_p setting; the discriminator's samples, fitted without, none)
 ) -> list[list[Candidate]]:
     """Sample ``candidates`` lines for each end word, all in one batch, backward.
 

@@ -221,11 +221,11 @@ class Rhymer:
         (or a corpus line end).
 
         ``top_p`` is 0.01..1, the share of probability each character is drawn from (``sampler.nucleus``;
-        1 draws from every character). ``seed`` is None (fresh entropy) or 0..MAX_SEED; ``retries`` None (3, or 0 with one candidate)
-        or 0..MAX_RETRIES (a line's resamplings); ``weights``/``rules`` None for the defaults. Raises
-        WrongType for an argument of the wrong type, GenerationError for an unusable setting or a scheme the
-        vocabulary cannot rhyme, LexiconError for an unusable seed word (both ValueErrors that name the
-        parameter).
+        1 draws from every character). ``seed`` is None (fresh entropy) or 0..MAX_SEED; ``retries`` None
+        (3, or 0 with one candidate) or 0..MAX_RETRIES (a line's resamplings); ``weights``/``rules`` None for
+        the defaults. Raises WrongType for an argument of the wrong type, GenerationError for an unusable
+        setting or a scheme the vocabulary cannot rhyme, LexiconError for an unusable seed word (both
+        ValueErrors that name the parameter).
 
         Each line aims at the form's syllables (a limerick's), else ``rules.target_syllables``, else
         ``scoring.LINE_SYLLABLES`` (8), within ``rules.syllable_tolerance`` (0) or the form's where it is more

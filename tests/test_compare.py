@@ -7,6 +7,7 @@ import pytest
 from rhymer import metrics
 from rhymer.compare import corpus_couplets
 from rhymer.lexicon import syllables
+from rhymer.sampler import DEFAULT_TOP_P
 
 CORPUS = "The stars are bright above the sea\nAnd all the world is dark and free\n"
 
@@ -70,6 +71,8 @@ def test_compare_command_on_a_tiny_corpus(cli, tmp_path, small_corpus):
     report = json.loads((out / "report.json").read_text())
     names = [m["model"] for m in report["models"]]
     assert names == ["lstm", "markov-5", "lstm K=1", "markov-5 K=1"]
+    # the reranked models sample at the default top-p, one candidate is plain sampling (every character)
+    assert report["top_p"] == DEFAULT_TOP_P and [m["top_p"] for m in report["models"]] == [DEFAULT_TOP_P] * 2 + [1.0] * 2
     fresh = report["models"][1]
     assert fresh["perfect_rhyme"] == 1.0 and fresh["heldout_bpc"] > 1.0
     assert report["models"][0]["note"]  # the shipped model saw other text: said so
@@ -79,6 +82,18 @@ def test_compare_command_on_a_tiny_corpus(cli, tmp_path, small_corpus):
     assert html.count("<img") == 3 and "Samples" in html
     assert "| metric |" in (out / "report.md").read_text()
     assert len(report["samples"]) == 6 and all(len(s["markov-5"]) == 2 for s in report["samples"])
+
+
+def test_a_report_from_before_top_p_reads_back_as_plain_sampling():
+    from rhymer.compare import Report
+    from tests.conftest import ROOT
+
+    old = json.loads((ROOT / "docs" / "results" / "report.json").read_text())
+    del old["top_p"]
+    assert Report.from_json(old).top_p == 1.0
+    del old["couplets"]  # a field without a default is still required
+    with pytest.raises(KeyError):
+        Report.from_json(old)
 
 
 def test_compare_can_train_a_fresh_lstm_within_a_budget(cli, tmp_path, small_corpus):

@@ -243,7 +243,7 @@ def test_the_nucleus_is_the_smallest_set_of_the_likeliest_holding_top_p(weights,
 
 
 def test_top_p_draws_only_from_the_nucleus(lstm):
-    # a nucleus smaller than any character's share is the top character alone: every candidate is the greedy
+    # a nucleus smaller than the top character's share is that character alone: every candidate is the greedy
     # line, the same at any temperature; without one the candidates differ
     greedy = [{c.text for c in sample_lines(lstm.model, ["night"], 6, t, np.random.default_rng(3), trie=lstm.trie,
                                             top_p=0.01)[0]} for t in (0.5, 2.0)]
@@ -256,6 +256,8 @@ def test_top_p_draws_only_from_the_nucleus(lstm):
     assert greedy_verses[0] == greedy_verses[1] and free_verses[0] != free_verses[1]
     verse = lstm.couplet("night", seed=3, candidates=4, top_p=0.5)
     assert verse.top_p == 0.5 and verse.to_dict()["top_p"] == 0.5
+    built = type(verse)(verse.lines, verse.rhyme_words, "couplet", "lstm", 3, 0.6, 4, verse.details)  # as before top-p
+    assert built.top_p == 1.0 and built.details == verse.details
 
 
 def test_trie_masks_follow_the_reversed_vocabulary():

@@ -23,7 +23,7 @@
 // lines copied from the corpus, no rhymes for a word CMU dict lacks, even a corpus word (no spelling guess), 3 candidates
 // instead of 128 (1 for a first couplet it writes when there is no opening), sampled at 0.5 rather than the library's
 // 0.6 (a higher temperature pays only with many candidates to choose from) and from every character, without the
-// library's nucleus (top-p 0.9, read only with 128 candidates), no second try at a line, and
+// library's nucleus (top-p 0.9: at the page's settings it read too little better to port), no second try at a line, and
 // the word limits are kept while sampling rather than judged afterwards. ml5.js takes about
 // a second to start, so a visit opens on one of the couplets the library wrote at export with its own
 // defaults (site.json's "openings", picked by the visit's seed) while ml5.js and the word lists load; the page writes every
