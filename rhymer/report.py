@@ -124,6 +124,12 @@ def sweep_line(report: Report) -> str | None:
     return "Markov held-out bpc by order: " + ", ".join(f"{k}: {_fmt(v, 'heldout_bpc')}" for k, v in report.markov_order_sweep.items())
 
 
+def sampling_note(report: Report) -> str:
+    """The sampling settings the models ran at: K=1 columns (plain sampling) draw from every character."""
+    plain = " (K=1: 1, plain sampling)" if any(m["candidates"] == 1 for m in report.models) else ""
+    return f"temperature {report.temperature}, top-p {report.top_p}{plain}"
+
+
 def render_markdown(report: Report, images: list[str]) -> str:
     head = table_header(report)
     sweep = sweep_line(report)
@@ -131,7 +137,7 @@ def render_markdown(report: Report, images: list[str]) -> str:
         "# rhymer compare: results", "",
         f"Produced by `{report.command}` on `{report.corpus}` "
         f"(sha256 {report.corpus_sha256[:12]}…), {report.couplets} couplets per model, "
-        f"temperature {report.temperature}, top-p {report.top_p} (K=1: 1, plain sampling), the same seed words and seeds for every model.", "",
+        f"{sampling_note(report)}, the same seed words and seeds for every model.", "",
         "| " + " | ".join(head) + " |", "|" + "---|" * len(head),
         *["| " + " | ".join(r) + " |" for r in table_rows(report)], "",
         *[f"- **{ROW_NAMES[k]}**: {text}" for k, text in EXPLANATIONS.items()], "", HUMAN_NOTE, "",
@@ -171,7 +177,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;
 img{{max-width:100%;height:auto;margin:4px 0}}dt{{font-weight:bold;margin-top:.5em}}dd{{margin-left:1em}}
 .couplet span{{display:block;margin-left:1em}}.couplet{{margin:.4em 0}}</style>
 </head><body><h1>rhymer compare</h1><p><code>{esc(report.command)}</code> on <code>{esc(report.corpus)}</code>,
-{report.couplets} couplets per model, temperature {report.temperature}, top-p {report.top_p} (K=1: 1, plain sampling).</p>
+{report.couplets} couplets per model, {esc(sampling_note(report))}.</p>
 <div class=scroll><table><tr>{head}</tr>{body}</table></div>
 <h2>What the rows mean</h2><dl>{explained}</dl><p>{esc(HUMAN_NOTE)}</p>{images}
 <h2>Samples: the same seed word and seed for every model</h2>{samples}</body></html>"""
