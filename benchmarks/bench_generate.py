@@ -3,9 +3,10 @@
   - numpy engine characters per second for 1 and 32 parallel sequences,
   - the same LSTM as a Keras step model (tf.function, one character per call, batched candidates),
     per character and for a whole couplet with 16 candidates per line,
-  - couplet() latency at the defaults (sampler.DEFAULT_CANDIDATES, DEFAULT_TOP_P), the same without top-p (the
-    default until readings 66-81), with word runs of contexts seen before 5 words or more (the default until
-    readings 20-27) and without word runs (the default until blind readings 14-15), and without top-p: at 64
+  - couplet() latency at the defaults (sampler.DEFAULT_CANDIDATES, DEFAULT_TOP_P), at 128 (the default until
+    readings 110-117), the same without top-p (the default until readings 66-81), at the default K with word runs
+    of contexts seen before 5 words or more (the default until readings 20-27) and without word runs (the
+    default until blind readings 14-15), and without top-p: at 64
     (the default until readings 62-65), at 32 and T=0.5 (the default until readings 54-57), at 16 (the default
     until readings 5-6) and with 1 (plain sampling); median of N, interleaved,
   - `rhymer couplet --seed-word night` from a cold shell (wall time: the first run on the machine, which
@@ -170,7 +171,7 @@ def main() -> None:
                                     WordRuns.build(modeldir.read_corpus(r.path), 5) if r.runs else None, r.reader)
     five.couplet("night", seed=0)
     k, plain = DEFAULT_CANDIDATES, {"top_p": 1.0}  # (plain: no nucleus, as before readings 66-81)
-    settings = {f"k{k}": (r, k, {}), f"k{k}_no_top_p": (r, k, plain),
+    settings = {f"k{k}": (r, k, {}), "k128": (r, 128, {}), "k128_no_top_p": (r, 128, plain),
                 f"k{k}_runs_of_5_predecessors": (five, k, {}),
                 f"k{k}_no_word_runs": (r, k, {"rules": rhymer.Rules(word_runs=False)}),
                 "k64_no_top_p": (r, 64, plain), "k32_t05_no_top_p": (r, 32, {**plain, "temperature": 0.5}),

@@ -27,7 +27,7 @@ LINE_END_EVIDENCE = 20  # uses a word needs before its share of line ends can ru
 MIN_LINE_END_SHARE = 0.02  # ... the share below which it never ends lines ("of", "the", "with")
 RHYME_MODES = ("auto", "perfect")  # auto: near rhymes when no perfect one is left
 NEAR_BAND = 0.25  # a near rhyme is drawn (by frequency) from those at most this much farther than the closest
-# a rhyme partner's line is written for up to this many rhyme words at once (32 of K = 128 candidates each) and
+# a rhyme partner's line is written for up to this many rhyme words at once (64 of K = 256 candidates each) and
 # the best line kept, so a word the line cannot use well loses to another (blind readings 36-39: grammar +0.15, sense +0.10)
 RHYME_CHOICES = 4
 

@@ -17,13 +17,14 @@ from rhymer.vocabtrie import VocabTrie, is_letter, word_of
 from rhymer.wordruns import CONTEXT_WORDS, Context, RunTries
 
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 3.0
-# the temperature and candidates per line (best-of-K), chosen by blind readings 54-65: with the reader model
-# to choose, 64 candidates at 0.6 gain grammar +0.24 over 32 at 0.5, and 128 another +0.21 (sense +0.10,
-# quality +0.12, rhythm +0.10); before it, neither more candidates nor a higher temperature paid (readings 5-9,
-# 29-31, 44-45); 0.6 at 32 candidates loses, 0.7 at 64 is no better. Each doubling costs 1.7-1.8x the time
+# the temperature and candidates per line (best-of-K), chosen by blind readings 54-65 and 110-117: with the
+# reader model to choose, 64 candidates at 0.6 gain grammar +0.24 over 32 at 0.5, 128 another +0.21 (sense +0.10,
+# quality +0.12, rhythm +0.10), and 256 (with top-p 0.9) another +0.21 (sense +0.12); before it, neither more
+# candidates nor a higher temperature paid (readings 5-9, 29-31, 44-45); 0.6 at 32 candidates loses, 0.7 at 64
+# is no better. Each doubling costs 1.7-1.8x the time
 DEFAULT_TEMPERATURE = 0.6
 MAX_CANDIDATES = 1024
-DEFAULT_CANDIDATES = 128
+DEFAULT_CANDIDATES = 256
 # nucleus sampling (Holtzman et al. 2019): each character is drawn from the likeliest ones that hold this share
 # of the probability, never from the unlikely tail; 1 is off. Blind readings 66-81 (three sets of fresh seeds,
 # each read twice) at 128 candidates and T=0.6: grammar +0.14, +0.16, +0.11 (240 couplets: +0.14 ± 0.06, rhythm

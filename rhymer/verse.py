@@ -240,11 +240,11 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
-        Cast on the direful night,
-        The mustering to the light,
+        But here and there you find the night,
+        Ah! ye lords of the sound of fight,
         The sight of Malcolm Graeme,
-        You shall possess the claim,
-        Where is my love, and the white.
+        But here in the same,
+        Thy tears that patience is quite.
         """
         form = parse_scheme(scheme)
         carry = validate.boolean("carry", carry)
@@ -314,7 +314,7 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
-        And then he pored upon the light.
+        At least this is a greater light.
         """
         given = " ".join(plain_marks(self.model, validate.text("line", line)).split())
         if len(given) > MAX_LINE_CHARS:  # as long as a line the model writes at most (the page's limit too)

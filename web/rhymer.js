@@ -21,7 +21,7 @@
 // draws them (site.json's "near_rhymes" carries rhymer/lexicon.py's costs).
 // It is a lighter writer than the library's: no word model, discriminator or reader model in the score, no check for
 // lines copied from the corpus, no rhymes for a word CMU dict lacks, even a corpus word (no spelling guess), 3 candidates
-// instead of 128 (1 for a first couplet it writes when there is no opening), sampled at 0.5 rather than the library's
+// instead of 256 (1 for a first couplet it writes when there is no opening), sampled at 0.5 rather than the library's
 // 0.6 (a higher temperature pays only with many candidates to choose from) and from every character, without the
 // library's nucleus (top-p 0.9: at the page's settings it read too little better to port), no second try at a line, and
 // the word limits are kept while sampling rather than judged afterwards. ml5.js takes about
