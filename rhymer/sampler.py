@@ -21,7 +21,7 @@ MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 3.0
 # reader model to choose, 64 candidates at 0.6 gain grammar +0.24 over 32 at 0.5, 128 another +0.21 (sense +0.10,
 # quality +0.12, rhythm +0.10), and 256 (with top-p 0.9) another +0.21 (sense +0.12); before it, neither more
 # candidates nor a higher temperature paid (readings 5-9, 29-31, 44-45); 0.6 at 32 candidates loses, 0.7 at 64
-# is no better. Each doubling costs 1.7-1.8x the time
+# is no better. Each doubling costs 1.7-1.9x the time
 DEFAULT_TEMPERATURE = 0.6
 MAX_CANDIDATES = 1024
 DEFAULT_CANDIDATES = 256
