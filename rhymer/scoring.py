@@ -46,7 +46,8 @@ class Weights:
     # the line's part of the couplet rating a blind reader would give (rating points) under the folder's reader
     # model, if it has one: a point is worth far more than a nat (blind readings 48-53 and 56-57 at 32
     # candidates, weight 15: sense +0.09, quality +0.10, grammar +0.05, rhythm unchanged; weight 5 moved too
-    # few couplets, 30 no further; with it to choose, more candidates at T=0.6 gain grammar: readings 54-65)
+    # few couplets, 30 no further, 25 moved too few at 64 and 128 candidates (readings 62-63, 90-93); with it to
+    # choose, more candidates at T=0.6 gain grammar: readings 54-65 and 110-117)
     reader: float = 15.0
     echo: float = 10.0  # penalty for a line that echoes an earlier one (see echoes): larger than the others' spread
 
