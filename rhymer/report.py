@@ -215,7 +215,7 @@ def _charts(report: Report) -> dict[str, bytes]:
     keys = [k for k in METRIC_NAMES if k not in ("rhyme_density", "word_perplexity")]  # the shares
     fig, ax = plt.subplots(figsize=(10, 4))
     width = 0.8 / (len(report.models) + 1)
-    labels = table_header(report)[1:]  # the table's column names: "lstm K=128", ..., "corpus (human)"
+    labels = table_header(report)[1:]  # the table's column names: "lstm K=256", ..., "corpus (human)"
     for i, m in enumerate([*report.models, report.human_reference]):
         ax.bar(np.arange(len(keys)) + i * width, [m.get(k) or 0 for k in keys], width, label=labels[i])
     ax.set_xticks(np.arange(len(keys)) + 0.4 - width / 2, [METRIC_NAMES[k] for k in keys], rotation=20, ha="right")

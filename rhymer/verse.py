@@ -240,7 +240,7 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
-        But here and there you find the night,
+        Like to be revenged this night,
         Ah! ye lords of the sound of fight,
         The sight of Malcolm Graeme,
         But here in the same,
