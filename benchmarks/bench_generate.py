@@ -1,12 +1,14 @@
 """Generation speed, measured side by side in one run.
 
-  - numpy engine characters per second for 1 and 32 parallel sequences,
+  - numpy engine characters per second for 1, 32 and 256 parallel sequences (256 in two halves on two threads,
+    lstm.SPLIT_ROWS),
   - the same LSTM as a Keras step model (tf.function, one character per call, batched candidates),
     per character and for a whole couplet with 16 candidates per line,
   - couplet() latency at the defaults (sampler.DEFAULT_CANDIDATES, DEFAULT_TOP_P), at 128 (the default until
     readings 110-117), the same without top-p (the default until readings 66-81), at the default K with word runs
     of contexts seen before 5 words or more (the default until readings 20-27) and without word runs (the
-    default until blind readings 14-15), and without top-p: at 64
+    default until blind readings 14-15), at the default with the engine as it was before 2026-12-04's evening
+    (every candidate's row stepped, the batch whole on one thread) and with one thread alone, and without top-p: at 64
     (the default until readings 62-65), at 32 and T=0.5 (the default until readings 54-57), at 16 (the default
     until readings 5-6) and with 1 (plain sampling); median of N, interleaved,
   - `rhymer couplet --seed-word night` from a cold shell (wall time: the first run on the machine, which
@@ -20,6 +22,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -31,11 +34,13 @@ from pathlib import Path
 
 import numpy as np
 
-from rhymer import cache, modeldir
+from rhymer import cache, lstm, modeldir, sampler
+from rhymer.blas import one_thread
 from rhymer.sampler import DEFAULT_CANDIDATES
 from rhymer.wordruns import WordRuns
 
 
+@one_thread  # as the library steps it: one BLAS thread (each half of a large batch on its own thread)
 def engine_speed(model, batch: int, chars: int = 400) -> float:
     state = model.start(batch)
     ids = np.zeros(batch, dtype=np.int64)
@@ -93,6 +98,27 @@ class KerasStepModel:
     def feed(self, state, ids):
         logp, *new = self._step(np.asarray(ids, dtype=np.int32), *state)
         return tuple(t.numpy() for t in new), logp.numpy()
+
+
+def _every_row(model, state, node, ids):
+    """sampler._feed_distinct as it was before: every row stepped, shared histories or not."""
+    state, logp = model.feed(model.take(state, node), ids)
+    return state, logp, np.arange(len(ids))
+
+
+@contextlib.contextmanager
+def engine(every_row: bool = False, one_thread: bool = False):
+    """The engine as it was: ``every_row`` steps each candidate's row though candidates share their first
+    characters, ``one_thread`` steps the batch whole instead of in two halves on two threads."""
+    saved = sampler._feed_distinct, lstm.SPLIT_ROWS
+    if every_row:
+        sampler._feed_distinct = _every_row
+    if one_thread:
+        lstm.SPLIT_ROWS = sys.maxsize
+    try:
+        yield
+    finally:
+        sampler._feed_distinct, lstm.SPLIT_ROWS = saved
 
 
 def couplet_latency(r, candidates: int, n: int, first_seed: int = 0, **options) -> float:
@@ -156,6 +182,9 @@ def main() -> None:
     if r.model.kind == "lstm":
         results["numpy_chars_per_s_batch1"] = round(engine_speed(r.model, 1))
         results["numpy_chars_per_s_batch32"] = round(engine_speed(r.model, 32))
+        results["numpy_chars_per_s_batch256"] = round(engine_speed(r.model, 256, chars=100))
+        with engine(one_thread=True):
+            results["numpy_chars_per_s_batch256_one_thread"] = round(engine_speed(r.model, 256, chars=100))
         if not args.no_keras:
             keras_model = KerasStepModel(r.path)
             results["keras_step_chars_per_s_batch1"] = round(engine_speed(keras_model, 1, chars=200))
@@ -171,15 +200,18 @@ def main() -> None:
                                     WordRuns.build(modeldir.read_corpus(r.path), 5) if r.runs else None, r.reader)
     five.couplet("night", seed=0)
     k, plain = DEFAULT_CANDIDATES, {"top_p": 1.0}  # (plain: no nucleus, as before readings 66-81)
-    settings = {f"k{k}": (r, k, {}), "k128": (r, 128, {}), "k128_no_top_p": (r, 128, plain),
+    old, one = {"every_row": True, "one_thread": True}, {"one_thread": True}
+    settings = {f"k{k}": (r, k, {}), f"k{k}_engine_before": (r, k, {}, old), f"k{k}_one_thread": (r, k, {}, one),
+                "k128": (r, 128, {}), "k128_no_top_p": (r, 128, plain),
                 f"k{k}_runs_of_5_predecessors": (five, k, {}),
                 f"k{k}_no_word_runs": (r, k, {"rules": rhymer.Rules(word_runs=False)}),
                 "k64_no_top_p": (r, 64, plain), "k32_t05_no_top_p": (r, 32, {**plain, "temperature": 0.5}),
                 "k16_no_top_p": (r, 16, plain), "k1_plain": (r, 1, plain)}
     times: dict[str, list[float]] = {name: [] for name in settings}
     for seed in range(args.couplets):  # interleaved, so a busy spell slows every setting alike
-        for name, (poet, candidates, options) in settings.items():
-            times[name].append(couplet_latency(poet, candidates, 1, seed, **options))
+        for name, (poet, candidates, options, *was) in settings.items():
+            with engine(**(was[0] if was else {})):
+                times[name].append(couplet_latency(poet, candidates, 1, seed, **options))
     for name in times:
         results[f"couplet_ms_median_{name}"] = round(statistics.median(times[name]), 1)
     with tempfile.TemporaryDirectory() as cache_dir:

@@ -2,7 +2,9 @@
 
 On an idle 2-core machine one thread computes them about as fast as two (couplet 90 ms against 103 ms
 in one run); on a busy one OpenBLAS's spinning threads starve each other, and a cold `rhymer couplet`
-took 5.0 s against 1.4 s with one thread, a site's logit check 127 s against 9 s.
+took 5.0 s against 1.4 s with one thread, a site's logit check 127 s against 9 s. A second core is used
+all the same, without spinning: the LSTM steps a large batch in two halves, one on a helper thread
+(lstm.SPLIT_ROWS).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ keras = pytest.importorskip("keras")
 
 from rhymer import ml5  # noqa: E402
 from rhymer.errors import ModelError  # noqa: E402
-from rhymer.lstm import LSTMModel  # noqa: E402
+from rhymer.lstm import SPLIT_ROWS, LSTMModel  # noqa: E402
 from rhymer.train import TrainConfig, build_model, export_weights  # noqa: E402
 
 
@@ -33,10 +33,11 @@ def trained(tmp_path_factory, small_corpus):
     return model, out, vocab, ids
 
 
-def test_numpy_probabilities_equal_keras(trained):
+@pytest.mark.parametrize("rows", [3, SPLIT_ROWS + 7])  # one batch; two halves stepped on two threads
+def test_numpy_probabilities_equal_keras(trained, rows):
     model, out, vocab, ids = trained
     engine = LSTMModel.load(out)
-    batch = np.stack([ids[100:180], ids[5000:5080], ids[9000:9080]])
+    batch = np.stack([ids[start : start + 80] for start in np.linspace(100, len(ids) - 81, rows).astype(int)])
     expected = keras.ops.convert_to_numpy(keras.ops.softmax(model(batch, training=False), axis=-1))
     state = engine.start(len(batch))
     got = []
