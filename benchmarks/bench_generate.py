@@ -8,7 +8,7 @@
     readings 110-117), the same without top-p (the default until readings 66-81), at the default K with word runs
     of contexts seen before 5 words or more (the default until readings 20-27) and without word runs (the
     default until blind readings 14-15), at the default with the engine as it was before 2026-12-04's evening
-    (every candidate's row stepped, the batch whole on one thread) and with one thread alone, and without top-p: at 64
+    (every candidate's row stepped, the batch whole on one thread; each end word primed once, as now) and with one thread alone, and without top-p: at 64
     (the default until readings 62-65), at 32 and T=0.5 (the default until readings 54-57), at 16 (the default
     until readings 5-6) and with 1 (plain sampling); median of N, interleaved,
   - `rhymer couplet --seed-word night` from a cold shell (wall time: the first run on the machine, which

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rhymer.blas import one_thread
 from rhymer.errors import ModelError
 from rhymer.linemodel import BUCKETS, STEPS, LineModel, known_bits
 from rhymer.words import tokens
@@ -92,6 +93,7 @@ def build(model_dir: str | Path, lines: int = DEFAULT_LINES, seed: int = 0, *, t
     }
 
 
+@one_thread  # it samples batches of SAMPLE_BATCH lines, as generation does
 def training_lines(composer: Rhymer, lines: int, seed: int, temperature: float = SAMPLE_TEMPERATURE) -> tuple[list[str], list[str]]:
     """Up to ``lines`` real lines and as many of the model's own samples, in random order.
 

@@ -8,26 +8,20 @@ row lookup, precomputed per character. The output reads the second layer's h.
 
 from __future__ import annotations
 
-import functools
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from rhymer import ml5
+from rhymer.offload import offload
 
 State = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # c0, h0, c1, h1
-# a batch of at least this many rows is stepped in two halves at once, one on a helper thread: numpy lets go
-# of the GIL in its products and functions, so two cores step 256 rows 1.7x as fast (a default couplet: 304
-# against 370 ms; on a machine kept busy by two other processes 569 against 624, for OpenBLAS's own threads
-# spin and starve there, see rhymer.blas). Always two halves, whatever the cores, so that the cores
-# never change a seed's verse
+# a batch of at least this many rows is stepped in two halves, the second on rhymer.offload's helper thread
+# when it is free: two cores step 256 rows 1.6-1.8x as fast (a default couplet: 304 against 370 ms; on a
+# machine kept busy by two other processes 569 against 624, where OpenBLAS's own threads spin and starve,
+# see rhymer.blas). Always two halves, whichever thread steps them, so that neither the cores nor other
+# threads change a seed's verse
 SPLIT_ROWS = 64
-
-
-@functools.lru_cache(maxsize=1)
-def _helper() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(1, thread_name_prefix="rhymer-lstm")
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -72,9 +66,10 @@ class LSTMModel:
         if len(ids) < SPLIT_ROWS:
             return self._step(state, ids)
         half = len(ids) // 2
-        theirs = _helper().submit(self._step, tuple(s[half:] for s in state), ids[half:])
+        second = tuple(s[half:] for s in state), ids[half:]
+        theirs = offload(self._step, *second)
         mine = self._step(tuple(s[:half] for s in state), ids[:half])
-        other = theirs.result()
+        other = theirs.result() if theirs is not None else self._step(*second)
         return tuple(np.concatenate(pair) for pair in zip(mine[0], other[0])), np.concatenate([mine[1], other[1]])
 
     def _step(self, state: State, ids: np.ndarray) -> tuple[State, np.ndarray]:

@@ -1,0 +1,90 @@
+"""The engine's shortcuts change nothing but speed: a batch stepped in two halves (on a helper thread or
+inline) and candidates that share a history stepped once give what stepping every row gives."""
+
+import multiprocessing
+import sys
+
+import numpy as np
+import pytest
+
+import rhymer
+from rhymer import offload, sampler
+from rhymer.lstm import SPLIT_ROWS
+
+
+@pytest.fixture(scope="module")
+def lstm():
+    return rhymer.load("lstm")
+
+
+@pytest.fixture(scope="module")
+def batch(lstm):
+    rng = np.random.default_rng(0)
+    rows = SPLIT_ROWS + 7
+    state = tuple(rng.standard_normal((rows, lstm.model.hidden)).astype(np.float32) for _ in range(4))
+    return state, rng.integers(0, len(lstm.model.vocab), rows)
+
+
+def _same(a, b) -> bool:
+    (state_a, logp_a), (state_b, logp_b) = a, b
+    return np.array_equal(logp_a, logp_b) and all(np.array_equal(x, y) for x, y in zip(state_a, state_b))
+
+
+def test_a_large_batch_is_stepped_as_its_two_halves(lstm, batch):
+    model, (state, ids) = lstm.model, batch
+    half = len(ids) // 2
+    first = model._step(tuple(s[:half] for s in state), ids[:half])
+    second = model._step(tuple(s[half:] for s in state), ids[half:])
+    got = model.feed(state, ids)
+    assert _same(got, (tuple(np.concatenate(p) for p in zip(first[0], second[0])), np.concatenate([first[1], second[1]])))
+    whole = model._step(state, ids)  # (one product over all rows sums in another order: the last bits differ)
+    assert np.allclose(got[1], whole[1], rtol=0, atol=1e-4)
+
+
+def test_the_caller_steps_the_second_half_when_the_helper_cannot(lstm, batch, monkeypatch):
+    model, (state, ids) = lstm.model, batch
+    helped = model.feed(state, ids)
+    with offload._free:  # the helper busy with another thread's half
+        assert offload.offload(len, ()) is None
+        assert _same(model.feed(state, ids), helped)
+    gone = offload.ThreadPoolExecutor(1)
+    gone.shutdown()  # as at interpreter shutdown: it takes no new work
+    monkeypatch.setattr(offload, "_helper", gone)
+    assert _same(model.feed(state, ids), helped)
+    monkeypatch.setattr(offload, "CORES", 1)
+    assert offload.offload(len, ()) is None and _same(model.feed(state, ids), helped)
+
+
+def _couplet(seed: int) -> tuple[str, ...]:
+    return rhymer.load("lstm").couplet("night", seed=seed, candidates=SPLIT_ROWS).lines
+
+
+@pytest.mark.skipif(sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
+def test_a_forked_child_writes_as_its_parent(lstm):
+    parent = lstm.couplet("night", seed=5, candidates=SPLIT_ROWS).lines  # the helper thread now runs here
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        child = pool.apply_async(_couplet, (5,)).get(timeout=60)  # (a child waiting on the parent's thread hangs)
+    assert child == parent
+
+
+@pytest.mark.parametrize("context", [False, True])
+def test_shared_histories_sample_what_every_row_samples(context, monkeypatch):
+    markov = rhymer.load("markov")  # (a Markov model's states are its exact contexts: any mix-up shows)
+    model, words = markov.model, ["night", "light", "sea", "day"]
+    carried = sampler.read_after(model, None, "\n.thgin eht fo") if context else None
+
+    def sample(seed: int) -> list[list[sampler.Candidate]]:
+        return sampler.sample_lines(model, words, 24, 0.8, np.random.default_rng(seed), context=carried,
+                                    runs=markov.run_tries, ending=",", top_p=0.9)
+
+    shared = [sample(seed) for seed in range(3)]
+
+    def every_row(model, state, node, ids):  # each row stepped on its own, as before histories were shared
+        new, logp = model.feed(model.take(state, node), ids)
+        return new, logp, np.arange(len(ids))
+
+    monkeypatch.setattr(sampler, "_feed_distinct", every_row)
+    alone = [sample(seed) for seed in range(3)]
+    assert shared == alone  # texts, log-probabilities, finished
+    assert [c.state for s in shared for g in s for c in g] == [c.state for s in alone for g in s for c in g]
+    assert len({c.text for s in shared for g in s for c in g}) > 100  # (varied lines, not one repeated)
