@@ -228,4 +228,3 @@ def continuation_logprob(model: CharModel, states: list[State], text: str) -> np
         batch, logp = model.feed(batch, np.full(len(states), i))
         total += logp[:, nxt]
     return total / len(text)
-
