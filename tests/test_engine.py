@@ -41,30 +41,59 @@ def test_a_large_batch_is_stepped_as_its_two_halves(lstm, batch):
     assert np.allclose(got[1], whole[1], rtol=0, atol=1e-4)
 
 
+def _wait_free(seconds: float = 5.0) -> bool:
+    """Whether the helper is free (its lock not held) within ``seconds``."""
+    if not offload._free.acquire(timeout=seconds):
+        return False
+    offload._free.release()
+    return True
+
+
+def test_the_helper_computes_a_call_and_is_free_again(monkeypatch):
+    monkeypatch.setattr(offload, "CORES", 2)  # (on a one-core runner too)
+    future = offload.offload(sum, [1, 2, 3])
+    assert future is not None and future.result(timeout=5) == 6 and _wait_free()
+    failing = offload.offload(divmod, 1, 0)
+    with pytest.raises(ZeroDivisionError):
+        failing.result(timeout=5)
+    assert _wait_free()
+
+
 def test_the_caller_steps_the_second_half_when_the_helper_cannot(lstm, batch, monkeypatch):
     model, (state, ids) = lstm.model, batch
+    monkeypatch.setattr(offload, "CORES", 2)
     helped = model.feed(state, ids)
-    with offload._free:  # the helper busy with another thread's half
+    assert offload._free.acquire(timeout=5)  # the helper busy with another thread's half
+    try:
         assert offload.offload(len, ()) is None
         assert _same(model.feed(state, ids), helped)
+    finally:
+        offload._free.release()
     gone = offload.ThreadPoolExecutor(1)
     gone.shutdown()  # as at interpreter shutdown: it takes no new work
     monkeypatch.setattr(offload, "_helper", gone)
+    monkeypatch.setattr(offload, "_usable", True)  # (restored after the test: the helper gives up on failure)
     assert _same(model.feed(state, ids), helped)
+    assert not offload._usable and _wait_free()  # given up, and free
+    assert offload.offload(len, ()) is None and _same(model.feed(state, ids), helped)
+    monkeypatch.setattr(offload, "_usable", True)
+    monkeypatch.setattr(offload, "_helper", None)
     monkeypatch.setattr(offload, "CORES", 1)
     assert offload.offload(len, ()) is None and _same(model.feed(state, ids), helped)
 
 
-def _couplet(seed: int) -> tuple[str, ...]:
-    return rhymer.load("lstm").couplet("night", seed=seed, candidates=SPLIT_ROWS).lines
+def _couplet(seed: int) -> tuple[tuple[str, ...], bool]:
+    return rhymer.load("lstm").couplet("night", seed=seed).lines, offload._helper is not None
 
 
-@pytest.mark.skipif(sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
-def test_a_forked_child_writes_as_its_parent(lstm):
-    parent = lstm.couplet("night", seed=5, candidates=SPLIT_ROWS).lines  # the helper thread now runs here
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks a process with threads (safe on Linux)")
+def test_a_forked_child_writes_as_its_parent(lstm, monkeypatch):
+    monkeypatch.setattr(offload, "CORES", 2)  # (on a one-core runner too: the child inherits it)
+    parent = lstm.couplet("night", seed=5).lines
+    assert offload._helper is not None  # the helper thread runs in the parent now
     with multiprocessing.get_context("fork").Pool(1) as pool:
-        child = pool.apply_async(_couplet, (5,)).get(timeout=60)  # (a child waiting on the parent's thread hangs)
-    assert child == parent
+        child, helped = pool.apply_async(_couplet, (5,)).get(timeout=60)  # (waiting on the parent's thread hangs)
+    assert child == parent and helped
 
 
 @pytest.mark.parametrize("context", [False, True])
