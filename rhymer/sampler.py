@@ -107,10 +107,11 @@ def sample_lines(
     partials = [""] * rows  # each row's word being written, reversed (for the trie; vocabtrie.CAPITAL once done)
     after: list[Context] = [(end_words[g].lower(),) for g in group]  # each row's words after that one (for runs)
     for t in range(max_chars):
-        if trie is not None:
-            masks = trie.masks(partials) if runs is None else np.stack(
-                [runs.trie(a).allowed(p) for a, p in zip(after, partials)])
-            logp = _renormalise(np.where(masks, logp, -np.inf))
+        if trie is not None:  # one mask per distinct history: the rows that share one share its words
+            _, first, shared = np.unique(node, return_index=True, return_inverse=True)
+            masks = trie.masks([partials[i] for i in first]) if runs is None else np.stack(
+                [runs.trie(after[i]).allowed(partials[i]) for i in first])
+            logp = _renormalise(np.where(masks[shared], logp, -np.inf))
         scaled = logp / temperature
         probs = np.exp(scaled - scaled.max(axis=1, keepdims=True))
         if top_p < 1.0:
