@@ -96,6 +96,30 @@ def test_a_forked_child_writes_as_its_parent(lstm, monkeypatch):
     assert child == parent and helped
 
 
+def test_rows_that_share_a_history_are_stepped_once(lstm):
+    model, fed = lstm.model, []
+
+    class Counting:  # the model, counting the rows it steps
+        vocab = model.vocab
+
+        def feed(self, state, ids):
+            fed.append(len(ids))
+            return model.feed(state, ids)
+
+        def take(self, state, rows):
+            return model.take(state, rows)
+
+    state = sampler.read_after(model, None, "\nthgin"), sampler.read_after(model, None, "\nnaes"), sampler.read_after(model, None, "\nevol")
+    state = model.join(list(state))
+    node, ids = np.array([0, 0, 1, 2, 2, 2, 1]), np.array([5, 5, 5, 7, 7, 8, 9])
+    new, logp, shared = sampler._feed_distinct(Counting(), state, node, ids)
+    assert fed == [5]  # (0, 5) and (2, 7) twice: five distinct histories of seven rows
+    assert shared[0] == shared[1] and shared[3] == shared[4] and len(set(shared.tolist())) == 5
+    alone_state, alone = model.feed(model.take(state, node), ids)  # every row stepped on its own
+    assert np.allclose(logp, alone, atol=1e-5)
+    assert all(np.allclose(s[shared], a, atol=1e-5) for s, a in zip(new, alone_state))
+
+
 @pytest.mark.parametrize("context", [False, True])
 def test_shared_histories_sample_what_every_row_samples(context, monkeypatch):
     markov = rhymer.load("markov")  # (a Markov model's states are its exact contexts: any mix-up shows)

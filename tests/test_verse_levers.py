@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import rhymer
 from rhymer import metrics
 from rhymer.errors import GenerationError, ModelError
-from rhymer.sampler import _feed_distinct, continuation_logprob, nucleus, read_after, sample_lines
+from rhymer.sampler import continuation_logprob, nucleus, read_after, sample_lines
 from rhymer.scoring import SHORTEST_REPLY, Rules, Weights, echoes, judge, syllable_count
 from rhymer.verse import MAX_SEED, SERIES_MEMORY, SERIES_TRIES
 from rhymer.wordmodel import WordModel
@@ -89,30 +89,6 @@ def test_verse_is_written_last_line_first_with_carry(markov):
     plain = markov.couplet("night", seed=11, carry=False)
     assert carried.lines[1] == plain.lines[1]  # the last line is written first, from a fresh state
     assert all(last_word(a) == b for a, b in zip(carried.lines, carried.rhyme_words))
-
-
-def test_rows_that_share_a_history_are_stepped_once(lstm):
-    model, fed = lstm.model, []
-
-    class Counting:  # the model, counting the rows it steps
-        vocab = model.vocab
-
-        def feed(self, state, ids):
-            fed.append(len(ids))
-            return model.feed(state, ids)
-
-        def take(self, state, rows):
-            return model.take(state, rows)
-
-    state = read_after(model, None, "\nthgin"), read_after(model, None, "\nnaes"), read_after(model, None, "\nevol")
-    state = model.join(list(state))
-    node, ids = np.array([0, 0, 1, 2, 2, 2, 1]), np.array([5, 5, 5, 7, 7, 8, 9])
-    new, logp, shared = _feed_distinct(Counting(), state, node, ids)
-    assert fed == [5]  # (0, 5) and (2, 7) twice: five distinct histories of seven rows
-    assert shared[0] == shared[1] and shared[3] == shared[4] and len(set(shared.tolist())) == 5
-    alone_state, alone = model.feed(model.take(state, node), ids)  # every row stepped on its own
-    assert np.allclose(logp, alone, atol=1e-5)
-    assert all(np.allclose(s[shared], a, atol=1e-5) for s, a in zip(new, alone_state))
 
 
 def test_continuation_logprob_matches_reading_one_by_one(lstm):
