@@ -24,6 +24,7 @@ import statistics
 from pathlib import Path
 
 from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, DEFAULT_TOP_P
+from rhymer.scoring import DEFAULT_VARIETY
 
 # Varied end words: nouns, verbs and adjectives of everyday and poetic English, all with rhymes.
 SEED_WORDS = (
@@ -39,7 +40,7 @@ READINGS = Path(__file__).resolve().parent / "blind"  # reading-N folders: set.m
 
 def generate(model: str, out: Path, temperature: float, candidates: int, seed: int,
              meter: str | None = None, syllables: int | None = None, weights: dict[str, float] | None = None,
-             series: bool = False, top_p: float = DEFAULT_TOP_P) -> None:
+             series: bool = False, top_p: float = DEFAULT_TOP_P, variety: float = DEFAULT_VARIETY) -> None:
     """With ``series`` the couplets are read as one feed (``Rhymer.series``): each skips a seed whose couplet
     echoes the last SERIES_MEMORY lines before it."""
     import rhymer
@@ -49,12 +50,13 @@ def generate(model: str, out: Path, temperature: float, candidates: int, seed: i
     scoring = rhymer.Weights(**(weights or {}))
     couplets: list[list[str]] = []
     for i, word in enumerate(SEED_WORDS[:COUPLETS]):
-        options = {"temperature": temperature, "candidates": candidates, "top_p": top_p, "rules": rules, "weights": scoring}
+        options = {"temperature": temperature, "candidates": candidates, "top_p": top_p, "variety": variety, "rules": rules,
+                   "weights": scoring}
         shown = [line for c in couplets for line in c]
         verse = (next(r.series(1, seed_word=word, seed=seed + i, avoid=shown, **options)) if series
                  else r.couplet(word, seed=seed + i, **options))
         couplets.append(list(verse.lines))
-    settings = {"model": model, "temperature": temperature, "candidates": candidates, "top_p": top_p, "seed": seed,
+    settings = {"model": model, "temperature": temperature, "candidates": candidates, "top_p": top_p, "variety": variety, "seed": seed,
                 "meter": meter, "target_syllables": syllables, "weights": weights or {}, "series": series}
     out.write_text(json.dumps({"settings": settings, "couplets": couplets}, indent=1) + "\n", encoding="utf-8")
 
@@ -154,6 +156,7 @@ def main() -> None:
     g.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE)
     g.add_argument("--candidates", type=int, default=DEFAULT_CANDIDATES)
     g.add_argument("--top-p", type=float, default=DEFAULT_TOP_P)
+    g.add_argument("--variety", type=float, default=DEFAULT_VARIETY)
     g.add_argument("--meter", choices=["iambic", "trochaic"])
     g.add_argument("--syllables", type=int, help="every line's syllable target (default: the first line's)")
     g.add_argument("--weight", action="append", default=[], metavar="NAME=VALUE", help="a Weights field (repeat)")
@@ -177,7 +180,8 @@ def main() -> None:
             parser.error("--weight takes NAME=VALUE, e.g. --weight discriminator=2")
         weights = {name: float(value) for name, value in (w.split("=", 1) for w in args.weight)}
         generate(args.model, args.out, args.temperature, args.candidates, args.seed, meter=args.meter,
-                 syllables=args.syllables, weights=weights, series=args.series, top_p=args.top_p)
+                 syllables=args.syllables, weights=weights, series=args.series, top_p=args.top_p,
+                 variety=args.variety)
     elif args.command == "build":
         build({n: Path(p) for n, p in (s.split("=", 1) for s in args.systems)}, args.out, args.seed)
     elif args.command == "paired":

@@ -25,7 +25,7 @@ from rhymer.outputs import check_file
 from rhymer.progress import StepProgress
 from rhymer.rhymepolicy import SCHEMES
 from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, DEFAULT_TOP_P
-from rhymer.scoring import Rules
+from rhymer.scoring import DEFAULT_VARIETY, Rules
 from rhymer.train import TrainConfig, resumable
 from rhymer.train import train as run_training
 from rhymer.verse import Verse, failure_note
@@ -43,6 +43,7 @@ MODEL_HELP = "lstm, markov, or a model directory (default: the shipped model)"
 # the library's parameters that an option sets, so that its errors name what the user typed
 OPTION_OF = {"target_syllables": "--syllables", "min_words": "--min-words", "max_words": "--max-words",
              "seed_word": "--seed-word", "temperature": "--temperature", "candidates": "--candidates", "top_p": "--top-p",
+             "variety": "--variety",
              "rhyme": "--rhyme", "seed": "--seed", "count": "--count", "strict": "--strict"}
 RHYMES_SHOWN = 20  # `rhymer rhymes` lists the most common rhymes only, unless --limit says otherwise
 
@@ -83,6 +84,8 @@ AsJson = Annotated[bool, typer.Option("--json", help="one JSON object per verse"
 Candidates = Annotated[int, typer.Option("--candidates", "-k", help="candidate lines sampled per line; 1 = no reranking")]
 TopP = Annotated[float, typer.Option("--top-p", "-p", help="0.01-1; each character drawn from the likeliest that hold this share of "
                                      "the tempered probability (1 = every character; -k 1 -p 1 = plain sampling)")]
+Variety = Annotated[float, typer.Option("--variety", help="0-100; how freely each line is drawn from its best-scored candidates: 1 "
+                                       "gives a seed word other lines from seed to seed, at some cost in grammar (0 = always the best)")]
 Rhyme = Annotated[str, typer.Option("--rhyme", help="auto (near rhymes if no perfect one) or perfect")]
 Strict = Annotated[bool, typer.Option("--strict", help="refuse seed words missing from CMU dict")]
 MinWords = Annotated[int, typer.Option("--min-words", help="fewest words in a line")]
@@ -99,8 +102,8 @@ Punctuate = Annotated[bool, typer.Option("--punctuate/--no-punctuate",
 def couplet(
     ctx: typer.Context, seed_word: SeedWord = None, model: Model = "default", temperature: Temperature = DEFAULT_TEMPERATURE,
     seed: Seed = None, count: Count = 1, as_json: AsJson = False, candidates: Candidates = DEFAULT_CANDIDATES,
-    top_p: TopP = DEFAULT_TOP_P, rhyme: Rhyme = "auto", strict: Strict = False, min_words: MinWords = Rules.min_words,
-    max_words: MaxWords = Rules.max_words, syllables: Syllables = None, meter: Meter = None,
+    top_p: TopP = DEFAULT_TOP_P, variety: Variety = DEFAULT_VARIETY, rhyme: Rhyme = "auto", strict: Strict = False,
+    min_words: MinWords = Rules.min_words, max_words: MaxWords = Rules.max_words, syllables: Syllables = None, meter: Meter = None,
     best_effort: BestEffort = False, punctuate: Punctuate = True,
 ) -> None:
     """Write rhyming couplets: line 1 ends in the seed word, line 2 in a rhyme of it."""
@@ -112,15 +115,15 @@ def verse(
     scheme: Annotated[str, typer.Option("--scheme", "-s", help="couplet, AABB, ABAB, ABBA, limerick, sonnet or a pattern")] = "couplet",
     seed_word: SeedWord = None, model: Model = "default", temperature: Temperature = DEFAULT_TEMPERATURE,
     seed: Seed = None, count: Count = 1, as_json: AsJson = False, candidates: Candidates = DEFAULT_CANDIDATES,
-    top_p: TopP = DEFAULT_TOP_P, rhyme: Rhyme = "auto", strict: Strict = False, min_words: MinWords = Rules.min_words,
-    max_words: MaxWords = Rules.max_words, syllables: Syllables = None, meter: Meter = None,
+    top_p: TopP = DEFAULT_TOP_P, variety: Variety = DEFAULT_VARIETY, rhyme: Rhyme = "auto", strict: Strict = False,
+    min_words: MinWords = Rules.min_words, max_words: MaxWords = Rules.max_words, syllables: Syllables = None, meter: Meter = None,
     best_effort: BestEffort = False, punctuate: Punctuate = True,
 ) -> None:
     """Write a verse in a rhyme scheme."""
     rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables, meter=meter)
     r = rhymer.load(model)
     verses = r.series(count, scheme, seed_word, seed=seed, temperature=temperature, candidates=candidates,
-                      top_p=top_p, rhyme=rhyme, strict=strict, rules=rules, punctuate=punctuate)
+                      top_p=top_p, variety=variety, rhyme=rhyme, strict=strict, rules=rules, punctuate=punctuate)
     _echo_verses(verses, as_json, rules, best_effort)
 
 
@@ -129,13 +132,14 @@ def reply(
     line: Annotated[str, typer.Argument(help="the line to answer, e.g. \"I walked along the shore at night\"")],
     model: Model = "default", temperature: Temperature = DEFAULT_TEMPERATURE, seed: Seed = None,
     as_json: AsJson = False, candidates: Candidates = DEFAULT_CANDIDATES, top_p: TopP = DEFAULT_TOP_P,
-    rhyme: Rhyme = "auto", strict: Strict = False, min_words: MinWords = Rules.min_words, max_words: MaxWords = Rules.max_words,
+    variety: Variety = DEFAULT_VARIETY, rhyme: Rhyme = "auto", strict: Strict = False, min_words: MinWords = Rules.min_words,
+    max_words: MaxWords = Rules.max_words,
     syllables: ReplySyllables = None, best_effort: BestEffort = False,
 ) -> None:
     """Answer a line: write the next line, rhyming with its last word and following from it."""
     rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables)
     answer = rhymer.load(model).reply(line, temperature=temperature, seed=seed, candidates=candidates,
-                                      top_p=top_p, rhyme=rhyme, strict=strict, rules=rules)
+                                      top_p=top_p, variety=variety, rhyme=rhyme, strict=strict, rules=rules)
     _echo_verses([answer], as_json, rules, best_effort)
 
 

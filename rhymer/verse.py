@@ -37,12 +37,15 @@ from rhymer.sampler import (
     sample_lines,
 )
 from rhymer.scoring import (
+    DEFAULT_VARIETY,
     LINE_SYLLABLES,
+    MAX_VARIETY,
     SHORTEST_REPLY,
     CopyChecker,
     Judgement,
     Rules,
     Weights,
+    choice_order,
     echoes,
     judge,
     syllable_count,
@@ -91,6 +94,7 @@ class Verse:
     # the nucleus each character was drawn from (sampler.nucleus; 1: every character); keyword-only, so that
     # a Verse built positionally before it existed still builds
     top_p: float = field(default=1.0, kw_only=True)
+    variety: float = field(default=0.0, kw_only=True)  # the Gumbel noise each line was chosen with (scoring.choice_order)
     details: tuple[Line, ...] = field(repr=False, default=())
 
     @property
@@ -126,6 +130,7 @@ class _Settings:
     rules: Rules
     rhyme: str
     strict: bool
+    variety: float
 
 
 class Rhymer:
@@ -209,6 +214,7 @@ class Rhymer:
         seed: int | None = None,
         candidates: int = DEFAULT_CANDIDATES,
         top_p: float = DEFAULT_TOP_P,
+        variety: float = DEFAULT_VARIETY,
         retries: int | None = None,
         rhyme: str = "auto",
         weights: Weights | None = None,
@@ -251,7 +257,8 @@ class Rhymer:
         punctuate = validate.boolean("punctuate", punctuate)
         if validate.text("seed_word", seed_word, optional=True) is not None:
             seed_word = normalize_word(seed_word, "seed_word")
-        s, seed, rng = self._prepare(temperature, candidates, top_p, retries, rhyme, weights, rules, seed, strict, seed_word)
+        s, seed, rng = self._prepare(temperature, candidates, top_p, variety, retries, rhyme, weights, rules, seed, strict,
+                                      seed_word)
         if form.syllables and s.rules.target_syllables is not None:  # it would be silently ignored
             raise GenerationError(f"a {form.name} sets each line's syllables {form.syllables}; drop the syllable target "
                                   "(target_syllables)", "rules")
@@ -271,6 +278,7 @@ class Rhymer:
             temperature=s.temperature,
             candidates=s.candidates,
             top_p=s.top_p,
+            variety=s.variety,
             details=tuple(details),
         )
 
@@ -298,6 +306,7 @@ class Rhymer:
         seed: int | None = None,
         candidates: int = DEFAULT_CANDIDATES,
         top_p: float = DEFAULT_TOP_P,
+        variety: float = DEFAULT_VARIETY,
         retries: int | None = None,
         rhyme: str = "auto",
         weights: Weights | None = None,
@@ -325,7 +334,8 @@ class Rhymer:
         if not is_word(end):
             raise GenerationError(f"the line to answer ends on {validate.shown(end)}, which is no English word to rhyme with; "
                                   "end it on a word (numbers written out)", "line")
-        s, seed, rng = self._prepare(temperature, candidates, top_p, retries, rhyme, weights, rules, seed, strict, given)
+        s, seed, rng = self._prepare(temperature, candidates, top_p, variety, retries, rhyme, weights, rules, seed, strict,
+                                      given)
         end = normalize_word(end, "line")
         self.index.pronunciations(end, strict=s.strict)
         encode(self.model, given)  # refuses characters the model cannot read
@@ -345,11 +355,13 @@ class Rhymer:
             temperature=s.temperature,
             candidates=s.candidates,
             top_p=s.top_p,
+            variety=s.variety,
             details=(new,),
         )
 
     @staticmethod
-    def _prepare(temperature: float, candidates: int, top_p: float, retries: int | None, rhyme: str, weights: Weights | None,
+    def _prepare(temperature: float, candidates: int, top_p: float, variety: float, retries: int | None, rhyme: str,
+                 weights: Weights | None,
                  rules: Rules | None, seed: int | None, strict: bool, mix: str | None,
                  ) -> tuple[_Settings, int, np.random.Generator]:
         """Check the settings; the sampling settings, the seed and a generator seeded by it and ``mix``.
@@ -361,6 +373,7 @@ class Rhymer:
         if retries is None:
             retries = 0 if candidates == 1 else DEFAULT_RETRIES  # one candidate: nothing to rerank
         retries = validate.integer("retries", retries, 0, MAX_RETRIES, error=GenerationError)
+        variety = validate.number("variety", variety, 0.0, MAX_VARIETY, error=GenerationError)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % 2**32)
         seed = validate.integer("seed", seed, 0, MAX_SEED, error=GenerationError)
@@ -369,7 +382,7 @@ class Rhymer:
         rules = validate.instance("rules", rules, Rules, default=Rules())
         strict = validate.boolean("strict", strict)
         mixed = [seed, zlib.crc32(mix.lower().encode("utf-8"))] if mix else seed
-        settings = _Settings(temperature, candidates, top_p, retries, weights, rules, rhyme, strict)
+        settings = _Settings(temperature, candidates, top_p, retries, weights, rules, rhyme, strict, variety)
         return settings, seed, np.random.default_rng(mixed)
 
     def _readable(self, mark: str) -> str:
@@ -401,8 +414,7 @@ class Rhymer:
             judged = [judge(c.text, c.logprob, c.finished, self.index, s.rules, s.weights, previous, target,
                             word_logprob=w, follow_logprob=f, real_logprob=r, reader_score=g)
                       for c, w, f, r, g in zip(sampled, fluency, follow, real, rated)]
-            judged.sort(key=Judgement.rank)
-            for j in judged:
+            for j in choice_order(judged, s.variety, rng):
                 if not j.failed and self.copies.copied(j.text):
                     j = Judgement(j.text, j.score, j.logprob, j.real_words, j.syllables, ("copied",))
                 if not j.failed:

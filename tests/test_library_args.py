@@ -59,6 +59,9 @@ BAD_CALLS = [
     (_verse(temperature=float("nan")), ValueError, "temperature"),
     (_verse(temperature=float("inf")), ValueError, "temperature"),
     (_verse(temperature=0), ValueError, "temperature"),
+    (_verse(variety=-0.5), ValueError, "variety"),
+    (_verse(variety="1"), TypeError, "variety"),
+    (lambda r: r.reply("I walked along the shore at night", variety=float("nan")), ValueError, "variety"),
     (_verse(temperature=10**400), ValueError, "temperature"),
     (_verse(top_p="0.9"), TypeError, "top_p"),
     (_verse(top_p=0), ValueError, "top_p"),
@@ -150,8 +153,8 @@ ANYTHING = st.one_of(
     st.integers(0, 40), st.floats(0.05, 3.0),
 )
 FAST = settings(max_examples=40, deadline=None)
-VERSE_PARAMS = ["scheme", "seed_word", "temperature", "seed", "candidates", "top_p", "retries", "rhyme", "weights", "rules",
-                "strict"]
+VERSE_PARAMS = ["scheme", "seed_word", "temperature", "seed", "candidates", "top_p", "variety", "retries", "rhyme", "weights",
+                "rules", "strict"]
 
 
 def _only_rhymer_errors(call):
@@ -213,6 +216,8 @@ CLI_BAD = [
     (("reply", "I walked along the shore at night", "--top-p", "nan"), "error: --top-p nan is out of range"),
     (("compare", "--top-p", "0"), "error: --top-p 0.0 is out of range"),  # before any work
     (("couplet", "--top-p", "most"), "'most' is not a valid float"),
+    (("couplet", "--variety", "-1"), "error: --variety -1.0 is out of range"),
+    (("reply", "I walked along the shore at night", "--variety", "1000"), "error: --variety 1000.0 is out of range"),
     (("couplet", "--count", "0"), "Invalid value for '--count'"),
     (("verse", "--syllables", "0"), "error: --syllables 0 is out of range"),
     (("couplet", "--min-words", "5", "--max-words", "2"), "error: --min-words 5 is above --max-words 2"),

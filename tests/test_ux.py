@@ -62,6 +62,7 @@ def test_commands_take_their_defaults_from_the_library():
     from rhymer.corpus import DEFAULT_VAL_FRACTION
     from rhymer.markov import DEFAULT_ORDER
     from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, DEFAULT_TOP_P
+    from rhymer.scoring import DEFAULT_VARIETY
     from rhymer.train import TrainConfig
 
     defaults = {" ".join(path): {p.name: p.default for p in command.params} for path, command in COMMANDS}
@@ -72,6 +73,9 @@ def test_commands_take_their_defaults_from_the_library():
     library = inspect.signature(Rhymer.verse).parameters
     assert library["temperature"].default == DEFAULT_TEMPERATURE and library["candidates"].default == DEFAULT_CANDIDATES
     assert library["top_p"].default == inspect.signature(Rhymer.reply).parameters["top_p"].default == DEFAULT_TOP_P
+    for name in ("couplet", "verse", "reply"):
+        assert defaults[name]["variety"] == library["variety"].default == DEFAULT_VARIETY
+    assert inspect.signature(Rhymer.reply).parameters["variety"].default == DEFAULT_VARIETY
     assert defaults["couplet"]["punctuate"] == defaults["verse"]["punctuate"] == library["punctuate"].default
     for name in ("couplet", "verse", "reply", "compare"):
         assert (defaults[name]["temperature"], defaults[name]["candidates"], defaults[name]["top_p"]) == (

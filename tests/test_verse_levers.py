@@ -14,7 +14,7 @@ import rhymer
 from rhymer import metrics
 from rhymer.errors import GenerationError, ModelError
 from rhymer.sampler import continuation_logprob, nucleus, read_after, sample_lines
-from rhymer.scoring import SHORTEST_REPLY, Rules, Weights, echoes, judge, syllable_count
+from rhymer.scoring import SHORTEST_REPLY, Judgement, Rules, Weights, choice_order, echoes, judge, syllable_count
 from rhymer.verse import MAX_SEED, SERIES_MEMORY, SERIES_TRIES
 from rhymer.wordmodel import WordModel
 from rhymer.words import last_word, tokens
@@ -361,6 +361,32 @@ def test_seed_word_is_mixed_into_the_seed(lstm):
         a, b = lstm.couplet("night", seed=seed), lstm.couplet("day", seed=seed)
         assert skeleton(a) != skeleton(b) and a.seed == b.seed == seed
     assert lstm.couplet("night", seed=1).lines == lstm.couplet("night", seed=1).lines
+
+
+def _first_choice(judged, variety, seeds=2000):
+    return [choice_order(judged, variety, np.random.default_rng(s))[0].text for s in range(seeds)]
+
+
+def test_the_choice_draws_from_the_softmax_of_distinct_passing_lines():
+    passing = [Judgement("one line here", 0.0, -1.0, 1.0, 3)] * 50 + [Judgement("another line here", 0.0, -1.0, 1.0, 3)]
+    failing = [Judgement("a better line", 9.0, -1.0, 1.0, 3, ("syllables",))]
+    picks = _first_choice(passing + failing, 1.0)
+    assert "a better line" not in picks  # a failed check ranks after every passing line, noise or not
+    assert 900 < picks.count("another line here") < 1100  # one draw per distinct line: 50 copies are one line
+    ahead = [Judgement("the better line", 2.0, -1.0, 1.0, 3), Judgement("the worse line", 0.0, -1.0, 1.0, 3)]
+    share = _first_choice(ahead, 1.0).count("the better line") / 2000
+    assert abs(share - 1 / (1 + math.exp(-2.0))) < 0.03  # softmax at temperature 1: e^2 / (e^2 + 1) = 0.88
+    assert set(_first_choice(ahead, 0.0, seeds=50)) == {"the better line"}
+    rng = np.random.default_rng(5)
+    assert choice_order(ahead[::-1], 0.0, rng) == ahead and rng.random() == np.random.default_rng(5).random()
+
+
+def test_variety_gives_a_seed_word_other_lines_across_seeds(lstm):
+    def lines(variety):
+        verses = [lstm.couplet(word, seed=seed, variety=variety) for word in ("love", "song") for seed in range(4)]
+        assert {v.variety for v in verses} == {variety} and all(v.to_dict()["variety"] == variety for v in verses)
+        return {line for v in verses for line in v.lines}
+    assert len(lines(0.0)) < len(lines(3.0))
 
 
 # -- program metrics ------------------------------------------------------------------------------
