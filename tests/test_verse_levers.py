@@ -379,11 +379,26 @@ def test_the_choice_draws_from_the_softmax_of_distinct_passing_lines():
     assert set(_first_choice(ahead, 0.0, seeds=50)) == {"the better line"}
     rng = np.random.default_rng(5)
     assert choice_order(ahead[::-1], 0.0, rng) == ahead and rng.random() == np.random.default_rng(5).random()
+    rng = np.random.default_rng(5)  # one distinct passing line: nothing to choose, nothing drawn
+    assert choice_order(passing[:3] + failing, 1.0, rng)[0].text == "one line here"
+    assert rng.random() == np.random.default_rng(5).random()
+
+
+def test_a_line_no_candidate_keeps_is_the_best_ranked_whatever_the_variety(markov, monkeypatch):
+    monkeypatch.setattr(markov.copies, "copied", lambda line: True)  # every passing candidate is copied
+    loose = Rules(syllable_tolerance=40)  # most candidates pass every check but the copy check
+    for seed in range(4):
+        plain, varied = (markov.couplet("night", seed=seed, candidates=16, retries=0, rules=loose, variety=v)
+                         for v in (0.0, 5.0))
+        assert plain.details[1] == varied.details[1]  # the line written first: the same candidates, no noise on the fallback
+        assert varied.details[1].failed == ("copied",) and varied.variety == 5.0
 
 
 def test_variety_gives_a_seed_word_other_lines_across_seeds(lstm):
     def lines(variety):
         verses = [lstm.couplet(word, seed=seed, variety=variety) for word in ("love", "song") for seed in range(4)]
+        verses += [lstm.reply("I walked along the shore at night", seed=0, candidates=8, variety=variety),
+                   *lstm.series(1, seed_word="night", seed=0, candidates=8, variety=variety)]
         assert {v.variety for v in verses} == {variety} and all(v.to_dict()["variety"] == variety for v in verses)
         return {line for v in verses for line in v.lines}
     assert len(lines(0.0)) < len(lines(3.0))
