@@ -406,25 +406,33 @@ class Rhymer:
             per_word = sample_lines(self.model, spelled, each, s.temperature, rng, context=context, trie=trie, runs=runs,
                                     ending=ending, top_p=s.top_p)
             sampled = [c for group in per_word for c in group]
-            fluency = [self.words.line_logprob(c.text) if self.words and s.weights.words else None for c in sampled]
-            follow = self._follow(sampled, follows) if follows and s.weights.follow else [None] * len(sampled)
-            texts = [c.text for c in sampled]
-            real = term_or_none(self.discriminator.log_real if self.discriminator and s.weights.discriminator else None,
-                                texts)
-            rated = term_or_none(self.reader.score if self.reader and s.weights.reader else None, texts)
             ends = {c.text.strip(): (w, c.state) for w, group in zip(words, per_word) for c in group}  # word, state
-            judged = [judge(c.text, c.logprob, c.finished, self.index, s.rules, s.weights, previous, target,
-                            word_logprob=w, follow_logprob=f, real_logprob=r, reader_score=g)
-                      for c, w, f, r, g in zip(sampled, fluency, follow, real, rated)]
-            for j in choice_order(judged, s.variety, rng):
-                if not j.failed and self.copies.copied(j.text):
-                    j = Judgement(j.text, j.score, j.logprob, j.real_words, j.syllables, ("copied",))
-                if not j.failed:
+            checked = [judge(c.text, c.logprob, c.finished, self.index, s.rules, s.weights, previous, target) for c in sampled]
+            passing = [c for c, j in zip(sampled, checked) if not j.failed]
+            for j in choice_order(self._judged(passing, previous, target, follows, s), s.variety, rng):
+                if not self.copies.copied(j.text):
                     word, end = ends[j.text]
                     return _line_of(j, word, near, attempt, target, s.rules), end
+                j = Judgement(j.text, j.score, j.logprob, j.real_words, j.syllables, ("copied",))
+                if best is None or j.rank() < best.rank():
+                    best, (best_word, best_end) = j, ends[j.text]
+            for j in self._judged([c for c, j in zip(sampled, checked) if j.failed], previous, target, follows, s):
                 if best is None or j.rank() < best.rank():
                     best, (best_word, best_end) = j, ends[j.text]
         return _line_of(best, best_word, near, s.retries + 1, target, s.rules), best_end
+
+    def _judged(self, sampled: list, previous: list[str], target: int, follows: str | None, s: _Settings) -> list[Judgement]:
+        """``judge`` with every score term, for candidates that pass the checks (or, when none of a sampling is
+        kept, for the rest): the terms are most of a line's scoring, and a line that fails a check is only
+        chosen when every candidate does."""
+        texts = [c.text for c in sampled]
+        fluency = [self.words.line_logprob(t) if self.words and s.weights.words else None for t in texts]
+        follow = self._follow(sampled, follows) if follows and s.weights.follow else [None] * len(sampled)
+        real = term_or_none(self.discriminator.log_real if self.discriminator and s.weights.discriminator else None, texts)
+        rated = term_or_none(self.reader.score if self.reader and s.weights.reader else None, texts)
+        return [judge(c.text, c.logprob, c.finished, self.index, s.rules, s.weights, previous, target,
+                      word_logprob=w, follow_logprob=f, real_logprob=r, reader_score=g)
+                for c, w, f, r, g in zip(sampled, fluency, follow, real, rated)]
 
     def _follow(self, sampled: list, follows: str) -> list[float | None]:
         """How well the backward model reads ``follows`` after each finished candidate (mean log-prob per

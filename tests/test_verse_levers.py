@@ -384,6 +384,16 @@ def test_the_choice_draws_from_the_softmax_of_distinct_passing_lines():
     assert rng.random() == np.random.default_rng(5).random()
 
 
+def test_the_score_terms_are_computed_only_for_candidates_that_pass_the_checks(lstm, monkeypatch):
+    scored = []
+    score = lstm.reader.score
+    monkeypatch.setattr(lstm.reader, "score", lambda lines: scored.extend(lines) or score(lines))
+    verse = lstm.couplet("night", seed=2, candidates=32)
+    assert all(d.attempts == 1 and not d.failed for d in verse.details)  # each line kept from its first sampling
+    assert verse.lines[0] in scored and verse.lines[1] in scored and len(scored) < 64
+    assert all(syllable_count(lstm.index, t) == 8 and len(tokens(t)) >= Rules().min_words for t in scored)
+
+
 def test_a_line_no_candidate_keeps_is_the_best_ranked_whatever_the_variety(markov, monkeypatch):
     monkeypatch.setattr(markov.copies, "copied", lambda line: True)  # every passing candidate is copied
     loose = Rules(syllable_tolerance=40)  # most candidates pass every check but the copy check
