@@ -31,6 +31,7 @@ from rhymer.sampler import (
     DEFAULT_TEMPERATURE,
     DEFAULT_TOP_P,
     MAX_LINE_CHARS,
+    Candidate,
     check_settings,
     continuation_logprob,
     read_after,
@@ -407,8 +408,10 @@ class Rhymer:
                                     ending=ending, top_p=s.top_p)
             sampled = [c for group in per_word for c in group]
             ends = {c.text.strip(): (w, c.state) for w, group in zip(words, per_word) for c in group}  # word, state
+            # the checks each candidate fails (these judgements' scores lack the terms: _judged adds them)
             checked = [judge(c.text, c.logprob, c.finished, self.index, s.rules, s.weights, previous, target) for c in sampled]
             passing = [c for c, j in zip(sampled, checked) if not j.failed]
+            failing = [c for c, j in zip(sampled, checked) if j.failed]
             for j in choice_order(self._judged(passing, previous, target, follows, s), s.variety, rng):
                 if not self.copies.copied(j.text):
                     word, end = ends[j.text]
@@ -416,23 +419,25 @@ class Rhymer:
                 j = Judgement(j.text, j.score, j.logprob, j.real_words, j.syllables, ("copied",))
                 if best is None or j.rank() < best.rank():
                     best, (best_word, best_end) = j, ends[j.text]
-            for j in self._judged([c for c, j in zip(sampled, checked) if j.failed], previous, target, follows, s):
+            for j in self._judged(failing, previous, target, follows, s):
                 if best is None or j.rank() < best.rank():
                     best, (best_word, best_end) = j, ends[j.text]
         return _line_of(best, best_word, near, s.retries + 1, target, s.rules), best_end
 
-    def _judged(self, sampled: list, previous: list[str], target: int, follows: str | None, s: _Settings) -> list[Judgement]:
+    def _judged(self, candidates: list[Candidate], previous: list[str], target: int, follows: str | None,
+                s: _Settings) -> list[Judgement]:
         """``judge`` with every score term, for candidates that pass the checks (or, when none of a sampling is
-        kept, for the rest): the terms are most of a line's scoring, and a line that fails a check is only
-        chosen when every candidate does."""
-        texts = [c.text for c in sampled]
+        kept, for the rest): the terms are most of a line's scoring, and a line that fails a check (a copied
+        one included) is only chosen when no candidate of any attempt is kept. Passing candidates are judged a
+        second time, whole, so that their scores add up in the order they always did."""
+        texts = [c.text for c in candidates]
         fluency = [self.words.line_logprob(t) if self.words and s.weights.words else None for t in texts]
-        follow = self._follow(sampled, follows) if follows and s.weights.follow else [None] * len(sampled)
+        follow = self._follow(candidates, follows) if follows and s.weights.follow else [None] * len(candidates)
         real = term_or_none(self.discriminator.log_real if self.discriminator and s.weights.discriminator else None, texts)
         rated = term_or_none(self.reader.score if self.reader and s.weights.reader else None, texts)
         return [judge(c.text, c.logprob, c.finished, self.index, s.rules, s.weights, previous, target,
                       word_logprob=w, follow_logprob=f, real_logprob=r, reader_score=g)
-                for c, w, f, r, g in zip(sampled, fluency, follow, real, rated)]
+                for c, w, f, r, g in zip(candidates, fluency, follow, real, rated)]
 
     def _follow(self, sampled: list, follows: str) -> list[float | None]:
         """How well the backward model reads ``follows`` after each finished candidate (mean log-prob per

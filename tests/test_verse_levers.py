@@ -385,13 +385,28 @@ def test_the_choice_draws_from_the_softmax_of_distinct_passing_lines():
 
 
 def test_the_score_terms_are_computed_only_for_candidates_that_pass_the_checks(lstm, monkeypatch):
-    scored = []
-    score = lstm.reader.score
-    monkeypatch.setattr(lstm.reader, "score", lambda lines: scored.extend(lines) or score(lines))
+    scored = {"reader": [], "discriminator": [], "words": []}
+    for name, owner, method in (("reader", lstm.reader, "score"), ("discriminator", lstm.discriminator, "log_real"),
+                                ("words", lstm.words, "line_logprob")):
+        term = getattr(owner, method)
+        monkeypatch.setattr(owner, method, lambda lines, term=term, seen=scored[name]: (
+            seen.extend([lines] if isinstance(lines, str) else lines) or term(lines)))
     verse = lstm.couplet("night", seed=2, candidates=32)
     assert all(d.attempts == 1 and not d.failed for d in verse.details)  # each line kept from its first sampling
-    assert verse.lines[0] in scored and verse.lines[1] in scored and len(scored) < 64
-    assert all(syllable_count(lstm.index, t) == 8 and len(tokens(t)) >= Rules().min_words for t in scored)
+    for seen in scored.values():
+        assert verse.lines[0] in seen and verse.lines[1] in seen and len(seen) < 64
+        assert all(syllable_count(lstm.index, t) == 8 and len(tokens(t)) >= Rules().min_words for t in seen)
+
+
+def test_when_no_candidate_passes_the_best_ranked_of_all_wholly_scored_is_kept(lstm, monkeypatch):
+    batches = []
+    judged = rhymer.Rhymer._judged
+    monkeypatch.setattr(rhymer.Rhymer, "_judged", lambda self, *a: batches.append(judged(self, *a)) or batches[-1])
+    verse = lstm.couplet("night", seed=1, candidates=16, retries=0, rules=Rules(min_words=14))  # every line too short
+    passing, failing = batches[:2]  # the line written first: none passes, so all 16 are scored with every term
+    assert passing == [] and len(failing) == 16 and all(j.failed for j in failing)
+    best = min(failing, key=Judgement.rank)
+    assert verse.details[1].text == best.text and verse.details[1].score == round(best.score, 4)
 
 
 def test_a_line_no_candidate_keeps_is_the_best_ranked_whatever_the_variety(markov, monkeypatch):
