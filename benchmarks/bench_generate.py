@@ -12,7 +12,7 @@
     (the default until readings 62-65), at 32 and T=0.5 (the default until readings 54-57), at 16 (the default
     until readings 5-6) and with 1 (plain sampling); median of N, interleaved,
   - `rhymer couplet --seed-word night` from a cold shell (wall time: the first run on the machine, which
-    derives what rhymer.cache then keeps, and the median of 5 after it): the console script
+    derives what rhymer.cache then keeps, and the median of 5 after it; with bytecode, as installed): the console script
     beside this interpreter, as a virtual environment runs it (a version manager's shim on PATH, such as
     pyenv's, adds its own start-up: 0.7 s here), and where a cold couplet's time goes (one fresh process).
 
@@ -131,11 +131,18 @@ def couplet_latency(r, candidates: int, n: int, first_seed: int = 0, **options) 
     return statistics.median(times) * 1000
 
 
+def _installed_env(cache_dir: str) -> dict[str, str]:
+    """The environment of a cold run: rhymer's cache in ``cache_dir``, and Python free to write and read
+    bytecode, as an installed copy has it (pip compiles it at install): a machine that sets
+    PYTHONDONTWRITEBYTECODE, as some CI images do, would otherwise compile every module on every run."""
+    return {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, cache.ENV: cache_dir}
+
+
 def cold_cli(model: str, cache_dir: str, n: int = 5) -> tuple[float, float]:
     """Wall seconds of `rhymer couplet` from a cold shell: the first run on a machine (``cache_dir`` empty:
     rhymer.cache derives CMU dict's known words) and the median of the ``n`` runs after it."""
     script = Path(sys.executable).with_name("rhymer")
-    env = {**os.environ, cache.ENV: cache_dir}
+    env = _installed_env(cache_dir)
     times = []
     for seed in range(n + 1):
         t = time.perf_counter()
@@ -164,7 +171,7 @@ def cold_phases(model: str, cache_dir: str) -> dict[str, float]:
     """Seconds of a cold library couplet by phase, in a fresh process: import, load the folder, build the
     known-word trie (CMU dict's part read from ``cache_dir``), write the couplet."""
     out = subprocess.run([sys.executable, "-c", COLD_PHASES, model], check=True, capture_output=True, text=True,
-                         env={**os.environ, cache.ENV: cache_dir})
+                         env=_installed_env(cache_dir))
     return json.loads(out.stdout)
 
 
