@@ -43,8 +43,7 @@ MODEL_HELP = "lstm, markov, or a model directory (default: the shipped model)"
 # the library's parameters that an option sets, so that its errors name what the user typed
 OPTION_OF = {"target_syllables": "--syllables", "min_words": "--min-words", "max_words": "--max-words",
              "seed_word": "--seed-word", "temperature": "--temperature", "candidates": "--candidates", "top_p": "--top-p",
-             "variety": "--variety",
-             "rhyme": "--rhyme", "seed": "--seed", "count": "--count", "strict": "--strict"}
+             "variety": "--variety", "rhyme": "--rhyme", "seed": "--seed", "count": "--count", "strict": "--strict"}
 RHYMES_SHOWN = 20  # `rhymer rhymes` lists the most common rhymes only, unless --limit says otherwise
 
 
@@ -133,8 +132,7 @@ def reply(
     model: Model = "default", temperature: Temperature = DEFAULT_TEMPERATURE, seed: Seed = None,
     as_json: AsJson = False, candidates: Candidates = DEFAULT_CANDIDATES, top_p: TopP = DEFAULT_TOP_P,
     variety: Variety = DEFAULT_VARIETY, rhyme: Rhyme = "auto", strict: Strict = False, min_words: MinWords = Rules.min_words,
-    max_words: MaxWords = Rules.max_words,
-    syllables: ReplySyllables = None, best_effort: BestEffort = False,
+    max_words: MaxWords = Rules.max_words, syllables: ReplySyllables = None, best_effort: BestEffort = False,
 ) -> None:
     """Answer a line: write the next line, rhyming with its last word and following from it."""
     rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables)

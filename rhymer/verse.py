@@ -229,8 +229,8 @@ class Rhymer:
 
         ``top_p`` is 0.01..1, the share of probability each character is drawn from (``sampler.nucleus``;
         1 draws from every character). ``variety`` is 0..MAX_VARIETY, the Gumbel noise (score units) each line
-        is chosen with among its passing candidates (``scoring.choice_order``; 0 takes the best, and costs no
-        grammar), recorded in the verse. ``seed`` is None (fresh entropy) or 0..MAX_SEED; ``retries`` None
+        is chosen with among its passing candidates (``scoring.choice_order``): 0, the default, takes the best;
+        more gives a seed word other lines from seed to seed, at some cost in grammar. ``seed`` is None (fresh entropy) or 0..MAX_SEED; ``retries`` None
         (3, or 0 with one candidate) or 0..MAX_RETRIES (a line's resamplings); ``weights``/``rules`` None for
         the defaults. Raises WrongType for an argument of the wrong type, GenerationError for an unusable
         setting or a scheme the vocabulary cannot rhyme, LexiconError for an unusable seed word (both
@@ -364,8 +364,7 @@ class Rhymer:
 
     @staticmethod
     def _prepare(temperature: float, candidates: int, top_p: float, variety: float, retries: int | None, rhyme: str,
-                 weights: Weights | None,
-                 rules: Rules | None, seed: int | None, strict: bool, mix: str | None,
+                 weights: Weights | None, rules: Rules | None, seed: int | None, strict: bool, mix: str | None,
                  ) -> tuple[_Settings, int, np.random.Generator]:
         """Check the settings; the sampling settings, the seed and a generator seeded by it and ``mix``.
 

@@ -108,7 +108,7 @@ class VocabTrie:
 
     def _held(self) -> frozenset[str]:
         """The reversed words as a set: a verse asks of tens of thousands of words whether they are known
-        (narrowing to a context's predecessors), and a set answers ten times faster than a bisect."""
+        (narrowing to a context's predecessors), and a set answers several times faster than a bisect."""
         if self._members is None:
             self._members = frozenset(self._rev)
         return self._members
