@@ -27,8 +27,8 @@ METERS = {"iambic": 1, "trochaic": 0}  # the parity of the stressed positions, c
 SHORTEST_REPLY = 6
 # the Gumbel noise (score units) on each candidate's score when a line is chosen: the choice is drawn from the
 # softmax of the scores at this temperature. 0 always takes the best score, so one seed word often gets the
-# same line whatever the seed ("love": one line in 10 of 12 seeds; 87.9% of lines distinct over 6 seeds, 92.1%
-# at 1, 96.7% at 2). That variety costs what readers see: grammar -0.19 ± 0.09 at 1 (-0.10 and -0.29 by round)
+# same line whatever the seed ("love": one line in 10 of 12 seeds; over seeds 0-5 for 20 seed words, 87.9% of
+# lines distinct, 96.2% at 1, 97.1% at 2). That variety costs what readers see: grammar -0.19 ± 0.09 at 1 (-0.10 and -0.29 by round)
 # and -0.38 ± 0.09 at 2 (blind readings 134-137), though the best few scores lie within 1-2 units of each other.
 DEFAULT_VARIETY = 0.0
 MAX_VARIETY = 100.0  # as MAX_WEIGHT: beyond it the scores no longer choose
