@@ -12,9 +12,10 @@ it never saw, its predictions correlate about 0.26-0.30 with the ratings among o
 reading. As a score term (``Weights.reader``), fitted on fewer readings, it raised sense and quality by
 0.1 in blind readings 48-53 and 56-57, and let more candidates at T=0.6 gain grammar (+0.24 for 64, another
 +0.21 for 128: readings 54-65, another +0.21 for 256: readings 110-117). Each refit on more readings read a
-little better than the fit before it: grammar +0.04 ± 0.03 and sense +0.05 ± 0.03 for readings 1-65 (160 couplets, readings 66-69, 78-81), grammar
-+0.07 ± 0.05 for 1-101 (80 couplets, readings 102-105), grammar +0.06 ± 0.03 for 1-117 (80 couplets,
-readings 118-121; see docs/results/verse-levers.md).
+little better than the fit before it: grammar +0.04 ± 0.03 and sense +0.05 ± 0.03 for readings 1-65 (160
+couplets, readings 66-69, 78-81), grammar +0.07 ± 0.05 for 1-101 (80 couplets, readings 102-105), grammar
++0.06 ± 0.03 for 1-117 (80 couplets, readings 118-121). A refit on 1-137 read level with 1-117 (grammar
++0.04 ± 0.04, readings 138-141), so the fit on 1-117 ships (see docs/results/verse-levers.md).
 
 Saved as ``reader.json`` in the model folder; benchmarks/build_reader.py fits the shipped one.
 """

@@ -191,8 +191,9 @@ def outside_pronunciations(index: RhymeIndex) -> dict:
 
 def openings(model: Path, kind: str, count: int = OPENINGS, progress: Steps = no_steps) -> list[dict]:
     """Up to ``count`` couplets by the model folder's ``kind`` engine within the page's first word limit, at
-    the library's defaults otherwise (sampler.DEFAULT_CANDIDATES at DEFAULT_TEMPERATURE and DEFAULT_TOP_P, not PAGE_TEMPERATURE: the
-    library's best verse; seeds from 0), for the page to open on before its own engine is ready.
+    the library's defaults otherwise (sampler.DEFAULT_CANDIDATES at DEFAULT_TEMPERATURE and DEFAULT_TOP_P, not
+    PAGE_TEMPERATURE: the library's best verse; seeds from 0), for the page to open on before its own engine is
+    ready.
 
     Only couplets whose every line passes the library's checks are kept (none copied from the corpus, none
     too long for the page), from at most 2 x ``count`` seeds; a model that can write none gives none, and
