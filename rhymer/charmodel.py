@@ -41,7 +41,7 @@ def encode(model: CharModel, text: str) -> np.ndarray:
     missing = sorted({c for c in text if c not in index})
     if missing:
         raise GenerationError(
-            f"the model has never seen the character(s) {''.join(missing)!r}; use a word made of its characters"
+            f"the model has never seen the character(s) {''.join(missing)!r}; write the text without them"
         )
     return np.fromiter((index[c] for c in text), dtype=np.int64, count=len(text))
 
@@ -52,18 +52,29 @@ TYPOGRAPHIC = {"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u20
 
 
 def plain_marks(model: CharModel, text: str) -> str:
-    """``text`` with each typographic mark the model cannot read (``TYPOGRAPHIC``) written plainly where it
-    can read the plain one: a line typed on a phone has curly apostrophes that the corpus rarely has. The
-    invisible format characters it cannot read (Unicode category Cf: a zero-width space, a soft hyphen),
-    which text copied from a web page carries inside its words, are left out.
+    """``text`` as the model can read it: each typographic mark it cannot read (``TYPOGRAPHIC``) written
+    plainly where it can read the plain one (a line typed on a phone has curly apostrophes that the corpus
+    rarely has); the symbols, punctuation, invisible format characters and combining marks it cannot read
+    left out (a post's emoji and "@", a web page's zero-width spaces and soft hyphens); a letter it cannot
+    read written without its accent where it reads the bare letter. Other letters (another script) stay, for
+    ``encode`` to refuse.
 
     >>> import rhymer
-    >>> print(plain_marks(rhymer.load("markov").model, "I\u2019m \u201cthe\u201d nig\u200bht\u2026"))
-    I'm "the" night...
+    >>> print(plain_marks(rhymer.load("markov").model, "I\u2019m \u201cthe\u201d nig\u200bht\u2026 \u2764\ufe0f @Na\u00efve"))
+    I'm "the" night...  Naive
     """
     index = char_index(model)
     plain = {c: p for c, p in TYPOGRAPHIC.items() if c not in index and all(ch in index for ch in p)}
-    return "".join(plain.get(c, "" if c not in index and unicodedata.category(c) == "Cf" else c) for c in text)
+    return "".join(c if c in index else plain.get(c) or _readable_form(c, index) for c in text)
+
+
+def _readable_form(c: str, index: dict[str, int]) -> str:
+    """An unreadable character's stand-in: nothing for a symbol, punctuation, an invisible or combining mark;
+    the bare letter for an accented one the model reads bare; else the character itself."""
+    if unicodedata.category(c)[0] in "SPM" or unicodedata.category(c) == "Cf":
+        return ""
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", c) if unicodedata.category(ch)[0] != "M")
+    return bare if bare and all(ch in index for ch in bare) else c
 
 
 def char_index(model: CharModel) -> dict[str, int]:

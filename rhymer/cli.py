@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import signal
@@ -75,11 +76,13 @@ def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effo
 
 
 SeedWord = Annotated[str | None, typer.Option("--seed-word", "-w", help="the first line's end word")]
+Word = Annotated[str | None, typer.Argument(help="the first line's end word (or --seed-word), e.g. night", show_default=False)]
 Model = Annotated[str, typer.Option("--model", "-m", help=MODEL_HELP)]
 Temperature = Annotated[float, typer.Option("--temperature", "-t", help="0.05-3; lower is safer, higher wilder")]
 Seed = Annotated[int | None, typer.Option("--seed", help="random seed; the same seed gives the same output")]
 Count = Annotated[int, typer.Option("--count", "-n", min=1, help="how many (seeds seed, seed+1, ...; one that echoes an earlier one gives way to the next)")]
 AsJson = Annotated[bool, typer.Option("--json", help="one JSON object per verse")]
+ReplyAsJson = Annotated[bool, typer.Option("--json", help="the answer as one JSON object (a one-line verse)")]
 Candidates = Annotated[int, typer.Option("--candidates", "-k", help="candidate lines sampled per line; 1 = no reranking")]
 TopP = Annotated[float, typer.Option("--top-p", "-p", help="0.01-1; each character drawn from the likeliest that hold this share of "
                                      "the tempered probability (1 = every character; -k 1 -p 1 = plain sampling)")]
@@ -87,6 +90,7 @@ Variety = Annotated[float, typer.Option("--variety", help="0-100; how freely eac
                                        "gives a seed word other lines from seed to seed, at some cost in grammar (0 = always the best)")]
 Rhyme = Annotated[str, typer.Option("--rhyme", help="auto (near rhymes if no perfect one) or perfect")]
 Strict = Annotated[bool, typer.Option("--strict", help="refuse seed words missing from CMU dict")]
+ReplyStrict = Annotated[bool, typer.Option("--strict", help="refuse a line whose last word is missing from CMU dict")]
 MinWords = Annotated[int, typer.Option("--min-words", help="fewest words in a line")]
 MaxWords = Annotated[int, typer.Option("--max-words", help="most words in a line")]
 Meter = Annotated[str | None, typer.Option("--meter", help="prefer lines in this meter: iambic or trochaic")]
@@ -99,7 +103,7 @@ Punctuate = Annotated[bool, typer.Option("--punctuate/--no-punctuate",
 
 @app.command()
 def couplet(
-    ctx: typer.Context, seed_word: SeedWord = None, model: Model = "default", temperature: Temperature = DEFAULT_TEMPERATURE,
+    ctx: typer.Context, word: Word = None, seed_word: SeedWord = None, model: Model = "default", temperature: Temperature = DEFAULT_TEMPERATURE,
     seed: Seed = None, count: Count = 1, as_json: AsJson = False, candidates: Candidates = DEFAULT_CANDIDATES,
     top_p: TopP = DEFAULT_TOP_P, variety: Variety = DEFAULT_VARIETY, rhyme: Rhyme = "auto", strict: Strict = False,
     min_words: MinWords = Rules.min_words, max_words: MaxWords = Rules.max_words, syllables: Syllables = None, meter: Meter = None,
@@ -111,6 +115,7 @@ def couplet(
 
 @app.command()
 def verse(
+    word: Word = None,
     scheme: Annotated[str, typer.Option("--scheme", "-s", help="couplet, AABB, ABAB, ABBA, limerick, sonnet or a pattern")] = "couplet",
     seed_word: SeedWord = None, model: Model = "default", temperature: Temperature = DEFAULT_TEMPERATURE,
     seed: Seed = None, count: Count = 1, as_json: AsJson = False, candidates: Candidates = DEFAULT_CANDIDATES,
@@ -119,6 +124,9 @@ def verse(
     best_effort: BestEffort = False, punctuate: Punctuate = True,
 ) -> None:
     """Write a verse in a rhyme scheme."""
+    if word is not None and seed_word is not None:
+        raise GenerationError(f"the seed word is given twice ('{word}' and --seed-word '{seed_word}'); pass it once", "seed_word")
+    seed_word = word if seed_word is None else seed_word
     rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables, meter=meter)
     r = rhymer.load(model)
     verses = r.series(count, scheme, seed_word, seed=seed, temperature=temperature, candidates=candidates,
@@ -130,8 +138,8 @@ def verse(
 def reply(
     line: Annotated[str, typer.Argument(help="the line to answer, e.g. \"I walked along the shore at night\"")],
     model: Model = "default", temperature: Temperature = DEFAULT_TEMPERATURE, seed: Seed = None,
-    as_json: AsJson = False, candidates: Candidates = DEFAULT_CANDIDATES, top_p: TopP = DEFAULT_TOP_P,
-    variety: Variety = DEFAULT_VARIETY, rhyme: Rhyme = "auto", strict: Strict = False, min_words: MinWords = Rules.min_words,
+    as_json: ReplyAsJson = False, candidates: Candidates = DEFAULT_CANDIDATES, top_p: TopP = DEFAULT_TOP_P,
+    variety: Variety = DEFAULT_VARIETY, rhyme: Rhyme = "auto", strict: ReplyStrict = False, min_words: MinWords = Rules.min_words,
     max_words: MaxWords = Rules.max_words, syllables: ReplySyllables = None, best_effort: BestEffort = False,
 ) -> None:
     """Answer a line: write the next line, rhyming with its last word and following from it."""
@@ -228,7 +236,8 @@ def train(
     if meta:
         m = meta["metrics"]
         typer.echo(
-            f"wrote {out}: held-out {m['heldout_bpc']:.3f} bits/char (Markov baseline {m['markov_heldout_bpc']:.3f}), "
+            f"wrote {out}: held-out {m['heldout_bpc']:.3f} bits/char read as one text (Markov baseline "
+            f"{m['markov_heldout_bpc']:.3f}; the epoch lines' figure reads --seq-length windows, each from a fresh state), "
             f"best epoch {m['best_epoch']}, stopped by {m['stopped_by']}"
             if m["heldout_bpc"] is not None else f"wrote {out}"
         )
@@ -423,6 +432,21 @@ def in_options(err: RhymerError) -> str:
     return parts.sub(named, text)
 
 
+def os_problem(err: OSError) -> str:
+    """An operating-system error in a user's words, with the fix where there is an obvious one.
+
+    >>> import errno
+    >>> os_problem(OSError(errno.ENOSPC, "No space left on device"))
+    'no space left on the device; free some space or write elsewhere'
+    >>> os_problem(PermissionError(errno.EACCES, "Permission denied", "out.txt"))
+    "permission denied: 'out.txt'"
+    """
+    if err.errno == errno.ENOSPC:
+        return "no space left on the device; free some space or write elsewhere"
+    where = f": {err.filename!r}" if err.filename else ""
+    return f"{(err.strerror or str(err)).lower()}{where}"
+
+
 def main() -> None:
     """Entry point: every RhymerError or usage error becomes one line on stderr and exit code 2, never a
     traceback (typer's usage errors are boxes of several lines)."""
@@ -434,11 +458,19 @@ def main() -> None:
         typer.echo(f"error: {in_options(err)}", err=True)
         sys.exit(2)
     except typer.exceptions.TyperException as err:  # a usage error: bad option, value or command
-        if type(err).__name__ != "NoArgsIsHelpError":  # that one's help is printed already
+        if type(err).__name__ == "NoArgsIsHelpError":  # a bare "rhymer" (or "rhymer corpus"): its help
+            err.show()
+        else:
             ctx = getattr(err, "ctx", None)
             where = f"; see '{ctx.command_path} --help'" if ctx else ""
             typer.echo(f"error: {' '.join(err.format_message().split()).rstrip('.')}{where}", err=True)
         sys.exit(getattr(err, "exit_code", 2))
+    except BrokenPipeError:  # "rhymer couplet --count 99 | head -2": the reader has what it wanted
+        sys.stderr.close()  # (and Python's own report of the pipe at exit goes nowhere)
+        sys.exit(1)
+    except OSError as err:  # a full disk, an unreadable file the library did not expect: one line, not a traceback
+        typer.echo(f"error: {os_problem(err)}", err=True)
+        sys.exit(2)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)

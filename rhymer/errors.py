@@ -9,7 +9,10 @@ from __future__ import annotations
 
 
 class RhymerError(Exception):
-    """Base class: the message names the problem and the fix, in one line."""
+    """Base class: the message names the problem and the fix, in one line. ``parameter`` names the argument
+    at fault where one is (``InvalidArgument``, ``WrongType``), else it is None, so a handler can always read it."""
+
+    parameter: str | None = None
 
 
 class InvalidArgument(RhymerError, ValueError):

@@ -220,11 +220,12 @@ def resolve(spec: str | Path | None) -> tuple[Path, str | None]:
     try:
         if path.is_file() and path.name.startswith("markov.json"):
             return path.parent, "markov"
-        found = path.is_dir()
+        found, a_file = path.is_dir(), path.is_file()
     except OSError:  # a name too long to look up, a folder we may not enter
-        found = False
+        found = a_file = False
     if not found:
-        raise ModelError(f"model {shown(str(spec))} not found; pass lstm, markov, or the path of a model directory")
+        what = "is a file, not a model directory" if a_file else "not found"
+        raise ModelError(f"model {shown(str(spec))} {what}; pass lstm, markov, or the path of a model directory")
     return path, None
 
 

@@ -117,12 +117,13 @@ class TrainingProgress:
             this_epoch, after = 0.0, self.epochs - self.epoch
         else:  # the epoch with index self.epoch is running
             this_epoch, after = max(per_epoch * (1 - self.done / self.steps), 0.0), self.epochs - self.epoch - 1
-        left = this_epoch + per_epoch * after
+        left = this_epoch + per_epoch * max(after, 0)
         if self.budget is not None and per_epoch > 0:
             # training checks the budget after each epoch: it runs epochs until one ends past it
             budget_left = self.started + self.budget - now - this_epoch
             more = math.floor(budget_left / per_epoch) + 1 if budget_left >= 0 else 0
-            left = min(left, this_epoch + per_epoch * more)
+            # past the epoch cap a budgeted run goes on while it improves (train_speed.stop_reason): the budget bounds it
+            left = this_epoch + per_epoch * more if after < 0 else min(left, this_epoch + per_epoch * more)
         return left
 
     def times(self) -> str:
@@ -136,7 +137,7 @@ class TrainingProgress:
         if self.enabled:
             if self.task is not None:
                 self.progress.remove_task(self.task)
-            self.task = self.progress.add_task("train", total=self.steps, epoch=epoch + 1, epochs=self.epochs,
+            self.task = self.progress.add_task("train", total=self.steps, epoch=epoch + 1, epochs=max(self.epochs, epoch + 1),
                                                figures=figures(None, self.last_val, None), times=self.times())
 
     def step(self, loss_nats: float, cps: float) -> None:

@@ -108,7 +108,8 @@ def parse_scheme(scheme: str) -> Scheme:
     if _PATTERN.fullmatch(scheme.strip()):  # capitals only: "villanelle" is an unknown form, not ten rhymes
         return Scheme(scheme.strip(), scheme.strip())
     raise GenerationError(
-        f"unknown scheme {validate.shown(scheme)}; pass one of {', '.join(SCHEMES)} or a pattern of capital letters such as ABCB",
+        f"unknown scheme {validate.shown(scheme)}; pass one of {', '.join(SCHEMES)} or a pattern of 2 to 24 capital letters"
+        " such as ABCB",
         "scheme",
     )
 
@@ -218,9 +219,10 @@ def rhyme_choices(index: RhymeIndex, group: list[str], used: list[str], rng: np.
                  if not any(rhymes_with(index.pronunciations(w), o) for o in others)} or distances
     if not distances:
         hint = "" if mode == "auto" else ", or allow near rhymes (rhyme='auto')"
-        raise GenerationError(
-            f"no word in the model's vocabulary rhymes with '{group[0]}'; {fix}{hint}"
-        )
+        if index.rhymes(group[0], avoid=group[:1]) or near and index.near_rhymes(group[0], avoid=group[:1]):
+            raise GenerationError(f"every word in the model's vocabulary that rhymes with '{group[0]}' is taken by an "
+                                  f"earlier line; ask for fewer lines rhyming with it, or {fix}{hint}")
+        raise GenerationError(f"no word in the model's vocabulary rhymes with '{group[0]}'; {fix}{hint}")
     closest = min(distances.values())
     weights = {w: index.frequency(w) for w, d in distances.items() if d <= closest + NEAR_BAND}
     return _weighted_sample(weights, rhyme_choices_for(candidates, max(1, len(weights) - reserve)), rng), near

@@ -249,8 +249,8 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
-        Like to be revenged this night,
-        Ah! ye lords of the sound of fight,
+        There is the plumage of the night,
+        That thou shalt find thy piercing light,
         The sight of Malcolm Graeme,
         But here in the same,
         Thy tears that patience is quite.
@@ -326,7 +326,7 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
-        At least this is a greater light.
+        And there he pored upon the light.
         """
         given = " ".join(plain_marks(self.model, validate.text("line", line)).split())
         if len(given) > MAX_LINE_CHARS:  # as long as a line the model writes at most (the page's limit too)

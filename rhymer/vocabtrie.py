@@ -8,7 +8,7 @@ a space or punctuation, and only when its letters so far form a whole known word
 begin a word ("Night", "I"; never "HAnd" or "catAracts"): written backward, it is the word's last letter, so
 it may come only where it makes a whole known word, and is marked in the partial word (``CAPITAL``) so that
 only a boundary may follow. ``CAPITAL_ONLY_WORDS`` ("I", "O") are written only so, where the model has
-the capital.
+the capital, and ``ELIDED_WORDS`` ("'Tis") only after their apostrophe, where it has that.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ from rhymer.words import is_verse_word
 
 # words written only with a capital, wherever they stand ("the o might", "as i said" are no verse)
 CAPITAL_ONLY_WORDS = frozenset({"i", "o", "i'd", "i'll", "i'm", "i've"})
+# words the corpus writes only after an apostrophe that stands for an elided letter ("'Tis", "'twas"): they are
+# written so, never bare ("Tis double death"), wherever the model can write the apostrophe
+ELIDED_WORDS = frozenset({"tis", "twas", "twere", "twill", "twould"})
 # characters that end a word; every other non-letter (digits, markup such as "{", "_", "#") is never written
 BOUNDARIES = frozenset(" \n,.;:!?-\"()")
 CAPITAL = "^"  # ends a partial word whose first letter was written as a capital: the word is done
@@ -52,6 +55,9 @@ class VocabTrie:
         self._capital = [c != c.lower() for c in vocab]  # upper-case letters: only a word's first letter
         # reversed; only where the model can write the capital, else "i" would be a dead end
         self._capital_only = frozenset(w[::-1] for w in CAPITAL_ONLY_WORDS if w[0].upper() in vocab)
+        # reversed; only where the model can write the apostrophe, else they stay bare
+        self._elided = frozenset(w[::-1] for w in ELIDED_WORDS) if "'" in vocab else frozenset()
+        self._apostrophe = np.array([c == "'" for c in vocab])
         self._ids_by_char: dict[tuple[str, bool], list[int]] = {}  # (lower-cased letter, capital) -> ids
         for i, c in enumerate(self._lower):
             if c:
@@ -93,6 +99,7 @@ class VocabTrie:
         trie = object.__new__(VocabTrie)
         trie._lower, trie._capital, trie._boundary = self._lower, self._capital, self._boundary
         trie._capital_only, trie._spelled = self._capital_only, self._spelled
+        trie._elided, trie._apostrophe = self._elided, self._apostrophe
         trie._ids_by_char = self._ids_by_char
         held = self._held()
         trie._rev = sorted({r for w in words if (r := w.lower()[::-1]) in held})
@@ -132,14 +139,20 @@ class VocabTrie:
         """``allowed`` for a batch of partial words, shape ``[batch, vocab]``."""
         return np.stack([self.allowed(p) for p in partials])
 
+    def _ends(self, word: str) -> np.ndarray:
+        """What may follow the whole (reversed) ``word``: a boundary, or for an elided word its apostrophe."""
+        return self._apostrophe if word in self._elided else self._boundary
+
     def _compute(self, partial: str) -> np.ndarray:
-        if partial.endswith(CAPITAL):  # a capital begins the word: it is whole
+        if partial.endswith("'") and partial[:-1].removesuffix(CAPITAL) in self._elided:  # "'Tis": whole
             return self._boundary.copy()
+        if partial.endswith(CAPITAL):  # a capital begins the word: it is whole
+            return self._ends(partial[:-1]).copy()
         mask = np.zeros(len(self._lower), dtype=bool)
         lo = bisect.bisect_left(self._rev, partial)
         hi = bisect.bisect_left(self._rev, partial + _LAST, lo)
         if partial == "" or (lo < hi and self._rev[lo] == partial and partial not in self._capital_only):
-            mask |= self._boundary  # between words, or after a whole word (not "i" nor "o": only "I", "O")
+            mask |= self._ends(partial)  # between words, or after a whole word (not "i" nor "o": only "I", "O")
         n = len(partial)
         i = lo + (lo < hi and len(self._rev[lo]) == n)  # skip the whole word itself
         while i < hi:  # jump from one next character to the next: a bisect per distinct character
@@ -181,12 +194,12 @@ def _holds(ordered: list[str], item: str) -> bool:
 
 
 def word_of(partial: str) -> str:
-    """The word a partial word spells, lower-cased, in reading order.
+    """The word a partial word spells, lower-cased, in reading order (an elided word without its apostrophe).
 
-    >>> word_of("thgin"), word_of("i^")
-    ('night', 'i')
+    >>> word_of("thgin"), word_of("i^"), word_of("sit^'")
+    ('night', 'i', 'tis')
     """
-    return partial.removesuffix(CAPITAL)[::-1]
+    return partial.removesuffix("'").removesuffix(CAPITAL)[::-1]
 
 
 def is_letter(c: str) -> bool:

@@ -38,7 +38,7 @@ from rhymer.progress import Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.scoring import ECHO_WORDS, LINE_SYLLABLES, SHORTEST_REPLY, Rules, Weights
 from rhymer.verse import SERIES_MEMORY, SERIES_TRIES, Rhymer
-from rhymer.vocabtrie import BOUNDARIES, CAPITAL_ONLY_WORDS, VocabTrie
+from rhymer.vocabtrie import BOUNDARIES, CAPITAL_ONLY_WORDS, ELIDED_WORDS, VocabTrie
 from rhymer.wordruns import CONTEXT_WORDS
 from rhymer.words import FUNCTION_WORDS, capitalised_words, guess_syllables, tokens
 
@@ -152,6 +152,7 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
         "outside_prons": OUTSIDE_PRONS,
         "word_boundaries": "".join(sorted(BOUNDARIES)),
         "capital_only_words": sorted(CAPITAL_ONLY_WORDS),
+        "elided_words": sorted(ELIDED_WORDS),  # written only after their apostrophe ("'Tis")
         "after_broken_word": sampler.AFTER_BROKEN_WORD,
         "word_runs": SITE_RUNS if word_runs else None,
         "run_context_words": CONTEXT_WORDS,

@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import typer.main
@@ -139,6 +140,43 @@ def test_failure_notes_say_what_was_wanted_and_what_was_written(cli):
     assert "still fails" not in result.stderr
 
 
+@pytest.mark.parametrize("args", [[], ["corpus"]])
+def test_a_bare_command_prints_its_help(cli, args):
+    result = cli(*args)
+    assert result.returncode == 2 and re.match(rf"Usage: (python -m )?rhymer {' '.join(args)} ?\[OPTIONS\] COMMAND", result.stderr), result
+    assert "Commands:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_seed_word_may_come_as_an_argument(cli):
+    by_option = cli("couplet", "-w", "night", "-m", "markov", "--seed", "3")
+    by_argument = cli("couplet", "night", "-m", "markov", "--seed", "3")
+    assert by_option.returncode == 0 and by_argument.stdout == by_option.stdout and "night" in by_option.stdout
+    assert cli("verse", "sea", "-s", "ABAB", "-m", "markov", "--seed", "3").stdout == cli(
+        "verse", "-w", "sea", "-s", "ABAB", "-m", "markov", "--seed", "3").stdout
+    twice = cli("couplet", "night", "-w", "day", "-m", "markov")
+    assert twice.returncode == 2 and twice.stderr == "error: the seed word is given twice ('night' and --seed-word 'day'); pass it once\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_a_full_disk_is_one_line_not_a_traceback():
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "rhymer", "couplet", "night", "-m", "markov", "--seed", "1"],
+                                stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert result.returncode == 2 and result.stderr == "error: no space left on the device; free some space or write elsewhere\n"
+
+
+def test_every_rhymer_error_has_a_parameter_to_read(tmp_path):
+    with pytest.raises(rhymer.RhymerError, match="'no-such-model' not found") as refused:
+        rhymer.load("no-such-model")
+    assert refused.value.parameter is None  # a ModelError names no argument, yet a handler may read it
+    (tmp_path / "notes.txt").write_text("no model")
+    with pytest.raises(rhymer.RhymerError, match="is a file, not a model directory; pass lstm"):
+        rhymer.load(tmp_path / "notes.txt")
+    with pytest.raises(rhymer.RhymerError) as refused:
+        rhymer.load("markov").couplet("night", temperature=-1)
+    assert refused.value.parameter == "temperature"
+
+
 def test_training_display_shows_only_known_figures_and_a_whole_run_eta(capsys):
     assert figures(float("nan"), None, 0.0) == ""
     assert figures(2.0, None, 1234.4) == "loss 2.000 bpc · 1,234 chars/s"
@@ -163,6 +201,16 @@ def test_training_display_shows_only_known_figures_and_a_whole_run_eta(capsys):
         budget.step(1.0, 500.0)
     budget.end_epoch(1, 1.5, 1.4)
     assert budget.times() == "0:00:20 elapsed · about 0:00:40 left"
+    # past the epoch cap a budgeted run goes on while it improves: the budget, not a negative count, bounds it
+    capped = TrainingProgress(True, False, epochs=1, steps=10, max_minutes=50 / 60, clock=lambda: now[0])
+    capped.start_epoch(0)
+    for _ in range(10):
+        now[0] += 2
+        capped.step(1.0, 500.0)
+    capped.end_epoch(1, 1.5, 1.4)
+    capped.start_epoch(1)
+    now[0] += 4
+    assert capped.times() == "0:00:24 elapsed · about 0:00:40 left"  # this epoch (no step timed: 20 s), one more past 50 s
 
 
 def test_step_progress_is_silent_off_a_terminal(capsys):

@@ -213,7 +213,8 @@ class WordFacts {
 // ---------- real words by construction (rhymer/vocabtrie.py) and word runs (rhymer/wordruns.py) ----------
 const isLetter = (c) => /^[\p{L}']$/u.test(c);  // a letter of a word (vocabtrie.py is_letter)
 const CAPITAL = "^";  // ends a partial word whose first letter was written as a capital (vocabtrie.py CAPITAL)
-const wordOf = (partial) => reversed(partial.endsWith(CAPITAL) ? partial.slice(0, -1) : partial);  // vocabtrie.py word_of
+const withoutEnd = (text, end) => (text.endsWith(end) ? text.slice(0, -end.length) : text);  // Python's removesuffix
+const wordOf = (partial) => reversed(withoutEnd(withoutEnd(partial, "'"), CAPITAL));  // vocabtrie.py word_of ("'Tis": tis)
 
 // The reversed spelling of `word` against `text`, in Python's order of w[::-1] and text (< 0, 0, > 0); with
 // `prefix`, 0 whenever the reversed word starts with `text`.
@@ -228,9 +229,10 @@ function compareReversed(word, text, prefix = false) {
 
 // What a trie needs of the engine's vocabulary: each character lower-cased if it is a letter ("" if not),
 // whether it is a capital, whether it ends a word (site.json's word_boundaries, vocabtrie.py BOUNDARIES),
-// the ids of each letter, small and capital apart, and the words written only with a capital where the
-// vocabulary has it (reversed; site.json's capital_only_words, vocabtrie.py CAPITAL_ONLY_WORDS).
-function spellingOf(vocab, boundaries, capitalOnly) {
+// the ids of each letter, small and capital apart, the words written only with a capital where the
+// vocabulary has it (reversed; site.json's capital_only_words, vocabtrie.py CAPITAL_ONLY_WORDS) and those
+// written only after an apostrophe where it has that ("'Tis"; site.json's elided_words, vocabtrie.py ELIDED_WORDS).
+function spellingOf(vocab, boundaries, capitalOnly, elided) {
   const lower = vocab.map((c) => (isLetter(c) ? c.toLowerCase() : ""));
   const capital = vocab.map((c) => c !== c.toLowerCase());
   const ids = new Map();  // "c" -> small ids, "C" -> capital ids (keyed by the lower-cased letter's capital)
@@ -239,7 +241,8 @@ function spellingOf(vocab, boundaries, capitalOnly) {
     if (c) ids.set(key, [...(ids.get(key) ?? []), i]);
   });
   return { lower, capital, boundary: vocab.map((c) => boundaries.includes(c)), ids,
-           capitalOnly: new Set(capitalOnly.filter((w) => vocab.includes(w[0].toUpperCase())).map(reversed)) };
+           capitalOnly: new Set(capitalOnly.filter((w) => vocab.includes(w[0].toUpperCase())).map(reversed)),
+           elided: new Set(vocab.includes("'") ? elided.map(reversed) : []), apostrophe: vocab.map((c) => c === "'") };
 }
 
 // VocabTrie: which characters may follow a partial word (reversed, lower-cased; "" between words) so that
@@ -263,16 +266,20 @@ class VocabTrie {
     if (!this.masks.has(partial)) this.masks.set(partial, this.compute(partial));
     return this.masks.get(partial);
   }
+  ends(word) {  // what may follow the whole (reversed) word: a boundary, or for an elided word its apostrophe
+    return Uint8Array.from(this.spelling.elided.has(word) ? this.spelling.apostrophe : this.spelling.boundary, Number);
+  }
   compute(partial) {
-    const { lower, boundary, ids } = this.spelling;
-    if (partial.endsWith(CAPITAL)) return Uint8Array.from(boundary, Number);  // a capital begins the word: it is whole
+    const { lower, ids } = this.spelling;
+    if (partial.endsWith("'") && this.spelling.elided.has(withoutEnd(partial.slice(0, -1), CAPITAL))) return this.ends("");  // "'Tis": whole
+    if (partial.endsWith(CAPITAL)) return this.ends(partial.slice(0, -1));  // a capital begins the word: it is whole
     const mask = new Uint8Array(lower.length);
     const n = partial.length;
     const lo = this.first(0, (w) => compareReversed(w, partial) >= 0);
     const hi = this.first(lo, (w) => compareReversed(w, partial, true) > 0);
     const whole = lo < hi && this.words[lo].length === n;
     if (partial === "" || (whole && !this.spelling.capitalOnly.has(partial))) {  // between words, or after a whole one (not "i")
-      boundary.forEach((b, i) => { if (b) mask[i] = 1; });
+      this.ends(partial).forEach((b, i) => { if (b) mask[i] = 1; });
     }
     for (let i = lo + whole; i < hi;) {  // from one next character to the next: a search per distinct character
       const c = this.words[i][this.words[i].length - 1 - n];
@@ -598,6 +605,14 @@ async function couplet(engine, opts, seed) {
 // `mark` if the engine can read it, else "" (as Rhymer._readable)
 const readable = (engine, mark) => ([...mark].every((c) => engine.index.has(c)) ? mark : "");
 
+// An unreadable character's stand-in (charmodel.py _readable_form): nothing for a symbol, punctuation, an
+// invisible or combining mark; the bare letter for an accented one the engine reads bare; else the character.
+function readableForm(c, engine) {
+  if (/^[\p{S}\p{P}\p{M}\p{Cf}]$/u.test(c)) return "";
+  const bare = c.normalize("NFKD").replace(/\p{M}/gu, "");
+  return bare && [...bare].every((ch) => engine.index.has(ch)) ? bare : c;
+}
+
 // A line the page will not answer, with what to change; said under the reply form, never thrown past it.
 class LineRefused extends Error {}
 
@@ -611,8 +626,9 @@ async function givenLine(text, engine) {
   const page = state.site.page;
   const plain = Object.fromEntries(Object.entries(page.typographic)  // charmodel.py plain_marks: "I’m" -> "I'm"
     .filter(([c, p]) => !engine.index.has(c) && [...p].every((ch) => engine.index.has(ch))));
-  // invisible format characters (a zero-width space) it cannot read are left out, as plain_marks leaves them
-  const marked = [...text].map((c) => plain[c] ?? (!engine.index.has(c) && /\p{Cf}/u.test(c) ? "" : c)).join("");
+  // the symbols, punctuation, invisible and combining marks it cannot read are left out (an emoji, a zero-width
+  // space), an accented letter it cannot read is read bare, as plain_marks reads them
+  const marked = [...text].map((c) => (engine.index.has(c) ? c : plain[c] || readableForm(c, engine))).join("");
   const given = marked.split(/\s+/u).filter(Boolean).join(" ");  // Python's " ".join(line.split())
   if (!given) throw new LineRefused("Type a line for the page to answer.");
   if ([...given].length > page.max_chars) throw new LineRefused(`That line is longer than ${page.max_chars} characters: shorten it.`);
@@ -724,7 +740,8 @@ async function rhymeIndexFor(word) {
 const knownWords = (engine) => lazily(engine.kind, async () => {
   const [facts, runs] = await Promise.all([wordFacts(), wordRuns()]);
   const page = state.site.page;
-  return new RunTries(runs, new VocabTrie(facts.known, spellingOf(engine.vocab, page.word_boundaries, page.capital_only_words)), page.run_context_words);
+  return new RunTries(runs, new VocabTrie(facts.known, spellingOf(engine.vocab, page.word_boundaries, page.capital_only_words, page.elided_words ?? [])),
+                      page.run_context_words);
 }, state.tries);
 
 // ml5.js (3.3 MB) is not in the page's head: it loads when the LSTM is first needed, after the first
