@@ -218,6 +218,21 @@ def echoes(line: str, earlier: Iterable[str]) -> bool:
     return bool(mine) and any(not mine.isdisjoint(_phrases(e)) for e in earlier)
 
 
+def repetition(lines: Iterable[str], earlier: Iterable[str]) -> tuple[int, int]:
+    """How much ``lines`` repeat ``earlier`` (a feed's last lines), least first when compared: the lines said
+    again word for word (case and marks aside), then the lines that echo one (``echoes``).
+
+    >>> repetition(["And all the trophies of his war", "Of the night"], ["and all the trophies of his war!"])
+    (1, 1)
+    >>> repetition(["The trophies of the field", "Of the night"], ["And all the trophies of his war"])
+    (0, 1)
+    """
+    earlier = list(earlier)
+    said = {tuple(tokens(line)) for line in earlier}
+    lines = list(lines)
+    return sum(tuple(tokens(line)) in said for line in lines), sum(echoes(line, earlier) for line in lines)
+
+
 @lru_cache(maxsize=4096)  # a line's K candidates are compared with the same earlier lines
 def _phrases(line: str) -> frozenset[tuple[str, ...]]:
     words = tokens(line)

@@ -47,8 +47,8 @@ from rhymer.scoring import (
     Rules,
     Weights,
     choice_order,
-    echoes,
     judge,
+    repetition,
     syllable_count,
 )
 from rhymer.vocabtrie import VocabTrie
@@ -61,7 +61,7 @@ DEFAULT_RETRIES = 3  # resamplings of a line when none of its K candidates passe
 MAX_RETRIES = 100  # each retry samples K more lines: beyond this, loosen the rules instead
 MAX_SEED = 2**63 - 1  # seeds are recorded in the verse and fit a signed 64-bit integer
 SERIES_MEMORY = 40  # lines of a series' last verses a new one may not echo: twenty couplets of a feed
-SERIES_TRIES = 3  # seeds a series tries for a verse that echoes none of them, keeping the last
+SERIES_TRIES = 3  # seeds a series tries for a verse that echoes none of them, keeping the one that repeats them least
 
 
 @dataclass(frozen=True)
@@ -459,8 +459,10 @@ class Rhymer:
                avoid: Iterable[str] = (), **options) -> Iterator[Verse]:
         """``count`` verses in ``scheme`` for a feed: a verse that echoes one of the SERIES_MEMORY lines before
         it (``scoring.echoes``: "the trophies of" twice reads as a machine's) gives way to the next seed's, up
-        to SERIES_TRIES seeds (the last is kept even if it echoes). Seeds run ``seed``, ``seed + 1``, ... (fresh
-        ones without a seed), so each verse is ``verse`` with its recorded seed, whatever came before.
+        to SERIES_TRIES seeds; when all of them echo, the one that repeats those lines least is kept
+        (``scoring.repetition``: a line said again word for word counts first; the earliest on a tie). Seeds run
+        ``seed``, ``seed + 1``, ... (fresh ones without a seed), so each verse is ``verse`` with its recorded
+        seed, whatever came before, and the next verse's seeds start after the last one tried.
         ``avoid``: lines shown before the series (its last SERIES_MEMORY count). Takes ``verse``'s other
         options; bad ``count``, ``seed`` (one without room for ``count * SERIES_TRIES`` seeds before MAX_SEED
         included) or ``avoid`` raise at once, the rest as ``verse`` raises them, when their verse is asked for.
@@ -478,13 +480,17 @@ class Rhymer:
     def _series(self, count: int, scheme: str, seed_word: str | None, seed: int | None, memory: deque,
                 options: dict) -> Iterator[Verse]:
         for _ in range(count):
-            for attempt in range(1, SERIES_TRIES + 1):
+            kept: tuple[tuple[int, int], Verse] | None = None
+            for _ in range(SERIES_TRIES):
                 verse = self.verse(scheme, seed_word, seed=seed, **options)
                 seed = None if seed is None else seed + 1
-                if attempt == SERIES_TRIES or not any(echoes(line, memory) for line in verse.lines):
+                repeated = repetition(verse.lines, memory)
+                if kept is None or repeated < kept[0]:
+                    kept = repeated, verse
+                if repeated == (0, 0):
                     break
-            memory.extend(verse.lines)
-            yield verse
+            memory.extend(kept[1].lines)
+            yield kept[1]
 
     def rhymes(self, word: str, near: bool = False) -> list[str]:
         """Words of this model's corpus that rhyme with ``word``, most frequent first (near ones: closest first).

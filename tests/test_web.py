@@ -25,7 +25,7 @@ from rhymer.lstm import LSTMModel
 from rhymer.markov import MarkovModel
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.sampler import continuation_logprob, read_after
-from rhymer.scoring import LINE_SYLLABLES, Rules, Weights, echoes, judge
+from rhymer.scoring import LINE_SYLLABLES, Rules, Weights, echoes, judge, repetition
 from rhymer.verse import Rhymer
 from rhymer.vocabtrie import CAPITAL
 from rhymer.website import PAGE_MAX_WORDS, PAGE_TEMPERATURE
@@ -275,6 +275,8 @@ def test_page_judges_candidates_like_python(browser, default_site, index, verse_
 
 
 def test_the_feed_skips_a_seed_whose_couplet_echoes_the_lines_shown(browser, default_site):
+    """As Rhymer.series: the first seed whose couplet echoes nothing shown, else of its tries the earliest one
+    that repeats the lines shown least (scoring.repetition)."""
     page, *_ = _open(browser, default_site + "?model=markov")
     _screen_filled(page)
     _resting(page)
@@ -293,16 +295,19 @@ def test_the_feed_skips_a_seed_whose_couplet_echoes_the_lines_shown(browser, def
     series = page.evaluate("window.rhymerPage.state.site.page.series")
     memory, tries = series["memory"], series["tries"]
     assert feed[before]["seed"] > 7
+    start = 7
     for i in range(before, before + 12):
         shown = ([line for c in feed[:before] for line in c["lines"]] + seventh
                  + [line for c in feed[before:i] for line in c["lines"]])[-memory:]
-        skipped = range(feed[i - 1]["seed"] + 1 if i > before else 7, feed[i]["seed"])
-        assert len(skipped) < tries
-        if len(skipped) < tries - 1:  # kept before the last try: it echoes nothing shown (Python's echoes)
-            assert not any(echoes(line, shown) for line in feed[i]["lines"]), feed[i]
-        for seed in skipped:  # each seed given way echoed a line shown
+        tried = []
+        for seed in range(start, start + tries):  # the seeds after the last one tried for the couplet before
             c = page.evaluate("([s]) => window.rhymerPage.couplet('markov', { seedWord: 'night' }, s)", [seed])
-            assert any(echoes(line, shown) for line in c["lines"]), seed
+            tried.append((repetition(c["lines"], shown), seed, c["lines"]))
+            if tried[-1][0] == (0, 0):
+                break
+        _, seed, lines = min(tried, key=lambda t: t[0])  # the earliest of the least repeating (Python's rule)
+        assert (feed[i]["seed"], feed[i]["lines"]) == (seed, lines), (i, tried)
+        start += len(tried)
     page.close()
 
 

@@ -515,6 +515,12 @@ function echoes(line, earlier) {
   return mine.size > 0 && earlier.some((e) => [...phrases(e)].some((run) => mine.has(run)));
 }
 
+// rhymer/scoring.py repetition: [lines said again word for word, lines that echo one] of `earlier`
+function repetition(lines, earlier) {
+  const said = new Set(earlier.map((line) => tokens(line).join(" ")));
+  return [lines.filter((line) => said.has(tokens(line).join(" "))).length, lines.filter((line) => echoes(line, earlier)).length];
+}
+
 // rhymer/scoring.py judge with the page's parts of Rules and Weights (site.json): the checks a line fails
 // and its score, with the follow term where the candidate has one (answering a line) and the echo penalty;
 // the word-model and meter terms and the copy check are not the page's.
@@ -864,12 +870,15 @@ function queued(task) {
 const more = (n = 1, overrides = {}) => queued(() => write(n, overrides));
 
 // rhymer/verse.py Rhymer.series: the feed's next couplet, from the next seed whose couplet echoes none of the
-// lines last shown, up to page.series.tries seeds (keeping the last); each is the couplet of its own seed,
-// so a share link still writes it.
+// lines last shown, up to page.series.tries seeds (keeping the one that repeats them least, the earliest on a
+// tie); each is the couplet of its own seed, so a share link still writes it.
 async function fresh(engine, opts, seed) {
+  let kept = null;
   for (let t = 1; ; t++) {
     const c = await couplet(engine, opts, seed);
-    if (t >= state.site.page.series.tries || !c.lines.some((line) => echoes(line, state.recent))) return c;
+    const [said, echoed] = repetition(c.lines, state.recent);
+    if (!kept || said < kept.said || (said === kept.said && echoed < kept.echoed)) kept = { c, said, echoed };
+    if ((said === 0 && echoed === 0) || t >= state.site.page.series.tries) return kept.c;
     seed = state.seed++;
   }
 }
