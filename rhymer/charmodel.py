@@ -47,31 +47,37 @@ def encode(model: CharModel, text: str) -> np.ndarray:
 
 
 # typographic marks that phones and word processors type, and the plain ones corpora mostly hold
-TYPOGRAPHIC = {"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
-               "\u2013": "-", "\u2014": "-", "\u2026": "..."}
+TYPOGRAPHIC = {"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u00b4": "'", "\u0060": "'", "\u2032": "'", "\u201c": '"',
+               "\u201d": '"', "\u201e": '"', "\u2013": "-", "\u2014": "-", "\u2026": "..."}
 
 
 def plain_marks(model: CharModel, text: str) -> str:
-    """``text`` as the model can read it: each typographic mark it cannot read (``TYPOGRAPHIC``) written
-    plainly where it can read the plain one (a line typed on a phone has curly apostrophes that the corpus
-    rarely has); the symbols, punctuation, invisible format characters and combining marks it cannot read
-    left out (a post's emoji and "@", a web page's zero-width spaces and soft hyphens); a letter it cannot
-    read written without its accent where it reads the bare letter. Other letters (another script) stay, for
-    ``encode`` to refuse.
+    """``text`` (NFC-normalised) as the model can read it: each typographic mark it cannot read
+    (``TYPOGRAPHIC``) written plainly where it can read the plain one (a line typed on a phone has curly
+    apostrophes that the corpus rarely has); the symbols and punctuation it cannot read (a post's emoji, "@",
+    "/") and unassigned or private characters read as a space, so that "day/night" stays two words; the
+    invisible format characters and combining marks it cannot read (a web page's zero-width spaces and soft
+    hyphens, an emoji's variation selector) left out; a letter it cannot read written without its accent where
+    it reads the bare letter. Other letters (another script) stay, for ``encode`` to refuse.
 
     >>> import rhymer
-    >>> print(plain_marks(rhymer.load("markov").model, "I\u2019m \u201cthe\u201d nig\u200bht\u2026 \u2764\ufe0f @Na\u00efve"))
-    I'm "the" night...  Naive
+    >>> print(plain_marks(rhymer.load("markov").model, "I\u2019m \u201cthe\u201d nig\u200bht\u2026 \u2764\ufe0f @Na\u00efve day/night"))
+    I'm "the" night...    Naive day night
     """
     index = char_index(model)
     plain = {c: p for c, p in TYPOGRAPHIC.items() if c not in index and all(ch in index for ch in p)}
-    return "".join(c if c in index else plain.get(c) or _readable_form(c, index) for c in text)
+    return "".join(c if c in index else plain.get(c) or _readable_form(c, index)
+                   for c in unicodedata.normalize("NFC", text))
 
 
 def _readable_form(c: str, index: dict[str, int]) -> str:
-    """An unreadable character's stand-in: nothing for a symbol, punctuation, an invisible or combining mark;
-    the bare letter for an accented one the model reads bare; else the character itself."""
-    if unicodedata.category(c)[0] in "SPM" or unicodedata.category(c) == "Cf":
+    """An unreadable character's stand-in (the page's readableForm): a space for a symbol, punctuation, an
+    unassigned or private character; nothing for an invisible or combining mark; the bare letter for an
+    accented one the model reads bare; else the character itself."""
+    kind = unicodedata.category(c)
+    if kind[0] in "SP" or kind in ("Cn", "Co"):
+        return " "
+    if kind[0] == "M" or kind == "Cf":
         return ""
     bare = "".join(ch for ch in unicodedata.normalize("NFKD", c) if unicodedata.category(ch)[0] != "M")
     return bare if bare and all(ch in index for ch in bare) else c

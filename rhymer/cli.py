@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import re
@@ -80,7 +81,8 @@ Word = Annotated[str | None, typer.Argument(help="the first line's end word (or 
 Model = Annotated[str, typer.Option("--model", "-m", help=MODEL_HELP)]
 Temperature = Annotated[float, typer.Option("--temperature", "-t", help="0.05-3; lower is safer, higher wilder")]
 Seed = Annotated[int | None, typer.Option("--seed", help="random seed; the same seed gives the same output")]
-Count = Annotated[int, typer.Option("--count", "-n", min=1, help="how many (seeds seed, seed+1, ...; one that echoes an earlier one gives way to the next)")]
+Count = Annotated[int, typer.Option("--count", "-n", min=1, help="how many (seeds seed, seed+1, ...; one that repeats or echoes "
+                                    "an earlier one gives way to the next)")]
 AsJson = Annotated[bool, typer.Option("--json", help="one JSON object per verse")]
 ReplyAsJson = Annotated[bool, typer.Option("--json", help="the answer as one JSON object (a one-line verse)")]
 Candidates = Annotated[int, typer.Option("--candidates", "-k", help="candidate lines sampled per line; 1 = no reranking")]
@@ -432,24 +434,26 @@ def in_options(err: RhymerError) -> str:
     return parts.sub(named, text)
 
 
-def os_problem(err: OSError) -> str:
-    """An operating-system error in a user's words, with the fix where there is an obvious one.
+OUTPUT_FAILURES = (errno.ENOSPC, errno.EDQUOT, errno.EIO)  # output errors main() reports in one line
 
-    >>> import errno
+
+def os_problem(err: OSError) -> str:
+    """Output that could not be written (``OUTPUT_FAILURES``), in a user's words, with the fix.
+
     >>> os_problem(OSError(errno.ENOSPC, "No space left on device"))
-    'no space left on the device; free some space or write elsewhere'
-    >>> os_problem(PermissionError(errno.EACCES, "Permission denied", "out.txt"))
-    "permission denied: 'out.txt'"
+    'could not write the output: no space left on the device; free some space or write elsewhere'
+    >>> os_problem(OSError(errno.EIO, "Input/output error"))
+    'could not write the output: input/output error; check the device or write elsewhere'
     """
-    if err.errno == errno.ENOSPC:
-        return "no space left on the device; free some space or write elsewhere"
-    where = f": {err.filename!r}" if err.filename else ""
-    return f"{(err.strerror or str(err)).lower()}{where}"
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "could not write the output: no space left on the device; free some space or write elsewhere"
+    return f"could not write the output: {(err.strerror or str(err)).lower()}; check the device or write elsewhere"
 
 
 def main() -> None:
-    """Entry point: every RhymerError or usage error becomes one line on stderr and exit code 2, never a
-    traceback (typer's usage errors are boxes of several lines)."""
+    """Entry point: every RhymerError or usage error, and output that cannot be written (a full disk), becomes
+    one line on stderr and exit code 2, never a traceback (typer's usage errors are boxes of several lines); a
+    bare command prints its help. A closed pipe ("rhymer couplet -n 9 | head -2") is quiet: typer ends it."""
     stops = (signal.SIGTERM, signal.SIGHUP)
     previous = [signal.signal(stop, _exit_on_signal) for stop in stops]
     try:
@@ -465,11 +469,11 @@ def main() -> None:
             where = f"; see '{ctx.command_path} --help'" if ctx else ""
             typer.echo(f"error: {' '.join(err.format_message().split()).rstrip('.')}{where}", err=True)
         sys.exit(getattr(err, "exit_code", 2))
-    except BrokenPipeError:  # "rhymer couplet --count 99 | head -2": the reader has what it wanted
-        sys.stderr.close()  # (and Python's own report of the pipe at exit goes nowhere)
-        sys.exit(1)
-    except OSError as err:  # a full disk, an unreadable file the library did not expect: one line, not a traceback
-        typer.echo(f"error: {os_problem(err)}", err=True)
+    except OSError as err:  # the output could not be written (a full disk): one line, not a traceback
+        if err.errno not in OUTPUT_FAILURES:  # anything else is a bug to report with its traceback
+            raise
+        with contextlib.suppress(OSError):  # (stderr on the same full disk)
+            typer.echo(f"error: {os_problem(err)}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)

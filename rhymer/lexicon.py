@@ -20,6 +20,8 @@ import importlib.util
 import json
 import math
 import re
+import string
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -30,6 +32,8 @@ from rhymer.errors import LexiconError
 from rhymer.words import guess_syllables, is_word
 
 MAX_WORD_LENGTH = 40
+# marks a typed word may carry at either end that are no part of it: "night," "'tis" "“night”"
+EDGE_MARKS = "".join(sorted(set(string.punctuation) | set("‘’“”«»…–—")))
 _STRESSED = re.compile(r"[12]")  # a CMU vowel with primary or secondary stress
 _CLASSES = {
     **dict.fromkeys("P B T D K G".split(), "stop"),
@@ -130,15 +134,20 @@ def normalize_word(word: str, parameter: str = "word") -> str:
 
     Raises WrongType for a non-string and LexiconError for anything but one English word.
 
+    The marks around a word and the invisible characters inside it (a zero-width space) are no part of it.
+
     >>> normalize_word("  Night ")
     'night'
+    >>> normalize_word("night,"), normalize_word("\u2019Tis"), normalize_word("nig\u200bht!")
+    ('night', 'tis', 'night')
     >>> normalize_word("two words")
     Traceback (most recent call last):
     rhymer.errors.LexiconError: word 'two words' is several words; pass a single word, e.g. its last one
     """
     validate.text(parameter, word)
-    cleaned = word.strip().lower().replace("\u2019", "'")
-    if not cleaned:
+    visible = "".join(c for c in word if unicodedata.category(c) != "Cf").strip()
+    cleaned = visible.lower().strip(EDGE_MARKS).replace("\u2019", "'")
+    if not visible:
         raise LexiconError(f"{parameter} is empty; pass one English word, e.g. night", parameter)
     if len(cleaned) > MAX_WORD_LENGTH:
         raise LexiconError(

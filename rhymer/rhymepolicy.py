@@ -15,7 +15,7 @@ import numpy as np
 from rhymer import lexicon, validate
 from rhymer.errors import GenerationError, RhymerError
 from rhymer.lexicon import near_rhymes_with, rhymes_with
-from rhymer.words import is_verse_word
+from rhymer.words import ELIDED_WORDS, is_verse_word
 
 if TYPE_CHECKING:
     from rhymer.rhymeindex import RhymeIndex
@@ -128,12 +128,13 @@ def line_ending(i: int, lines: int) -> str:
 
 def is_rhyme_word(word: str) -> bool:
     """Whether a word may answer a rhyme at all: a verse word (``rhymer.words.is_verse_word``) of at least
-    MIN_RHYME_LETTERS letters, so that no line ends in "a" or in what is left of "they're".
+    MIN_RHYME_LETTERS letters, so that no line ends in "a" or in what is left of "they're", and none of the
+    ``ELIDED_WORDS``, which the corpus writes only after an apostrophe ("'tis") and never at a line's end.
 
-    >>> [is_rhyme_word(w) for w in ("night", "me", "a", "re")]
-    [True, True, False, False]
+    >>> [is_rhyme_word(w) for w in ("night", "me", "a", "re", "tis")]
+    [True, True, False, False, False]
     """
-    return len(word) >= MIN_RHYME_LETTERS and is_verse_word(word)
+    return len(word) >= MIN_RHYME_LETTERS and is_verse_word(word) and word not in ELIDED_WORDS
 
 
 def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
@@ -220,8 +221,8 @@ def rhyme_choices(index: RhymeIndex, group: list[str], used: list[str], rng: np.
     if not distances:
         hint = "" if mode == "auto" else ", or allow near rhymes (rhyme='auto')"
         if index.rhymes(group[0], avoid=group[:1]) or near and index.near_rhymes(group[0], avoid=group[:1]):
-            raise GenerationError(f"every word in the model's vocabulary that rhymes with '{group[0]}' is taken by an "
-                                  f"earlier line; ask for fewer lines rhyming with it, or {fix}{hint}")
+            raise GenerationError(f"every word in the model's vocabulary that rhymes with '{group[0]}' is already used in "
+                                  f"this verse; ask for fewer lines rhyming with it, or {fix}{hint}")
         raise GenerationError(f"no word in the model's vocabulary rhymes with '{group[0]}'; {fix}{hint}")
     closest = min(distances.values())
     weights = {w: index.frequency(w) for w, d in distances.items() if d <= closest + NEAR_BAND}

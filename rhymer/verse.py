@@ -54,14 +54,14 @@ from rhymer.scoring import (
 from rhymer.vocabtrie import VocabTrie
 from rhymer.wordmodel import WordModel
 from rhymer.wordruns import RunTries, WordRuns
-from rhymer.words import corpus_spelling, end_word, is_word, tokens
+from rhymer.words import ELIDED_WORDS, corpus_spelling, end_word, is_word, tokens
 
 NOTE_WORDS = 4  # a failure note quotes a line's last words
 DEFAULT_RETRIES = 3  # resamplings of a line when none of its K candidates passes every check
 MAX_RETRIES = 100  # each retry samples K more lines: beyond this, loosen the rules instead
 MAX_SEED = 2**63 - 1  # seeds are recorded in the verse and fit a signed 64-bit integer
 SERIES_MEMORY = 40  # lines of a series' last verses a new one may not echo: twenty couplets of a feed
-SERIES_TRIES = 3  # seeds a series tries for a verse that echoes none of them, keeping the one that repeats them least
+SERIES_TRIES = 3  # seeds a series tries for a verse that repeats none of them, keeping the one that repeats them least
 
 
 @dataclass(frozen=True)
@@ -180,14 +180,17 @@ class Rhymer:
 
     def spelling(self, word: str) -> str:
         """A rhyme word as the corpus writes it mid-line: "rome" is written "Rome" (rhymer.words.capitalised_words,
-        the rule the page's names.json holds). The model is primed with that spelling.
+        the rule the page's names.json holds), "tis" "'tis" (``ELIDED_WORDS``, where the model reads the
+        apostrophe). The model is primed with that spelling.
 
         >>> import rhymer
         >>> poet = rhymer.load("markov")
-        >>> poet.spelling("rome"), poet.spelling("Home ")
-        ('Rome', 'home')
+        >>> poet.spelling("rome"), poet.spelling("Home "), poet.spelling("tis")
+        ('Rome', 'home', "'tis")
         """
         word = normalize_word(word)
+        if word in ELIDED_WORDS and "'" in self.model.vocab:
+            return "'" + word
         if word not in self.index.words:  # never in the corpus: nothing to learn, nothing to keep
             return word
         if word not in self._spellings:  # at most one entry per corpus word
@@ -319,10 +322,10 @@ class Rhymer:
         """The line that answers ``line``: it rhymes with its last word and follows from it.
 
         In reversed text the given line comes after the new one, so candidates are ranked by how well
-        the backward model reads the given line after each of them (``weights.follow``). Curly quotes,
-        dashes and ellipses the model cannot read are read as plain ones, and invisible characters are
-        left out (``plain_marks``). Raises as ``verse`` does; GenerationError for a line without a word
-        to rhyme with.
+        the backward model reads the given line after each of them (``weights.follow``). The line is read as
+        the model can read it (``plain_marks``): curly quotes, dashes and ellipses as plain ones, emoji and
+        other marks it cannot read as spaces, invisible characters left out, accents it cannot read dropped.
+        Raises as ``verse`` does; GenerationError for a line without a word to rhyme with.
 
         >>> import rhymer
         >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
@@ -457,9 +460,9 @@ class Rhymer:
 
     def series(self, count: int, scheme: str = "couplet", seed_word: str | None = None, *, seed: int | None = None,
                avoid: Iterable[str] = (), **options) -> Iterator[Verse]:
-        """``count`` verses in ``scheme`` for a feed: a verse that echoes one of the SERIES_MEMORY lines before
-        it (``scoring.echoes``: "the trophies of" twice reads as a machine's) gives way to the next seed's, up
-        to SERIES_TRIES seeds; when all of them echo, the one that repeats those lines least is kept
+        """``count`` verses in ``scheme`` for a feed: a verse that repeats one of the SERIES_MEMORY lines before
+        it, word for word or in an echo (``scoring.echoes``: "the trophies of" twice reads as a machine's), gives
+        way to the next seed's, up to SERIES_TRIES seeds; when all of them repeat, the one that repeats least is kept
         (``scoring.repetition``: a line said again word for word counts first; the earliest on a tie). Seeds run
         ``seed``, ``seed + 1``, ... (fresh ones without a seed), so each verse is ``verse`` with its recorded
         seed, whatever came before, and the next verse's seeds start after the last one tried.

@@ -22,13 +22,10 @@ import numpy as np
 
 from rhymer import cache
 from rhymer.lexicon import cmu_digest, cmu_words_matching
-from rhymer.words import is_verse_word
+from rhymer.words import ELIDED_WORDS, is_verse_word
 
 # words written only with a capital, wherever they stand ("the o might", "as i said" are no verse)
 CAPITAL_ONLY_WORDS = frozenset({"i", "o", "i'd", "i'll", "i'm", "i've"})
-# words the corpus writes only after an apostrophe that stands for an elided letter ("'Tis", "'twas"): they are
-# written so, never bare ("Tis double death"), wherever the model can write the apostrophe
-ELIDED_WORDS = frozenset({"tis", "twas", "twere", "twill", "twould"})
 # characters that end a word; every other non-letter (digits, markup such as "{", "_", "#") is never written
 BOUNDARIES = frozenset(" \n,.;:!?-\"()")
 CAPITAL = "^"  # ends a partial word whose first letter was written as a capital: the word is done

@@ -38,9 +38,9 @@ from rhymer.progress import Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.scoring import ECHO_WORDS, LINE_SYLLABLES, SHORTEST_REPLY, Rules, Weights
 from rhymer.verse import SERIES_MEMORY, SERIES_TRIES, Rhymer
-from rhymer.vocabtrie import BOUNDARIES, CAPITAL_ONLY_WORDS, ELIDED_WORDS, VocabTrie
+from rhymer.vocabtrie import BOUNDARIES, CAPITAL_ONLY_WORDS, VocabTrie
 from rhymer.wordruns import CONTEXT_WORDS
-from rhymer.words import FUNCTION_WORDS, capitalised_words, guess_syllables, tokens
+from rhymer.words import ELIDED_WORDS, FUNCTION_WORDS, capitalised_words, guess_syllables, tokens
 
 PAGE_FILES = ("index.html", "rhymer.js", "style.css")
 PRELOAD_MARK = "<!-- rhymer:preload -->"  # in index.html: the export puts the first couplet's files here
@@ -153,6 +153,7 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
         "word_boundaries": "".join(sorted(BOUNDARIES)),
         "capital_only_words": sorted(CAPITAL_ONLY_WORDS),
         "elided_words": sorted(ELIDED_WORDS),  # written only after their apostrophe ("'Tis")
+        "edge_marks": lexicon.EDGE_MARKS,  # no part of a typed seed word ("night,")
         "after_broken_word": sampler.AFTER_BROKEN_WORD,
         "word_runs": SITE_RUNS if word_runs else None,
         "run_context_words": CONTEXT_WORDS,

@@ -35,6 +35,10 @@ a i o ah am an as at aw ax ay be by do eh go ha he hi ho if in is it la lo ma me
 so to up us we ye
 """.split())
 
+# words the corpus writes only after an apostrophe that stands for an elided letter ("'Tis", "'twas"): the
+# known words (rhymer.vocabtrie) write them so, never bare ("Tis double death"), and no line ends in one
+ELIDED_WORDS = frozenset({"tis", "twas", "twere", "twill", "twould"})
+
 
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens (letters with inner apostrophes), punctuation dropped."""

@@ -58,6 +58,13 @@ def test_oov_words_get_a_spelling_based_rhyme_unless_strict():
         lexicon.pronunciations("glimmerlight", strict=True)
 
 
+def test_marks_around_a_word_are_no_part_of_it():
+    assert [lexicon.normalize_word(w) for w in ("night,", "\u201cNight!\u201d", "'tis", "nig\u200bht", "o\u2019er")] == [
+        "night", "night", "tis", "night", "o'er"]
+    with pytest.raises(LexiconError, match="not an English word"):
+        lexicon.normalize_word("night-time")  # a mark inside a word still makes it no word
+
+
 @pytest.mark.parametrize(
     "word, message",
     [("", "empty"), ("   ", "empty"), ("two words", "several words"), ("!!!", "not an English word"),

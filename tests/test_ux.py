@@ -162,7 +162,7 @@ def test_a_full_disk_is_one_line_not_a_traceback():
     with open("/dev/full", "w") as full:
         result = subprocess.run([sys.executable, "-m", "rhymer", "couplet", "night", "-m", "markov", "--seed", "1"],
                                 stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
-    assert result.returncode == 2 and result.stderr == "error: no space left on the device; free some space or write elsewhere\n"
+    assert result.returncode == 2 and result.stderr == "error: could not write the output: no space left on the device; free some space or write elsewhere\n"
 
 
 def test_every_rhymer_error_has_a_parameter_to_read(tmp_path):

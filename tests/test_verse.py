@@ -98,7 +98,7 @@ def test_no_perfect_rhyme_falls_back_to_near_unless_forbidden(markov):
 
 def test_a_scheme_that_uses_up_a_words_rhymes_says_so(markov):
     assert markov.verse("AAA", "silver", seed=1).rhyme_words[0] == "silver"  # near rhymes: river, liver
-    with pytest.raises(GenerationError, match="rhymes with 'silver' is taken by an earlier line; ask for fewer lines"):
+    with pytest.raises(GenerationError, match="rhymes with 'silver' is already used in this verse; ask for fewer lines"):
         markov.verse("A" * 8, "silver", seed=1)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rhymer import is_rhyme, modeldir, rhymepolicy, sampler, scoring
+from rhymer import is_rhyme, lexicon, modeldir, rhymepolicy, sampler, scoring
 from rhymer.charmodel import prime
 from rhymer.files import read_json
 from rhymer.lexicon import cmu_words
@@ -443,6 +443,9 @@ def test_page_masks_are_the_librarys_known_words_and_runs(browser, default_site,
     cut = ['rlbut-Om"macaw" night', 'ght" and the night', " the night", "night", "tis' o'er the sea", "é, we", ""]
     assert page.evaluate("(bodies) => bodies.map(window.rhymerPage.withoutBrokenWord)", cut) == [
         sampler.without_broken_word(body) for body in cut]
+    typed = ["Night,", "\u2018Tis", "nig\u200bht!", "  \u201cRome\u201d ", "o\u2019er", "(night)...", "\u00abnight\u00bb"]
+    assert page.evaluate("(words) => words.map(window.rhymerPage.typedWord)", typed) == [
+        lexicon.normalize_word(w) for w in typed]
     page.close()
 
 
@@ -796,8 +799,9 @@ def test_page_answers_near_rhymes_and_curly_quotes(browser, default_site, index)
     assert _answer(page, "I walk a\u00adlone at nig\u200bht \ufeff") == ""
     assert _answers(page)[0]["lines"][0] == "I walk alone at night"
     # a post's emoji and "@" are left out, an accent the model cannot read is read bare, as Python reads them
-    assert _answer(page, "@bob the ni\u0308ght \u2603 is long \U0001f494 \u2764\ufe0f") == ""
+    assert _answer(page, "@bob the ni\u0308ght \u2603 is long \U0001f494 \u2764\ufe0f \U0001fa77") == ""
     assert _answers(page)[0]["lines"][0] == "bob the night is long"
+    assert _answer(page, "by day/night\U0001f319") == "" and _answers(page)[0]["lines"][0] == "by day night"
     assert "phone" not in index.words and _answer(page, "I waited all night by the phone") == ""  # a CMU word outside the corpus
     answer = _answers(page)[0]
     assert answer["rhymes"][0] == "phone" and answer["rhymes"][1] in index.rhymes("phone"), answer

@@ -231,7 +231,7 @@ function compareReversed(word, text, prefix = false) {
 // whether it is a capital, whether it ends a word (site.json's word_boundaries, vocabtrie.py BOUNDARIES),
 // the ids of each letter, small and capital apart, the words written only with a capital where the
 // vocabulary has it (reversed; site.json's capital_only_words, vocabtrie.py CAPITAL_ONLY_WORDS) and those
-// written only after an apostrophe where it has that ("'Tis"; site.json's elided_words, vocabtrie.py ELIDED_WORDS).
+// written only after an apostrophe where it has that ("'Tis"; site.json's elided_words, words.py ELIDED_WORDS).
 function spellingOf(vocab, boundaries, capitalOnly, elided) {
   const lower = vocab.map((c) => (isLetter(c) ? c.toLowerCase() : ""));
   const capital = vocab.map((c) => c !== c.toLowerCase());
@@ -571,7 +571,7 @@ async function writeLine(engine, facts, tries, words, opts, rng, target, previou
   let best = null;
   for (let k = 0; k < opts.candidates; k++) {
     const word = words[k % words.length];
-    const cand = { ...await sampleLine(engine, spelling(word), opts.temperature, rng, limits, after, ending, tries), word };
+    const cand = { ...await sampleLine(engine, spelling(word, engine), opts.temperature, rng, limits, after, ending, tries), word };
     if (opts.candidates === 1) return { ...cand, text: cand.text.trim() };
     if (follows && cand.finished && page.weights.follow) cand.follow = await continuation(engine, cand.end, reversed(follows));
     const j = { ...cand, ...judge(cand, facts, rules, page.weights, target, previous) };
@@ -611,10 +611,12 @@ async function couplet(engine, opts, seed) {
 // `mark` if the engine can read it, else "" (as Rhymer._readable)
 const readable = (engine, mark) => ([...mark].every((c) => engine.index.has(c)) ? mark : "");
 
-// An unreadable character's stand-in (charmodel.py _readable_form): nothing for a symbol, punctuation, an
-// invisible or combining mark; the bare letter for an accented one the engine reads bare; else the character.
+// An unreadable character's stand-in (charmodel.py _readable_form): a space for a symbol, punctuation, an
+// unassigned or private character ("day/night" stays two words); nothing for an invisible or combining mark;
+// the bare letter for an accented one the engine reads bare; else the character.
 function readableForm(c, engine) {
-  if (/^[\p{S}\p{P}\p{M}\p{Cf}]$/u.test(c)) return "";
+  if (/^[\p{S}\p{P}\p{Cn}\p{Co}]$/u.test(c)) return " ";
+  if (/^[\p{M}\p{Cf}]$/u.test(c)) return "";
   const bare = c.normalize("NFKD").replace(/\p{M}/gu, "");
   return bare && [...bare].every((ch) => engine.index.has(ch)) ? bare : c;
 }
@@ -622,8 +624,9 @@ function readableForm(c, engine) {
 // A line the page will not answer, with what to change; said under the reply form, never thrown past it.
 class LineRefused extends Error {}
 
-// The line to answer (opts.reply) as rhymer/verse.py reply takes it: its curly quotes plain where the model
-// reads only plain ones, no invisible characters, its spaces collapsed, within the line limit, ending in a
+// The line to answer (opts.reply) as rhymer/verse.py reply takes it: read as charmodel.py plain_marks reads it
+// (curly quotes plain, emoji and unreadable marks spaces, no invisible characters, accents the model cannot
+// read dropped), its spaces collapsed, within the line limit, ending in a
 // word (words.py end_word: "Zürich" is "zurich", "42" is refused), every character one the model reads (the library refuses the
 // others too), and that word with rhymes or near rhymes in the rhyme index (``RhymeIndex.rhymeFor``; a word outside the corpus
 // is pronounced as CMU dict says, from prons.json.gz). Returns the line, its last word and its rhymes; throws
@@ -632,9 +635,9 @@ async function givenLine(text, engine) {
   const page = state.site.page;
   const plain = Object.fromEntries(Object.entries(page.typographic)  // charmodel.py plain_marks: "I’m" -> "I'm"
     .filter(([c, p]) => !engine.index.has(c) && [...p].every((ch) => engine.index.has(ch))));
-  // the symbols, punctuation, invisible and combining marks it cannot read are left out (an emoji, a zero-width
-  // space), an accented letter it cannot read is read bare, as plain_marks reads them
-  const marked = [...text].map((c) => (engine.index.has(c) ? c : plain[c] || readableForm(c, engine))).join("");
+  // the symbols and punctuation it cannot read are spaces (an emoji, "/"), invisible and combining marks are left
+  // out (a zero-width space), an accented letter it cannot read is read bare, as plain_marks reads them
+  const marked = [...text.normalize("NFC")].map((c) => (engine.index.has(c) ? c : plain[c] || readableForm(c, engine))).join("");
   const given = marked.split(/\s+/u).filter(Boolean).join(" ");  // Python's " ".join(line.split())
   if (!given) throw new LineRefused("Type a line for the page to answer.");
   if ([...given].length > page.max_chars) throw new LineRefused(`That line is longer than ${page.max_chars} characters: shorten it.`);
@@ -767,7 +770,9 @@ const ml5Ready = () => lazily("ml5", async () => {
 });
 
 // A word as the corpus spells it (names.json: "france" -> "France").
-const spelling = (w) => (Object.hasOwn(state.names, w) ? state.names[w] : w);
+// a rhyme word as the corpus writes it (verse.py Rhymer.spelling): "Rome", and "'tis" where the engine reads "'"
+const spelling = (w, engine) => (Object.hasOwn(state.names, w) ? state.names[w]
+  : state.site.page.elided_words?.includes(w) && engine.index.has("'") ? `'${w}` : w);
 
 // One engine per kind, however many ask for it while it loads (the page's start, a click, the feed).
 function engineFor(kind) {
@@ -869,9 +874,9 @@ function queued(task) {
 
 const more = (n = 1, overrides = {}) => queued(() => write(n, overrides));
 
-// rhymer/verse.py Rhymer.series: the feed's next couplet, from the next seed whose couplet echoes none of the
-// lines last shown, up to page.series.tries seeds (keeping the one that repeats them least, the earliest on a
-// tie); each is the couplet of its own seed, so a share link still writes it.
+// rhymer/verse.py Rhymer.series: the feed's next couplet, from the next seed whose couplet repeats none of the
+// lines last shown (word for word or in an echo), up to page.series.tries seeds (keeping the one that repeats
+// them least, the earliest on a tie); each is the couplet of its own seed, so a share link still writes it.
 async function fresh(engine, opts, seed) {
   let kept = null;
   for (let t = 1; ; t++) {
@@ -934,7 +939,7 @@ async function keepWriting() {
 
 async function suggest() {
   await rhymeIndex();
-  const w = (ui.seed.value || "").trim().toLowerCase();  // read after the wait: the latest input
+  const w = typedWord(ui.seed.value || "");  // read after the wait: the latest input
   const found = w ? (await rhymeIndexFor(w)).rhymes(w) : {};
   ui.suggestions.replaceChildren();
   for (const r of Object.keys(found).sort((a, b) => found[b] - found[a]).slice(0, 12)) {
@@ -944,9 +949,20 @@ async function suggest() {
   }
 }
 
+// A typed seed word as lexicon.py normalize_word cleans it: no invisible characters, no marks at either end
+// ("night," "‘tis": site.json's edge_marks), lower-cased.
+function typedWord(text) {
+  const edge = new Set(state.site.page.edge_marks ?? "");
+  const chars = [...text.toLowerCase()].filter((c) => !/^\p{Cf}$/u.test(c)).join("").trim();
+  let [from, to] = [0, chars.length];
+  while (from < to && edge.has(chars[from])) from++;
+  while (to > from && edge.has(chars[to - 1])) to--;
+  return chars.slice(from, to).replaceAll("’", "'");
+}
+
 // Enter (or "write") applies the typed word; it stays until changed, and an empty field means any word.
 async function applySeedWord() {
-  const w = (ui.seed.value || "").trim().toLowerCase() || null;
+  const w = typedWord(ui.seed.value || "") || null;
   state.seedWord = w;
   ui.seedNow.textContent = w ? `“${w}”` : "any word";
   if (w && !Object.keys((await rhymeIndexFor(w)).rhymeFor(w).rhymes).length && state.seedWord === w) {
@@ -1101,6 +1117,7 @@ window.rhymerPage = {
     try { return await continuation(engine, (await engine.start("\n" + reversed(text))).state, reversed(given)); } finally { engine.end(); }
   }),
   withoutBrokenWord,
+  typedWord,
   rhymes: async (word) => (await rhymeIndexFor(word)).rhymes(word),
   nearRhymes: async (words) => Promise.all(words.map(async (w) => (await rhymeIndexFor(w)).nearRhymes(w, [w]))),
   rhymeFor: async (word) => (await rhymeIndexFor(word)).rhymeFor(word),
