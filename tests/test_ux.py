@@ -177,6 +177,15 @@ def test_every_rhymer_error_has_a_parameter_to_read(tmp_path):
     assert refused.value.parameter == "temperature"
 
 
+def _twenty_second_epoch(display: TrainingProgress, now: list[float]) -> None:
+    """The display's first epoch: ten steps two seconds apart on the clock ``now``."""
+    display.start_epoch(0)
+    for _ in range(10):
+        now[0] += 2
+        display.step(1.0, 500.0)
+    display.end_epoch(1, 1.5, 1.4)
+
+
 def test_training_display_shows_only_known_figures_and_a_whole_run_eta(capsys):
     assert figures(float("nan"), None, 0.0) == ""
     assert figures(2.0, None, 1234.4) == "loss 2.000 bpc · 1,234 chars/s"
@@ -195,19 +204,11 @@ def test_training_display_shows_only_known_figures_and_a_whole_run_eta(capsys):
     assert capsys.readouterr().err == "epoch 1: train 1.500 bpc, held-out 1.400 bpc, 0:00:20 elapsed, about 0:01:00 left\n"
     # a 50 s budget: the epoch ending at 60 s is the last one (training checks the budget after each epoch)
     budget = TrainingProgress(True, False, epochs=30, steps=10, max_minutes=50 / 60, clock=lambda: now[0])
-    budget.start_epoch(0)
-    for _ in range(10):
-        now[0] += 2
-        budget.step(1.0, 500.0)
-    budget.end_epoch(1, 1.5, 1.4)
+    _twenty_second_epoch(budget, now)
     assert budget.times() == "0:00:20 elapsed · about 0:00:40 left"
     # past the epoch cap a budgeted run goes on while it improves: the budget, not a negative count, bounds it
     capped = TrainingProgress(True, False, epochs=1, steps=10, max_minutes=50 / 60, clock=lambda: now[0])
-    capped.start_epoch(0)
-    for _ in range(10):
-        now[0] += 2
-        capped.step(1.0, 500.0)
-    capped.end_epoch(1, 1.5, 1.4)
+    _twenty_second_epoch(capped, now)
     capped.start_epoch(1)
     now[0] += 4
     assert capped.times() == "0:00:24 elapsed · about 0:00:40 left"  # this epoch (no step timed: 20 s), one more past 50 s
