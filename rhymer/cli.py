@@ -41,6 +41,19 @@ app = typer.Typer(
 corpus_app = typer.Typer(help="Gather, clean and inspect training text.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(corpus_app, name="corpus")
 
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"rhymer {rhymer.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True, help="print rhymer's version and exit")] = False,
+) -> None:
+    """Rhyming verse written backward from the rhyme word, by a char-LSTM or a Markov baseline."""
+
 MODEL_HELP = "lstm, markov, or a model directory (default: the shipped model)"
 # the library's parameters that an option sets, so that its errors name what the user typed
 OPTION_OF = {"target_syllables": "--syllables", "min_words": "--min-words", "max_words": "--max-words",

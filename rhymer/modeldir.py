@@ -212,6 +212,8 @@ def require_backward(meta: dict, path: Path) -> None:
 def resolve(spec: str | Path | None) -> tuple[Path, str | None]:
     """Map 'default' / 'lstm' / 'markov' / a directory / a markov JSON file to (directory, kind)."""
     spec = "default" if spec is None else spec
+    if str(spec).lower() in ("default", "lstm", "markov") and not Path(spec).exists():  # "LSTM" too, unless a folder
+        spec = str(spec).lower()
     if str(spec) in ("default", "lstm"):
         return DEFAULT_DIR, None if str(spec) == "default" else "lstm"
     if str(spec) == "markov":

@@ -157,6 +157,14 @@ def test_the_seed_word_may_come_as_an_argument(cli):
     assert twice.returncode == 2 and twice.stderr == "error: the seed word is given twice ('night' and --seed-word 'day'); pass it once\n"
 
 
+def test_version_and_model_names_in_any_case(cli, tmp_path):
+    assert cli("--version").stdout == f"rhymer {rhymer.__version__}\n"
+    assert cli("couplet", "night", "-m", "Markov", "--seed", "3").stdout == cli("couplet", "night", "-m", "markov", "--seed", "3").stdout
+    (tmp_path / "Markov").mkdir()  # a folder of that name is read as a model folder (and refused as none)
+    refused = cli("couplet", "night", "-m", "Markov", cwd=tmp_path)
+    assert refused.returncode == 2 and refused.stderr.startswith("error: 'Markov' is not a rhymer model"), refused.stderr
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
 def test_a_full_disk_is_one_line_not_a_traceback():
     with open("/dev/full", "w") as full:
