@@ -32,8 +32,7 @@ from rhymer.train import TrainConfig, resumable
 from rhymer.train import train as run_training
 from rhymer.verse import Verse, failure_note
 
-app = typer.Typer(
-    help="Rhyming verse written backward from the rhyme word, by a char-LSTM or a Markov baseline.",
+app = typer.Typer(  # (its help is the docstring of _options, below)
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: rich markup ate "[annotations]" and showed flags as "<bool>"
     context_settings={"max_content_width": 120},
