@@ -12,7 +12,7 @@ import typer.main
 from typer.testing import CliRunner
 
 import rhymer
-from rhymer import lexicon, rhymepolicy
+from rhymer import lexicon, modeldir, rhymepolicy
 from rhymer.cli import RHYMES_SHOWN, app
 from rhymer.progress import StepProgress, TrainingProgress, figures, no_steps
 from rhymer.scoring import Rules
@@ -151,15 +151,16 @@ def test_the_seed_word_may_come_as_an_argument(cli):
     by_option = cli("couplet", "-w", "night", "-m", "markov", "--seed", "3")
     by_argument = cli("couplet", "night", "-m", "markov", "--seed", "3")
     assert by_option.returncode == 0 and by_argument.stdout == by_option.stdout and "night" in by_option.stdout
-    assert cli("verse", "sea", "-s", "ABAB", "-m", "markov", "--seed", "3").stdout == cli(
-        "verse", "-w", "sea", "-s", "ABAB", "-m", "markov", "--seed", "3").stdout
+    by_verse = cli("verse", "sea", "-s", "ABAB", "-m", "markov", "--seed", "3")
+    assert by_verse.returncode == 0 and by_verse.stdout.splitlines()[0].rstrip(",.;:!?").endswith("sea"), by_verse
     twice = cli("couplet", "night", "-w", "day", "-m", "markov")
     assert twice.returncode == 2 and twice.stderr == "error: the seed word is given twice ('night' and --seed-word 'day'); pass it once\n"
 
 
 def test_version_and_model_names_in_any_case(cli, tmp_path):
     assert cli("--version").stdout == f"rhymer {rhymer.__version__}\n"
-    assert cli("couplet", "night", "-m", "Markov", "--seed", "3").stdout == cli("couplet", "night", "-m", "markov", "--seed", "3").stdout
+    assert [modeldir.resolve(name) for name in ("LSTM", "Markov", "Default")] == [
+        modeldir.resolve(name) for name in ("lstm", "markov", "default")]
     (tmp_path / "Markov").mkdir()  # a folder of that name is read as a model folder (and refused as none)
     refused = cli("couplet", "night", "-m", "Markov", cwd=tmp_path)
     assert refused.returncode == 2 and refused.stderr.startswith("error: 'Markov' is not a rhymer model"), refused.stderr

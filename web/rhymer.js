@@ -769,8 +769,8 @@ const ml5Ready = () => lazily("ml5", async () => {
   performance.mark("rhymer:backend");
 });
 
-// A word as the corpus spells it (names.json: "france" -> "France").
-// a rhyme word as the corpus writes it (verse.py Rhymer.spelling): "Rome", and "'tis" where the engine reads "'"
+// A rhyme word as the corpus writes it (verse.py Rhymer.spelling): names.json's "France", and "'tis" where the
+// engine reads "'".
 const spelling = (w, engine) => (Object.hasOwn(state.names, w) ? state.names[w]
   : state.site.page.elided_words?.includes(w) && engine.index.has("'") ? `'${w}` : w);
 
