@@ -145,8 +145,8 @@ def normalize_word(word: str, parameter: str = "word") -> str:
     rhymer.errors.LexiconError: word 'two words' is several words; pass a single word, e.g. its last one
     """
     validate.text(parameter, word)
-    visible = "".join(c for c in word if unicodedata.category(c) != "Cf").strip()
-    cleaned = visible.lower().strip(EDGE_MARKS).replace("\u2019", "'")
+    visible = _visible(word)
+    cleaned = typed_spelling(word).lower()
     if not visible:
         raise LexiconError(f"{parameter} is empty; pass one English word, e.g. night", parameter)
     if len(cleaned) > MAX_WORD_LENGTH:
@@ -165,6 +165,21 @@ def normalize_word(word: str, parameter: str = "word") -> str:
             parameter,
         )
     return cleaned
+
+
+def typed_spelling(word: str) -> str:
+    """A user-given word as ``normalize_word`` cleans it, in the case it was typed in: a word the corpus never
+    writes keeps the capitals it was given (``Rhymer.spelling``: "Paris" is no "paris").
+
+    >>> typed_spelling(" Paris! "), typed_spelling("O\u2019Neill"), typed_spelling("NASA")
+    ('Paris', "O'Neill", 'NASA')
+    """
+    return _visible(word).strip(EDGE_MARKS).replace("\u2019", "'")
+
+
+def _visible(word: str) -> str:
+    """``word`` without its invisible characters (a zero-width space) and the spaces around it."""
+    return "".join(c for c in word if unicodedata.category(c) != "Cf").strip()
 
 
 def _usable(word: str) -> bool:

@@ -21,7 +21,7 @@ from rhymer.blas import one_thread
 from rhymer.charmodel import CharModel, State, encode, plain_marks
 from rhymer.discriminator import Discriminator
 from rhymer.errors import GenerationError, ModelError
-from rhymer.lexicon import normalize_word
+from rhymer.lexicon import normalize_word, typed_spelling
 from rhymer.linemodel import term_or_none
 from rhymer.readermodel import ReaderModel
 from rhymer.rhymeindex import RhymeIndex
@@ -176,26 +176,30 @@ class Rhymer:
               reader: ReaderModel | None = None) -> None:
         self.model, self.index, self.copies, self.name, self.words = model, index, copies, name, words
         self.discriminator, self.runs, self.reader = discriminator, runs, reader
-        self._spellings: dict[str, str] = {}
+        self._spellings: dict[tuple[str, str], str] = {}
 
-    def spelling(self, word: str) -> str:
+    def spelling(self, word: str, typed: str | None = None) -> str:
         """A rhyme word as the corpus writes it mid-line: "rome" is written "Rome" (rhymer.words.capitalised_words,
         the rule the page's names.json holds), "tis" "'tis" (``ELIDED_WORDS``, where the model reads the
-        apostrophe). The model is primed with that spelling.
+        apostrophe). A word the corpus never writes is spelled as ``typed`` (the word as the user gave it) spells
+        it: "Paris" keeps its capital. The model is primed with that spelling.
 
         >>> import rhymer
         >>> poet = rhymer.load("markov")
-        >>> poet.spelling("rome"), poet.spelling("Home "), poet.spelling("tis")
-        ('Rome', 'home', "'tis")
+        >>> poet.spelling("rome"), poet.spelling("Home "), poet.spelling("tis"), poet.spelling("paris", "Paris")
+        ('Rome', 'home', "'tis", 'Paris')
         """
         word = normalize_word(word)
         if word in ELIDED_WORDS and "'" in self.model.vocab:
             return "'" + word
-        if word not in self.index.words:  # never in the corpus: nothing to learn, nothing to keep
-            return word
-        if word not in self._spellings:  # at most one entry per corpus word
-            self._spellings[word] = corpus_spelling(self.copies.corpus, word)
-        return self._spellings[word]
+        cased = typed_spelling(typed) if typed is not None else word
+        if cased.lower() != word or not set(cased) <= set(self.model.vocab):  # another word, or one it cannot read
+            cased = word
+        if word not in self.index.words:  # never in the corpus: nothing to learn
+            return cased
+        if (word, cased) not in self._spellings:  # at most one entry per corpus word and case it is typed in
+            self._spellings[word, cased] = corpus_spelling(self.copies.corpus, word, cased)
+        return self._spellings[word, cased]
 
     @functools.cached_property
     def trie(self) -> VocabTrie:
@@ -261,8 +265,9 @@ class Rhymer:
         form = parse_scheme(scheme)
         carry = validate.boolean("carry", carry)
         punctuate = validate.boolean("punctuate", punctuate)
-        if validate.text("seed_word", seed_word, optional=True) is not None:
-            seed_word = normalize_word(seed_word, "seed_word")
+        typed = validate.text("seed_word", seed_word, optional=True)
+        if typed is not None:
+            seed_word = normalize_word(typed, "seed_word")
         s, seed, rng = self._prepare(temperature, candidates, top_p, variety, retries, rhyme, weights, rules, seed, strict,
                                       seed_word)
         if form.syllables and s.rules.target_syllables is not None:  # it would be silently ignored
@@ -274,7 +279,7 @@ class Rhymer:
         if form.syllable_tolerance > s.rules.syllable_tolerance:  # a limerick's lines: ±1
             s = dataclasses.replace(s, rules=dataclasses.replace(s.rules, syllable_tolerance=form.syllable_tolerance))
         words, nears = rhymepolicy.end_words(self.index, form.letters, seed_word, rng, s.rhyme, s.candidates)
-        details = self._lines(form, words, nears, rng, s, carry, punctuate)
+        details = self._lines(form, words, nears, rng, s, carry, punctuate, typed)
         return Verse(
             lines=tuple(d.text for d in details),
             rhyme_words=tuple(d.end_word for d in details),
@@ -289,14 +294,15 @@ class Rhymer:
         )
 
     def _lines(self, form: Scheme, words: list[tuple[str, ...]], nears: list[bool], rng: np.random.Generator,
-               s: _Settings, carry: bool, punctuate: bool) -> list[Line]:
+               s: _Settings, carry: bool, punctuate: bool, typed: str | None) -> list[Line]:
         """The verse's lines, in reading order, written from the last to the first; ``words`` holds each
-        line's end word options."""
+        line's end word options, ``typed`` the seed word as the user gave it (``spelling``)."""
         context, written = None, []
         for i in reversed(range(len(words))):
             target = form.target(i) or s.rules.target_syllables or LINE_SYLLABLES
             ending = self._readable(rhymepolicy.line_ending(i, len(words))) if punctuate else ""
-            line, end = self._line(words[i], nears[i], target, [d.text for d in written], rng, s, context, ending=ending)
+            line, end = self._line(words[i], nears[i], target, [d.text for d in written], rng, s, context, ending=ending,
+                                   typed=typed)
             written.append(line)
             if carry and i:  # the state after this line and its line break: the context of the line before
                 context = (read_after(self.model, end, "\n") if end is not None  # (unfinished: read it again)
@@ -396,13 +402,13 @@ class Rhymer:
 
     def _line(self, words: tuple[str, ...], near: bool, target: int, previous: list[str], rng: np.random.Generator,
               s: _Settings, context: State | None = None, follows: str | None = None, ending: str = "",
-              ) -> tuple[Line, State | None]:
+              typed: str | None = None) -> tuple[Line, State | None]:
         """Best of K candidates sampled after ``context`` (K / len(words) ending in each of ``words``), with the
         model state at its end; resample up to ``retries`` times when none passes every check.
         ``follows`` is a line that comes right after this one (answering a line)."""
         trie = self.trie if s.rules.known_words else None
         runs = self.run_tries if s.rules.known_words and s.rules.word_runs else None
-        spelled = [self.spelling(w) for w in words]
+        spelled = [self.spelling(w, typed) for w in words]
         each = s.candidates // len(words)  # (rhymepolicy.rhyme_choices_for: they share K evenly)
         best: Judgement | None = None
         for attempt in range(1, s.retries + 2):

@@ -40,7 +40,7 @@ from rhymer.scoring import ECHO_WORDS, LINE_SYLLABLES, SHORTEST_REPLY, Rules, We
 from rhymer.verse import SERIES_MEMORY, SERIES_TRIES, Rhymer
 from rhymer.vocabtrie import BOUNDARIES, CAPITAL_ONLY_WORDS, VocabTrie
 from rhymer.wordruns import CONTEXT_WORDS
-from rhymer.words import ELIDED_WORDS, FUNCTION_WORDS, capitalised_words, guess_syllables, tokens
+from rhymer.words import ELIDED_WORDS, FUNCTION_WORDS, capitalised_words, guess_syllables, tokens, written_small
 
 PAGE_FILES = ("index.html", "rhymer.js", "style.css")
 PRELOAD_MARK = "<!-- rhymer:preload -->"  # in index.html: the export puts the first couplet's files here
@@ -54,7 +54,7 @@ ML5_SHA256 = "8906ded3234dd3792a2dcef790c1f27033f059313f8b85bc8f81e10420e8c346" 
 SAFE_LOGIT = 60.0
 SITE_FILE, SITE_FORMAT = "site.json", "rhymer-site"  # site.json marks a folder as a site rhymer exported
 SITE_RUNS = "wordruns.json.gz"  # the model folder's wordruns.json, gzipped for the page (1.8 MB -> 0.6 MB shipped)
-WORD_FACTS, WORD_FACTS_FORMAT, WORD_FACTS_VERSION = "wordfacts.json.gz", "rhymer-wordfacts", 3
+WORD_FACTS, WORD_FACTS_FORMAT, WORD_FACTS_VERSION = "wordfacts.json.gz", "rhymer-wordfacts", 4
 OUTSIDE_PRONS, OUTSIDE_PRONS_FORMAT, OUTSIDE_PRONS_VERSION = "prons.json.gz", "rhymer-prons", 1  # 1.1 MB gzipped
 ML5_FILE, ML5_LICENSE_FILE, MODEL_DIR = "ml5.min.js", "ml5.LICENSE.md", "model"
 MAX_PORT = 65535
@@ -162,13 +162,14 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
     }
 
 
-def word_facts(index: RhymeIndex, vocab: list[str]) -> dict:
+def word_facts(index: RhymeIndex, vocab: list[str], corpus: str) -> dict:
     """Every real word a line can hold (``index.is_real``: the corpus's and CMU dict's words), sorted by their
     reversed spelling (the order the page's known-word trie searches, so it sorts nothing); those of them
     that are not the library's known words (``VocabTrie.known``: those a model with ``vocab`` cannot spell,
     and short ones that are no verse words, "t", "re"), so that the rest are the only words the page
-    samples; and by syllable count the words whose ``index.syllables`` differs from ``guess_syllables``,
-    which the page restates."""
+    samples; by syllable count the words whose ``index.syllables`` differs from ``guess_syllables``,
+    which the page restates; and the words of ``corpus`` it never writes in small letters mid-line, for which
+    a seed word keeps the capitals it was typed with, as for a word outside the corpus (``corpus_spelling``)."""
     real = sorted(set(index.words).union(w for w in lexicon.cmu_words() if tokens(w) == [w]), key=lambda w: w[::-1])
     known = VocabTrie.known(index.words, vocab)
     by_count: dict[int, list[str]] = {}
@@ -178,7 +179,8 @@ def word_facts(index: RhymeIndex, vocab: list[str]) -> dict:
             by_count.setdefault(count, []).append(word)
     return {"format": WORD_FACTS_FORMAT, "version": WORD_FACTS_VERSION, "real": "\n".join(real),
             "not_known": "\n".join(w for w in real if w not in known),
-            "syllables": {str(n): "\n".join(words) for n, words in sorted(by_count.items())}}
+            "syllables": {str(n): "\n".join(words) for n, words in sorted(by_count.items())},
+            "typed_case": "\n".join(sorted(set(index.words) - written_small(corpus)))}
 
 
 def outside_pronunciations(index: RhymeIndex) -> dict:
@@ -247,7 +249,8 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
                 shutil.copy2(src / name, staging / name)
             shutil.copy2(ml5_file, staging / ML5_FILE)
             shutil.copy2(src.joinpath(*ML5_LICENSE), staging / ML5_LICENSE_FILE)  # its license travels with it
-            write_json(staging / NAMES, capitalised_words(modeldir.read_corpus(model)))
+            corpus = modeldir.read_corpus(model)
+            write_json(staging / NAMES, capitalised_words(corpus))
             for name in (modeldir.WORDS, modeldir.MARKOV):
                 shutil.copy2(model / name, staging / name)
             runs = modeldir.read_word_runs(model)
@@ -255,7 +258,7 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
                 runs.save(staging / SITE_RUNS, compress=True)
         with progress("listing the words the page writes and judges by", None):
             index = RhymeIndex.load(model / modeldir.WORDS)
-            write_json(staging / WORD_FACTS, word_facts(index, meta["vocab"]), compress=True)
+            write_json(staging / WORD_FACTS, word_facts(index, meta["vocab"], corpus), compress=True)
             write_json(staging / OUTSIDE_PRONS, outside_pronunciations(index), compress=True)
         site = {"format": SITE_FORMAT, "lstm": meta["kind"] == "lstm", "model_kind": meta["kind"],
                 "rhymer_version": meta.get("rhymer_version"), "page": page_settings(index, word_runs=runs is not None)}

@@ -106,12 +106,16 @@ def capitalised_words(text: str) -> dict[str, str]:
     return _names(_mid_line(text, _CASED_WORD.finditer(text)))
 
 
-def corpus_spelling(text: str, word: str) -> str:
+def corpus_spelling(text: str, word: str, typed: str | None = None) -> str:
     """The lower-case ``word`` as ``capitalised_words(text)`` spells it, in a few milliseconds: only the
-    places where ``word`` or its capitalised form occur are read, not the whole corpus.
+    places where ``word`` or its capitalised form occur are read, not the whole corpus. Where the corpus
+    never writes ``word`` in small letters mid-line, ``typed`` (the word as a user gave it, if given) is
+    kept: "Paris", only ever at a line's start, is no "paris"; "Night" is "night".
 
     >>> corpus_spelling("Fair Rome and Rome\\nto rome", "rome"), corpus_spelling("Fair Rome", "fair")
     ('Rome', 'fair')
+    >>> corpus_spelling("Paris\\nthe night", "paris", "Paris"), corpus_spelling("Night\\nthe night", "night", "Night")
+    ('Paris', 'night')
     """
     matches = []
     for form in {word, word[:1].upper() + word[1:]}:
@@ -121,7 +125,18 @@ def corpus_spelling(text: str, word: str) -> str:
             if match and match.end() == at + len(form):
                 matches.append(match)
             at = text.find(form, at + 1)
-    return _names(_mid_line(text, matches)).get(word, word)
+    spellings = _mid_line(text, matches)
+    return _names(spellings).get(word) or (word if typed is None or spellings[word] else typed)
+
+
+def written_small(text: str) -> set[str]:
+    """The words ``text`` writes in small letters mid-line: for the others ``corpus_spelling`` keeps a user's
+    capitals (the page gets the corpus words that are not among them).
+
+    >>> sorted(written_small("Paris and Rome\\nin rome, I say"))
+    ['and', 'rome', 'say']
+    """
+    return {w for w in _mid_line(text, _CASED_WORD.finditer(text)) if w.islower()}
 
 
 def _mid_line(text: str, matches: Iterable[re.Match]) -> Counter:

@@ -138,7 +138,7 @@ def test_the_page_pronounces_cmu_words_outside_the_corpus_as_the_library_does():
 
 def test_the_page_samples_exactly_the_librarys_known_words():
     index, vocab = RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS), list(" \n,.abcdeghilmnorstuwy")  # no f, k, p, '...
-    facts = word_facts(index, vocab)
+    facts = word_facts(index, vocab, "")
     real, not_known = facts["real"].split("\n"), set(facts["not_known"].split("\n"))
     page = [w for w in real if w not in not_known]  # what rhymer.js's WordFacts keeps
     known = VocabTrie.known(index.words, vocab)

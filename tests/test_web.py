@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import rhymer
 from rhymer import is_rhyme, lexicon, modeldir, rhymepolicy, sampler, scoring
 from rhymer.charmodel import prime
 from rhymer.files import read_json
@@ -446,6 +447,8 @@ def test_page_masks_are_the_librarys_known_words_and_runs(browser, default_site,
     typed = ["Night,", "\u2018Tis", "nig\u200bht!", "  \u201cRome\u201d ", "o\u2019er", "(night)...", "\u00abnight\u00bb"]
     assert page.evaluate("(words) => words.map(window.rhymerPage.typedWord)", typed) == [
         lexicon.normalize_word(w) for w in typed]
+    assert page.evaluate("(words) => words.map(window.rhymerPage.typedSpelling)", typed + ["Paris!", "NASA"]) == [
+        lexicon.typed_spelling(w) for w in typed + ["Paris!", "NASA"]]
     page.close()
 
 
@@ -701,6 +704,15 @@ def test_markov_lines_keep_the_word_limits_and_capitals(browser, default_site):
     for lines in couplets:
         assert lines[0].endswith("France,") and lines[1].endswith("."), lines  # the marks end a clause and the couplet
         assert all(low <= len(tokens(line)) <= 5 and next(c for c in line if c.isalpha()).isupper() for line in lines), lines
+    # a seed word keeps the capitals it was typed with where the corpus never writes it in small letters mid-line
+    # (Rhymer.spelling): "Paris" only begins its lines there; "NIGHT" is "night"
+    poet = rhymer.load("markov")
+    for typed, spelled in (("Paris", "Paris"), ("NIGHT", "night")):
+        assert poet.spelling(typed, typed) == spelled
+        for seed in (1, 2):
+            c = page.evaluate("([w, t, s]) => window.rhymerPage.couplet('markov', {seedWord: w, seedTyped: t, candidates: 2}, s)",
+                              [typed.lower(), typed, seed])
+            assert c["lines"][0].endswith(f" {spelled},") and c["rhymeWords"][0] == typed.lower(), c["lines"]
     page.close()
 
 

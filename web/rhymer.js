@@ -198,13 +198,14 @@ function guessSyllables(w) {
 
 class WordFacts {
   constructor(data) {
-    if (data.format !== "rhymer-wordfacts" || data.version !== 3) throw new Error("wordfacts.json.gz is not rhymer's (version 3): export the site again");
+    if (data.format !== "rhymer-wordfacts" || data.version !== 4) throw new Error("wordfacts.json.gz is not rhymer's (version 4): export the site again");
     const real = data.real.split("\n");  // sorted by reversed spelling, as the known-word trie searches
     this.real = new Set(real);  // every word RhymeIndex.is_real calls real
     const notKnown = new Set(data.not_known ? data.not_known.split("\n") : []);
     this.known = notKnown.size ? real.filter((w) => !notKnown.has(w)) : real;  // VocabTrie.known's words
     this.counts = new Map();  // the words whose RhymeIndex.syllables is not the spelling guess
     for (const [n, words] of Object.entries(data.syllables)) for (const w of words.split("\n")) this.counts.set(w, Number(n));
+    this.typedCase = new Set(data.typed_case.split("\n"));  // corpus words never written in small letters mid-line
   }
   isReal(w) { return this.real.has(w); }
   syllables(w) { return this.counts.get(w) ?? guessSyllables(w); }
@@ -571,7 +572,7 @@ async function writeLine(engine, facts, tries, words, opts, rng, target, previou
   let best = null;
   for (let k = 0; k < opts.candidates; k++) {
     const word = words[k % words.length];
-    const cand = { ...await sampleLine(engine, spelling(word, engine), opts.temperature, rng, limits, after, ending, tries), word };
+    const cand = { ...await sampleLine(engine, spelling(word, engine, opts.cased), opts.temperature, rng, limits, after, ending, tries), word };
     if (opts.candidates === 1) return { ...cand, text: cand.text.trim() };
     if (follows && cand.finished && page.weights.follow) cand.follow = await continuation(engine, cand.end, reversed(follows));
     const j = { ...cand, ...judge(cand, facts, rules, page.weights, target, previous) };
@@ -588,20 +589,22 @@ async function couplet(engine, opts, seed) {
   const page = state.site.page;
   const rng = mulberry32(seed);
   let first = opts.seedWord;
-  let { rhymes: found, near } = first ? (await rhymeIndexFor(first)).rhymeFor(first) : { rhymes: {}, near: false };
+  const index = first ? await rhymeIndexFor(first) : null;
+  let { rhymes: found, near } = index ? index.rhymeFor(first) : { rhymes: {}, near: false };
   if (!Object.keys(found).length) {  // Python's end words come with their rhymes: no rhyme index needed
     first = weightedChoice(page.end_words, rng);
     [found, near] = [page.end_word_rhymes[first], false];
   }
   const seconds = weightedSample(found, rhymeChoicesFor(opts.candidates, Object.keys(found).length), rng);
   const facts = await wordFacts();
+  const cased = first === opts.seedWord && index ? casedSeed(first, opts.seedTyped, engine, index, facts) : null;
   const tries = opts.knownWords ? await knownWords(engine) : null;
   engine.begin();
   try {
     const target = page.line_syllables;
     const b = await writeLine(engine, facts, tries, seconds, opts, rng, target, [], null, readable(engine, page.marks.closing));
     const after = !opts.carry ? null : b.finished ? { state: b.end } : { text: "\n" + reversed(b.raw.trim()) };
-    const a = await writeLine(engine, facts, tries, [first], opts, rng, target, [b.text], after, readable(engine, page.marks.inner));
+    const a = await writeLine(engine, facts, tries, [first], { ...opts, cased }, rng, target, [b.text], after, readable(engine, page.marks.inner));
     return { lines: [a.text, b.text], rhymeWords: [first, b.word], near, seed, model: engine.kind, opts };
   } finally {
     engine.end();
@@ -688,6 +691,7 @@ const state = {
   queue: Promise.resolve(),
   seed: crypto.getRandomValues(new Uint32Array(1))[0],  // a fresh seed per visit; each couplet takes the next
   seedWord: null,        // applied with Enter (or the write button) and kept until changed
+  seedTyped: null,       // ...as it was typed ("Paris": casedSeed)
   nearEnd: false,        // the end of the feed is on (or near) the screen
   paused: document.hidden,
   wake: null,            // resolves the writing loop's wait
@@ -769,10 +773,18 @@ const ml5Ready = () => lazily("ml5", async () => {
   performance.mark("rhymer:backend");
 });
 
-// A rhyme word as the corpus writes it (verse.py Rhymer.spelling): names.json's "France", and "'tis" where the
-// engine reads "'".
-const spelling = (w, engine) => (Object.hasOwn(state.names, w) ? state.names[w]
-  : state.site.page.elided_words?.includes(w) && engine.index.has("'") ? `'${w}` : w);
+// A rhyme word as the corpus writes it (verse.py Rhymer.spelling): names.json's "France", "'tis" where the
+// engine reads "'", and `cased` (the seed word as typed, where it keeps its capitals: casedSeed) for that word.
+const spelling = (w, engine, cased = null) => (Object.hasOwn(state.names, w) ? state.names[w]
+  : state.site.page.elided_words?.includes(w) && engine.index.has("'") ? `'${w}` : cased?.toLowerCase() === w ? cased : w);
+
+// The seed word as it was typed ("Paris"), where it keeps those capitals: a word the corpus never writes in small
+// letters mid-line or does not hold, whose every character the engine reads (verse.py Rhymer.spelling); else null.
+function casedSeed(word, typed, engine, index, facts) {
+  const cased = typed ? typedSpelling(typed) : "";
+  const keeps = cased !== word && cased.toLowerCase() === word && [...cased].every((c) => engine.index.has(c));
+  return keeps && (!Object.hasOwn(index.words, word) || facts.typedCase.has(word)) ? cased : null;
+}
 
 // One engine per kind, however many ask for it while it loads (the page's start, a click, the feed).
 function engineFor(kind) {
@@ -788,6 +800,7 @@ function engineFor(kind) {
 function options(overrides = {}) {
   return {
     seedWord: state.seedWord,
+    seedTyped: state.seedTyped,
     temperature: Math.min(TEMPERATURE.max, Math.max(TEMPERATURE.min, Number(ui.temperature.value) || state.site.page.temperature)),
     maxWords: Math.min(state.site.page.rules.max_words, Math.max(WORDS.maxLow, Math.round(Number(ui.length.value)) || state.site.page.max_words)),
     candidates: state.count < 1 ? CANDIDATES.first : CANDIDATES.rest,
@@ -804,7 +817,7 @@ function shareLink(c) {
   const q = new URLSearchParams({ model: c.model, seed: String(c.seed), temperature: String(c.opts.temperature),
                                   words: String(c.opts.maxWords), candidates: String(c.opts.candidates) });
   if (c.opts.reply !== undefined) q.set("reply", c.opts.reply);
-  else if (c.opts.seedWord) q.set("word", c.opts.seedWord);
+  else if (c.opts.seedWord) q.set("word", c.opts.seedTyped || c.opts.seedWord);
   return `${location.pathname}?${q}`;
 }
 
@@ -949,22 +962,24 @@ async function suggest() {
   }
 }
 
-// A typed seed word as lexicon.py normalize_word cleans it: no invisible characters, no marks at either end
-// ("night," "‘tis": site.json's edge_marks), lower-cased.
-function typedWord(text) {
+// A typed seed word as lexicon.py typed_spelling cleans it: no invisible characters, no marks at either end
+// ("night," "‘tis": site.json's edge_marks), in the case it was typed in; typedWord lower-cases it (normalize_word).
+function typedSpelling(text) {
   const edge = new Set(state.site.page.edge_marks ?? "");
-  const chars = [...text.toLowerCase()].filter((c) => !/^\p{Cf}$/u.test(c)).join("").trim();
+  const chars = [...text].filter((c) => !/^\p{Cf}$/u.test(c)).join("").trim();
   let [from, to] = [0, chars.length];
   while (from < to && edge.has(chars[from])) from++;
   while (to > from && edge.has(chars[to - 1])) to--;
   return chars.slice(from, to).replaceAll("’", "'");
 }
+const typedWord = (text) => typedSpelling(text).toLowerCase();
 
 // Enter (or "write") applies the typed word; it stays until changed, and an empty field means any word.
 async function applySeedWord() {
   const w = typedWord(ui.seed.value || "") || null;
   state.seedWord = w;
-  ui.seedNow.textContent = w ? `“${w}”` : "any word";
+  state.seedTyped = w && typedSpelling(ui.seed.value);
+  ui.seedNow.textContent = w ? `“${state.seedTyped}”` : "any word";
   if (w && !Object.keys((await rhymeIndexFor(w)).rhymeFor(w).rhymes).length && state.seedWord === w) {
     ui.seedNow.textContent = `any word (nothing rhymes with “${w}” here)`;
   }
@@ -1118,6 +1133,7 @@ window.rhymerPage = {
   }),
   withoutBrokenWord,
   typedWord,
+  typedSpelling,
   rhymes: async (word) => (await rhymeIndexFor(word)).rhymes(word),
   nearRhymes: async (words) => Promise.all(words.map(async (w) => (await rhymeIndexFor(w)).nearRhymes(w, [w]))),
   rhymeFor: async (word) => (await rhymeIndexFor(word)).rhymeFor(word),
