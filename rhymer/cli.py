@@ -68,7 +68,7 @@ def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effo
         if as_json:
             typer.echo(verse.to_json())
         else:
-            if i:
+            if i and len(verse.lines) > 1:  # answers to a line (one line each) stand one under the other
                 typer.echo("")
             typer.echo(str(verse))
             if verse.near_rhymes:
@@ -96,7 +96,9 @@ Seed = Annotated[int | None, typer.Option("--seed", help="random seed; the same 
 Count = Annotated[int, typer.Option("--count", "-n", min=1, help="how many (seeds seed, seed+1, ...; one that repeats or echoes "
                                     "an earlier one gives way to the next)")]
 AsJson = Annotated[bool, typer.Option("--json", help="one JSON object per verse")]
-ReplyAsJson = Annotated[bool, typer.Option("--json", help="the answer as one JSON object (a one-line verse)")]
+ReplyAsJson = Annotated[bool, typer.Option("--json", help="each answer as one JSON object (a one-line verse)")]
+ReplyCount = Annotated[int, typer.Option("--count", "-n", min=1, help="how many different answers to choose from (seeds seed, "
+                                         "seed+1, ...; one that repeats or echoes an earlier one gives way to the next)")]
 Candidates = Annotated[int, typer.Option("--candidates", "-k", help="candidate lines sampled per line; 1 = no reranking")]
 TopP = Annotated[float, typer.Option("--top-p", "-p", help="0.01-1; each character drawn from the likeliest that hold this share of "
                                      "the tempered probability (1 = every character; -k 1 -p 1 = plain sampling)")]
@@ -152,15 +154,15 @@ def verse(
 def reply(
     line: Annotated[str, typer.Argument(help="the line to answer, e.g. \"I walked along the shore at night\"")],
     model: Model = "default", temperature: Temperature = DEFAULT_TEMPERATURE, seed: Seed = None,
-    as_json: ReplyAsJson = False, candidates: Candidates = DEFAULT_CANDIDATES, top_p: TopP = DEFAULT_TOP_P,
+    count: ReplyCount = 1, as_json: ReplyAsJson = False, candidates: Candidates = DEFAULT_CANDIDATES, top_p: TopP = DEFAULT_TOP_P,
     variety: Variety = DEFAULT_VARIETY, rhyme: Rhyme = "auto", strict: ReplyStrict = False, min_words: MinWords = Rules.min_words,
     max_words: MaxWords = Rules.max_words, syllables: ReplySyllables = None, best_effort: BestEffort = False,
 ) -> None:
     """Answer a line: write the next line, rhyming with its last word and following from it."""
     rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables)
-    answer = rhymer.load(model).reply(line, temperature=temperature, seed=seed, candidates=candidates,
-                                      top_p=top_p, variety=variety, rhyme=rhyme, strict=strict, rules=rules)
-    _echo_verses([answer], as_json, rules, best_effort)
+    answers = rhymer.load(model).replies(line, count, temperature=temperature, seed=seed, candidates=candidates,
+                                         top_p=top_p, variety=variety, rhyme=rhyme, strict=strict, rules=rules)
+    _echo_verses(answers, as_json, rules, best_effort)
 
 
 @app.command()

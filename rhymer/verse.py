@@ -10,7 +10,7 @@ import json
 import time
 import zlib
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -480,18 +480,37 @@ class Rhymer:
         >>> [v.seed for v in rhymer.load("markov").series(3, seed_word="night", seed=3)]
         [3, 4, 5]
         """
+        return self._series(count, seed, avoid, lambda s: self.verse(scheme, seed_word, seed=s, **options))
+
+    def replies(self, line: str, count: int, *, seed: int | None = None, avoid: Iterable[str] = (),
+                **options) -> Iterator[Verse]:
+        """``count`` different answers to ``line`` (``reply``), for a songwriter to choose from: an answer that
+        says again or echoes one before it gives way to the next seed's, as in ``series``, whose seeds, ``avoid``
+        and errors it shares. Takes ``reply``'s other options.
+
+        >>> import rhymer
+        >>> for answer in rhymer.load("markov").replies("I walked along the shore at night", 2, seed=3):
+        ...     print(answer)
+        And there he pored upon the light.
+        But what he counsels and in sight.
+        """
+        return self._series(count, seed, avoid, lambda s: self.reply(line, seed=s, **options))
+
+    def _series(self, count: int, seed: int | None, avoid: Iterable[str], write: Callable[[int | None], Verse],
+                ) -> Iterator[Verse]:
+        """The checks ``series`` and ``replies`` make at once, then the generator of what ``write`` writes per seed."""
         count = validate.integer("count", count, 1, error=GenerationError)
         if seed is not None:  # room for every seed the series may take, so it never stops half-way
             seed = validate.integer("seed", seed, 0, MAX_SEED + 1 - count * SERIES_TRIES, error=GenerationError)
         memory = deque(validate.texts("avoid", avoid), maxlen=SERIES_MEMORY)
-        return self._series(count, scheme, seed_word, seed, memory, options)
+        return self._kept(count, seed, memory, write)
 
-    def _series(self, count: int, scheme: str, seed_word: str | None, seed: int | None, memory: deque,
-                options: dict) -> Iterator[Verse]:
+    @staticmethod
+    def _kept(count: int, seed: int | None, memory: deque, write: Callable[[int | None], Verse]) -> Iterator[Verse]:
         for _ in range(count):
             kept: tuple[tuple[int, int], Verse] | None = None
             for _ in range(SERIES_TRIES):
-                verse = self.verse(scheme, seed_word, seed=seed, **options)
+                verse = write(seed)
                 seed = None if seed is None else seed + 1
                 repeated = repetition(verse.lines, memory)
                 if kept is None or repeated < kept[0]:

@@ -207,6 +207,22 @@ def test_reply_cli(cli):
     assert rhymer.is_rhyme("night", last_word(answer["lines"][0]))
     bad = cli("reply", "123", "--model", "markov")
     assert bad.returncode == 2 and bad.stderr.startswith("error: ") and len(bad.stderr.strip().splitlines()) == 1
+    # several answers to choose from, one under the other: replies, each its seed's reply, none saying another again
+    given = "The rain has washed the town"
+    several = cli("reply", given, "--model", "markov", "--seed", "4", "-n", "5")
+    answers = list(rhymer.load("markov").replies(given, 5, seed=4))
+    assert several.returncode == 0 and several.stdout.splitlines() == [a.lines[0] for a in answers], several.stderr
+    assert all(a == rhymer.load("markov").reply(given, seed=a.seed) for a in answers)
+    assert len({a.lines[0].lower() for a in answers}) == 5 and [a.seed for a in answers] == sorted({a.seed for a in answers})
+
+
+def test_replies_check_their_arguments_at_once(markov):
+    for bad, error in [({"count": 0}, GenerationError), ({"avoid": "a line"}, TypeError), ({"seed": MAX_SEED}, GenerationError)]:
+        with pytest.raises(error):
+            markov.replies("I walked along the shore at night", **{"count": 2, **bad})
+    first = markov.reply("I walked along the shore at night", seed=3)
+    after = next(markov.replies("I walked along the shore at night", 1, seed=3, avoid=first.lines))
+    assert after.seed > 3 and not echoes(after.lines[0], first.lines)
 
 
 # -- real words by construction -------------------------------------------------------------------
