@@ -97,8 +97,8 @@ Count = Annotated[int, typer.Option("--count", "-n", min=1, help="how many (seed
                                     "an earlier one gives way to the next)")]
 AsJson = Annotated[bool, typer.Option("--json", help="one JSON object per verse")]
 ReplyAsJson = Annotated[bool, typer.Option("--json", help="each answer as one JSON object (a one-line verse)")]
-ReplyCount = Annotated[int, typer.Option("--count", "-n", min=1, help="how many different answers to choose from (seeds seed, "
-                                         "seed+1, ...; one that repeats or echoes an earlier one gives way to the next)")]
+ReplyCount = Annotated[int, typer.Option("--count", "-n", min=1, help="how many answers to choose from, best first: none says "
+                                         "again or echoes another, and they end on different rhymes while there are others")]
 Candidates = Annotated[int, typer.Option("--candidates", "-k", help="candidate lines sampled per line; 1 = no reranking")]
 TopP = Annotated[float, typer.Option("--top-p", "-p", help="0.01-1; each character drawn from the likeliest that hold this share of "
                                      "the tempered probability (1 = every character; -k 1 -p 1 = plain sampling)")]

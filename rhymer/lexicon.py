@@ -146,7 +146,7 @@ def normalize_word(word: str, parameter: str = "word") -> str:
     """
     validate.text(parameter, word)
     visible = _visible(word)
-    cleaned = typed_spelling(word).lower()
+    cleaned = visible.strip(EDGE_MARKS).replace("\u2019", "'").lower()  # typed_spelling, lower-cased
     if not visible:
         raise LexiconError(f"{parameter} is empty; pass one English word, e.g. night", parameter)
     if len(cleaned) > MAX_WORD_LENGTH:
@@ -169,7 +169,7 @@ def normalize_word(word: str, parameter: str = "word") -> str:
 
 def typed_spelling(word: str) -> str:
     """A user-given word as ``normalize_word`` cleans it, in the case it was typed in: a word the corpus never
-    writes keeps the capitals it was given (``Rhymer.spelling``: "Paris" is no "paris").
+    writes in small letters mid-line keeps the capitals it was given (``Rhymer.spelling``: "Paris" is no "paris").
 
     >>> typed_spelling(" Paris! "), typed_spelling("O\u2019Neill"), typed_spelling("NASA")
     ('Paris', "O'Neill", 'NASA')

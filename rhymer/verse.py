@@ -10,7 +10,7 @@ import json
 import time
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -176,13 +176,15 @@ class Rhymer:
               reader: ReaderModel | None = None) -> None:
         self.model, self.index, self.copies, self.name, self.words = model, index, copies, name, words
         self.discriminator, self.runs, self.reader = discriminator, runs, reader
-        self._spellings: dict[tuple[str, str], str] = {}
+        self._spellings: dict[str, str | None] = {}
 
     def spelling(self, word: str, typed: str | None = None) -> str:
         """A rhyme word as the corpus writes it mid-line: "rome" is written "Rome" (rhymer.words.capitalised_words,
         the rule the page's names.json holds), "tis" "'tis" (``ELIDED_WORDS``, where the model reads the
-        apostrophe). A word the corpus never writes is spelled as ``typed`` (the word as the user gave it) spells
-        it: "Paris" keeps its capital. The model is primed with that spelling.
+        apostrophe). A word the corpus never writes in small letters mid-line, or never at all, is spelled as
+        ``typed`` (the word as the user gave it) spells it: "Paris", which begins one line of the corpus, keeps its
+        capital; "NIGHT" is "night". The model is primed with that spelling, so the case a seed word is typed in
+        is part of what a seed reproduces.
 
         >>> import rhymer
         >>> poet = rhymer.load("markov")
@@ -190,6 +192,7 @@ class Rhymer:
         ('Rome', 'home', "'tis", 'Paris')
         """
         word = normalize_word(word)
+        typed = validate.text("typed", typed, optional=True)
         if word in ELIDED_WORDS and "'" in self.model.vocab:
             return "'" + word
         cased = typed_spelling(typed) if typed is not None else word
@@ -197,9 +200,9 @@ class Rhymer:
             cased = word
         if word not in self.index.words:  # never in the corpus: nothing to learn
             return cased
-        if (word, cased) not in self._spellings:  # at most one entry per corpus word and case it is typed in
-            self._spellings[word, cased] = corpus_spelling(self.copies.corpus, word, cased)
-        return self._spellings[word, cased]
+        if word not in self._spellings:  # at most one entry per corpus word (None: the case typed decides)
+            self._spellings[word] = corpus_spelling(self.copies.corpus, word)
+        return self._spellings[word] or cased
 
     @functools.cached_property
     def trie(self) -> VocabTrie:
@@ -301,19 +304,31 @@ class Rhymer:
         for i in reversed(range(len(words))):
             target = form.target(i) or s.rules.target_syllables or LINE_SYLLABLES
             ending = self._readable(rhymepolicy.line_ending(i, len(words))) if punctuate else ""
-            line, end = self._line(words[i], nears[i], target, [d.text for d in written], rng, s, context, ending=ending,
-                                   typed=typed)
+            [(line, end)] = self._choices(words[i], nears[i], target, [d.text for d in written], rng, s, context,
+                                          ending=ending, typed=typed)
             written.append(line)
             if carry and i:  # the state after this line and its line break: the context of the line before
                 context = (read_after(self.model, end, "\n") if end is not None  # (unfinished: read it again)
                            else read_after(self.model, context, ("" if context else "\n") + line.text[::-1] + "\n"))
         return written[::-1]
 
+    def reply(self, line: str, **options) -> Verse:
+        """The line that answers ``line``: it rhymes with its last word and follows from it (the best of
+        ``replies``, whose options it takes and errors it raises).
+
+        >>> import rhymer
+        >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
+        And there he pored upon the light.
+        """
+        return self.replies(line, 1, **options)[0]
+
     @one_thread
-    def reply(
+    def replies(
         self,
         line: str,
+        count: int = 1,
         *,
+        avoid: Iterable[str] = (),
         temperature: float = DEFAULT_TEMPERATURE,
         seed: int | None = None,
         candidates: int = DEFAULT_CANDIDATES,
@@ -324,19 +339,28 @@ class Rhymer:
         weights: Weights | None = None,
         rules: Rules | None = None,
         strict: bool = False,
-    ) -> Verse:
-        """The line that answers ``line``: it rhymes with its last word and follows from it.
+    ) -> list[Verse]:
+        """Up to ``count`` different lines that answer ``line``, best first, for a songwriter to choose from: each
+        rhymes with its last word and follows from it, none says again or echoes another (``scoring.repetition``)
+        or a line of ``avoid`` (answers shown before), and each ends on a rhyme no better answer ends on while
+        there are others. They are the best of one sampling (resampled, up to ``retries`` times, while fewer
+        pass every check), so fewer come back only where the candidates hold no more.
 
         In reversed text the given line comes after the new one, so candidates are ranked by how well
         the backward model reads the given line after each of them (``weights.follow``). The line is read as
         the model can read it (``plain_marks``): curly quotes, dashes and ellipses as plain ones, emoji and
         other marks it cannot read as spaces, invisible characters left out, accents it cannot read dropped.
-        Raises as ``verse`` does; GenerationError for a line without a word to rhyme with.
+        Raises as ``verse`` does; GenerationError for a line without a word to rhyme with or a ``count`` below 1.
 
         >>> import rhymer
-        >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
+        >>> for answer in rhymer.load("markov").replies("I walked along the shore at night", 3, seed=3):
+        ...     print(answer)
         And there he pored upon the light.
+        And night, I assume you shall plight.
+        Clapped my hands, too warned by the flight.
         """
+        count = validate.integer("count", count, 1, error=GenerationError)
+        shown = validate.texts("avoid", avoid)
         given = " ".join(plain_marks(self.model, validate.text("line", line)).split())
         if len(given) > MAX_LINE_CHARS:  # as long as a line the model writes at most (the page's limit too)
             raise GenerationError(f"the line to answer is {len(given)} characters long; pass one of at most {MAX_LINE_CHARS}", "line")
@@ -356,20 +380,11 @@ class Rhymer:
         # as long as the given line, or SHORTEST_REPLY for a short one (but no more than one per word allowed)
         shortest = min(SHORTEST_REPLY, s.rules.max_words)
         target = s.rules.target_syllables or max(syllable_count(self.index, given), shortest)
-        new, _ = self._line(words, near, target, [given], rng, s, None, follows=given,
-                            ending=self._readable(rhymepolicy.CLOSING_MARK))
-        return Verse(
-            lines=(new.text,),
-            rhyme_words=(new.end_word,),
-            scheme="reply",
-            model=self.name,
-            seed=seed,
-            temperature=s.temperature,
-            candidates=s.candidates,
-            top_p=s.top_p,
-            variety=s.variety,
-            details=(new,),
-        )
+        answers = self._choices(words, near, target, [given, *shown], rng, s, None, follows=given,
+                                ending=self._readable(rhymepolicy.CLOSING_MARK), count=count)
+        return [Verse(lines=(new.text,), rhyme_words=(new.end_word,), scheme="reply", model=self.name, seed=seed,
+                      temperature=s.temperature, candidates=s.candidates, top_p=s.top_p, variety=s.variety, details=(new,))
+                for new, _ in answers]
 
     @staticmethod
     def _prepare(temperature: float, candidates: int, top_p: float, variety: float, retries: int | None, rhyme: str,
@@ -400,17 +415,22 @@ class Rhymer:
         """``mark`` if the model can read it, else "": a corpus without that punctuation gives bare line ends."""
         return mark if set(mark) <= set(self.model.vocab) else ""
 
-    def _line(self, words: tuple[str, ...], near: bool, target: int, previous: list[str], rng: np.random.Generator,
-              s: _Settings, context: State | None = None, follows: str | None = None, ending: str = "",
-              typed: str | None = None) -> tuple[Line, State | None]:
+    def _choices(self, words: tuple[str, ...], near: bool, target: int, previous: list[str], rng: np.random.Generator,
+                 s: _Settings, context: State | None = None, follows: str | None = None, ending: str = "",
+                 typed: str | None = None, count: int = 1) -> list[tuple[Line, State | None]]:
         """Best of K candidates sampled after ``context`` (K / len(words) ending in each of ``words``), with the
         model state at its end; resample up to ``retries`` times when none passes every check.
-        ``follows`` is a line that comes right after this one (answering a line)."""
+        ``follows`` is a line that comes right after this one (answering a line). With ``count`` above 1, up
+        to that many of the best that pass, each different from those before it (``_differs``) and on a rhyme
+        none of them ends on while there are such lines, resampling while there are fewer; the best that fails a
+        check only when none passes."""
         trie = self.trie if s.rules.known_words else None
         runs = self.run_tries if s.rules.known_words and s.rules.word_runs else None
         spelled = [self.spelling(w, typed) for w in words]
         each = s.candidates // len(words)  # (rhymepolicy.rhyme_choices_for: they share K evenly)
         best: Judgement | None = None
+        chosen: list[tuple[Line, State | None]] = []
+        held: list[tuple[tuple[int, float], tuple[Line, State | None]]] = []  # passing lines on a rhyme already chosen
         for attempt in range(1, s.retries + 2):
             per_word = sample_lines(self.model, spelled, each, s.temperature, rng, context=context, trie=trie, runs=runs,
                                     ending=ending, top_p=s.top_p)
@@ -421,16 +441,30 @@ class Rhymer:
             passing = [c for c, j in zip(sampled, checked) if not j.failed]
             failing = [c for c, j in zip(sampled, checked) if j.failed]
             for j in choice_order(self._judged(passing, previous, target, follows, s), s.variety, rng):
-                if not self.copies.copied(j.text):
-                    word, end = ends[j.text]
-                    return _line_of(j, word, near, attempt, target, s.rules), end
-                j = Judgement(j.text, j.score, j.logprob, j.real_words, j.syllables, ("copied",))
-                if best is None or j.rank() < best.rank():
-                    best, (best_word, best_end) = j, ends[j.text]
+                if len(chosen) == count:
+                    break
+                word, end = ends[j.text]
+                if not _differs(j.text, [line for line, _ in chosen]):
+                    continue
+                if self.copies.copied(j.text):
+                    j = Judgement(j.text, j.score, j.logprob, j.real_words, j.syllables, ("copied",))
+                    if best is None or j.rank() < best.rank():
+                        best, (best_word, best_end) = j, ends[j.text]
+                    continue
+                kept = _line_of(j, word, near, attempt, target, s.rules), end
+                if any(line.end_word == word for line, _ in chosen):  # other rhymes first
+                    held.append((j.rank(), kept))
+                else:
+                    chosen.append(kept)
+            if len(chosen) == count:
+                return chosen
             for j in self._judged(failing, previous, target, follows, s):
                 if best is None or j.rank() < best.rank():
                     best, (best_word, best_end) = j, ends[j.text]
-        return _line_of(best, best_word, near, s.retries + 1, target, s.rules), best_end
+        for _, (line, end) in sorted(held, key=lambda h: h[0]):  # then the best on a rhyme already taken
+            if len(chosen) < count and _differs(line.text, [c for c, _ in chosen]):
+                chosen.append((line, end))
+        return chosen or [(_line_of(best, best_word, near, s.retries + 1, target, s.rules), best_end)]
 
     def _judged(self, candidates: list[Candidate], previous: list[str], target: int, follows: str | None,
                 s: _Settings) -> list[Judgement]:
@@ -480,37 +514,18 @@ class Rhymer:
         >>> [v.seed for v in rhymer.load("markov").series(3, seed_word="night", seed=3)]
         [3, 4, 5]
         """
-        return self._series(count, seed, avoid, lambda s: self.verse(scheme, seed_word, seed=s, **options))
-
-    def replies(self, line: str, count: int, *, seed: int | None = None, avoid: Iterable[str] = (),
-                **options) -> Iterator[Verse]:
-        """``count`` different answers to ``line`` (``reply``), for a songwriter to choose from: an answer that
-        says again or echoes one before it gives way to the next seed's, as in ``series``, whose seeds, ``avoid``
-        and errors it shares. Takes ``reply``'s other options.
-
-        >>> import rhymer
-        >>> for answer in rhymer.load("markov").replies("I walked along the shore at night", 2, seed=3):
-        ...     print(answer)
-        And there he pored upon the light.
-        But what he counsels and in sight.
-        """
-        return self._series(count, seed, avoid, lambda s: self.reply(line, seed=s, **options))
-
-    def _series(self, count: int, seed: int | None, avoid: Iterable[str], write: Callable[[int | None], Verse],
-                ) -> Iterator[Verse]:
-        """The checks ``series`` and ``replies`` make at once, then the generator of what ``write`` writes per seed."""
         count = validate.integer("count", count, 1, error=GenerationError)
         if seed is not None:  # room for every seed the series may take, so it never stops half-way
             seed = validate.integer("seed", seed, 0, MAX_SEED + 1 - count * SERIES_TRIES, error=GenerationError)
         memory = deque(validate.texts("avoid", avoid), maxlen=SERIES_MEMORY)
-        return self._kept(count, seed, memory, write)
+        return self._series(count, scheme, seed_word, seed, memory, options)
 
-    @staticmethod
-    def _kept(count: int, seed: int | None, memory: deque, write: Callable[[int | None], Verse]) -> Iterator[Verse]:
+    def _series(self, count: int, scheme: str, seed_word: str | None, seed: int | None, memory: deque,
+                options: dict) -> Iterator[Verse]:
         for _ in range(count):
             kept: tuple[tuple[int, int], Verse] | None = None
             for _ in range(SERIES_TRIES):
-                verse = write(seed)
+                verse = self.verse(scheme, seed_word, seed=seed, **options)
                 seed = None if seed is None else seed + 1
                 repeated = repetition(verse.lines, memory)
                 if kept is None or repeated < kept[0]:
@@ -533,6 +548,11 @@ class Rhymer:
         if validate.boolean("near", near):
             return list(self.index.near_rhymes(word))
         return rhymepolicy.most_frequent(self.index.rhymes(word))
+
+
+def _differs(text: str, chosen: list[Line]) -> bool:
+    """Whether a line may join the ``chosen`` answers: it neither says one again nor echoes one (``scoring.repetition``)."""
+    return repetition([text], [line.text for line in chosen]) == (0, 0)
 
 
 def _line_of(j: Judgement, word: str, near: bool, attempts: int, target: int | None, rules: Rules) -> Line:

@@ -106,16 +106,16 @@ def capitalised_words(text: str) -> dict[str, str]:
     return _names(_mid_line(text, _CASED_WORD.finditer(text)))
 
 
-def corpus_spelling(text: str, word: str, typed: str | None = None) -> str:
+def corpus_spelling(text: str, word: str) -> str | None:
     """The lower-case ``word`` as ``capitalised_words(text)`` spells it, in a few milliseconds: only the
-    places where ``word`` or its capitalised form occur are read, not the whole corpus. Where the corpus
-    never writes ``word`` in small letters mid-line, ``typed`` (the word as a user gave it, if given) is
-    kept: "Paris", only ever at a line's start, is no "paris"; "Night" is "night".
+    places where ``word`` or its capitalised form occur are read, not the whole corpus. None where the
+    corpus has no say: it never writes ``word`` mid-line, in small letters or capitalised often enough, so
+    the case a user typed it in decides ("Paris", only ever at a line's start, stays "Paris"; ``Rhymer.spelling``).
 
-    >>> corpus_spelling("Fair Rome and Rome\\nto rome", "rome"), corpus_spelling("Fair Rome", "fair")
-    ('Rome', 'fair')
-    >>> corpus_spelling("Paris\\nthe night", "paris", "Paris"), corpus_spelling("Night\\nthe night", "night", "Night")
-    ('Paris', 'night')
+    >>> corpus_spelling("Fair Rome and Rome\\nto rome", "rome"), corpus_spelling("The night\\nNight", "night")
+    ('Rome', 'night')
+    >>> corpus_spelling("Paris\\nthe night", "paris") is None
+    True
     """
     matches = []
     for form in {word, word[:1].upper() + word[1:]}:
@@ -126,12 +126,13 @@ def corpus_spelling(text: str, word: str, typed: str | None = None) -> str:
                 matches.append(match)
             at = text.find(form, at + 1)
     spellings = _mid_line(text, matches)
-    return _names(spellings).get(word) or (word if typed is None or spellings[word] else typed)
+    return _names(spellings).get(word) or (word if spellings[word] else None)
 
 
 def written_small(text: str) -> set[str]:
-    """The words ``text`` writes in small letters mid-line: for the others ``corpus_spelling`` keeps a user's
-    capitals (the page gets the corpus words that are not among them).
+    """The words ``text`` writes in small letters mid-line: for the others a user's capitals are kept where
+    ``capitalised_words`` has no spelling (``corpus_spelling`` is None; the page gets the corpus words that are
+    not among them).
 
     >>> sorted(written_small("Paris and Rome\\nin rome, I say"))
     ['and', 'rome', 'say']

@@ -586,6 +586,11 @@ def test_share_link_writes_the_same_couplet_first(browser, default_site):
     shared = _first(page)
     assert "candidates=2" in shared["link"] and "undefined" not in " ".join(shared["lines"]) and not errors, shared
     page.close()
+    # a link with a seed word typed in capitals writes it so, and its own link keeps them (Rhymer.spelling)
+    page, _, _, errors = _open(browser, default_site + "?model=markov&seed=12&word=Paris&candidates=2")
+    shared = _first(page)
+    assert shared["lines"][0].endswith(" Paris,") and "word=Paris" in shared["link"] and not errors, shared
+    page.close()
     # a link whose temperature or length is no number writes at the page's defaults, not a slider's midpoint
     page, *_ = _open(browser, default_site + "?model=markov&seed=5&temperature=abc&words=")
     assert float(page.input_value("#temperature")) == PAGE_TEMPERATURE

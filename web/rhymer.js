@@ -817,7 +817,7 @@ function shareLink(c) {
   const q = new URLSearchParams({ model: c.model, seed: String(c.seed), temperature: String(c.opts.temperature),
                                   words: String(c.opts.maxWords), candidates: String(c.opts.candidates) });
   if (c.opts.reply !== undefined) q.set("reply", c.opts.reply);
-  else if (c.opts.seedWord) q.set("word", c.opts.seedTyped || c.opts.seedWord);
+  else if (c.opts.seedWord) q.set("word", c.opts.seedTyped && typedWord(c.opts.seedTyped) === c.opts.seedWord ? c.opts.seedTyped : c.opts.seedWord);
   return `${location.pathname}?${q}`;
 }
 
@@ -979,7 +979,7 @@ async function applySeedWord() {
   const w = typedWord(ui.seed.value || "") || null;
   state.seedWord = w;
   state.seedTyped = w && typedSpelling(ui.seed.value);
-  ui.seedNow.textContent = w ? `“${state.seedTyped}”` : "any word";
+  ui.seedNow.textContent = w ? `“${w}”` : "any word";
   if (w && !Object.keys((await rhymeIndexFor(w)).rhymeFor(w).rhymes).length && state.seedWord === w) {
     ui.seedNow.textContent = `any word (nothing rhymes with “${w}” here)`;
   }
