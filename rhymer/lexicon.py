@@ -206,13 +206,19 @@ def _cmu_index() -> dict[str, list[str]]:
 
 def rhyming_phones(phones: list[str]) -> list[str]:
     """The CMU pronunciations of one word that may rhyme: the first (CMU lists a word's main one
-    first, and ``pronouncing`` keeps that order) and every variant with a stressed vowel. Reduced
-    variants with none ("just" as JH IH0 S T, "jist"; "years" as Y ER0 Z) made weak rhymes (just/mist).
+    first, and ``pronouncing`` keeps that order) and every variant with a stressed vowel that is not the
+    first less its final T or D. Reduced variants made weak rhymes: those with no stressed vowel ("just" as
+    JH IH0 S T, "jist": just/mist; "years" as Y ER0 Z), and those that drop the last stop ("don't" as D OW1 N:
+    don't/known; "around" as "aroun'": around/town; "last", "most", "next").
 
     >>> rhyming_phones(["JH AH1 S T", "JH IH0 S T"]), rhyming_phones(["T EH1 R Z", "T IH1 R Z"])
     (['JH AH1 S T'], ['T EH1 R Z', 'T IH1 R Z'])
+    >>> rhyming_phones(["D OW1 N T", "D OW1 N"]), rhyming_phones(["R IY1 D", "R EH1 D"])
+    (['D OW1 N T'], ['R IY1 D', 'R EH1 D'])
     """
-    return [p for i, p in enumerate(phones) if i == 0 or _STRESSED.search(p)]
+    main = phones[0] if phones else ""
+    clipped = {main.removesuffix(stop) for stop in (" T", " D") if main.endswith(stop)}
+    return [p for i, p in enumerate(phones) if i == 0 or (_STRESSED.search(p) and p not in clipped)]
 
 
 @functools.lru_cache(maxsize=1 << 18)
