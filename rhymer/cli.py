@@ -145,6 +145,8 @@ def verse(
     seed_word = word if seed_word is None else seed_word
     rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables, meter=meter)
     r = rhymer.load(model)
+    if seed_word is not None and not as_json and (note := lexicon.unknown_note(seed_word, r.index.words)):
+        typer.echo(f"# {note}", err=True)
     verses = r.series(count, scheme, seed_word, seed=seed, temperature=temperature, candidates=candidates,
                       top_p=top_p, variety=variety, rhyme=rhyme, strict=strict, rules=rules, punctuate=punctuate)
     _echo_verses(verses, as_json, rules, best_effort)
@@ -152,7 +154,8 @@ def verse(
 
 @app.command()
 def reply(
-    line: Annotated[str, typer.Argument(help="the line to answer, e.g. \"I walked along the shore at night\"")],
+    line: Annotated[list[str], typer.Argument(help="the line to answer, e.g. \"I walked along the shore at night\" (the "
+                                               "quotes may be left out: the words are read as one line)", show_default=False)],
     model: Model = "default", temperature: Temperature = DEFAULT_TEMPERATURE, seed: Seed = None,
     count: ReplyCount = 1, as_json: ReplyAsJson = False, candidates: Candidates = DEFAULT_CANDIDATES, top_p: TopP = DEFAULT_TOP_P,
     variety: Variety = DEFAULT_VARIETY, rhyme: Rhyme = "auto", strict: ReplyStrict = False, min_words: MinWords = Rules.min_words,
@@ -160,7 +163,7 @@ def reply(
 ) -> None:
     """Answer a line: write the next line, rhyming with its last word and following from it."""
     rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables)
-    answers = rhymer.load(model).replies(line, count, temperature=temperature, seed=seed, candidates=candidates,
+    answers = rhymer.load(model).replies(" ".join(line), count, temperature=temperature, seed=seed, candidates=candidates,
                                          top_p=top_p, variety=variety, rhyme=rhyme, strict=strict, rules=rules)
     _echo_verses(answers, as_json, rules, best_effort)
 
@@ -177,16 +180,19 @@ def rhymes(
     """List rhymes of a word, most common first (CMU dict; or a model's vocabulary with --model)."""
     if model:
         lexicon.pronunciations(word, strict=strict)
-        found = rhymer.load(model).rhymes(word, near=near)
+        poet = rhymer.load(model)
+        found, note = poet.rhymes(word, near=near), lexicon.unknown_note(word, poet.index.words)
     else:
-        found = rhymer.rhymes(word, near=near, strict=strict)
+        found, note = rhymer.rhymes(word, near=near, strict=strict), lexicon.unknown_note(word)
+    if note and not as_json:
+        typer.echo(f"# {note}", err=True)
     shown = found[:limit] if limit else found
     if as_json:
         typer.echo(json.dumps(shown))
     elif shown:
         typer.echo("\n".join(shown))
     if not found:
-        typer.echo(f"# no {'near ' if near else ''}rhymes found for '{word}'", err=True)
+        typer.echo(f"# no {'near ' if near else ''}rhymes found for '{word}'{'' if near else '; --near lists near rhymes'}", err=True)
     elif len(shown) < len(found) and not as_json:
         order = "closest" if near else "most common"
         typer.echo(f"# the {len(shown)} {order} of {len(found)}; --limit 0 shows all", err=True)
@@ -480,8 +486,10 @@ def main() -> None:
             err.show()
         else:
             ctx = getattr(err, "ctx", None)
-            where = f"; see '{ctx.command_path} --help'" if ctx else ""
-            typer.echo(f"error: {' '.join(err.format_message().split()).rstrip('.')}{where}", err=True)
+            message = " ".join(err.format_message().split()).rstrip(".")
+            see = " See" if message.endswith("?") else "; see"  # after "Did you mean 'couplet'?"
+            where = f"{see} '{ctx.command_path} --help'" if ctx else ""
+            typer.echo(f"error: {message}{where}", err=True)
         sys.exit(getattr(err, "exit_code", 2))
     except OSError as err:  # the output could not be written (a full disk): one line, not a traceback
         if err.errno not in OUTPUT_FAILURES:  # anything else is a bug to report with its traceback

@@ -14,6 +14,7 @@ their rhyme inferred from the spelling of CMU words with the longest shared endi
 from __future__ import annotations
 
 import bisect
+import difflib
 import functools
 import hashlib
 import importlib.util
@@ -23,7 +24,7 @@ import re
 import string
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -33,6 +34,9 @@ from rhymer.words import guess_syllables, is_word
 
 MAX_WORD_LENGTH = 40
 # marks a typed word may carry at either end that are no part of it: "night," "'tis" "“night”"
+# a word neither CMU dict nor the corpus knows is shown the corpus words spelled most like it (difflib's ratio:
+# "nigth" against "night" is 0.8), as many as this
+SUGGESTIONS, SUGGESTION_CUTOFF = 2, 0.8
 EDGE_MARKS = "".join(sorted(set(string.punctuation) | set("‘’“”«»…–—")))
 _STRESSED = re.compile(r"[12]")  # a CMU vowel with primary or secondary stress
 _CLASSES = {
@@ -515,6 +519,25 @@ def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
         elif near and (distance := near_distance(prons, theirs)) <= MAX_NEAR_DISTANCE:
             found[other] = distance
     return closest_first(found, commonness().get)
+
+
+def unknown_note(word: str, known: Collection[str] | None = None) -> str | None:
+    """What to tell a user whose word neither CMU dict nor ``known`` (a model's corpus words; the shipped
+    corpus's by default) holds: its rhymes are guessed from its spelling, so a typo rhymes as it is typed. Names
+    the ``known`` words spelled most like it; None for a word either holds. Raises as ``normalize_word``.
+
+    >>> unknown_note("nigth")
+    "'nigth' is in neither CMU dict nor the corpus: its rhymes are guessed from its spelling (did you mean 'nigh' or 'night'?)"
+    >>> unknown_note("Night") is None, unknown_note("zqxlight")
+    (True, "'zqxlight' is in neither CMU dict nor the corpus: its rhymes are guessed from its spelling")
+    """
+    word = normalize_word(word)
+    known = commonness() if known is None else known
+    if in_cmu(word) or word in known:
+        return None
+    like = difflib.get_close_matches(word, list(known), n=SUGGESTIONS, cutoff=SUGGESTION_CUTOFF)
+    guess = f"'{word}' is in neither CMU dict nor the corpus: its rhymes are guessed from its spelling"
+    return guess + (f" (did you mean {' or '.join(map(repr, like))}?)" if like else "")
 
 
 @functools.lru_cache(maxsize=1)

@@ -121,7 +121,19 @@ def test_rhymes_offer_no_letter_names_or_contraction_tails():
 def test_no_rhymes_goes_to_stderr_only():
     result = _rhymes("orange")
     assert result.exit_code == 0 and result.stdout == ""
-    assert "no rhymes found for 'orange'" in result.stderr
+    assert "no rhymes found for 'orange'; --near lists near rhymes" in result.stderr
+
+
+def test_a_word_no_dictionary_knows_is_said_to_be_guessed_with_the_words_it_may_mean(cli):
+    # "nigth" rhymes with "length" by its spelling's guess: the user hears so, and what it may be a typo of
+    note = "# 'nigth' is in neither CMU dict nor the corpus: its rhymes are guessed from its spelling (did you mean 'nigh' or 'night'?)"
+    listed = _rhymes("nigth")
+    assert listed.exit_code == 0 and "length" in listed.stdout.split() and note in listed.stderr.splitlines()
+    written = cli("couplet", "-w", "nigth", "-m", "markov", "--seed", "1")
+    assert written.returncode == 0 and note in written.stderr.splitlines() and "nigth" in written.stdout
+    quiet = cli("couplet", "-w", "nigth", "-m", "markov", "--seed", "1", "--json")  # JSON output: no notes
+    assert quiet.returncode == 0 and "guessed" not in quiet.stderr
+    assert lexicon.unknown_note("night") is None and lexicon.unknown_note("thee") is None
 
 
 def test_failure_notes_say_what_was_wanted_and_what_was_written(cli):
@@ -155,6 +167,12 @@ def test_the_seed_word_may_come_as_an_argument(cli):
     assert by_verse.returncode == 0 and by_verse.stdout.splitlines()[0].rstrip(",.;:!?").endswith("sea"), by_verse
     twice = cli("couplet", "night", "-w", "day", "-m", "markov")
     assert twice.returncode == 2 and twice.stderr == "error: the seed word is given twice ('night' and --seed-word 'day'); pass it once\n"
+
+
+def test_a_mistyped_command_is_one_sentence_with_the_fix(cli):
+    typo = cli("couplt", "night")
+    assert typo.returncode == 2 and re.fullmatch(
+        r"error: No such command 'couplt'\. Did you mean 'couplet'\? See '(python -m )?rhymer --help'\n", typo.stderr), typo.stderr
 
 
 def test_version_and_model_names_in_any_case(cli, tmp_path):
