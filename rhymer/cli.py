@@ -61,10 +61,14 @@ OPTION_OF = {"target_syllables": "--syllables", "min_words": "--min-words", "max
 RHYMES_SHOWN = 20  # `rhymer rhymes` lists the most common rhymes only, unless --limit says otherwise
 
 
-def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effort: bool = False) -> None:
-    """Print each verse; lines that still break a rule are an error at the end unless ``best_effort``."""
+def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effort: bool = False, note: str | None = None) -> None:
+    """Print each verse; lines that still break a rule are an error at the end unless ``best_effort``. A ``note``
+    (about the seed word) follows the first verse, once it is written, and the seeds of several verses follow the
+    last, in text only."""
     failures, failed, fixed = [], set(), False  # notes, the checks failed, whether a form set the syllables
+    seeds = []
     for i, verse in enumerate(verses):
+        seeds.append(verse.seed)
         if as_json:
             typer.echo(verse.to_json())
         else:
@@ -73,6 +77,8 @@ def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effo
             typer.echo(str(verse))
             if verse.near_rhymes:
                 typer.echo("# no perfect rhyme was available: near rhymes used", err=True)
+            if note and not i:
+                typer.echo(f"# {note}", err=True)
         for number, line in enumerate(verse.details, 1):
             if line.failed:
                 failures.append(failure_note(line, number, rules))
@@ -80,6 +86,8 @@ def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effo
                 fixed = fixed or verse.scheme in SCHEMES and SCHEMES[verse.scheme].syllables is not None
                 if best_effort and not as_json:
                     typer.echo(f"# {failures[-1]}", err=True)
+    if len(set(seeds)) > 1 and not as_json:  # a series skips the seeds whose verse repeats an earlier one
+        typer.echo(f"# seeds {', '.join(map(str, seeds))}: --seed N writes that one again", err=True)
     if failures and not best_effort:
         more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
         loosen = ["--min-words"] * ("too_short" in failed) + ["--max-words"] * ("too_long" in failed)
@@ -145,11 +153,12 @@ def verse(
     seed_word = word if seed_word is None else seed_word
     rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables, meter=meter)
     r = rhymer.load(model)
-    if seed_word is not None and not as_json and (note := lexicon.unknown_note(seed_word, r.index.words)):
-        typer.echo(f"# {note}", err=True)
     verses = r.series(count, scheme, seed_word, seed=seed, temperature=temperature, candidates=candidates,
                       top_p=top_p, variety=variety, rhyme=rhyme, strict=strict, rules=rules, punctuate=punctuate)
-    _echo_verses(verses, as_json, rules, best_effort)
+    note = None
+    with contextlib.suppress(RhymerError):  # a word the library refuses is refused with its own message
+        note = seed_word and lexicon.unknown_note(seed_word, r.index.words)
+    _echo_verses(verses, as_json, rules, best_effort, note)
 
 
 @app.command()

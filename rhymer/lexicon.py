@@ -142,15 +142,15 @@ def normalize_word(word: str, parameter: str = "word") -> str:
 
     >>> normalize_word("  Night ")
     'night'
-    >>> normalize_word("night,"), normalize_word("\u2019Tis"), normalize_word("nig\u200bht!")
-    ('night', 'tis', 'night')
+    >>> normalize_word("night,"), normalize_word("\u2019Tis"), normalize_word("nig\u200bht!"), normalize_word("caf\u00e9")
+    ('night', 'tis', 'night', 'cafe')
     >>> normalize_word("two words")
     Traceback (most recent call last):
     rhymer.errors.LexiconError: word 'two words' is several words; pass a single word, e.g. its last one
     """
     validate.text(parameter, word)
     visible = _visible(word)
-    cleaned = visible.strip(EDGE_MARKS).replace("\u2019", "'").lower()  # typed_spelling, lower-cased
+    cleaned = typed_spelling(word).lower()
     if not visible:
         raise LexiconError(f"{parameter} is empty; pass one English word, e.g. night", parameter)
     if len(cleaned) > MAX_WORD_LENGTH:
@@ -175,10 +175,13 @@ def typed_spelling(word: str) -> str:
     """A user-given word as ``normalize_word`` cleans it, in the case it was typed in: a word the corpus never
     writes in small letters mid-line keeps the capitals it was given (``Rhymer.spelling``: "Paris" is no "paris").
 
-    >>> typed_spelling(" Paris! "), typed_spelling("O\u2019Neill"), typed_spelling("NASA")
-    ('Paris', "O'Neill", 'NASA')
+    Accents are dropped ("café" is CMU dict's "cafe", as a line to answer reads it).
+
+    >>> typed_spelling(" Paris! "), typed_spelling("O\u2019Neill"), typed_spelling("NASA"), typed_spelling("Z\u00fcrich")
+    ('Paris', "O'Neill", 'NASA', 'Zurich')
     """
-    return _visible(word).strip(EDGE_MARKS).replace("\u2019", "'")
+    bare = "".join(c for c in unicodedata.normalize("NFKD", _visible(word)) if not unicodedata.category(c).startswith("M"))
+    return unicodedata.normalize("NFC", bare).strip(EDGE_MARKS).replace("\u2019", "'")
 
 
 def _visible(word: str) -> str:

@@ -566,6 +566,8 @@ def test_count_cli_writes_a_series(cli):
     assert result.returncode == 0, result.stderr
     seeds = [json.loads(line)["seed"] for line in result.stdout.splitlines()]
     assert seeds == [v.seed for v in rhymer.load().series(4, seed_word="night", seed=7)]
+    text = cli("couplet", "-w", "night", "--seed", "7", "-n", "4")  # the seeds, skipped ones left out, on stderr
+    assert text.returncode == 0 and f"# seeds {', '.join(map(str, seeds))}: --seed N writes that one again" in text.stderr
 
 
 def test_a_form_with_its_own_syllables_refuses_a_syllable_target(markov):

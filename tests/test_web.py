@@ -444,7 +444,8 @@ def test_page_masks_are_the_librarys_known_words_and_runs(browser, default_site,
     cut = ['rlbut-Om"macaw" night', 'ght" and the night', " the night", "night", "tis' o'er the sea", "é, we", ""]
     assert page.evaluate("(bodies) => bodies.map(window.rhymerPage.withoutBrokenWord)", cut) == [
         sampler.without_broken_word(body) for body in cut]
-    typed = ["Night,", "\u2018Tis", "nig\u200bht!", "  \u201cRome\u201d ", "o\u2019er", "(night)...", "\u00abnight\u00bb"]
+    typed = ["Night,", "\u2018Tis", "nig\u200bht!", "  \u201cRome\u201d ", "o\u2019er", "(night)...", "\u00abnight\u00bb", "caf\u00e9",
+             "Z\u00fcrich", "cafe\u0301", "\ufb01re"]
     assert page.evaluate("(words) => words.map(window.rhymerPage.typedWord)", typed) == [
         lexicon.normalize_word(w) for w in typed]
     assert page.evaluate("(words) => words.map(window.rhymerPage.typedSpelling)", typed + ["Paris!", "NASA"]) == [
