@@ -1,5 +1,6 @@
 """What a user meets while waiting or asking: --help, progress, `rhymer rhymes`, verse notes, compare anywhere."""
 
+import gzip
 import json
 import os
 import re
@@ -73,10 +74,10 @@ def test_commands_take_their_defaults_from_the_library():
     assert shown == {f.name: f.default for f in fields(TrainConfig) if f.name in shown} and len(shown) >= 18
     library = inspect.signature(Rhymer.verse).parameters
     assert library["temperature"].default == DEFAULT_TEMPERATURE and library["candidates"].default == DEFAULT_CANDIDATES
-    assert library["top_p"].default == inspect.signature(Rhymer.reply).parameters["top_p"].default == DEFAULT_TOP_P
+    assert library["top_p"].default == inspect.signature(Rhymer.replies).parameters["top_p"].default == DEFAULT_TOP_P
     for name in ("couplet", "verse", "reply"):
         assert defaults[name]["variety"] == library["variety"].default == DEFAULT_VARIETY
-    assert inspect.signature(Rhymer.reply).parameters["variety"].default == DEFAULT_VARIETY
+    assert inspect.signature(Rhymer.replies).parameters["variety"].default == DEFAULT_VARIETY
     assert defaults["couplet"]["punctuate"] == defaults["verse"]["punctuate"] == library["punctuate"].default
     for name in ("couplet", "verse", "reply", "compare"):
         assert (defaults[name]["temperature"], defaults[name]["candidates"], defaults[name]["top_p"]) == (
@@ -106,6 +107,18 @@ def test_rhymes_are_ranked_by_commonness_and_limited():
     assert json.loads(_rhymes("night", "--limit", "0", "--json").stdout) == found
     assert _rhymes("night", "-l", "3").stdout.split() == found[:3]
     assert _rhymes("night", "--limit", "-1").exit_code != 0
+
+
+def test_rhymes_beyond_the_corpus_come_by_their_frequency_in_verse_names_last():
+    # the words the shipped corpus lacks came alphabetically, names first; verse's small-letter counts order them
+    town = rhymer.rhymes("town")
+    assert town.index("clown") < town.index("abbotstown") and town.index("sundown") < town.index("adamstown")
+    assert rhymer.rhymes("argentina").index("marina") < RHYMES_SHOWN  # it was 128th
+    rows = gzip.decompress(lexicon.VERSE_FREQUENCY.read_bytes()).decode().splitlines()
+    counts = {w: int(n) for w, n in (row.split(" ") for row in rows)}
+    assert len(counts) == len(rows) > 30_000 and min(counts.values()) >= 2 and list(counts) == sorted(counts)
+    assert all(lexicon.in_cmu(w) for w in list(counts)[::97]) and counts["love"] > counts["dove"] > 100
+    assert "bonaparte" not in counts and counts.get("athena", 0) < 10  # names are written with capitals
 
 
 def test_rhymes_offer_no_letter_names_or_contraction_tails():
