@@ -6,7 +6,7 @@
     It seemed the greatness of the night,
     And this the seat of God and light.
     >>> rhymer.rhymes("night")[:5]              # most common first
-    ['might', 'light', 'bright', 'right', 'white']
+    ['light', 'might', 'white', 'bright', 'right']
 """
 
 from rhymer._version import __version__

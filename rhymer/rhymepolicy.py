@@ -143,7 +143,7 @@ def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
     "see", "a" for "day"), which no line of rhymer's ends in either.
 
     >>> rhymes("see")[:8], rhymes("day")[:3]
-    (['he', 'be', 'she', 'me', 'thee', 'we', 'three', 'free'], ['they', 'may', 'say'])
+    (['he', 'me', 'be', 'she', 'we', 'thee', 'ye', 'tree'], ['they', 'may', 'away'])
     """
     return [w for w in lexicon.rhymes(word, near=near, strict=strict) if is_rhyme_word(w)]
 
