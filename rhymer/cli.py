@@ -66,7 +66,7 @@ def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effo
     (about the seed word) follows the first verse, once it is written, and the seeds of several verses follow the
     last, in text only."""
     failures, failed, fixed = [], set(), False  # notes, the checks failed, whether a form set the syllables
-    seeds = []
+    seeds, near = [], False
     for i, verse in enumerate(verses):
         seeds.append(verse.seed)
         if as_json:
@@ -75,8 +75,9 @@ def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effo
             if i and len(verse.lines) > 1:  # answers to a line (one line each) stand one under the other
                 typer.echo("")
             typer.echo(str(verse))
-            if verse.near_rhymes:
+            if verse.near_rhymes and not near:  # once: answers to one line, or a series on one word, share it
                 typer.echo("# no perfect rhyme was available: near rhymes used", err=True)
+                near = True
             if note and not i:
                 typer.echo(f"# {note}", err=True)
         for number, line in enumerate(verse.details, 1):

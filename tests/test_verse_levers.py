@@ -213,6 +213,8 @@ def test_reply_cli(cli):
     answers = rhymer.load("markov").replies(given, 5, seed=4)
     assert several.returncode == 0 and several.stdout.splitlines() == [a.lines[0] for a in answers], several.stderr
     assert answers[0] == rhymer.load("markov").reply(given, seed=4) and len(answers) == 5
+    near = cli("reply", "I left my heart in Paris", "--model", "markov", "--seed", "1", "-n", "3")  # one note for all
+    assert near.returncode == 0 and near.stderr.count("near rhymes used") == 1 and len(near.stdout.splitlines()) == 3, near
     unquoted = cli("reply", *given.split(), "--model", "markov", "--seed", "4")  # the words read as one line
     assert unquoted.returncode == 0 and unquoted.stdout.splitlines() == several.stdout.splitlines()[:1], unquoted.stderr
 
