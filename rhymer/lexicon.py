@@ -34,10 +34,10 @@ from rhymer.errors import LexiconError
 from rhymer.words import guess_syllables, is_word
 
 MAX_WORD_LENGTH = 40
-# marks a typed word may carry at either end that are no part of it: "night," "'tis" "“night”"
 # a word neither CMU dict nor the corpus knows is shown the corpus words spelled most like it (difflib's ratio:
 # "nigth" against "night" is 0.8), as many as this
 SUGGESTIONS, SUGGESTION_CUTOFF = 2, 0.8
+# marks a typed word may carry at either end that are no part of it: "night," "'tis" "“night”"
 EDGE_MARKS = "".join(sorted(set(string.punctuation) | set("‘’“”«»…–—")))
 _STRESSED = re.compile(r"[12]")  # a CMU vowel with primary or secondary stress
 _CLASSES = {

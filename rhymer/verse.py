@@ -342,8 +342,8 @@ class Rhymer:
     ) -> list[Verse]:
         """Up to ``count`` different lines that answer ``line``, best first, for a songwriter to choose from: each
         rhymes with its last word and follows from it, none says again or echoes another (``scoring.repetition``)
-        or a line of ``avoid`` (answers shown before), and each ends on a rhyme no better answer ends on while
-        there are others. They are the best of one sampling (resampled, up to ``retries`` times, while fewer
+        or says again a line of ``avoid`` (answers shown before; echoing one costs a line ``weights.echo``, as
+        echoing the line it answers does), and each ends on a rhyme no better answer ends on while there are others. They are the best of one sampling (resampled, up to ``retries`` times, while fewer
         pass every check), so fewer come back only where the candidates hold no more.
 
         In reversed text the given line comes after the new one, so candidates are ranked by how well
