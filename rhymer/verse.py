@@ -343,8 +343,9 @@ class Rhymer:
         """Up to ``count`` different lines that answer ``line``, best first, for a songwriter to choose from: each
         rhymes with its last word and follows from it, none says again or echoes another (``scoring.repetition``)
         or says again a line of ``avoid`` (answers shown before; echoing one costs a line ``weights.echo``, as
-        echoing the line it answers does), and each ends on a rhyme no better answer ends on while there are others. They are the best of one sampling (resampled, up to ``retries`` times, while fewer
-        pass every check), so fewer come back only where the candidates hold no more.
+        echoing the line it answers does), and each ends on a rhyme no better answer ends on while there are
+        others. They are the best of one sampling (resampled, up to ``retries`` times, while fewer pass every
+        check), so fewer come back only where the candidates hold no more.
 
         In reversed text the given line comes after the new one, so candidates are ranked by how well
         the backward model reads the given line after each of them (``weights.follow``). The line is read as
