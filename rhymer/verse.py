@@ -39,6 +39,7 @@ from rhymer.sampler import (
 )
 from rhymer.scoring import (
     DEFAULT_VARIETY,
+    ECHO_WORDS,
     LINE_SYLLABLES,
     MAX_VARIETY,
     SHORTEST_REPLY,
@@ -182,8 +183,8 @@ class Rhymer:
         """A rhyme word as the corpus writes it mid-line: "rome" is written "Rome" (rhymer.words.capitalised_words,
         the rule the page's names.json holds), "tis" "'tis" (``ELIDED_WORDS``, where the model reads the
         apostrophe). A word the corpus never writes in small letters mid-line, or never at all, is spelled as
-        ``typed`` (the word as the user gave it) spells it: "Paris", which begins one line of the corpus, keeps its
-        capital; "NIGHT" is "night". The model is primed with that spelling, so the case a seed word is typed in
+        ``typed`` (the word as the user gave it) spells it: "Paris", written once mid-line ("fond Paris,"), too rarely
+        to be a name (``MIN_NAME_COUNT``), keeps its capital; "NIGHT" is "night". The model is primed with that spelling, so the case a seed word is typed in
         is part of what a seed reproduces.
 
         >>> import rhymer
@@ -552,8 +553,12 @@ class Rhymer:
 
 
 def _differs(text: str, chosen: list[Line]) -> bool:
-    """Whether a line may join the ``chosen`` answers: it neither says one again nor echoes one (``scoring.repetition``)."""
-    return repetition([text], [line.text for line in chosen]) == (0, 0)
+    """Whether a line may join the ``chosen`` answers: it neither says one again nor echoes one (``scoring.repetition``),
+    nor ends on the same ECHO_WORDS words as one ("But that thou art the fairest" after "And that thou art the
+    fairest" is one answer twice to a songwriter, though an echo leaves out the run that ends a line)."""
+    ending = tokens(text)[-ECHO_WORDS:]
+    return (repetition([text], [line.text for line in chosen]) == (0, 0)
+            and all(tokens(line.text)[-ECHO_WORDS:] != ending for line in chosen))
 
 
 def _line_of(j: Judgement, word: str, near: bool, attempts: int, target: int | None, rules: Rules) -> Line:

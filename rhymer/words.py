@@ -110,7 +110,8 @@ def corpus_spelling(text: str, word: str) -> str | None:
     """The lower-case ``word`` as ``capitalised_words(text)`` spells it, in a few milliseconds: only the
     places where ``word`` or its capitalised form occur are read, not the whole corpus. None where the
     corpus has no say: it never writes ``word`` mid-line, in small letters or capitalised often enough, so
-    the case a user typed it in decides ("Paris", only ever at a line's start, stays "Paris"; ``Rhymer.spelling``).
+    the case a user typed it in decides (a "Paris" seen once mid-line, or only at lines' starts, stays "Paris";
+    ``Rhymer.spelling``).
 
     >>> corpus_spelling("Fair Rome and Rome\\nto rome", "rome"), corpus_spelling("The night\\nNight", "night")
     ('Rome', 'night')

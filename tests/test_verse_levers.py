@@ -224,6 +224,10 @@ def test_replies_say_different_things_on_different_rhymes_first(lstm, given):
     answers = lstm.replies(given, 5, seed=1, candidates=64)
     lines = [a.lines[0] for a in answers]
     assert len(answers) == 5 and all(repetition([line], lines[:i]) == (0, 0) for i, line in enumerate(lines)), lines
+    assert len({tuple(tokens(line)[-3:]) for line in lines}) == 5, lines  # no two end on the same three words
+    if given.endswith("Paris"):  # at the defaults, seed 2 gave "And that thou art the fairest." and "But that ..."
+        defaults = [a.lines[0] for a in lstm.replies(given, 5, seed=2)]
+        assert len({tuple(tokens(line)[-3:]) for line in defaults}) == 5, defaults
     ends = [a.rhyme_words[0] for a in answers]
     first_repeat = next((i for i, w in enumerate(ends) if w in ends[:i]), len(ends))
     assert len(set(ends)) >= 2 and len(set(ends[first_repeat:]) - set(ends[:first_repeat])) == 0, ends  # new rhymes first
