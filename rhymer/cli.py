@@ -26,7 +26,7 @@ from rhymer.markov import DEFAULT_ORDER
 from rhymer.outputs import check_file
 from rhymer.progress import StepProgress
 from rhymer.rhymepolicy import SCHEMES
-from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, DEFAULT_TOP_P
+from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, MAX_LINE_CHARS
 from rhymer.scoring import DEFAULT_VARIETY, Rules
 from rhymer.train import TrainConfig, resumable
 from rhymer.train import train as run_training
@@ -164,8 +164,9 @@ def verse(
 
 @app.command()
 def reply(
-    line: Annotated[list[str], typer.Argument(help="the line to answer, e.g. \"I walked along the shore at night\" (the "
-                                               "quotes may be left out: the words are read as one line)", show_default=False)],
+    line: Annotated[list[str], typer.Argument(help="the line to answer, e.g. \"I walked along the shore at night\", of at "
+                                               f"most {MAX_LINE_CHARS} characters (the quotes may be left out: the words "
+                                               "are read as one line)", show_default=False)],
     model: Model = "default", temperature: Temperature = DEFAULT_TEMPERATURE, seed: Seed = None,
     count: ReplyCount = 1, as_json: ReplyAsJson = False, candidates: Candidates = DEFAULT_CANDIDATES, top_p: TopP = DEFAULT_TOP_P,
     variety: Variety = DEFAULT_VARIETY, rhyme: Rhyme = "auto", strict: ReplyStrict = False, min_words: MinWords = Rules.min_words,

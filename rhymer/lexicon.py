@@ -148,6 +148,9 @@ def normalize_word(word: str, parameter: str = "word") -> str:
     >>> normalize_word("two words")
     Traceback (most recent call last):
     rhymer.errors.LexiconError: word 'two words' is several words; pass a single word, e.g. its last one
+    >>> normalize_word("broken-hearted")
+    Traceback (most recent call last):
+    rhymer.errors.LexiconError: word 'broken-hearted' is not an English word (letters a-z and inner apostrophes only); pass one such word, e.g. 'hearted'
     """
     validate.text(parameter, word)
     visible = _visible(word)
@@ -164,9 +167,11 @@ def normalize_word(word: str, parameter: str = "word") -> str:
             parameter,
         )
     if not is_word(cleaned):
+        parts = cleaned.split("-")  # "broken-hearted": its last word, "hearted", rhymes as the whole does
+        example = f", e.g. '{parts[-1]}'" if len(parts) > 1 and is_word(parts[-1]) else ""
         raise LexiconError(
             f"{parameter} {validate.shown(word.strip())} is not an English word (letters a-z and inner apostrophes"
-            " only); pass one such word",
+            f" only); pass one such word{example}",
             parameter,
         )
     return cleaned
