@@ -184,8 +184,8 @@ class Rhymer:
         the rule the page's names.json holds), "tis" "'tis" (``ELIDED_WORDS``, where the model reads the
         apostrophe). A word the corpus never writes in small letters mid-line, or never at all, is spelled as
         ``typed`` (the word as the user gave it) spells it: "Paris", written once mid-line ("fond Paris,"), too rarely
-        to be a name (``MIN_NAME_COUNT``), keeps its capital; "NIGHT" is "night". The model is primed with that spelling, so the case a seed word is typed in
-        is part of what a seed reproduces.
+        to be a name (``MIN_NAME_COUNT``), keeps its capital; "NIGHT" is "night". The model is primed with that
+        spelling, so the case a seed word is typed in is part of what a seed reproduces.
 
         >>> import rhymer
         >>> poet = rhymer.load("markov")
