@@ -14,6 +14,7 @@ import numpy as np
 
 from rhymer.blas import one_thread
 from rhymer.errors import GenerationError
+from rhymer.words import without_accents
 
 State = Any
 
@@ -79,7 +80,7 @@ def _readable_form(c: str, index: dict[str, int]) -> str:
         return " "
     if kind[0] == "M" or kind == "Cf":
         return ""
-    bare = "".join(ch for ch in unicodedata.normalize("NFKD", c) if unicodedata.category(ch)[0] != "M")
+    bare = without_accents(c)
     return bare if bare and all(ch in index for ch in bare) else c
 
 

@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 from rhymer import validate
 from rhymer.errors import LexiconError
-from rhymer.words import guess_syllables, is_word
+from rhymer.words import guess_syllables, is_word, without_accents
 
 MAX_WORD_LENGTH = 40
 # a word neither CMU dict nor the corpus knows is shown the corpus words spelled most like it (difflib's ratio:
@@ -186,8 +186,7 @@ def typed_spelling(word: str) -> str:
     >>> typed_spelling(" Paris! "), typed_spelling("O\u2019Neill"), typed_spelling("NASA"), typed_spelling("Z\u00fcrich")
     ('Paris', "O'Neill", 'NASA', 'Zurich')
     """
-    bare = "".join(c for c in unicodedata.normalize("NFKD", _visible(word)) if not unicodedata.category(c).startswith("M"))
-    return unicodedata.normalize("NFC", bare).strip(EDGE_MARKS).replace("\u2019", "'")
+    return without_accents(_visible(word)).strip(EDGE_MARKS).replace("\u2019", "'")
 
 
 def _visible(word: str) -> str:

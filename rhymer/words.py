@@ -40,6 +40,17 @@ so to up us we ye
 ELIDED_WORDS = frozenset({"tis", "twas", "twere", "twill", "twould"})
 
 
+def without_accents(text: str) -> str:
+    """``text`` with its accents and other combining marks taken off the letters they sit on (the page's
+    ``normalize("NFKD")`` less ``\\p{M}``, recomposed).
+
+    >>> without_accents("caf\u00e9 Z\u00fcrich na\u00efve")
+    'cafe Zurich naive'
+    """
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.category(c).startswith("M"))
+    return unicodedata.normalize("NFC", bare)
+
+
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens (letters with inner apostrophes), punctuation dropped."""
     return _WORD.findall(text.lower())
