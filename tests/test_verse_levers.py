@@ -294,6 +294,20 @@ def test_the_nucleus_is_the_smallest_set_of_the_likeliest_holding_top_p(weights,
     assert kept.sum() - kept[on].min() < total * (1 + 1e-9)  # ...and without its least likely member it would not
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([0.5, 1.0, 2.0]), min_size=1, max_size=12), st.floats(0.01, 1.0))
+def test_of_tied_characters_the_nucleus_keeps_the_earlier(weights, top_p):
+    kept = nucleus(np.array([weights]), top_p)[0] > 0
+    ranked = sorted(weights, reverse=True)  # as many as the smallest set of the likeliest holding top_p
+
+    def smallest(share: float) -> int:
+        return next((n for n in range(1, len(ranked)) if sum(ranked[:n]) >= share * sum(ranked)), len(ranked))
+
+    assert smallest(top_p * (1 - 1e-9)) <= kept.sum() <= smallest(min(top_p * (1 + 1e-9), 1.0))  # (sums' rounding)
+    assert all(kept[i] or not kept[j] for i in range(len(weights)) for j in range(i + 1, len(weights))
+               if weights[i] >= weights[j])  # never a later or a smaller one before an earlier, larger-or-equal one
+
+
 def test_top_p_draws_only_from_the_nucleus(lstm):
     # a nucleus smaller than the top character's share is that character alone: every candidate is the greedy
     # line, the same at any temperature; without one the candidates differ
