@@ -36,13 +36,14 @@ class CharModel(Protocol):
         """One batch made of several, in order (the lines of a verse are sampled together)."""
 
 
-def encode(model: CharModel, text: str) -> np.ndarray:
-    """Character ids of ``text``; characters the model never saw are refused (ml5 would zero them)."""
+def encode(model: CharModel, text: str, parameter: str | None = None) -> np.ndarray:
+    """Character ids of ``text``; characters the model never saw are refused (ml5 would zero them), naming
+    ``parameter`` where the text is an argument's."""
     index = char_index(model)
     missing = sorted({c for c in text if c not in index})
     if missing:
         raise GenerationError(
-            f"the model has never seen the character(s) {''.join(missing)!r}; write the text without them"
+            f"the model has never seen the character(s) {''.join(missing)!r}; write the text without them", parameter
         )
     return np.fromiter((index[c] for c in text), dtype=np.int64, count=len(text))
 

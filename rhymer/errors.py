@@ -12,23 +12,17 @@ class RhymerError(Exception):
     """Base class: the message names the problem and the fix, in one line. ``parameter`` names the argument
     at fault where one is (``InvalidArgument``, ``WrongType``), else it is None, so a handler can always read it."""
 
-    parameter: str | None = None
+    def __init__(self, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
 
 
 class InvalidArgument(RhymerError, ValueError):
     """An argument has the right type but a value rhymer cannot use; ``parameter`` names it (or is None)."""
 
-    def __init__(self, message: str, parameter: str | None = None) -> None:
-        super().__init__(message)
-        self.parameter = parameter
-
 
 class WrongType(RhymerError, TypeError):
     """An argument has the wrong type; ``parameter`` names it."""
-
-    def __init__(self, message: str, parameter: str | None = None) -> None:
-        super().__init__(message)
-        self.parameter = parameter
 
 
 class CorpusError(RhymerError):

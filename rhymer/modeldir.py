@@ -227,7 +227,7 @@ def resolve(spec: str | Path | None) -> tuple[Path, str | None]:
         found = a_file = False
     if not found:
         what = "is a file, not a model directory" if a_file else "not found"
-        raise ModelError(f"model {shown(str(spec))} {what}; pass lstm, markov, or the path of a model directory")
+        raise ModelError(f"model {shown(str(spec))} {what}; pass lstm, markov, or the path of a model directory", "model")
     return path, None
 
 

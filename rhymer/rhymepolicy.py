@@ -15,7 +15,7 @@ import numpy as np
 from rhymer import lexicon, validate
 from rhymer.errors import GenerationError, RhymerError
 from rhymer.lexicon import near_rhymes_with, rhymes_with
-from rhymer.words import ELIDED_WORDS, is_verse_word
+from rhymer.words import ELIDED_WORDS, FUNCTION_WORDS, is_verse_word
 
 if TYPE_CHECKING:
     from rhymer.rhymeindex import RhymeIndex
@@ -155,7 +155,26 @@ def ends_lines(uses: int, line_ends: int) -> bool:
     >>> ends_lines(5000, 3), ends_lines(300, 30), ends_lines(12, 0), ends_lines(1, 1)
     (False, True, True, False)
     """
-    return uses >= MIN_RHYME_USES and (uses < LINE_END_EVIDENCE or line_ends >= MIN_LINE_END_SHARE * uses)
+    return uses >= MIN_RHYME_USES and not _ends_no_lines(uses, line_ends)
+
+
+def _ends_no_lines(uses: int, line_ends: int) -> bool:
+    """Whether a word used ``uses`` times is seen (almost) never to end a line: used often enough to tell."""
+    return uses >= LINE_END_EVIDENCE and line_ends < MIN_LINE_END_SHARE * uses
+
+
+def ends_no_lines(index: RhymeIndex, word: str) -> bool:
+    """Whether a word given to end a line (a seed word, the last of a line to answer) is one a line cannot end on:
+    a function word the corpus (almost) never ends a line with ("the", "of", "with": "They live upon the leaves of
+    the,"). Other words it seldom ends lines with ("beauty", "silver") are its chance, not English's, and may.
+
+    >>> from rhymer import modeldir
+    >>> from rhymer.rhymeindex import RhymeIndex
+    >>> index = RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS)
+    >>> [ends_no_lines(index, w) for w in ("the", "with", "me", "beauty", "night")]
+    [True, True, False, False, False]
+    """
+    return word in FUNCTION_WORDS and _ends_no_lines(*index.words.get(word, (0, 0)))
 
 
 def end_words(index: RhymeIndex, letters: str, seed_word: str | None, rng: np.random.Generator,
@@ -182,7 +201,8 @@ def end_words(index: RhymeIndex, letters: str, seed_word: str | None, rng: np.ra
         near = False
         if letter in groups:
             later = letters[i + 1 :].count(letter)
-            options, near = rhyme_choices(index, groups[letter], used, rng, mode, candidates, reserve=later)
+            options, near = rhyme_choices(index, groups[letter], used, rng, mode, candidates, reserve=later,
+                                          parameter="seed_word" if seed_word and letter == letters[0] else None)
         elif i == 0 and seed_word:
             options = (seed_word,)
         else:
@@ -195,12 +215,13 @@ def end_words(index: RhymeIndex, letters: str, seed_word: str | None, rng: np.ra
 
 def rhyme_choices(index: RhymeIndex, group: list[str], used: list[str], rng: np.random.Generator,
                   mode: str, candidates: int = 1, fix: str = "pick another seed word", reserve: int = 0,
-                  ) -> tuple[tuple[str, ...], bool]:
+                  parameter: str | None = None) -> tuple[tuple[str, ...], bool]:
     """The different corpus words rhyming with ``group``'s first word that a line of ``candidates`` lines is
     written for (``rhyme_choices_for``), drawn by frequency, and whether they only near-rhyme; never a word in
     ``used`` nor one rhyming with another group's, and at least ``reserve`` of them left undrawn (for the
     group's later lines; at least one is drawn). Near rhymes are drawn from the closest ones only (within
-    NEAR_BAND of the closest). Raises GenerationError, saying ``fix``, when none is left.
+    NEAR_BAND of the closest). Raises GenerationError, saying ``fix`` and naming ``parameter`` (the argument
+    that gave the group's first word, if one did), when none is left.
 
     >>> from rhymer import modeldir
     >>> from rhymer.rhymeindex import RhymeIndex
@@ -222,8 +243,8 @@ def rhyme_choices(index: RhymeIndex, group: list[str], used: list[str], rng: np.
         hint = "" if mode == "auto" else ", or allow near rhymes (rhyme='auto')"
         if index.rhymes(group[0], avoid=group[:1]) or near and index.near_rhymes(group[0], avoid=group[:1]):
             raise GenerationError(f"every word in the model's vocabulary that rhymes with '{group[0]}' is already used in "
-                                  f"this verse; ask for fewer lines rhyming with it, or {fix}{hint}")
-        raise GenerationError(f"no word in the model's vocabulary rhymes with '{group[0]}'; {fix}{hint}")
+                                  f"this verse; ask for fewer lines rhyming with it, or {fix}{hint}", parameter)
+        raise GenerationError(f"no word in the model's vocabulary rhymes with '{group[0]}'; {fix}{hint}", parameter)
     closest = min(distances.values())
     weights = {w: index.frequency(w) for w, d in distances.items() if d <= closest + NEAR_BAND}
     return _weighted_sample(weights, rhyme_choices_for(candidates, max(1, len(weights) - reserve)), rng), near

@@ -4,9 +4,12 @@ raises ``WrongType`` (a TypeError) / ``InvalidArgument`` (a ValueError, or the f
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import math
 import numbers
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +43,17 @@ def text(name: str, value: object, *, optional: bool = False) -> str | None:
         return None
     if not isinstance(value, str):
         raise _wrong(name, value, "a string or None" if optional else "a string")
+    return _encodable(name, value)
+
+
+def _encodable(name: str, value: str) -> str:
+    """``value`` if it is whole text: a lone surrogate (half an emoji, as a cut-off JSON payload or a command line
+    in another encoding leaves it) is refused here, not met as a UnicodeEncodeError deep inside."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidArgument(f"{name} {shown(value)} holds half a character (a lone surrogate); pass whole text, "
+                              "decoded as UTF-8", name) from None
     return value
 
 
@@ -51,7 +65,27 @@ def texts(name: str, value: object) -> list[str]:
     for item in items:
         if not isinstance(item, str):
             raise _wrong(name, item, "a list of strings, holding only strings")
+        _encodable(name, item)
     return items
+
+
+def options(given: dict, taker: Callable) -> dict:
+    """``given`` (the options a method passes on to ``taker``) if ``taker`` takes each as a keyword-only argument:
+    a misspelt one ("temprature") is a WrongType naming it and the closest option, not Python's own TypeError,
+    which is no RhymerError.
+
+    >>> def verse(*, temperature=0.6, seed=None): ...
+    >>> options({"temprature": 0.7}, verse)
+    Traceback (most recent call last):
+    rhymer.errors.WrongType: there is no option 'temprature'; did you mean 'temperature'?
+    """
+    taken = [p.name for p in inspect.signature(taker).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    for name in given:
+        if name not in taken:
+            close = difflib.get_close_matches(name, taken, 1)
+            fix = f"did you mean {close[0]!r}?" if close else "pass one of " + ", ".join(taken)
+            raise WrongType(f"there is no option {shown(name)}; {fix}", name)
+    return given
 
 
 def path(name: str, value: object) -> Path:

@@ -20,7 +20,7 @@ from rhymer import modeldir, rhymepolicy, validate
 from rhymer.blas import one_thread
 from rhymer.charmodel import CharModel, State, encode, plain_marks
 from rhymer.discriminator import Discriminator
-from rhymer.errors import GenerationError, ModelError
+from rhymer.errors import GenerationError, InvalidArgument, ModelError
 from rhymer.lexicon import normalize_word, typed_spelling
 from rhymer.linemodel import term_or_none
 from rhymer.readermodel import ReaderModel
@@ -117,6 +117,35 @@ class Verse:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Verse:
+        """The verse ``to_dict`` gave, whole again (a bot's stored post): lines and details as tuples, each
+        detail a ``Line``. Raises InvalidArgument for anything else.
+
+        >>> import rhymer
+        >>> verse = rhymer.load("markov").couplet("night", seed=3)
+        >>> Verse.from_json(verse.to_json()) == verse
+        True
+        """
+        fields = {k: v for k, v in validate.instance("data", data, dict).items() if k != "scores"}
+        try:
+            details = tuple(Line(**{**d, "failed": tuple(validate.texts("failed", d.get("failed", ())))})
+                            for d in fields.pop("details", ()))
+            return cls(**{**fields, "lines": tuple(validate.texts("lines", fields["lines"])),
+                          "rhyme_words": tuple(validate.texts("rhyme_words", fields["rhyme_words"])), "details": details})
+        except (TypeError, KeyError, AttributeError) as err:
+            raise InvalidArgument(f"data is not a verse's to_dict ({validate.shown(str(err))}); pass what Verse.to_dict "
+                                  "gave", "data") from None
+
+    @classmethod
+    def from_json(cls, text: str) -> Verse:
+        """The verse ``to_json`` gave (see ``from_dict``)."""
+        try:
+            return cls.from_dict(json.loads(validate.text("text", text)))
+        except json.JSONDecodeError as err:
+            raise InvalidArgument(f"text is not JSON ({err.msg} at character {err.pos}); pass what Verse.to_json gave",
+                                  "text") from None
 
 
 Couplet = Verse  # a couplet is the two-line, AA verse
@@ -279,6 +308,9 @@ class Rhymer:
                                   "(target_syllables)", "rules")
         if seed_word is not None:
             self.index.pronunciations(seed_word, strict=s.strict)  # refuse OOV words early under strict
+            if rhymepolicy.ends_no_lines(self.index, seed_word):
+                raise GenerationError(f"seed_word {validate.shown(typed)} is a word no line of verse ends on; pass one a "
+                                      "line can end on (a noun, a verb, an adjective...)", "seed_word")
 
         if form.syllable_tolerance > s.rules.syllable_tolerance:  # a limerick's lines: ±1
             s = dataclasses.replace(s, rules=dataclasses.replace(s.rules, syllable_tolerance=form.syllable_tolerance))
@@ -321,7 +353,7 @@ class Rhymer:
         >>> print(rhymer.load("markov").reply("I walked along the shore at night", seed=3))
         And there he pored upon the light.
         """
-        return self.replies(line, 1, **options)[0]
+        return self.replies(line, 1, **validate.options(options, self.replies))[0]
 
     @one_thread
     def replies(
@@ -376,9 +408,12 @@ class Rhymer:
                                       given)
         end = normalize_word(end, "line")
         self.index.pronunciations(end, strict=s.strict)
-        encode(self.model, given)  # refuses characters the model cannot read
+        if rhymepolicy.ends_no_lines(self.index, end):
+            raise GenerationError(f"the line to answer ends on {validate.shown(end)}, a word no line of verse ends on; "
+                                  "end it on another word", "line")
+        encode(self.model, given, "line")  # refuses characters the model cannot read
         words, near = rhymepolicy.rhyme_choices(self.index, [end], [end], rng, s.rhyme, s.candidates,
-                                                fix="end the line on another word")
+                                                fix="end the line on another word", parameter="line")
         # as long as the given line, or SHORTEST_REPLY for a short one (but no more than one per word allowed)
         shortest = min(SHORTEST_REPLY, s.rules.max_words)
         target = s.rules.target_syllables or max(syllable_count(self.index, given), shortest)
@@ -498,7 +533,7 @@ class Rhymer:
 
         Takes ``verse``'s options and raises what it raises.
         """
-        return self.verse("couplet", seed_word, **options)
+        return self.verse("couplet", seed_word, **validate.options(options, self.verse))
 
     def series(self, count: int, scheme: str = "couplet", seed_word: str | None = None, *, seed: int | None = None,
                avoid: Iterable[str] = (), **options) -> Iterator[Verse]:
@@ -520,7 +555,7 @@ class Rhymer:
         if seed is not None:  # room for every seed the series may take, so it never stops half-way
             seed = validate.integer("seed", seed, 0, MAX_SEED + 1 - count * SERIES_TRIES, error=GenerationError)
         memory = deque(validate.texts("avoid", avoid), maxlen=SERIES_MEMORY)
-        return self._series(count, scheme, seed_word, seed, memory, options)
+        return self._series(count, scheme, seed_word, seed, memory, validate.options(options, self.verse))
 
     def _series(self, count: int, scheme: str, seed_word: str | None, seed: int | None, memory: deque,
                 options: dict) -> Iterator[Verse]:

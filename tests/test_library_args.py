@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 import rhymer
 from rhymer import lexicon
 from rhymer.errors import GenerationError, InvalidArgument, LexiconError, RhymerError, WrongType
+from rhymer.rhymepolicy import ends_no_lines
 from rhymer.scoring import Rules, Weights
 from rhymer.verse import MAX_SEED
 from rhymer.words import tokens
@@ -99,6 +100,22 @@ BAD_CALLS = [
     (lambda r: Weights(real_words="3"), TypeError, "real_words"),
     (lambda r: Weights(meter=-1), ValueError, "meter"),
     (lambda r: Weights(syllables=1e9), ValueError, "syllables"),
+    # half an emoji (a cut-off JSON payload): refused, not a UnicodeEncodeError from deep inside
+    (lambda r: r.reply("I walked \ud83c along the shore at night"), ValueError, "line"),
+    (lambda r: r.couplet("ni\udcffght"), ValueError, "seed_word"),
+    (lambda r: rhymer.rhymes("ni\ud83cght"), ValueError, "word"),
+    (lambda r: list(r.series(1, seed_word="night", avoid=["a\ud83c"])), ValueError, "avoid"),
+    # a word no line of verse ends on: the line written to it reads cut off ("the leaves of the,")
+    (lambda r: r.couplet("the"), ValueError, "seed_word"),
+    (lambda r: r.couplet("With"), ValueError, "seed_word"),
+    (lambda r: r.reply("I walked into the"), ValueError, "line"),
+    # a misspelt option: a RhymerError, a TypeError as Python's own would be, naming it
+    (lambda r: r.couplet("night", temprature=0.7), TypeError, "temprature"),
+    (lambda r: r.reply("I walked along the shore at night", topp=0.5), TypeError, "topp"),
+    (lambda r: r.series(2, seed_word="night", sed=3), TypeError, "sed"),
+    (lambda r: rhymer.Verse.from_json("{"), ValueError, "text"),
+    (lambda r: rhymer.Verse.from_dict([]), TypeError, "data"),
+    (lambda r: rhymer.Verse.from_dict({"lines": 3}), ValueError, "data"),
 ]
 
 
@@ -110,6 +127,25 @@ def test_bad_arguments_raise_the_right_rhymer_error_naming_the_parameter(markov,
     assert isinstance(err, kind) and isinstance(err, InvalidArgument if kind is ValueError else WrongType)
     assert err.parameter == parameter and parameter in str(err)
     assert "\n" not in str(err) and len(str(err)) < 200, str(err)
+
+
+def test_errors_name_the_argument_at_fault_where_their_message_does_not(markov):
+    cases = [(lambda: markov.couplet("nacht"), "seed_word"),  # no word rhymes with it
+             (lambda: markov.reply("I ate an orange", rhyme="perfect"), "line"),
+             (lambda: markov.reply("along the shore at night\x00"), "line"),  # a character the model never saw
+             (lambda: rhymer.load("no such model"), "model")]
+    for call, parameter in cases:
+        with pytest.raises(RhymerError) as caught:
+            call()
+        assert caught.value.parameter == parameter, str(caught.value)
+    assert [ends_no_lines(markov.index, w) for w in ("the", "me", "beauty", "silver")] == [True, False, False, False]
+
+
+def test_a_verse_comes_back_whole_from_its_json(markov):
+    verse = markov.verse("ABAB", "sea", seed=5, candidates=4)
+    back = rhymer.Verse.from_json(verse.to_json())
+    assert back == verse and hash(back) == hash(verse) and isinstance(back.details[0], rhymer.Line)
+    assert str(back) == str(verse) and back.scores == verse.scores
 
 
 def test_old_error_families_still_catch_their_cases(markov):

@@ -208,7 +208,11 @@ def test_a_full_disk_is_one_line_not_a_traceback():
 def test_every_rhymer_error_has_a_parameter_to_read(tmp_path):
     with pytest.raises(rhymer.RhymerError, match="'no-such-model' not found") as refused:
         rhymer.load("no-such-model")
-    assert refused.value.parameter is None  # a ModelError names no argument, yet a handler may read it
+    assert refused.value.parameter == "model"  # the argument names nothing there
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(rhymer.RhymerError, match="is not a rhymer model") as refused:
+        rhymer.load(tmp_path / "empty")
+    assert refused.value.parameter is None  # a folder's own fault names no argument, yet a handler may read it
     (tmp_path / "notes.txt").write_text("no model")
     with pytest.raises(rhymer.RhymerError, match="is a file, not a model directory; pass lstm"):
         rhymer.load(tmp_path / "notes.txt")
