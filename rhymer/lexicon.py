@@ -107,7 +107,20 @@ def analyse(phones: str, inferred: bool = False) -> Pron:
         j -= 1
     key = " ".join(_strip(p) for p in phs[i:])
     near = " ".join([_strip(phs[i])] + [_CLASSES.get(p, "V") for p in phs[i + 1 :]])
-    return Pron(key, syllable_onset(phs[j:i]), near, len(vowels), inferred)
+    return Pron(key, _onset(phs[j:i], phs[i - 1] if j == i > 0 else ""), near, len(vowels), inferred)
+
+
+def _onset(consonants: list[str], vowel_before: str) -> str:
+    """The stressed syllable's onset (``syllable_onset``), where an unstressed ER right before the stressed
+    vowel is CMU dict's "uh" plus that syllable's R: a-rrest (ER0 EH1 S T), a-round, pa-rade have onset R, as
+    rest, round and raid do (identical rhymes), not none.
+
+    >>> analyse("ER0 EH1 S T").onset, analyse("AH0 W EY1").onset, analyse("K OW0 ER1 S").onset
+    ('R', 'W', '')
+    """
+    if not consonants and _strip(vowel_before) == "ER" and _stress(vowel_before) == 0:
+        return "R"
+    return syllable_onset(consonants)
 
 
 def syllable_onset(consonants: list[str]) -> str:

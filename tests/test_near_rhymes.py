@@ -87,7 +87,18 @@ def test_a_variant_that_drops_the_final_stop_gives_no_rhymes(index, word, not_rh
     assert not_rhyme not in index.rhymes(word) and len(index.prons[word]) == 1  # the shipped index was rebuilt
 
 
-@pytest.mark.parametrize("word", ["just", "years", "been", "yours", "the", "tears", "wind", "live", "again", "don't", "around"])
+@pytest.mark.parametrize("word, identical, rhyme", [
+    ("around", "round", "ground"), ("arrest", "rest", "best"), ("arise", "rise", "eyes"), ("array", "ray", "day"),
+])
+def test_an_unstressed_er_before_the_stressed_vowel_gives_its_syllable_an_r(index, word, identical, rhyme):
+    # CMU dict writes a-round as ER0 AW1 N D: its R begins the stressed syllable, so round is an identical rhyme
+    assert pronouncing.phones_for_word(word)[0].startswith("ER0")
+    assert not lexicon.is_rhyme(word, identical) and lexicon.is_rhyme(word, rhyme)
+    assert identical not in index.rhymes(word) and index.prons[word][0].onset == "R"  # the shipped index was rebuilt
+
+
+@pytest.mark.parametrize("word", ["just", "years", "been", "yours", "the", "tears", "wind", "live", "again", "don't", "around",
+                                  "arrest"])
 def test_the_shipped_index_holds_the_rhyming_pronunciations(index, word):
     """words.json must be rebuilt with the current builder: an old one still rhymes just/mist."""
     assert index.prons[word] == lexicon.pronunciations(word)
