@@ -348,7 +348,8 @@ def web_command(
         folder = site or Path(tmp) / "site"
         server = website.serve(folder, host, port)  # before exporting: a taken port is known at once
         try:
-            if site is None:
+            if site is None:  # (a line before the steps, which show only on a terminal: a log sees why it waits)
+                typer.echo("exporting the model to a temporary site first (10-20 s)...", err=True)
                 with StepProgress() as steps:
                     website.export(modeldir.resolve(model)[0], folder, ml5_file, progress=steps)
             typer.echo(f"serving {folder} at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")

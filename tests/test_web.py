@@ -778,6 +778,14 @@ def test_page_answers_a_typed_line(browser, default_site, poets):
         short = page.evaluate(f"async () => (await window.rhymerPage.answer('markov', {{candidates: 16}}, 'Go home', {seed})).lines[1]")
         off.append(abs(scoring.syllable_count(poets["markov"].index, short) - scoring.SHORTEST_REPLY))
     assert Rules().syllable_tolerance == 0 and off.count(0) >= 2 and max(off) <= 1, off
+    long = "y" * 100  # a long word quoted in a message wraps: the page never scrolls sideways
+    assert f"“{long}”" in _answer(page, f"I love {long}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.evaluate("document.documentElement.scrollWidth")
+    long = long[:40]  # the longest word the seed field takes
+    page.fill("#seed", long)
+    page.press("#seed", "Enter")
+    page.wait_for_function(f"document.querySelector('#seedNow').textContent.includes('nothing rhymes with “{long}”')")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.evaluate("document.documentElement.scrollWidth")
     page.close()
     page, _, _, errors = _open(browser, default_site + answer["link"].lstrip("/"))  # the link writes it again
     assert _first(page)["lines"] == answer["lines"] and page.inner_text("#replyStatus") == "" and not errors
@@ -829,13 +837,21 @@ def test_page_answers_near_rhymes_and_curly_quotes(browser, default_site, index)
     page.close()
 
 
-def test_page_without_the_cmu_pronunciations_refuses_only_words_outside_the_corpus(browser, default_site, index):
+def test_page_offline_refuses_only_words_outside_the_corpus_and_fetches_their_rhymes_again(browser, default_site, index):
     page, *_ = _open(browser, default_site + "?model=markov")
-    page.route("**/prons.json.gz", lambda route: route.abort())  # fetched only now: a site that lacks it
-    assert "Nothing rhymes with “phone”" in _answer(page, "I waited all night by the phone") and not _answers(page)
+    page.route("**/prons.json.gz", lambda route: route.abort())  # fetched only now: offline after the page loaded
+    message = _answer(page, "I waited all night by the phone")
+    assert "The rhymes of “phone” could not be loaded (offline?)" in message and not _answers(page), message
     c = page.evaluate("window.rhymerPage.couplet('markov', { seedWord: 'guitar' }, 3)")  # the feed goes on
     assert c["rhymeWords"][0] != "guitar" and c["rhymeWords"][1] in index.rhymes(c["rhymeWords"][0]), c
+    page.fill("#seed", "guitar")
+    page.press("#seed", "Enter")
+    page.wait_for_function("document.querySelector('#seedNow').textContent.includes('could not be loaded')")
     assert _answer(page, REPLY) == "" and len(_answers(page)) == 1  # a corpus word needs no such file
+    page.unroute("**/prons.json.gz")  # online again: the next word outside the corpus fetches them
+    assert _answer(page, "I waited all night by the phone") == "" and len(_answers(page)) == 2
+    page.press("#seed", "Enter")
+    page.wait_for_function("document.querySelector('#seedNow').textContent === '“guitar”'")
     page.close()
 
 

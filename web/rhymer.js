@@ -651,7 +651,11 @@ async function givenLine(text, engine) {
   if (unreadable.length) {
     throw new LineRefused(`The model cannot read ${unreadable.map((c) => `“${c}”`).join(" ")}: write the line without ${unreadable.length > 1 ? "them" : "it"}.`);
   }
-  const { rhymes, near } = (await rhymeIndexFor(end)).rhymeFor(end);
+  const index = await rhymeIndexFor(end);
+  const { rhymes, near } = index.rhymeFor(end);
+  if (!Object.keys(rhymes).length && await rhymesUnloaded(index, end)) {
+    throw new LineRefused(`The rhymes of “${end}” could not be loaded (offline?): try again.`);
+  }
   if (!Object.keys(rhymes).length) {
     const others = Object.keys(page.end_words).sort((a, b) => page.end_words[b] - page.end_words[a]).slice(0, REPLY_SUGGESTIONS);
     throw new LineRefused(`Nothing rhymes with “${end}” here: end the line on another word, such as ${others.map((w) => `“${w}”`).join(" or ")}.`);
@@ -742,14 +746,14 @@ const outsidePronunciations = () => lazily("outside", async () => {
   return data.prons;
 });
 // The rhyme index, knowing `word`'s pronunciations also where only CMU dict has them: prons.json.gz is
-// fetched for the first such word (a site without it, or a failed fetch, leaves those words without rhymes)
+// fetched for the first such word; a failed fetch (offline) leaves those words without rhymes until the next
+// such word fetches it again (``rhymesUnloaded`` says so)
 async function rhymeIndexFor(word) {
-  const [index, facts] = await Promise.all([rhymeIndex(), wordFacts()]);
-  if (!index.outside && !Object.hasOwn(index.words, word) && facts.isReal(word)) {
-    index.outside = await outsidePronunciations().catch(() => ({}));
-  }
+  const index = await rhymeIndex();
+  if (await rhymesUnloaded(index, word)) index.outside = await outsidePronunciations().catch(() => null);
   return index;
 }
+const rhymesUnloaded = async (index, word) => !index.outside && !Object.hasOwn(index.words, word) && (await wordFacts()).isReal(word);
 const knownWords = (engine) => lazily(engine.kind, async () => {
   const [facts, runs] = await Promise.all([wordFacts(), wordRuns()]);
   const page = state.site.page;
@@ -982,8 +986,11 @@ async function applySeedWord() {
   state.seedWord = w;
   state.seedTyped = w && typedSpelling(ui.seed.value);
   ui.seedNow.textContent = w ? `“${w}”` : "any word";
-  if (w && !Object.keys((await rhymeIndexFor(w)).rhymeFor(w).rhymes).length && state.seedWord === w) {
-    ui.seedNow.textContent = `any word (nothing rhymes with “${w}” here)`;
+  const index = w && await rhymeIndexFor(w);
+  if (w && !Object.keys(index.rhymeFor(w).rhymes).length && state.seedWord === w) {
+    ui.seedNow.textContent = await rhymesUnloaded(index, w)
+      ? `any word (the rhymes of “${w}” could not be loaded: offline? Press Enter to try again)`
+      : `any word (nothing rhymes with “${w}” here)`;
   }
 }
 
