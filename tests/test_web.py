@@ -837,6 +837,21 @@ def test_page_answers_near_rhymes_and_curly_quotes(browser, default_site, index)
     page.close()
 
 
+def test_the_word_box_says_why_a_word_is_no_seed_word(browser, default_site):
+    page, _, _, errors = _open(browser, default_site + "?model=markov")
+    for typed, said in [("two words", "“two words” is several words: type one, such as “words”"), ("rock-and-roll", "such as “roll”"),
+                        ("1999", "“1999” is no English word"), ("moon\U0001f319", "is no English word"),
+                        ("The", "no line of verse ends on “the”")]:  # as the library refuses them
+        page.fill("#seed", typed)
+        page.press("#seed", "Enter")
+        page.wait_for_function("(said) => document.getElementById('seedNow').textContent.includes(said)", arg=said)
+    c = page.evaluate("window.rhymerPage.couplet('markov', { seedWord: 'the' }, 3)")  # a link's word=the: any word
+    assert c["rhymeWords"][0] != "the" and not c["lines"][0].endswith(("the", "the,")), c
+    assert "“the”, a word no line of verse ends on" in _answer(page, "I walked into the") and not _answers(page)
+    assert not errors
+    page.close()
+
+
 def test_page_offline_refuses_only_words_outside_the_corpus_and_fetches_their_rhymes_again(browser, default_site, index):
     page, *_ = _open(browser, default_site + "?model=markov")
     page.route("**/prons.json.gz", lambda route: route.abort())  # fetched only now: offline after the page loaded

@@ -57,6 +57,8 @@ const endWord = (line) => {
   return found ? found.at(-1).normalize("NFKD").replace(/\p{M}/gu, "") : null;  // "Zürich" -> "zurich"
 };
 const isWord = (token) => /^[a-z]+(?:'[a-z]+)*$/.test(token);  // rhymer/words.py is_word
+// a typed end word no line of verse ends on ("the", "with": rhymepolicy.py ends_no_lines), as the library refuses it
+const endsNoLines = (word) => (state.site.page.no_end_words ?? []).includes(word);
 const reversed = (text) => [...text].reverse().join("");
 
 function weightedChoice(weights, rng) {
@@ -590,7 +592,7 @@ async function couplet(engine, opts, seed) {
   const rng = mulberry32(seed);
   let first = opts.seedWord;
   const index = first ? await rhymeIndexFor(first) : null;
-  let { rhymes: found, near } = index ? index.rhymeFor(first) : { rhymes: {}, near: false };
+  let { rhymes: found, near } = index && !endsNoLines(first) ? index.rhymeFor(first) : { rhymes: {}, near: false };
   if (!Object.keys(found).length) {  // Python's end words come with their rhymes: no rhyme index needed
     first = weightedChoice(page.end_words, rng);
     [found, near] = [page.end_word_rhymes[first], false];
@@ -647,6 +649,7 @@ async function givenLine(text, engine) {
   const end = endWord(given);
   if (!end) throw new LineRefused("That line has no word to rhyme with: end it on a word.");
   if (!isWord(end)) throw new LineRefused(`That line ends on “${end}”, no English word to rhyme with: end it on a word (numbers written out).`);
+  if (endsNoLines(end)) throw new LineRefused(`That line ends on “${end}”, a word no line of verse ends on: end it on another word.`);
   const unreadable = [...new Set([...given].filter((c) => !engine.index.has(c)))];
   if (unreadable.length) {
     throw new LineRefused(`The model cannot read ${unreadable.map((c) => `“${c}”`).join(" ")}: write the line without ${unreadable.length > 1 ? "them" : "it"}.`);
@@ -986,6 +989,17 @@ async function applySeedWord() {
   state.seedWord = w;
   state.seedTyped = w && typedSpelling(ui.seed.value);
   ui.seedNow.textContent = w ? `“${w}”` : "any word";
+  const parts = (w ?? "").split(/[\s-]+/u).filter(Boolean);
+  if (w && !isWord(w)) {  // as the library refuses it (lexicon.normalize_word)
+    ui.seedNow.textContent = parts.length > 1 && isWord(parts.at(-1))
+      ? `any word (“${w}” is several words: type one, such as “${parts.at(-1)}”)`
+      : `any word (“${w}” is no English word: type a word, numbers written out)`;
+    return;
+  }
+  if (w && endsNoLines(w)) {
+    ui.seedNow.textContent = `any word (no line of verse ends on “${w}”: type another word)`;
+    return;
+  }
   const index = w && await rhymeIndexFor(w);
   if (w && !Object.keys(index.rhymeFor(w).rhymes).length && state.seedWord === w) {
     ui.seedNow.textContent = await rhymesUnloaded(index, w)
