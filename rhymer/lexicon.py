@@ -90,11 +90,18 @@ class Pron(NamedTuple):
         return self.key.split(" ", 1)[0]
 
 
-def analyse(phones: str, inferred: bool = False) -> Pron:
+def analyse(phones: str, inferred: bool = False, er_onset: bool = True) -> Pron:
     """Reduce a CMU phone string to its rhyme key, onset, near-rhyme key and syllable count.
+
+    With ``er_onset``, an unstressed ER right before the stressed vowel is CMU dict's "uh" plus that syllable's
+    R: a-rrest (ER0 EH1 S T), a-round, pa-rade have onset R, as rest, round and raid do (identical rhymes), not
+    none. Not where the R is a prefix's own (for-ever, over-all: ``pronunciations``) nor in a variant that adds
+    the syllable (spring as S P ER0 IH1 NG, "spuh-ring"), which would make spring a homophone of ring.
 
     >>> analyse("M IH1 D N AY2 T")  # midnight: rhymes from its last stressed vowel, like night
     Pron(key='AY T', onset='N', near='AY stop', syllables=2, inferred=False)
+    >>> analyse("ER0 EH1 S T").onset, analyse("ER0 EH1 S T", er_onset=False).onset, analyse("AH0 W EY1").onset
+    ('R', '', 'W')
     """
     phs = phones.split()
     vowels = [i for i, p in enumerate(phs) if p[-1].isdigit()]
@@ -107,20 +114,8 @@ def analyse(phones: str, inferred: bool = False) -> Pron:
         j -= 1
     key = " ".join(_strip(p) for p in phs[i:])
     near = " ".join([_strip(phs[i])] + [_CLASSES.get(p, "V") for p in phs[i + 1 :]])
-    return Pron(key, _onset(phs[j:i], phs[i - 1] if j == i > 0 else ""), near, len(vowels), inferred)
-
-
-def _onset(consonants: list[str], vowel_before: str) -> str:
-    """The stressed syllable's onset (``syllable_onset``), where an unstressed ER right before the stressed
-    vowel is CMU dict's "uh" plus that syllable's R: a-rrest (ER0 EH1 S T), a-round, pa-rade have onset R, as
-    rest, round and raid do (identical rhymes), not none.
-
-    >>> analyse("ER0 EH1 S T").onset, analyse("AH0 W EY1").onset, analyse("K OW0 ER1 S").onset
-    ('R', 'W', '')
-    """
-    if not consonants and _strip(vowel_before) == "ER" and _stress(vowel_before) == 0:
-        return "R"
-    return syllable_onset(consonants)
+    er = j == i > 0 and phs[i - 1] == "ER0" and er_onset  # (see er_onset)
+    return Pron(key, "R" if er else syllable_onset(phs[j:i]), near, len(vowels), inferred)
 
 
 def syllable_onset(consonants: list[str]) -> str:
@@ -247,9 +242,28 @@ def rhyming_phones(phones: list[str]) -> list[str]:
 
 
 @functools.lru_cache(maxsize=1 << 18)
-def _analysed(phones: tuple[str, ...]) -> list[Pron]:
-    """``analyse`` of a word's rhyming pronunciations, without repeats."""
-    return list(dict.fromkeys(analyse(p) for p in rhyming_phones(list(phones))))
+def _analysed(phones: tuple[str, ...], er_onset: bool = True) -> list[Pron]:
+    """``analyse`` of a word's rhyming pronunciations, without repeats; a variant with more syllables than the
+    main one gets no R onset from an ER (``analyse``)."""
+    main, *variants = rhyming_phones(list(phones))
+    first = analyse(main, er_onset=er_onset)
+    return list(dict.fromkeys([first, *(analyse(p, er_onset=er_onset and analyse(p).syllables <= first.syllables)
+                                         for p in variants)]))
+
+
+# prefixes whose R CMU dict writes as the ER of their last syllable: in for-ever and over-all that R is theirs
+COMPOUND_PREFIXES = ("after", "counter", "for", "hyper", "inter", "over", "super", "under")
+
+
+def _prefix_compound(word: str) -> bool:
+    """Whether ``word`` is such a prefix and a CMU word that begins with a vowel (forever, overall, interact; also
+    forest, for-est, which matters not: its stressed vowel follows no ER).
+
+    >>> _prefix_compound("forever"), _prefix_compound("overall"), _prefix_compound("arrest"), _prefix_compound("around")
+    (True, True, False, False)
+    """
+    return any(word.startswith(p) and word[len(p) : len(p) + 1] in "aeiou" and word[len(p) :] in _cmu()
+               for p in COMPOUND_PREFIXES if len(word) > len(p))
 
 
 @functools.lru_cache(maxsize=1)
@@ -343,7 +357,7 @@ def pronunciations(word: str, strict: bool = False) -> list[Pron]:
     word, strict = normalize_word(word), validate.boolean("strict", strict)
     found = _cmu().get(word)
     if found:
-        return list(_analysed(tuple(found)))
+        return list(_analysed(tuple(found), not _prefix_compound(word)))
     if strict:
         raise LexiconError(
             f"'{word}' is not in the CMU pronouncing dictionary; drop strict=True to guess its rhyme from its spelling"

@@ -97,6 +97,18 @@ def test_an_unstressed_er_before_the_stressed_vowel_gives_its_syllable_an_r(inde
     assert identical not in index.rhymes(word) and index.prons[word][0].onset == "R"  # the shipped index was rebuilt
 
 
+@pytest.mark.parametrize("word, identical, rhyme", [("forever", "ever", "never"), ("overall", "all", "fall")])
+def test_a_prefix_keeps_its_own_r(word, identical, rhyme):
+    # for-ever, over-all: CMU writes the prefix's R as an ER too, but the stem's syllable begins with no R
+    assert not lexicon.is_rhyme(word, identical) and lexicon.is_rhyme(word, rhyme)
+
+
+def test_a_variant_that_adds_the_er_syllable_keeps_its_rhymes(index):
+    # spring as S P ER0 IH1 NG ("spuh-ring") would give it onset R, a homophone of ring
+    assert "S P ER0 IH1 NG" in pronouncing.phones_for_word("spring")
+    assert lexicon.is_rhyme("spring", "ring") and lexicon.is_rhyme("springs", "rings") and "ring" in index.rhymes("spring")
+
+
 @pytest.mark.parametrize("word", ["just", "years", "been", "yours", "the", "tears", "wind", "live", "again", "don't", "around",
                                   "arrest"])
 def test_the_shipped_index_holds_the_rhyming_pronunciations(index, word):
