@@ -10,7 +10,8 @@ from __future__ import annotations
 
 class RhymerError(Exception):
     """Base class: the message names the problem and the fix, in one line. ``parameter`` names the argument
-    at fault where one is (``InvalidArgument``, ``WrongType``), else it is None, so a handler can always read it."""
+    at fault where one is (mostly an ``InvalidArgument`` or ``WrongType``; a ``ModelError`` names "model" when no
+    model of that name is found), else it is None, so a handler can always read it."""
 
     def __init__(self, message: str, parameter: str | None = None) -> None:
         super().__init__(message)

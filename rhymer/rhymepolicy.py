@@ -15,7 +15,7 @@ import numpy as np
 from rhymer import lexicon, validate
 from rhymer.errors import GenerationError, RhymerError
 from rhymer.lexicon import near_rhymes_with, rhymes_with
-from rhymer.words import ELIDED_WORDS, FUNCTION_WORDS, is_verse_word
+from rhymer.words import ELIDED_WORDS, is_verse_word
 
 if TYPE_CHECKING:
     from rhymer.rhymeindex import RhymeIndex
@@ -45,6 +45,8 @@ def rhyme_choices_for(candidates: int, available: int = RHYME_CHOICES) -> int:
 # -- end words: the first word of each rhyme group ---------------------------------------------------
 END_WORD_POOL = 400  # drawn from this many of the most frequent line-final words, by frequency
 MIN_END_WORD_LETTERS = 3  # short words ("me", "so") make weak line ends
+# words that only lead into what follows them, so no line ends on one; refused as a seed word (ends_no_lines)
+UNENDING_WORDS = frozenset("a an the and or nor than thy your our their its".split())
 
 # -- seed words: the first lines' end words when comparing models ----------------------------------
 SEED_WORDS = (
@@ -164,17 +166,18 @@ def _ends_no_lines(uses: int, line_ends: int) -> bool:
 
 
 def ends_no_lines(index: RhymeIndex, word: str) -> bool:
-    """Whether a word given to end a line (a seed word, the last of a line to answer) is one a line cannot end on:
-    a function word the corpus (almost) never ends a line with ("the", "of", "with": "They live upon the leaves of
-    the,"). Other words it seldom ends lines with ("beauty", "silver") are its chance, not English's, and may.
+    """Whether a seed word is one no line can end on: an article, a conjunction or a determiner (UNENDING_WORDS)
+    that the corpus, too, (almost) never ends a line with. A line written to end on one reads cut off ("They live
+    upon the leaves of the,"). A stranded preposition may end a line ("the one I'm thinking of", "could"), and
+    so may words the corpus seldom ends lines with by chance ("beauty", "silver").
 
     >>> from rhymer import modeldir
     >>> from rhymer.rhymeindex import RhymeIndex
     >>> index = RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS)
-    >>> [ends_no_lines(index, w) for w in ("the", "with", "me", "beauty", "night")]
-    [True, True, False, False, False]
+    >>> [ends_no_lines(index, w) for w in ("the", "and", "of", "could", "me", "beauty")]
+    [True, True, False, False, False, False]
     """
-    return word in FUNCTION_WORDS and _ends_no_lines(*index.words.get(word, (0, 0)))
+    return word in UNENDING_WORDS and _ends_no_lines(*index.words.get(word, (0, 0)))
 
 
 def end_words(index: RhymeIndex, letters: str, seed_word: str | None, rng: np.random.Generator,

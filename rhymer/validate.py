@@ -5,18 +5,21 @@ raises ``WrongType`` (a TypeError) / ``InvalidArgument`` (a ValueError, or the f
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import math
 import numbers
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from rhymer.errors import InvalidArgument, WrongType
 
 MAX_SHOWN = 40  # characters of a bad value quoted in a message
+F = TypeVar("F", bound=Callable)
 
 
 def shown(value: object) -> str:
@@ -49,12 +52,19 @@ def text(name: str, value: object, *, optional: bool = False) -> str | None:
 def _encodable(name: str, value: str) -> str:
     """``value`` if it is whole text: a lone surrogate (half an emoji, as a cut-off JSON payload or a command line
     in another encoding leaves it) is refused here, not met as a UnicodeEncodeError deep inside."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
+    if not is_whole(value):
         raise InvalidArgument(f"{name} {shown(value)} holds half a character (a lone surrogate); pass whole text, "
-                              "decoded as UTF-8", name) from None
+                              "decoded as UTF-8", name)
     return value
+
+
+def is_whole(text: str) -> bool:
+    """Whether ``text`` holds no lone surrogate (it can be written as UTF-8)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def texts(name: str, value: object) -> list[str]:
@@ -69,23 +79,36 @@ def texts(name: str, value: object) -> list[str]:
     return items
 
 
-def options(given: dict, taker: Callable) -> dict:
-    """``given`` (the options a method passes on to ``taker``) if ``taker`` takes each as a keyword-only argument:
-    a misspelt one ("temprature") is a WrongType naming it and the closest option, not Python's own TypeError,
-    which is no RhymerError.
+def options(given: dict, taker: Callable, kinds: tuple = (inspect.Parameter.KEYWORD_ONLY,)) -> dict:
+    """``given`` (the options a method passes on to ``taker``) if ``taker`` takes each as a keyword-only argument
+    (or of ``kinds``): a misspelt one ("temprature") is a WrongType naming it and the closest option, not Python's
+    own TypeError, which is no RhymerError (``keywords`` checks a method's own).
 
     >>> def verse(*, temperature=0.6, seed=None): ...
     >>> options({"temprature": 0.7}, verse)
     Traceback (most recent call last):
     rhymer.errors.WrongType: there is no option 'temprature'; did you mean 'temperature'?
     """
-    taken = [p.name for p in inspect.signature(taker).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    taken = [p.name for p in inspect.signature(taker).parameters.values() if p.kind in kinds and p.name != "self"]
     for name in given:
         if name not in taken:
             close = difflib.get_close_matches(name, taken, 1)
             fix = f"did you mean {close[0]!r}?" if close else "pass one of " + ", ".join(taken)
             raise WrongType(f"there is no option {shown(name)}; {fix}", name)
     return given
+
+
+def keywords(method: F) -> F:
+    """``method`` checking its keywords first (``options``): a misspelt one is a WrongType, not a TypeError
+    raised before the method runs."""
+
+    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+
+    @functools.wraps(method)
+    def checked(*args, **kwargs):
+        return method(*args, **options(kwargs, method, named))
+
+    return checked  # type: ignore[return-value]
 
 
 def path(name: str, value: object) -> Path:

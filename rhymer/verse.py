@@ -130,25 +130,51 @@ class Verse:
         """
         fields = {k: v for k, v in validate.instance("data", data, dict).items() if k != "scores"}
         try:
-            details = tuple(Line(**{**d, "failed": tuple(validate.texts("failed", d.get("failed", ())))})
-                            for d in fields.pop("details", ()))
-            return cls(**{**fields, "lines": tuple(validate.texts("lines", fields["lines"])),
-                          "rhyme_words": tuple(validate.texts("rhyme_words", fields["rhyme_words"])), "details": details})
+            details = tuple(Line(**{**d, "failed": tuple(d.get("failed", ()))}) for d in fields.pop("details", ()))
+            verse = cls(**{**fields, "lines": tuple(fields["lines"]), "rhyme_words": tuple(fields["rhyme_words"]),
+                           "details": details})
+            wrong = next(f"{type(o).__name__}.{name}" for o in (verse, *details) for name, kind in _FIELD_TYPES.items()
+                         if hasattr(o, name) and not _is_a(getattr(o, name), kind))
+        except StopIteration:
+            return verse
         except (TypeError, KeyError, AttributeError) as err:
-            raise InvalidArgument(f"data is not a verse's to_dict ({validate.shown(str(err))}); pass what Verse.to_dict "
-                                  "gave", "data") from None
+            wrong = str(err)
+        raise InvalidArgument(f"data is not a verse's to_dict ({validate.shown(wrong)}); pass what Verse.to_dict gave",
+                              "data")
 
     @classmethod
     def from_json(cls, text: str) -> Verse:
         """The verse ``to_json`` gave (see ``from_dict``)."""
         try:
-            return cls.from_dict(json.loads(validate.text("text", text)))
+            data = json.loads(validate.text("text", text))
         except json.JSONDecodeError as err:
             raise InvalidArgument(f"text is not JSON ({err.msg} at character {err.pos}); pass what Verse.to_json gave",
                                   "text") from None
+        except (ValueError, RecursionError):  # an integer too long to read, nesting too deep
+            raise InvalidArgument("text is no verse's JSON (too long a number or too deep); pass what Verse.to_json "
+                                  "gave", "text") from None
+        return cls.from_dict(data)
 
 
 Couplet = Verse  # a couplet is the two-line, AA verse
+
+# what each field of a Verse or a Line holds, for a verse read back (Verse.from_dict): "texts" is a tuple of str
+_FIELD_TYPES = {"lines": "texts", "rhyme_words": "texts", "failed": "texts", "scheme": str, "model": str, "text": str,
+                "end_word": str, "seed": int, "candidates": int, "syllables": int, "attempts": int,
+                "syllable_tolerance": int, "target_syllables": (int, type(None)), "near_rhyme": bool, "temperature": float,
+                "top_p": float, "variety": float, "score": float, "logprob": float, "real_words": float}
+
+
+def _is_a(value: object, kind: object) -> bool:
+    """Whether ``value`` is of ``kind`` as JSON gives it back: an int for a float, never a bool for a number, and
+    text whole (no lone surrogate, ``validate.text``)."""
+    if kind == "texts":
+        return isinstance(value, tuple) and all(_is_a(v, str) for v in value)
+    if kind is str:
+        return isinstance(value, str) and validate.is_whole(value)
+    if kind is bool:
+        return isinstance(value, bool)
+    return not isinstance(value, bool) and isinstance(value, (int, float) if kind is float else kind)
 
 
 @dataclass
@@ -245,6 +271,7 @@ class Rhymer:
         """The known-word trie narrowed by the corpus's word runs, or None where the folder has none."""
         return RunTries(self.runs, self.trie) if self.runs else None
 
+    @validate.keywords
     @one_thread
     def verse(
         self,
@@ -309,8 +336,8 @@ class Rhymer:
         if seed_word is not None:
             self.index.pronunciations(seed_word, strict=s.strict)  # refuse OOV words early under strict
             if rhymepolicy.ends_no_lines(self.index, seed_word):
-                raise GenerationError(f"seed_word {validate.shown(typed)} is a word no line of verse ends on; pass one a "
-                                      "line can end on (a noun, a verb, an adjective...)", "seed_word")
+                raise GenerationError(f"seed_word {validate.shown(typed)} is a word that leads into others, and no line "
+                                      "ends on it; pass one a line can end on (a noun, a verb, an adjective...)", "seed_word")
 
         if form.syllable_tolerance > s.rules.syllable_tolerance:  # a limerick's lines: ±1
             s = dataclasses.replace(s, rules=dataclasses.replace(s.rules, syllable_tolerance=form.syllable_tolerance))
@@ -355,6 +382,7 @@ class Rhymer:
         """
         return self.replies(line, 1, **validate.options(options, self.replies))[0]
 
+    @validate.keywords
     @one_thread
     def replies(
         self,
@@ -408,9 +436,6 @@ class Rhymer:
                                       given)
         end = normalize_word(end, "line")
         self.index.pronunciations(end, strict=s.strict)
-        if rhymepolicy.ends_no_lines(self.index, end):
-            raise GenerationError(f"the line to answer ends on {validate.shown(end)}, a word no line of verse ends on; "
-                                  "end it on another word", "line")
         encode(self.model, given, "line")  # refuses characters the model cannot read
         words, near = rhymepolicy.rhyme_choices(self.index, [end], [end], rng, s.rhyme, s.candidates,
                                                 fix="end the line on another word", parameter="line")

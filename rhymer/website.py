@@ -124,7 +124,7 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
     (``scoring.SHORTEST_REPLY``), the syllables other lines aim at (``scoring.LINE_SYLLABLES``), the rhymes a
     partner line is written for (``rhymepolicy.RHYME_CHOICES``), its temperature (PAGE_TEMPERATURE), which words may end
     a line as a rhyme (``RhymeIndex.ends_lines``, and never those of the index that ``rhymepolicy.is_rhyme_word`` refuses) and
-    which a typed word or line may not end on (``rhymepolicy.ends_no_lines``), the
+    which a seed word may not be (``rhymepolicy.ends_no_lines``), the
     couplet's end words with their rhymes (so the first couplet needs no rhyme index), how it finds near
     rhymes where none rhymes perfectly (``lexicon.near_costs`` and ``rhymepolicy.NEAR_BAND``), how a typed
     line's curly quotes are read (``charmodel.TYPOGRAPHIC``), what an unfinished line drops
@@ -144,7 +144,7 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
         "line_ends": {"frequent_word": rhymepolicy.LINE_END_EVIDENCE, "min_share": rhymepolicy.MIN_LINE_END_SHARE,
                       "min_uses": rhymepolicy.MIN_RHYME_USES},
         "no_rhyme_words": sorted(w for w in index.prons if not rhymepolicy.is_rhyme_word(w)),  # "a", "re"
-        "no_end_words": sorted(w for w in index.words if rhymepolicy.ends_no_lines(index, w)),  # no typed end: "the"
+        "no_end_words": sorted(w for w in rhymepolicy.UNENDING_WORDS if rhymepolicy.ends_no_lines(index, w)),  # "the"
         "marks": {"inner": rhymepolicy.INNER_MARK, "closing": rhymepolicy.CLOSING_MARK},
         "end_words": ends,
         "end_word_rhymes": {w: index.rhymes(w, avoid=[w]) for w in ends},  # as rhymepolicy.rhyme_choices draws from

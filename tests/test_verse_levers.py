@@ -294,6 +294,23 @@ def test_the_nucleus_is_the_smallest_set_of_the_likeliest_holding_top_p(weights,
     assert kept.sum() - kept[on].min() < total * (1 + 1e-9)  # ...and without its least likely member it would not
 
 
+def _nucleus_by_argsort(probs: np.ndarray, top_p: float) -> np.ndarray:
+    """The nucleus as first written (a stable argsort, the kept flags put back in place): the reference."""
+    order = np.argsort(-probs, axis=1, kind="stable")
+    ranked = np.take_along_axis(probs, order, axis=1)
+    keep = np.zeros(probs.shape, dtype=bool)
+    np.put_along_axis(keep, order, np.cumsum(ranked, axis=1) - ranked < top_p * ranked.sum(axis=1, keepdims=True), axis=1)
+    return np.where(keep, probs, 0.0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0, 2.0, 0.3]), min_size=6, max_size=6), min_size=1, max_size=5),
+       st.sampled_from([0.01, 0.25, 0.5, 0.75, 0.9, 1.0]))
+def test_the_nucleus_keeps_what_the_argsort_reference_keeps(rows, top_p):
+    probs = np.array(rows)  # ties, zeros, all-equal and all-zero rows, shares on a boundary
+    assert np.array_equal(nucleus(probs, top_p), _nucleus_by_argsort(probs, top_p))
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from([0.5, 1.0, 2.0]), min_size=1, max_size=12), st.floats(0.01, 1.0))
 def test_of_tied_characters_the_nucleus_keeps_the_earlier(weights, top_p):

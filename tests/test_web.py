@@ -837,17 +837,15 @@ def test_page_answers_near_rhymes_and_curly_quotes(browser, default_site, index)
     page.close()
 
 
-def test_the_word_box_says_why_a_word_is_no_seed_word(browser, default_site):
+def test_the_word_box_says_why_a_word_is_no_seed_word(browser, default_site, index):
     page, _, _, errors = _open(browser, default_site + "?model=markov")
     for typed, said in [("two words", "“two words” is several words: type one, such as “words”"), ("rock-and-roll", "such as “roll”"),
                         ("1999", "“1999” is no English word"), ("moon\U0001f319", "is no English word"),
-                        ("The", "no line of verse ends on “the”")]:  # as the library refuses them
-        page.fill("#seed", typed)
-        page.press("#seed", "Enter")
-        page.wait_for_function("(said) => document.getElementById('seedNow').textContent.includes(said)", arg=said)
-    c = page.evaluate("window.rhymerPage.couplet('markov', { seedWord: 'the' }, 3)")  # a link's word=the: any word
-    assert c["rhymeWords"][0] != "the" and not c["lines"][0].endswith(("the", "the,")), c
-    assert "“the”, a word no line of verse ends on" in _answer(page, "I walked into the") and not _answers(page)
+                        ("And", "no line ends on “and”"), ("of", "“of”")]:  # as the library refuses them ("of" it takes)
+        _seed(page, typed, said)
+    assert index.rhymes("and")  # (so the page's refusal, not the want of a rhyme, keeps it from ending a line)
+    c = page.evaluate("window.rhymerPage.couplet('markov', { seedWord: 'and' }, 3)")  # a link's word=and: any word
+    assert c["rhymeWords"][0] != "and" and not c["lines"][0].endswith(("and", "and,")), c
     assert not errors
     page.close()
 
@@ -859,15 +857,32 @@ def test_page_offline_refuses_only_words_outside_the_corpus_and_fetches_their_rh
     assert "The rhymes of “phone” could not be loaded (offline?)" in message and not _answers(page), message
     c = page.evaluate("window.rhymerPage.couplet('markov', { seedWord: 'guitar' }, 3)")  # the feed goes on
     assert c["rhymeWords"][0] != "guitar" and c["rhymeWords"][1] in index.rhymes(c["rhymeWords"][0]), c
-    page.fill("#seed", "guitar")
-    page.press("#seed", "Enter")
-    page.wait_for_function("document.querySelector('#seedNow').textContent.includes('could not be loaded')")
+    _seed(page, "guitar", "the rhymes of “guitar” could not be loaded")
     assert _answer(page, REPLY) == "" and len(_answers(page)) == 1  # a corpus word needs no such file
-    page.unroute("**/prons.json.gz")  # online again: the next word outside the corpus fetches them
+    page.unroute("**/prons.json.gz")  # online again: the next word outside the corpus fetches them...
     assert _answer(page, "I waited all night by the phone") == "" and len(_answers(page)) == 2
-    page.press("#seed", "Enter")
-    page.wait_for_function("document.querySelector('#seedNow').textContent === '“guitar”'")
+    page.wait_for_function("document.getElementById('seedNow').textContent === '“guitar”'")  # ...and the seed says so
     page.close()
+    page, *_ = _open(browser, default_site + "?model=markov")
+    page.route("**/prons.json.gz", lambda route: route.abort())
+    _seed(page, "guitar", "could not be loaded: offline? Press Enter to try again")
+    page.unroute("**/prons.json.gz")
+    _seed(page, "guitar", "“guitar”")  # Enter again: fetched now
+    page.close()
+    page, *_ = _open(browser, default_site + "?model=markov")
+    asked = []  # a file that is not there stays missing: fetched once, and no word outside the corpus rhymes
+    page.route("**/prons.json.gz", lambda route: (asked.append(1), route.fulfill(status=404)))
+    for _ in range(2):
+        assert "Nothing rhymes with “phone”" in _answer(page, "I waited all night by the phone")
+    assert len(asked) == 1
+    page.close()
+
+
+def _seed(page, word: str, said: str) -> None:
+    """Type ``word`` in the word box, press Enter, and wait until the line under it says ``said``."""
+    page.fill("#seed", word)
+    page.press("#seed", "Enter")
+    page.wait_for_function("(said) => document.getElementById('seedNow').textContent.includes(said)", arg=said)
 
 
 def test_page_follow_score_is_pythons_and_ranks_answers(browser, default_site):

@@ -57,7 +57,7 @@ const endWord = (line) => {
   return found ? found.at(-1).normalize("NFKD").replace(/\p{M}/gu, "") : null;  // "Zürich" -> "zurich"
 };
 const isWord = (token) => /^[a-z]+(?:'[a-z]+)*$/.test(token);  // rhymer/words.py is_word
-// a typed end word no line of verse ends on ("the", "with": rhymepolicy.py ends_no_lines), as the library refuses it
+// a seed word no line ends on ("the", "and": rhymepolicy.py ends_no_lines), as the library refuses it
 const endsNoLines = (word) => (state.site.page.no_end_words ?? []).includes(word);
 const reversed = (text) => [...text].reverse().join("");
 
@@ -649,7 +649,6 @@ async function givenLine(text, engine) {
   const end = endWord(given);
   if (!end) throw new LineRefused("That line has no word to rhyme with: end it on a word.");
   if (!isWord(end)) throw new LineRefused(`That line ends on “${end}”, no English word to rhyme with: end it on a word (numbers written out).`);
-  if (endsNoLines(end)) throw new LineRefused(`That line ends on “${end}”, a word no line of verse ends on: end it on another word.`);
   const unreadable = [...new Set([...given].filter((c) => !engine.index.has(c)))];
   if (unreadable.length) {
     throw new LineRefused(`The model cannot read ${unreadable.map((c) => `“${c}”`).join(" ")}: write the line without ${unreadable.length > 1 ? "them" : "it"}.`);
@@ -749,11 +748,18 @@ const outsidePronunciations = () => lazily("outside", async () => {
   return data.prons;
 });
 // The rhyme index, knowing `word`'s pronunciations also where only CMU dict has them: prons.json.gz is
-// fetched for the first such word; a failed fetch (offline) leaves those words without rhymes until the next
-// such word fetches it again (``rhymesUnloaded`` says so)
+// fetched for the first such word. Offline (the fetch itself fails), those words stay without rhymes until the
+// next such word fetches it again (`rhymesUnloaded` says so); a missing or damaged file stays missing (warned).
 async function rhymeIndexFor(word) {
   const index = await rhymeIndex();
-  if (await rhymesUnloaded(index, word)) index.outside = await outsidePronunciations().catch(() => null);
+  if (await rhymesUnloaded(index, word)) {
+    index.outside = await outsidePronunciations().catch((err) => {
+      if (err instanceof TypeError) return null;  // fetch's own failure: no network
+      console.warn(err.message);
+      return {};
+    });
+    if (index.outside && ui.seedNow.textContent.includes("could not be loaded")) saySeedWord();  // loaded now
+  }
   return index;
 }
 const rhymesUnloaded = async (index, word) => !index.outside && !Object.hasOwn(index.words, word) && (await wordFacts()).isReal(word);
@@ -988,16 +994,22 @@ async function applySeedWord() {
   const w = typedWord(ui.seed.value || "") || null;
   state.seedWord = w;
   state.seedTyped = w && typedSpelling(ui.seed.value);
+  await saySeedWord();
+}
+
+// What the feed rhymes on, under the word box: the seed word, or why it writes on any word instead
+async function saySeedWord() {
+  const w = state.seedWord;
   ui.seedNow.textContent = w ? `“${w}”` : "any word";
   const parts = (w ?? "").split(/[\s-]+/u).filter(Boolean);
   if (w && !isWord(w)) {  // as the library refuses it (lexicon.normalize_word)
-    ui.seedNow.textContent = parts.length > 1 && isWord(parts.at(-1))
+    ui.seedNow.textContent = parts.length > 1 && isWord(parts.at(-1)) && !endsNoLines(parts.at(-1))
       ? `any word (“${w}” is several words: type one, such as “${parts.at(-1)}”)`
       : `any word (“${w}” is no English word: type a word, numbers written out)`;
     return;
   }
   if (w && endsNoLines(w)) {
-    ui.seedNow.textContent = `any word (no line of verse ends on “${w}”: type another word)`;
+    ui.seedNow.textContent = `any word (no line ends on “${w}”: type another word)`;
     return;
   }
   const index = w && await rhymeIndexFor(w);
