@@ -19,7 +19,7 @@ import typer
 import rhymer
 from rhymer import compare as comparison
 from rhymer import fetch, lexicon, modeldir
-from rhymer.corpus import DEFAULT_VAL_FRACTION, clean, join, read_text, stats
+from rhymer.corpus import DEFAULT_VAL_FRACTION, clean, join, looks_html, read_text, stats
 from rhymer.errors import CorpusError, GenerationError, RhymerError
 from rhymer.files import write_text
 from rhymer.markov import DEFAULT_ORDER
@@ -391,9 +391,11 @@ def corpus_clean(
     drop_lines: str | None = typer.Option(None, "--drop-lines", help="regex of whole lines to remove"),
     force: bool = typer.Option(False, "--force", help="replace an existing --out file"),
 ) -> None:
-    """Normalise Unicode and quotes, drop [annotations], tidy blank lines and spaces (idempotent)."""
+    """Normalise Unicode and quotes, drop [annotations], tidy blank lines and spaces (idempotent); a saved web
+    page becomes its text."""
     check_file(out, [source], force=force)
-    cleaned = clean(read_text(source, encoding), drop_lines)
+    text = read_text(source, encoding, html=True)
+    cleaned = clean(fetch.html_to_text(text) if looks_html(text) else text, drop_lines)
     if not cleaned:
         raise CorpusError(f"nothing is left of '{source}' after cleaning; check the file")
     write_text(out, cleaned)

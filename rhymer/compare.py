@@ -108,7 +108,7 @@ def run(corpus: Path | None, models: list[str], couplets: int = DEFAULT_COUPLETS
     for order in [markov_order, *(markov_orders or [])]:
         check_order(order)
     with progress("indexing the corpus's rhymes", None):
-        text = read_text(corpus) if corpus else modeldir.read_corpus(modeldir.DEFAULT_DIR)
+        text = read_text(corpus, encoding_option=False) if corpus else modeldir.read_corpus(modeldir.DEFAULT_DIR)
         require_letters(text, str(corpus or DEFAULT_CORPUS))
         train, held = split_heldout(text, val_fraction)
         index, copies = RhymeIndex.build(text), CopyChecker(text)

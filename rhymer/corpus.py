@@ -38,21 +38,38 @@ REGEX_LINE_SECONDS = 0.5  # ...and over one line (matching a line normally takes
 DEFAULT_VAL_FRACTION = 0.05  # share of a corpus held out to measure bits per character (split_heldout)
 
 
-def read_text(path: str | Path, encoding: str = "utf-8") -> str:
-    """Read a corpus file; refuse missing, empty, binary or wrongly-encoded files with a clear message."""
+HTML_STARTS = ("<!doctype html", "<html")  # a text that begins so is a saved web page
+
+
+def read_text(path: str | Path, encoding: str = "utf-8", *, encoding_option: bool = True, html: bool = False) -> str:
+    """Read a corpus file; refuse missing, empty, binary or wrongly-encoded files with a clear message. Line
+    breaks are read as "\n" whatever the file's (Windows' CRLF would put "\r" in a model's alphabet). A saved
+    web page is refused unless ``html`` (the caller converts it: ``corpus clean``). ``encoding_option``: the
+    command has ``--encoding`` to suggest (else the fix is ``corpus clean``'s)."""
     path = Path(path)
     if not path.is_file():
         raise CorpusError(f"corpus file '{path}' does not exist; pass the path of a UTF-8 text file")
     raw = path.read_bytes()
-    return decode(raw, str(path), encoding)
+    text = decode(raw, str(path), encoding, encoding_option).replace("\r\n", "\n").replace("\r", "\n")
+    if not html and looks_html(text):
+        raise CorpusError(f"'{path}' is a web page (HTML), not plain text; convert it first: rhymer corpus clean "
+                          f"'{path}' --out verse.txt")
+    return text
 
 
-def decode(raw: bytes, name: str, encoding: str = "utf-8") -> str:
+def looks_html(text: str) -> bool:
+    """Whether ``text`` is a web page: it begins with a doctype or an html tag."""
+    return text.lstrip()[:15].lower().startswith(HTML_STARTS)
+
+
+def decode(raw: bytes, name: str, encoding: str = "utf-8", encoding_option: bool = True) -> str:
     """Decode corpus bytes (a UTF-8 BOM is dropped); binary data, decoding errors and mojibake are refused.
 
     Mojibake: bytes that are valid UTF-8 but read as another encoding (``--encoding utf-16`` or
-    ``latin-1`` on a UTF-8 file) would decode into garbled text, so that is refused too.
+    ``latin-1`` on a UTF-8 file) would decode into garbled text, so that is refused too. Without
+    ``encoding_option`` (a command that reads UTF-8 only) the fix named is to convert the file first.
     """
+    convert = f"convert it to UTF-8 first: rhymer corpus clean '{name}' --encoding {{}} --out verse.txt"
     try:
         codec = codecs.lookup(encoding).name
     except (LookupError, TypeError, ValueError):
@@ -60,13 +77,15 @@ def decode(raw: bytes, name: str, encoding: str = "utf-8") -> str:
     utf8 = codec == "utf-8"
     wide = codec.startswith(("utf-16", "utf-32"))  # NUL bytes are part of these encodings' plain text
     if not wide and b"\x00" in raw[:BINARY_PROBE]:
-        hint = " (its BOM says UTF-16/32: pass --encoding utf-16 or utf-32)" if raw.startswith(_WIDE_BOMS) else ""
+        fix = "pass --encoding utf-16 or utf-32" if encoding_option else convert.format("utf-16")
+        hint = f" (its BOM says UTF-16/32: {fix})" if raw.startswith(_WIDE_BOMS) else ""
         raise CorpusError(f"'{name}' looks binary (it contains NUL bytes){hint}; pass a plain text file")
     try:
         text = raw.decode("utf-8-sig" if utf8 else codec)
     except UnicodeDecodeError as err:
         fix = "drop --encoding: it is UTF-8" if not utf8 and _as_utf8(raw) is not None else \
-            "pass --encoding latin-1 (or the file's real encoding), or convert it to UTF-8"
+            "pass --encoding latin-1 (or the file's real encoding), or convert it to UTF-8" if encoding_option else \
+            convert.format("latin-1") + " (or the file's real encoding)"
         raise CorpusError(
             f"'{name}' is not valid {encoding} (byte 0x{raw[min(err.start, len(raw) - 1)]:02x} at offset {err.start}); {fix}"
         ) from None

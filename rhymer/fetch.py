@@ -10,7 +10,7 @@ import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from rhymer.corpus import decode
+from rhymer.corpus import decode, looks_html
 from rhymer.errors import FetchError, RhymerError
 
 if TYPE_CHECKING:
@@ -131,10 +131,11 @@ def fetch_text(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = MAX_
     return body_to_text(*fetch_bytes(url, timeout, max_bytes, retries), url, encoding)
 
 
-def body_to_text(body: bytes, ctype: str, name: str, encoding: str = "utf-8") -> str:
-    """Decode a fetched body; HTML (by content type or by its first tag) becomes plain text."""
-    text = decode(body, name, encoding)
-    if "html" in ctype or (ctype == "text/plain" and text.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))):
+def body_to_text(body: bytes, ctype: str, name: str, encoding: str = "utf-8", encoding_option: bool = True) -> str:
+    """Decode a fetched body; HTML (by content type or by its first tag) becomes plain text.
+    ``encoding_option``: whether the caller has ``--encoding`` to suggest (see ``corpus.decode``)."""
+    text = decode(body, name, encoding, encoding_option)
+    if "html" in ctype or (ctype == "text/plain" and looks_html(text)):
         text = html_to_text(text)
     return text
 

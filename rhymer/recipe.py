@@ -121,6 +121,7 @@ def build(path: str | Path) -> str:
                 f"source '{src.location}' has sha256 {digest}, the recipe expects {src.sha256}; "
                 "check the file or update the recipe"
             )
-        text = clean(body_to_text(raw, ctype, src.location), options.get("drop_line_regex"), options.get("delete_regex"))
+        text = clean(body_to_text(raw, ctype, src.location, encoding_option=False), options.get("drop_line_regex"),
+                     options.get("delete_regex"))
         texts.append(head(text, src.max_characters) if src.max_characters else text)
     return join(texts)

@@ -145,7 +145,7 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
     first epoch checkpoint removes what it created, so only resumable work is ever left behind.
     """
     _check_config(config)
-    text = read_text(corpus)
+    text = read_text(corpus, encoding_option=False)
     require_letters(text, str(corpus))
     parent = train_finetune.resolve_parent(config.parent, config.rnn_size, config.direction, config.cross_direction)
     if parent:  # the parent's shapes win; its vocabulary grows by the corpus' new characters

@@ -42,6 +42,32 @@ def test_read_text_refuses_empty_binary_and_undecodable(tmp_path):
         read_text(tmp_path / "missing.txt")
 
 
+def test_a_file_read_as_a_corpus_has_plain_line_breaks_and_is_no_web_page(tmp_path):
+    crlf = tmp_path / "crlf.txt"
+    crlf.write_bytes(b"The night is long,\r\nThe day is bright.\rAnd so.\r\n")
+    assert read_text(crlf) == "The night is long,\nThe day is bright.\nAnd so.\n"  # no "\r" in a model's alphabet
+    page = tmp_path / "page.html"
+    page.write_text("  <!DOCTYPE html><html><body><p>The night is long,<br>The day</p></body></html>")
+    with pytest.raises(CorpusError, match="is a web page .*rhymer corpus clean"):
+        read_text(page)
+    assert read_text(page, html=True).lstrip().startswith("<!DOCTYPE")
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("caf\u00e9 au lait\n".encode("latin-1"))  # a command without --encoding names the one with it
+    with pytest.raises(CorpusError, match="rhymer corpus clean '.*latin.txt' --encoding latin-1 --out"):
+        read_text(latin, encoding_option=False)
+
+
+def test_cli_clean_turns_a_saved_web_page_into_its_text_and_train_names_the_fix(cli, tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("<!DOCTYPE html><html><head><script>var a = 1;</script></head>"
+                    "<body><p>The night is long and dark,<br>The day is bright.</p></body></html>")
+    r = cli("train", str(page), "--out", str(tmp_path / "model"))
+    assert r.returncode == 2 and "rhymer corpus clean" in r.stderr and not (tmp_path / "model").exists(), r.stderr
+    out = tmp_path / "verse.txt"
+    assert cli("corpus", "clean", str(page), "--out", str(out)).returncode == 0
+    assert out.read_text() == "The night is long and dark,\nThe day is bright.\n"
+
+
 def test_utf8_bom_is_dropped(tmp_path):
     path = tmp_path / "bom.txt"
     path.write_bytes(b"\xef\xbb\xbfThe night\n")
