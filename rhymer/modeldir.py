@@ -172,6 +172,22 @@ def metadata(kind: str, text: str, direction: str, val_fraction: float, vocab: l
     }
 
 
+def published_metadata(meta: dict) -> dict:
+    """``meta`` as a site publishes it: without the command line it was trained with and with its parent's path cut
+    to the folder's name (both name folders on its maker's machine).
+
+    >>> published_metadata({"kind": "lstm", "command": "rhymer train /home/al/v.txt", "parent": {"model": "/home/al/m"},
+    ...                     "hyperparameters": {"parent": "/home/al/m", "epochs": 3}})
+    {'kind': 'lstm', 'parent': {'model': 'm'}, 'hyperparameters': {'parent': 'm', 'epochs': 3}}
+    """
+    out = {k: v for k, v in meta.items() if k != "command"}
+    for part in ("parent", "hyperparameters"):
+        field = "model" if part == "parent" else "parent"
+        if isinstance(out.get(part), dict) and isinstance(out[part].get(field), str):
+            out[part] = {**out[part], field: Path(out[part][field]).name}
+    return out
+
+
 def write_metadata(out: Path, kind: str, text: str, direction: str, val_fraction: float, vocab: list[str],
                    **extra) -> dict:
     """Write rhymer.json (the folder's marker, so written last) and return what it holds."""

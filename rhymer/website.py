@@ -272,8 +272,9 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
                 raise ModelError(f"the model's logits reach {bound:.0f} on its own corpus, too near ml5's overflow at 88.7; retrain with more dropout")
             (staging / MODEL_DIR).mkdir()
             ml5_files = [ml5.MANIFEST, ml5.VOCAB, *(e["filename"] for e in read_json(model / ml5.MANIFEST).values())]
-            for name in [*ml5_files, modeldir.METADATA]:
+            for name in ml5_files:
                 shutil.copy2(model / name, staging / MODEL_DIR / name)
+            write_json(staging / MODEL_DIR / modeldir.METADATA, modeldir.published_metadata(meta))
             site["max_logit"] = round(bound, 2)
             first += [f"{MODEL_DIR}/{name}" for name in ml5_files]
         else:

@@ -6,12 +6,14 @@ limits, answering a typed line, and axe-core."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -154,6 +156,10 @@ def test_page_writes_rhyming_couplets_offline(browser, default_site):
     hosts = {u.split("/")[2] for u in requests}
     assert hosts == {default_site.split("/")[2]}, hosts  # nothing but the local server
     assert not errors
+    published = json.loads(urllib.request.urlopen(default_site + "model/rhymer.json", timeout=30).read())
+    shipped = read_json(modeldir.DEFAULT_DIR / modeldir.METADATA)  # its maker's command and folders stay home
+    assert "command" in shipped and "command" not in published and published["parent"]["model"] == "pretrain-gpc"
+    assert published["vocab"] == shipped["vocab"] and published["metrics"] == shipped["metrics"]
     shot = ROOT / "docs" / "screenshot.png" if os.environ.get("RHYMER_SCREENSHOT") else Path("/tmp/rhymer-page.png")
     page.screenshot(path=str(shot))
     page.close()
