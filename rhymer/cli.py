@@ -272,6 +272,8 @@ def train(
             f"wrote {out}: held-out {m['heldout_bpc']:.3f} bits/char read as one text (Markov baseline "
             f"{m['markov_heldout_bpc']:.3f}; the epoch lines' figure reads --seq-length windows, each from a fresh state), "
             f"best epoch {m['best_epoch']}, stopped by {m['stopped_by']}"
+            + ("; no epoch read the held-out text better than the parent, which is kept: try a lower --lr or more "
+               "minutes" if m["best_epoch"] == 0 else "")
             if m["heldout_bpc"] is not None else f"wrote {out}"
         )
 

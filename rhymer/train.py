@@ -546,6 +546,12 @@ class _Trainer:
         stop = partial(train_speed.stop_reason, epochs=config.epochs, patience=config.patience,
                        max_minutes=config.max_minutes)
         reason = stop(epoch, bad_epochs=int(self.bad_epochs.numpy()), out_of_time=False)
+        if epoch == 0 and self.parent is not None and len(held_ids):  # epoch 0: the parent, the figure to beat
+            val = self.heldout_bpc(held_ids)
+            self.best.assign(val)
+            if self.chief:  # kept where no epoch reads the held-out text better (a rate too high, too few minutes)
+                self._export(0, val)
+            reporter.note(f"the parent reads the held-out text at {val:.3f} bits/char (epoch 0); an epoch must beat it")
         while reason is None:
             reporter.start_epoch(epoch)
             loss_sum, steps, epoch_start = 0.0, 0, time.perf_counter()

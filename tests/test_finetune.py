@@ -130,6 +130,16 @@ def test_fine_tuned_run_records_its_parent_and_resumes(parent_dir, texts, tmp_pa
     assert LSTMModel.load(out).hidden == 16
 
 
+def test_fine_tuning_keeps_the_parent_where_no_epoch_reads_better(parent_dir, texts, tmp_path):
+    corpus = tmp_path / "b.txt"
+    corpus.write_text(texts[1])
+    config = TrainConfig(**{**TINY.__dict__, "parent": str(parent_dir), "lr": 1e-9, "epochs": 2})  # epochs that learn nothing
+    meta = train(corpus, tmp_path / "ft", config, progress=False)
+    assert meta["metrics"]["best_epoch"] == 0 and meta["metrics"]["epochs_trained"] == 2
+    (parent, _), (kept, _) = ml5.read(parent_dir), ml5.read(tmp_path / "ft")
+    assert all(np.array_equal(parent[role], kept[role]) for role in ("kernel_1", "bias_1", "bias_0"))  # (vocabulary-free)
+
+
 def test_parent_must_fit_the_run(parent_dir):
     with pytest.raises(TrainingError, match="--direction backward"):
         resolve_parent(str(parent_dir), 16, "forward")
