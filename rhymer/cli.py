@@ -90,7 +90,7 @@ def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effo
     if len(set(seeds)) > 1 and not as_json:  # a series skips the seeds whose verse repeats an earlier one
         typer.echo(f"# seeds {', '.join(map(str, seeds))}: --seed N writes that one again", err=True)
     if failures and not best_effort:
-        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        more = f" (and {len(failures) - 1} more line{'s' * (len(failures) > 2)}: --best-effort says each)" if len(failures) > 1 else ""
         loosen = ["--min-words"] * ("too_short" in failed) + ["--max-words"] * ("too_long" in failed)
         loosen += ["--syllables"] * ("syllables" in failed and not fixed)  # a limerick's are its own
         hint = f"change {' or '.join(loosen)}, " if loosen else ""

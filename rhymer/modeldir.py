@@ -41,6 +41,7 @@ from rhymer.wordruns import WordRuns
 
 METADATA, MARKOV, WORDS, CORPUS = "rhymer.json", "markov.json", "words.json", "corpus.txt.gz"
 NGRAMS, DISCRIMINATOR, READER, RUNS = "ngrams.json", "discriminator.json", "reader.json", "wordruns.json"
+SITE_FILE, SITE_MODEL = "site.json", "model"  # an exported site's marker, and its folder of the ml5 files the page reads
 CHECKPOINTS, RUN_FILE = "checkpoints", "run.json"
 # training's own files in checkpoints/: the Markov baseline's metrics, the best epoch so far
 BASELINE, BEST = f"{CHECKPOINTS}/baseline.json", f"{CHECKPOINTS}/best.json"
@@ -200,6 +201,9 @@ def read_metadata(path: Path) -> dict:
     """rhymer.json, checked: format, version, kind, direction, vocabulary and corpus checksum."""
     file = path / METADATA
     if not file.exists():
+        if (path / SITE_FILE).is_file():  # an exported site
+            raise ModelError(f"'{path}' is an exported site, not a model; serve it with 'rhymer web --site {path}', or "
+                             "pass the model folder it was exported from")
         raise ModelError(f"'{path}' is not a rhymer model (no {METADATA}); train one with 'rhymer train'")
     meta = read_model_json(file, FIX, fmt=FORMAT, version=VERSION)
     vocab = meta.get("vocab")

@@ -53,6 +53,8 @@ def test_export_writes_a_self_contained_site(cli, tmp_path):
         assert c["rhyme_words"][1] in index.rhymes(c["rhyme_words"][0]), c
         assert all(Rules().min_words <= len(tokens(line)) <= PAGE_MAX_WORDS for line in c["lines"]), c
     assert data["page"]["max_words"] == PAGE_MAX_WORDS and data["page"]["word_runs"] == "wordruns.json.gz"
+    as_model = cli("couplet", "-w", "night", "--model", str(site))  # a site is served, not read as a model
+    assert as_model.returncode == 2 and f"serve it with 'rhymer web --site {site}'" in as_model.stderr, as_model.stderr
     again = cli("export", "markov", "--web", str(site))
     assert again.returncode == 2 and "not empty; pass --force" in again.stderr
     assert cli("export", "markov", "--web", str(site), "--force").returncode == 0
