@@ -38,38 +38,51 @@ REGEX_LINE_SECONDS = 0.5  # ...and over one line (matching a line normally takes
 DEFAULT_VAL_FRACTION = 0.05  # share of a corpus held out to measure bits per character (split_heldout)
 
 
-HTML_STARTS = ("<!doctype html", "<html")  # a text that begins so is a saved web page
+# a saved web page: a doctype or an html tag first, after any XML declaration and comments ("saved from url=")
+_HTML_START = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html[\s>])", re.I | re.S)
+# the fix named where a command reads UTF-8 only ({} the encoding to convert from)
+CLEAN_FIRST = "convert it to UTF-8 first, with its real encoding: rhymer corpus clean '{name}' --encoding {{}} --out verse.txt"
 
 
 def read_text(path: str | Path, encoding: str = "utf-8", *, encoding_option: bool = True, html: bool = False) -> str:
     """Read a corpus file; refuse missing, empty, binary or wrongly-encoded files with a clear message. Line
-    breaks are read as "\n" whatever the file's (Windows' CRLF would put "\r" in a model's alphabet). A saved
-    web page is refused unless ``html`` (the caller converts it: ``corpus clean``). ``encoding_option``: the
-    command has ``--encoding`` to suggest (else the fix is ``corpus clean``'s)."""
+    breaks are read as "\n" whatever the file's (``plain_line_breaks``). A saved web page is refused unless
+    ``html`` (the caller converts it: ``corpus clean``). ``encoding_option``: the command has ``--encoding`` to
+    suggest (else the fix is ``corpus clean``'s)."""
     path = Path(path)
     if not path.is_file():
         raise CorpusError(f"corpus file '{path}' does not exist; pass the path of a UTF-8 text file")
     raw = path.read_bytes()
-    text = decode(raw, str(path), encoding, encoding_option).replace("\r\n", "\n").replace("\r", "\n")
+    convert = None if encoding_option else CLEAN_FIRST.format(name=path)
+    text = plain_line_breaks(decode(raw, str(path), encoding, convert))
     if not html and looks_html(text):
         raise CorpusError(f"'{path}' is a web page (HTML), not plain text; convert it first: rhymer corpus clean "
                           f"'{path}' --out verse.txt")
     return text
 
 
+def plain_line_breaks(text: str) -> str:
+    """``text`` with Windows' and old Macs' line breaks as "\n" ("\r" would enter a model's alphabet)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def looks_html(text: str) -> bool:
-    """Whether ``text`` is a web page: it begins with a doctype or an html tag."""
-    return text.lstrip()[:15].lower().startswith(HTML_STARTS)
+    """Whether ``text`` is a web page: a doctype or an html tag first (after an XML declaration or comments).
+
+    >>> looks_html("<!-- saved from url=(0014)about:internet --> <HTML><body>"), looks_html("<htmlish poem")
+    (True, False)
+    """
+    return bool(_HTML_START.match(text[:4096]))
 
 
-def decode(raw: bytes, name: str, encoding: str = "utf-8", encoding_option: bool = True) -> str:
+def decode(raw: bytes, name: str, encoding: str = "utf-8", convert: str | None = None) -> str:
     """Decode corpus bytes (a UTF-8 BOM is dropped); binary data, decoding errors and mojibake are refused.
 
     Mojibake: bytes that are valid UTF-8 but read as another encoding (``--encoding utf-16`` or
-    ``latin-1`` on a UTF-8 file) would decode into garbled text, so that is refused too. Without
-    ``encoding_option`` (a command that reads UTF-8 only) the fix named is to convert the file first.
+    ``latin-1`` on a UTF-8 file) would decode into garbled text, so that is refused too. ``convert``: the fix
+    to name where the command has no ``--encoding`` (a template for the encoding to convert from).
     """
-    convert = f"convert it to UTF-8 first: rhymer corpus clean '{name}' --encoding {{}} --out verse.txt"
+    encoding_option = convert is None
     try:
         codec = codecs.lookup(encoding).name
     except (LookupError, TypeError, ValueError):
@@ -85,7 +98,7 @@ def decode(raw: bytes, name: str, encoding: str = "utf-8", encoding_option: bool
     except UnicodeDecodeError as err:
         fix = "drop --encoding: it is UTF-8" if not utf8 and _as_utf8(raw) is not None else \
             "pass --encoding latin-1 (or the file's real encoding), or convert it to UTF-8" if encoding_option else \
-            convert.format("latin-1") + " (or the file's real encoding)"
+            convert.format("latin-1")
         raise CorpusError(
             f"'{name}' is not valid {encoding} (byte 0x{raw[min(err.start, len(raw) - 1)]:02x} at offset {err.start}); {fix}"
         ) from None
@@ -128,8 +141,7 @@ def clean(text: str, drop_line_regex: str | None = None, delete_regex: str | Non
     'Come away, O human child!\n'
     """
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text)
+    text = _CONTROL.sub("", plain_line_breaks(text))
     drop = _drop_pattern(drop_line_regex, "--drop-lines")
     delete = _drop_pattern(delete_regex, "delete_regex")
     deadline = time.monotonic() + REGEX_SECONDS

@@ -131,10 +131,10 @@ def fetch_text(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = MAX_
     return body_to_text(*fetch_bytes(url, timeout, max_bytes, retries), url, encoding)
 
 
-def body_to_text(body: bytes, ctype: str, name: str, encoding: str = "utf-8", encoding_option: bool = True) -> str:
-    """Decode a fetched body; HTML (by content type or by its first tag) becomes plain text.
-    ``encoding_option``: whether the caller has ``--encoding`` to suggest (see ``corpus.decode``)."""
-    text = decode(body, name, encoding, encoding_option)
+def body_to_text(body: bytes, ctype: str, name: str, encoding: str = "utf-8", convert: str | None = None) -> str:
+    """Decode a fetched body; HTML (by content type or by its first tag) becomes plain text. ``convert``: the fix
+    to name for another encoding where the caller has no ``--encoding`` (see ``corpus.decode``)."""
+    text = decode(body, name, encoding, convert)
     if "html" in ctype or (ctype == "text/plain" and looks_html(text)):
         text = html_to_text(text)
     return text

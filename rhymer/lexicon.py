@@ -255,6 +255,11 @@ def _analysed(phones: tuple[str, ...], er_onset: bool = True) -> list[Pron]:
 COMPOUND_PREFIXES = ("after", "counter", "for", "hyper", "inter", "over", "super", "under")
 
 
+def _cmu_prons(word: str) -> list[Pron]:
+    """The rhyming pronunciations of a CMU word (``pronunciations`` once the word is checked)."""
+    return list(_analysed(tuple(_cmu()[word]), not _prefix_compound(word)))
+
+
 def _prefix_compound(word: str) -> bool:
     """Whether ``word`` is such a prefix and a CMU word that begins with a vowel (forever, overall, interact; also
     forest, for-est, which matters not: its stressed vowel follows no ER).
@@ -357,7 +362,7 @@ def pronunciations(word: str, strict: bool = False) -> list[Pron]:
     word, strict = normalize_word(word), validate.boolean("strict", strict)
     found = _cmu().get(word)
     if found:
-        return list(_analysed(tuple(found), not _prefix_compound(word)))
+        return _cmu_prons(word)
     if strict:
         raise LexiconError(
             f"'{word}' is not in the CMU pronouncing dictionary; drop strict=True to guess its rhyme from its spelling"
@@ -548,7 +553,7 @@ def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
     keys = {k for p in prons for k in (near_keys(p.key, index) if near else [p.key])}
     found: dict[str, float] = {}
     for other in {w for k in keys for w in index[k]} - {word}:
-        theirs = _analysed(tuple(_cmu()[other]))
+        theirs = _cmu_prons(other)
         if rhymes_with(prons, theirs):
             if not near:
                 found[other] = 0.0

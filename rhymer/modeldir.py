@@ -23,7 +23,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from rhymer import ml5, outputs
 from rhymer._version import __version__
@@ -41,7 +41,8 @@ from rhymer.wordruns import WordRuns
 
 METADATA, MARKOV, WORDS, CORPUS = "rhymer.json", "markov.json", "words.json", "corpus.txt.gz"
 NGRAMS, DISCRIMINATOR, READER, RUNS = "ngrams.json", "discriminator.json", "reader.json", "wordruns.json"
-SITE_FILE, SITE_MODEL = "site.json", "model"  # an exported site's marker, and its folder of the ml5 files the page reads
+# an exported site's marker file and its format, and its folder of the ml5 files the page reads
+SITE_FILE, SITE_FORMAT, SITE_MODEL = "site.json", "rhymer-site", "model"
 CHECKPOINTS, RUN_FILE = "checkpoints", "run.json"
 # training's own files in checkpoints/: the Markov baseline's metrics, the best epoch so far
 BASELINE, BEST = f"{CHECKPOINTS}/baseline.json", f"{CHECKPOINTS}/best.json"
@@ -178,14 +179,14 @@ def published_metadata(meta: dict) -> dict:
     to the folder's name (both name folders on its maker's machine).
 
     >>> published_metadata({"kind": "lstm", "command": "rhymer train /home/al/v.txt", "parent": {"model": "/home/al/m"},
-    ...                     "hyperparameters": {"parent": "/home/al/m", "epochs": 3}})
+    ...                     "hyperparameters": {"parent": r"C:\\Users\\al\\m", "epochs": 3}})
     {'kind': 'lstm', 'parent': {'model': 'm'}, 'hyperparameters': {'parent': 'm', 'epochs': 3}}
     """
     out = {k: v for k, v in meta.items() if k != "command"}
     for part in ("parent", "hyperparameters"):
         field = "model" if part == "parent" else "parent"
-        if isinstance(out.get(part), dict) and isinstance(out[part].get(field), str):
-            out[part] = {**out[part], field: Path(out[part][field]).name}
+        if isinstance(out.get(part), dict) and isinstance(out[part].get(field), str):  # a POSIX or a Windows path
+            out[part] = {**out[part], field: PureWindowsPath(PurePosixPath(out[part][field]).name).name}
     return out
 
 
@@ -201,7 +202,7 @@ def read_metadata(path: Path) -> dict:
     """rhymer.json, checked: format, version, kind, direction, vocabulary and corpus checksum."""
     file = path / METADATA
     if not file.exists():
-        if (path / SITE_FILE).is_file():  # an exported site
+        if outputs.has_marker(path / SITE_FILE, SITE_FORMAT):  # an exported site
             raise ModelError(f"'{path}' is an exported site, not a model; serve it with 'rhymer web --site {path}', or "
                              "pass the model folder it was exported from")
         raise ModelError(f"'{path}' is not a rhymer model (no {METADATA}); train one with 'rhymer train'")

@@ -19,6 +19,9 @@ else:  # pragma: no cover
 
 
 SOURCE_FIELDS = ("title", "path", "url", "sha256", "max_characters")
+# the fix for a source in another encoding ({} that encoding): a recipe reads UTF-8 and pins each source's sha256
+RECIPE_CONVERT = ("convert it to UTF-8 first, with its real encoding (rhymer corpus clean FILE --encoding {0} --out NEW.txt, or corpus fetch "
+                  "--encoding {0} for an address) and point the recipe's path and sha256 at the new file")
 CLEAN_FIELDS = ("drop_line_regex", "delete_regex")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -121,7 +124,7 @@ def build(path: str | Path) -> str:
                 f"source '{src.location}' has sha256 {digest}, the recipe expects {src.sha256}; "
                 "check the file or update the recipe"
             )
-        text = clean(body_to_text(raw, ctype, src.location, encoding_option=False), options.get("drop_line_regex"),
+        text = clean(body_to_text(raw, ctype, src.location, convert=RECIPE_CONVERT), options.get("drop_line_regex"),
                      options.get("delete_regex"))
         texts.append(head(text, src.max_characters) if src.max_characters else text)
     return join(texts)

@@ -130,8 +130,8 @@ class Verse:
         """
         fields = {k: v for k, v in validate.instance("data", data, dict).items() if k != "scores"}
         try:
-            details = tuple(Line(**{**d, "failed": tuple(d.get("failed", ()))}) for d in fields.pop("details", ()))
-            verse = cls(**{**fields, "lines": tuple(fields["lines"]), "rhyme_words": tuple(fields["rhyme_words"]),
+            details = tuple(Line(**{**d, "failed": _texts(d.get("failed", ()))}) for d in fields.pop("details", ()))
+            verse = cls(**{**fields, "lines": _texts(fields["lines"]), "rhyme_words": _texts(fields["rhyme_words"]),
                            "details": details})
             wrong = next(f"{type(o).__name__}.{name}" for o in (verse, *details) for name, kind in _FIELD_TYPES.items()
                          if hasattr(o, name) and not _is_a(getattr(o, name), kind))
@@ -145,8 +145,9 @@ class Verse:
     @classmethod
     def from_json(cls, text: str) -> Verse:
         """The verse ``to_json`` gave (see ``from_dict``)."""
+        text = validate.text("text", text)
         try:
-            data = json.loads(validate.text("text", text))
+            data = json.loads(text)
         except json.JSONDecodeError as err:
             raise InvalidArgument(f"text is not JSON ({err.msg} at character {err.pos}); pass what Verse.to_json gave",
                                   "text") from None
@@ -163,6 +164,13 @@ _FIELD_TYPES = {"lines": "texts", "rhyme_words": "texts", "failed": "texts", "sc
                 "end_word": str, "seed": int, "candidates": int, "syllables": int, "attempts": int,
                 "syllable_tolerance": int, "target_syllables": (int, type(None)), "near_rhyme": bool, "temperature": float,
                 "top_p": float, "variety": float, "score": float, "logprob": float, "real_words": float}
+
+
+def _texts(value: object) -> tuple:
+    """A JSON list as the tuple a Verse holds (never a string's letters nor a dict's keys)."""
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{type(value).__name__} where a list of texts belongs")
+    return tuple(value)
 
 
 def _is_a(value: object, kind: object) -> bool:

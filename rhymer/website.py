@@ -52,7 +52,7 @@ ML5_SHA256 = "8906ded3234dd3792a2dcef790c1f27033f059313f8b85bc8f81e10420e8c346" 
 # calls ml5 with T = 1 (its own temperature is applied afterwards) and refuses models whose logits
 # come anywhere near the limit on their own corpus.
 SAFE_LOGIT = 60.0
-SITE_FILE, SITE_FORMAT = modeldir.SITE_FILE, "rhymer-site"  # site.json marks a folder as a site rhymer exported
+SITE_FILE, SITE_FORMAT = modeldir.SITE_FILE, modeldir.SITE_FORMAT  # site.json marks a folder as a site rhymer exported
 SITE_RUNS = "wordruns.json.gz"  # the model folder's wordruns.json, gzipped for the page (1.8 MB -> 0.6 MB shipped)
 WORD_FACTS, WORD_FACTS_FORMAT, WORD_FACTS_VERSION = "wordfacts.json.gz", "rhymer-wordfacts", 4
 OUTSIDE_PRONS, OUTSIDE_PRONS_FORMAT, OUTSIDE_PRONS_VERSION = "prons.json.gz", "rhymer-prons", 1  # 1.1 MB gzipped

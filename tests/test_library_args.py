@@ -117,6 +117,7 @@ BAD_CALLS = [
     (lambda r: rhymer.Verse.from_dict({"lines": 3}), ValueError, "data"),
     (lambda r: rhymer.Verse.from_dict({**r.couplet("night", seed=1, candidates=2).to_dict(), "seed": "7"}), ValueError, "data"),
     (lambda r: rhymer.Verse.from_json("1" * 5000), ValueError, "text"),  # beyond Python's int-length limit
+    (lambda r: rhymer.Verse.from_dict({**r.couplet("night", seed=1, candidates=2).to_dict(), "lines": "ab"}), ValueError, "data"),
 ]
 
 
@@ -149,6 +150,8 @@ def test_a_verse_comes_back_whole_from_its_json(markov):
     back = rhymer.Verse.from_json(verse.to_json())
     assert back == verse and hash(back) == hash(verse) and isinstance(back.details[0], rhymer.Line)
     assert str(back) == str(verse) and back.scores == verse.scores
+    with pytest.raises(InvalidArgument, match="half a character"):  # said as such, not as a number too long
+        rhymer.Verse.from_json('{"lines": ["\ud83c"]}')
 
 
 def test_old_error_families_still_catch_their_cases(markov):

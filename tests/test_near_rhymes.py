@@ -101,6 +101,7 @@ def test_an_unstressed_er_before_the_stressed_vowel_gives_its_syllable_an_r(inde
 def test_a_prefix_keeps_its_own_r(word, identical, rhyme):
     # for-ever, over-all: CMU writes the prefix's R as an ER too, but the stem's syllable begins with no R
     assert not lexicon.is_rhyme(word, identical) and lexicon.is_rhyme(word, rhyme)
+    assert word not in lexicon.rhymes(identical) and word in lexicon.rhymes(rhyme)  # both ways, as rhymer rhymes lists
 
 
 def test_a_variant_that_adds_the_er_syllable_keeps_its_rhymes(index):

@@ -66,3 +66,12 @@ def test_recipe_refuses_changed_sources_and_bad_toml(tmp_path):
     recipe.write_text('[[source]]\npath = "a\\u0000b"\nsha256 = "' + "0" * 64 + '"\n')
     with pytest.raises(CorpusError, match="NUL"):
         build(recipe)
+
+
+def test_a_source_in_another_encoding_names_a_fix_a_recipe_can_take(tmp_path):
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Il \u00e9tait une fois\n".encode("latin-1"))
+    recipe = tmp_path / "r.toml"
+    recipe.write_text(f'[[source]]\npath = "latin.txt"\nsha256 = "{hashlib.sha256(latin.read_bytes()).hexdigest()}"\n')
+    with pytest.raises(CorpusError, match="--encoding latin-1 .* point the recipe's path and sha256 at the new file"):
+        build(recipe)  # (a recipe has no --encoding, and converting the file changes the sha256 it pins)

@@ -847,8 +847,9 @@ def test_the_word_box_says_why_a_word_is_no_seed_word(browser, default_site, ind
     page, _, _, errors = _open(browser, default_site + "?model=markov")
     for typed, said in [("two words", "“two words” is several words: type one, such as “words”"), ("rock-and-roll", "such as “roll”"),
                         ("1999", "“1999” is no English word"), ("moon\U0001f319", "is no English word"),
-                        ("And", "no line ends on “and”"), ("of", "“of”")]:  # as the library refuses them ("of" it takes)
+                        ("And", "no line ends on “and”")]:  # as the library refuses them
         _seed(page, typed, said)
+    _seed(page, "of", "“of”", exact=True)  # a word a line may end on ("the one I'm thinking of"), as the library's
     assert index.rhymes("and")  # (so the page's refusal, not the want of a rhyme, keeps it from ending a line)
     c = page.evaluate("window.rhymerPage.couplet('markov', { seedWord: 'and' }, 3)")  # a link's word=and: any word
     assert c["rhymeWords"][0] != "and" and not c["lines"][0].endswith(("and", "and,")), c
@@ -873,7 +874,7 @@ def test_page_offline_refuses_only_words_outside_the_corpus_and_fetches_their_rh
     page.route("**/prons.json.gz", lambda route: route.abort())
     _seed(page, "guitar", "could not be loaded: offline? Press Enter to try again")
     page.unroute("**/prons.json.gz")
-    _seed(page, "guitar", "“guitar”")  # Enter again: fetched now
+    _seed(page, "guitar", "“guitar”", exact=True)  # Enter again: fetched now
     page.close()
     page, *_ = _open(browser, default_site + "?model=markov")
     asked = []  # a file that is not there stays missing: fetched once, and no word outside the corpus rhymes
@@ -884,11 +885,16 @@ def test_page_offline_refuses_only_words_outside_the_corpus_and_fetches_their_rh
     page.close()
 
 
-def _seed(page, word: str, said: str) -> None:
-    """Type ``word`` in the word box, press Enter, and wait until the line under it says ``said``."""
+def _seed(page, word: str, said: str, exact: bool = False) -> None:
+    """Type ``word`` in the word box, press Enter, and wait until the line under it says ``said`` (all it says:
+    ``exact``), then a moment more: it says the word at once and why it writes on any word once it knows."""
     page.fill("#seed", word)
     page.press("#seed", "Enter")
-    page.wait_for_function("(said) => document.getElementById('seedNow').textContent.includes(said)", arg=said)
+    page.wait_for_function("([said, exact]) => exact ? document.getElementById('seedNow').textContent === said"
+                           " : document.getElementById('seedNow').textContent.includes(said)", arg=[said, exact])
+    if exact:  # once the page knows the word's rhymes (fetched if need be), it still says just that
+        assert page.evaluate("async (w) => Object.keys(await window.rhymerPage.rhymes(w)).length", word.lower())
+        assert page.inner_text("#seedNow") == said
 
 
 def test_page_follow_score_is_pythons_and_ranks_answers(browser, default_site):

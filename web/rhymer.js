@@ -714,7 +714,8 @@ async function loadJSON(path) {
     return await new Response(packed ? new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip")) : bytes).json();
   } catch (err) {
     if (err instanceof SyntaxError) throw new Error(`${path} is damaged (not readable JSON); export the site again and upload all of it`);
-    throw new Error(`${path}: ${err.message}`);  // a dropped connection, a browser without DecompressionStream
+    if (err instanceof TypeError) throw err;  // a connection dropped mid-download: the network's, as fetch's own
+    throw new Error(`${path}: ${err.message}`);  // a browser without DecompressionStream
   }
 }
 
@@ -754,7 +755,7 @@ async function rhymeIndexFor(word) {
   const index = await rhymeIndex();
   if (await rhymesUnloaded(index, word)) {
     index.outside = await outsidePronunciations().catch((err) => {
-      if (err instanceof TypeError) return null;  // fetch's own failure: no network
+      if (err instanceof TypeError) return null;  // the network's failure (loadJSON), not the file's
       console.warn(err.message);
       return {};
     });
