@@ -803,6 +803,7 @@ def test_page_refuses_lines_it_cannot_answer(browser, default_site, index):
     page, _, _, errors = _open(browser, default_site + "?model=markov")
     assert not index.rhymes("music") and not index.near_rhymes("music")
     for line, said in [("", "Type a line"), ("   ", "Type a line"), ("-- !", "no word to rhyme with"),
+                       ("\U0001f319\U0001f319", "no word to rhyme with"),  # something typed, but no word
                        ("I counted to 1914", "ends on “1914”"), ("I wandered lonely through Zürich", "Nothing rhymes with “zurich”"),
                        ("I love the music", "Nothing rhymes with “music”"), ("the night \u0436 is long", "cannot read “\u0436”")]:
         message = _answer(page, line)

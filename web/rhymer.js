@@ -644,6 +644,7 @@ async function givenLine(text, engine) {
   // out (a zero-width space), an accented letter it cannot read is read bare, as plain_marks reads them
   const marked = [...text.normalize("NFC")].map((c) => (engine.index.has(c) ? c : plain[c] || readableForm(c, engine))).join("");
   const given = marked.split(/\s+/u).filter(Boolean).join(" ");  // Python's " ".join(line.split())
+  if (!given && text.trim()) throw new LineRefused("That line has no word to rhyme with: end it on a word.");  // "🌙🌙"
   if (!given) throw new LineRefused("Type a line for the page to answer.");
   if ([...given].length > page.max_chars) throw new LineRefused(`That line is longer than ${page.max_chars} characters: shorten it.`);
   const end = endWord(given);
