@@ -597,6 +597,7 @@ def test_share_link_writes_the_same_couplet_first(browser, default_site):
     page, _, _, errors = _open(browser, default_site + "?model=markov&seed=12&word=Paris&candidates=2")
     shared = _first(page)
     assert shared["lines"][0].endswith(" Paris,") and "word=Paris" in shared["link"] and not errors, shared
+    assert page.inner_text(".couplet .tag").startswith("Markov · Paris / ")  # the tag spells it as the line does
     page.close()
     # a link whose temperature or length is no number writes at the page's defaults, not a slider's midpoint
     page, *_ = _open(browser, default_site + "?model=markov&seed=5&temperature=abc&words=")

@@ -613,6 +613,14 @@ async function couplet(engine, opts, seed) {
   }
 }
 
+// The couplet's rhyme words as its lines spell them ("Paris", "I"), where a line ends on its rhyme word
+function spelledRhymes(c) {
+  return c.rhymeWords.map((word, i) => {
+    const last = c.lines[i]?.normalize("NFC").match(ANY_WORD)?.at(-1);
+    return last && endWord(last) === word ? last : word;
+  });
+}
+
 // `mark` if the engine can read it, else "" (as Rhymer._readable)
 const readable = (engine, mark) => ([...mark].every((c) => engine.index.has(c)) ? mark : "");
 
@@ -856,7 +864,7 @@ function show(c, shared = false, asked = false) {
   meta.className = "meta";
   const tag = document.createElement("span");
   tag.className = "tag";
-  tag.textContent = `${c.model === "lstm" ? "LSTM" : "Markov"} · ${c.rhymeWords.join(" / ")}${c.near ? " (near rhyme)" : ""}`;
+  tag.textContent = `${c.model === "lstm" ? "LSTM" : "Markov"} · ${spelledRhymes(c).join(" / ")}${c.near ? " (near rhyme)" : ""}`;
   const link = document.createElement("a");
   link.className = "share";
   link.href = shareLink(c);
