@@ -178,7 +178,7 @@ def published_metadata(meta: dict) -> dict:
     """``meta`` as a site publishes it: without the command line it was trained with and with its parent's path cut
     to the folder's name (both name folders on its maker's machine).
 
-    >>> published_metadata({"kind": "lstm", "command": "rhymer train /home/al/v.txt", "parent": {"model": "/home/al/m"},
+    >>> published_metadata({"kind": "lstm", "command": "rhymer train /Users/al/v.txt", "parent": {"model": "/Users/al/m"},
     ...                     "hyperparameters": {"parent": r"C:\\Users\\al\\m", "epochs": 3}})
     {'kind': 'lstm', 'parent': {'model': 'm'}, 'hyperparameters': {'parent': 'm', 'epochs': 3}}
     """
