@@ -89,13 +89,20 @@ def options(given: dict, taker: Callable, kinds: tuple = (inspect.Parameter.KEYW
     Traceback (most recent call last):
     rhymer.errors.WrongType: there is no option 'temprature'; did you mean 'temperature'?
     """
-    taken = [p.name for p in inspect.signature(taker).parameters.values() if p.kind in kinds and p.name != "self"]
+    taken = _names(getattr(taker, "__func__", taker), kinds)
     for name in given:
         if name not in taken:
             close = difflib.get_close_matches(name, taken, 1)
             fix = f"did you mean {close[0]!r}?" if close else "pass one of " + ", ".join(taken)
             raise WrongType(f"there is no option {shown(name)}; {fix}", name)
     return given
+
+
+@functools.lru_cache(maxsize=64)
+def _names(function: Callable, kinds: tuple) -> list[str]:
+    """The names of ``function``'s parameters of ``kinds`` ("self" aside), read once per function: the check runs
+    on every couplet."""
+    return [p.name for p in inspect.signature(function).parameters.values() if p.kind in kinds and p.name != "self"]
 
 
 def keywords(method: F) -> F:

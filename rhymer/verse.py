@@ -121,7 +121,7 @@ class Verse:
     @classmethod
     def from_dict(cls, data: dict) -> Verse:
         """The verse ``to_dict`` gave, whole again (a bot's stored post): lines and details as tuples, each
-        detail a ``Line``. Raises InvalidArgument for anything else.
+        detail a ``Line``. Raises InvalidArgument for anything else (WrongType where ``data`` is no dict).
 
         >>> import rhymer
         >>> verse = rhymer.load("markov").couplet("night", seed=3)
