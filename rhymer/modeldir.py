@@ -46,6 +46,7 @@ SITE_FILE, SITE_FORMAT, SITE_MODEL = "site.json", "rhymer-site", "model"
 CHECKPOINTS, RUN_FILE = "checkpoints", "run.json"
 # training's own files in checkpoints/: the Markov baseline's metrics, the best epoch so far
 BASELINE, BEST = f"{CHECKPOINTS}/baseline.json", f"{CHECKPOINTS}/best.json"
+REPLACED = ".replaced-by-a-forced-run"  # the earlier model's files while a --force training run has nothing to keep
 TF_CHECKPOINT_FILES = ("checkpoint", "ckpt-*.index", "ckpt-*.data-*-of-*", "ckpt-*_temp/*")  # TensorFlow's names
 # the files rhymer writes in a model folder, the markers (rhymer.json, a training's run.json) last,
 # so that a --force cut short still leaves a folder rhymer recognises as its own
@@ -59,17 +60,39 @@ MAX_CORPUS_BYTES = 128 * 1024 * 1024  # corpus.txt.gz unpacked; the shipped corp
 FIX = "re-export the model"
 
 
-def prepare_out(out: Path, force: bool) -> None:
-    """Accept a new or empty --out, or (with force) clear the files an earlier rhymer run wrote there.
+def prepare_out(out: Path, force: bool, set_aside: bool = False) -> Path | None:
+    """Accept a new or empty --out, or (with force) clear the files an earlier rhymer run wrote there: removed, or
+    with ``set_aside`` moved into REPLACED (returned), for ``replacing`` to put back if the run fails before it
+    has anything to keep (a training run: hours of an earlier model are not lost to a Ctrl-C in a new one).
 
     Called before ``undo_on_failure``, which then sees the cleared folder: a write that fails removes
     what it wrote, rewritten names included, and leaves no half-written model behind.
     """
     resumable = (out / CHECKPOINTS / RUN_FILE).is_file()
     hint = "--resume to continue it, --force to overwrite" if resumable else "--force to overwrite"
-    if outputs.check_folder(out, is_model_folder, force=force, what="model folder", option="--out",
-                            force_hint=hint):
+    if not outputs.check_folder(out, is_model_folder, force=force, what="model folder", option="--out",
+                                force_hint=hint):
+        return None
+    outputs.remove_aside(out / REPLACED)  # one a run killed outright left
+    if not set_aside:
         outputs.remove_own(out, OWN_FILES)
+        return None
+    outputs.set_aside(out, OWN_FILES, out / REPLACED)
+    return out / REPLACED
+
+
+@contextmanager
+def replacing(out: Path, aside: Path | None, keep: Callable[[], bool]) -> Iterator[None]:
+    """Around ``undo_on_failure``: the earlier model ``prepare_out`` set aside comes back when the block fails
+    while ``keep()`` is False, and is removed once the block ends or fails with something to keep."""
+    try:
+        yield
+    except BaseException:
+        if aside is not None:
+            (outputs.remove_aside(aside) if keep() else outputs.put_back(out, aside))
+        raise
+    if aside is not None:
+        outputs.remove_aside(aside)
 
 
 def is_model_folder(path: Path) -> bool:

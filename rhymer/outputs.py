@@ -83,14 +83,72 @@ def remove_own(folder: Path, names: Iterable[str]) -> None:
 
     Only regular files and links (never their targets) are removed; a subfolder goes once emptied.
     """
-    folders = set()
+    paths, folders = _own(folder, names)
+    for path in paths:
+        path.unlink()
+    _drop_empty(folders)
+
+
+def set_aside(folder: Path, names: Iterable[str], aside: Path) -> None:
+    """Move the files rhymer wrote in ``folder`` (as ``remove_own`` finds them) into ``aside``, a new folder inside
+    it, keeping their relative paths: the earlier model a --force run replaces comes back if that run fails
+    before it has anything to keep (``put_back``), and goes once it has (``remove_aside``)."""
+    paths, folders = _own(folder, names)
+    aside.mkdir()
+    for path in paths:
+        target = aside / path.relative_to(folder)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+    _drop_empty(folders)
+
+
+def put_back(folder: Path, aside: Path) -> None:
+    """Move what ``set_aside`` moved into ``aside`` back into ``folder``, then remove ``aside``."""
+    for path in _entries(aside):
+        target = folder / path.relative_to(aside)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+    remove_aside(aside)
+
+
+def remove_aside(aside: Path) -> None:
+    """Delete a folder ``set_aside`` made: its files and links (never a link's target) and its subfolders."""
+    if kind(aside) != "folder":
+        return
+    for path in _entries(aside):
+        path.unlink()
+    for root, dirs, _ in os.walk(aside, topdown=False):  # (links were files above: os.walk enters none)
+        for name in dirs:
+            if kind(Path(root, name)) == "folder" and not any(Path(root, name).iterdir()):
+                Path(root, name).rmdir()
+    if not any(aside.iterdir()):
+        aside.rmdir()
+
+
+def _entries(aside: Path) -> list[Path]:
+    """The files and links under ``aside``, never what is inside a linked folder."""
+    found = []
+    for root, dirs, files in os.walk(aside, followlinks=False):
+        found += [Path(root, name) for name in [*files, *(d for d in dirs if Path(root, d).is_symlink())]]
+    return found
+
+
+def _own(folder: Path, names: Iterable[str]) -> tuple[list[Path], set[Path]]:
+    """The regular files and links matching ``names`` in ``folder``, none inside a linked folder, and the
+    subfolders they are in."""
+    paths, folders = [], set()
     for name in names:
         for found in sorted(glob.glob(glob.escape(str(folder)) + os.sep + name)):
             path = Path(found)
             inside = [p for p in path.parents if folder in p.parents]
             if kind(path) in ("file", "a symbolic link") and not any(p.is_symlink() for p in inside):
-                path.unlink()
+                paths.append(path)
                 folders.update(inside)
+    return paths, folders
+
+
+def _drop_empty(folders: set[Path]) -> None:
+    """Remove those of ``folders`` that are now empty, deepest first."""
     for sub in sorted(folders, key=lambda p: len(p.parts), reverse=True):
         if sub.is_dir() and not sub.is_symlink() and not any(sub.iterdir()):
             sub.rmdir()

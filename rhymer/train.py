@@ -181,9 +181,9 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
     chief = _is_chief(config.strategy)
 
     run = {"corpus_sha256": sha256(text), "config": config.identity()}
-    if chief:  # other workers of a cluster write nothing into --out
-        _prepare(out, run, resume, force)
-    with modeldir.undo_on_failure(out, keep=lambda: resume or resumable(out), enabled=chief):
+    aside = _prepare(out, run, resume, force) if chief else None  # other workers of a cluster write nothing into --out
+    keep = lambda: resume or resumable(out)  # noqa: E731
+    with modeldir.replacing(out, aside, keep), modeldir.undo_on_failure(out, keep=keep, enabled=chief):
         if chief and not resume:
             write_json(out / CHECKPOINTS / RUN_FILE, run)
         tf = _import_tensorflow()
@@ -296,9 +296,10 @@ def _encode(text: str, vocab: list[str]) -> np.ndarray:
     return np.fromiter((index[c] for c in text), dtype=np.int32, count=len(text))
 
 
-def _prepare(out: Path, run: dict, resume: bool, force: bool) -> None:
-    """Check that resuming continues the same run; with --force clear what an earlier run wrote (before
-    ``undo_on_failure`` starts watching the folder, so that a run that fails removes all it wrote)."""
+def _prepare(out: Path, run: dict, resume: bool, force: bool) -> Path | None:
+    """Check that resuming continues the same run; with --force set aside what an earlier run wrote (before
+    ``undo_on_failure`` starts watching the folder, so that a run that fails removes all it wrote, and the
+    earlier model comes back: ``modeldir.replacing``); returns where it was set aside."""
     state = out / CHECKPOINTS / RUN_FILE
     if resume:
         if not state.exists():
@@ -311,8 +312,8 @@ def _prepare(out: Path, run: dict, resume: bool, force: bool) -> None:
         changed = sorted(k for k in run["config"] if previous["config"].get(k) != run["config"][k])
         if changed:
             raise TrainingError(f"'{out}' was trained with other settings ({', '.join(changed)}); resume with the same ones or use another --out")
-        return
-    modeldir.prepare_out(out, force)  # with --force it removes only what an earlier run wrote
+        return None
+    return modeldir.prepare_out(out, force, set_aside=True)  # with --force it touches only what an earlier run wrote
 
 
 def _read_state(path: Path) -> dict:

@@ -168,6 +168,23 @@ def test_train_force_keeps_photo_bin_and_checkpoints_keep_txt(tmp_path, corpus):
     assert modeldir.read_metadata(out)["kind"] == "lstm"
 
 
+def test_a_forced_training_cut_short_before_its_first_epoch_puts_the_earlier_model_back(tmp_path, corpus):
+    pytest.importorskip("tensorflow")
+    out = tmp_path / "model"
+    assert rhymer("markov", str(corpus), "--out", str(out), "--order", "2").returncode == 0  # an earlier model
+    (out / "photo.bin").write_bytes(b"mine")
+    before = snapshot(out)
+    proc = subprocess.Popen([sys.executable, "-m", "rhymer", "train", str(corpus), "--out", str(out), *TINY_TRAINING,
+                             "--epochs", "30", "--force"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while not (out / "checkpoints" / "run.json").exists() and proc.poll() is None:  # the new run has begun
+        time.sleep(0.05)
+    assert (out / modeldir.REPLACED / modeldir.METADATA).is_file() and not (out / modeldir.METADATA).exists()
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "nothing was kept" in stderr, stderr
+    assert snapshot(out) == before  # the earlier model whole again, the user's file untouched, nothing set aside
+
+
 def test_train_force_refuses_a_users_folder_before_training(tmp_path, corpus):
     folder = tmp_path / "mine"
     (folder / "checkpoints").mkdir(parents=True)
