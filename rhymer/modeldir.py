@@ -30,7 +30,7 @@ from rhymer._version import __version__
 from rhymer.charmodel import CharModel, heldout_bpc
 from rhymer.corpus import DEFAULT_VAL_FRACTION, read_text, require_letters, sha256, split_heldout
 from rhymer.discriminator import Discriminator
-from rhymer.errors import ModelError
+from rhymer.errors import ModelError, OutputError
 from rhymer.files import gunzip_limited, read_model_file, read_model_json, write_bytes, write_json
 from rhymer.markov import DEFAULT_ORDER, MarkovModel, check_order
 from rhymer.readermodel import ReaderModel
@@ -73,6 +73,8 @@ def prepare_out(out: Path, force: bool, set_aside: bool = False) -> Path | None:
     if not outputs.check_folder(out, is_model_folder, force=force, what="model folder", option="--out",
                                 force_hint=hint):
         return None
+    if os.path.lexists(out / REPLACED) and outputs.kind(out / REPLACED) != "folder":  # a link or a file of another's
+        raise OutputError(f"'{out / REPLACED}' is not a folder rhymer set aside; move it away or use another --out")
     outputs.remove_aside(out / REPLACED)  # one a run killed outright left
     if not set_aside:
         outputs.remove_own(out, OWN_FILES)

@@ -183,6 +183,9 @@ def test_a_forced_training_cut_short_before_its_first_epoch_puts_the_earlier_mod
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130 and "nothing was kept" in stderr, stderr
     assert snapshot(out) == before  # the earlier model whole again, the user's file untouched, nothing set aside
+    (out / modeldir.REPLACED).symlink_to(tmp_path)  # not a folder rhymer set aside: refused, nothing touched
+    refused(rhymer("train", str(corpus), "--out", str(out), *TINY_TRAINING, "--force"), modeldir.REPLACED, "move it away")
+    assert (out / modeldir.METADATA).is_file() and (out / "photo.bin").read_bytes() == b"mine"
 
 
 def test_train_force_refuses_a_users_folder_before_training(tmp_path, corpus):
