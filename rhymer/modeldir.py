@@ -75,7 +75,12 @@ def prepare_out(out: Path, force: bool, set_aside: bool = False) -> Path | None:
         return None
     if os.path.lexists(out / REPLACED) and outputs.kind(out / REPLACED) != "folder":  # a link or a file of another's
         raise OutputError(f"'{out / REPLACED}' is not a folder rhymer set aside; move it away or use another --out")
-    outputs.remove_aside(out / REPLACED)  # one a run killed outright left
+    if os.path.lexists(out / REPLACED):  # a forced run killed outright left the model it was replacing aside
+        if any((out / CHECKPOINTS).glob("ckpt-*.index")):  # ...after an epoch of its own: that run replaced it
+            outputs.remove_aside(out / REPLACED)
+        else:  # ...before one: what it left goes, and the model it was replacing is the one to replace now
+            outputs.remove_own(out, OWN_FILES)
+            outputs.put_back(out, out / REPLACED)
     if not set_aside:
         outputs.remove_own(out, OWN_FILES)
         return None

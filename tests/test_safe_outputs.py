@@ -183,6 +183,14 @@ def test_a_forced_training_cut_short_before_its_first_epoch_puts_the_earlier_mod
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130 and "nothing was kept" in stderr, stderr
     assert snapshot(out) == before  # the earlier model whole again, the user's file untouched, nothing set aside
+    outputs.set_aside(out, modeldir.OWN_FILES, out / modeldir.REPLACED)  # a forced run killed outright (kill -9)
+    (out / "checkpoints").mkdir()  # before its first epoch left this
+    (out / "checkpoints" / "run.json").write_text("{}")
+    (out / modeldir.MARKOV).write_text("{}")
+    modeldir.prepare_out(out, force=True, set_aside=True)  # the next forced run sets the earlier model aside again
+    assert (out / modeldir.REPLACED / modeldir.METADATA).is_file() and not (out / "checkpoints").exists()
+    outputs.put_back(out, out / modeldir.REPLACED)
+    assert snapshot(out) == before
     (out / modeldir.REPLACED).symlink_to(tmp_path)  # not a folder rhymer set aside: refused, nothing touched
     refused(rhymer("train", str(corpus), "--out", str(out), *TINY_TRAINING, "--force"), modeldir.REPLACED, "move it away")
     assert (out / modeldir.METADATA).is_file() and (out / "photo.bin").read_bytes() == b"mine"
