@@ -264,7 +264,7 @@ def train(
         meta = run_training(corpus, out, config, resume=resume, force=force, progress=not quiet, command=command)
     except KeyboardInterrupt:
         typer.echo("interrupted; rerun with --resume" if resumable(out) else
-                   "interrupted before the first epoch ended; nothing was kept", err=True)
+                   "interrupted before the first epoch ended; nothing of this run was kept", err=True)
         raise typer.Exit(130) from None
     if meta:
         m = meta["metrics"]

@@ -46,7 +46,7 @@ SITE_FILE, SITE_FORMAT, SITE_MODEL = "site.json", "rhymer-site", "model"
 CHECKPOINTS, RUN_FILE = "checkpoints", "run.json"
 # training's own files in checkpoints/: the Markov baseline's metrics, the best epoch so far
 BASELINE, BEST = f"{CHECKPOINTS}/baseline.json", f"{CHECKPOINTS}/best.json"
-REPLACED = ".replaced-by-a-forced-run"  # the earlier model's files while a --force training run has nothing to keep
+REPLACED = ".replaced-by-a-forced-run"  # the earlier model's files while a --force training run goes on
 TF_CHECKPOINT_FILES = ("checkpoint", "ckpt-*.index", "ckpt-*.data-*-of-*", "ckpt-*_temp/*")  # TensorFlow's names
 # the files rhymer writes in a model folder, the markers (rhymer.json, a training's run.json) last,
 # so that a --force cut short still leaves a folder rhymer recognises as its own
@@ -73,7 +73,7 @@ def prepare_out(out: Path, force: bool, set_aside: bool = False) -> Path | None:
     if not outputs.check_folder(out, is_model_folder, force=force, what="model folder", option="--out",
                                 force_hint=hint):
         return None
-    if os.path.lexists(out / REPLACED) and outputs.kind(out / REPLACED) != "folder":  # a link or a file of another's
+    if os.path.lexists(out / REPLACED) and not outputs.is_aside(out / REPLACED):  # a link, or a folder of another's
         raise OutputError(f"'{out / REPLACED}' is not a folder rhymer set aside; move it away or use another --out")
     if os.path.lexists(out / REPLACED):  # a forced run killed outright left the model it was replacing aside
         if any((out / CHECKPOINTS).glob("ckpt-*.index")):  # ...after an epoch of its own: that run replaced it
@@ -91,7 +91,7 @@ def prepare_out(out: Path, force: bool, set_aside: bool = False) -> Path | None:
 @contextmanager
 def replacing(out: Path, aside: Path | None, keep: Callable[[], bool]) -> Iterator[None]:
     """Around ``undo_on_failure``: the earlier model ``prepare_out`` set aside comes back when the block fails
-    while ``keep()`` is False, and is removed once the block ends or fails with something to keep."""
+    while ``keep()`` is False, and is removed once the block ends, or fails with something to keep."""
     try:
         yield
     except BaseException:

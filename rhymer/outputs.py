@@ -25,6 +25,7 @@ from rhymer.errors import OutputError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MARKER_BYTES = 16 * 1024 * 1024  # a marker file larger than this is not one rhymer wrote
+ASIDE_MARKER, ASIDE_FORMAT = ".set-aside-by-rhymer.json", "rhymer-aside"  # in a folder set_aside made
 
 
 def check_file(out: str | Path, inputs: Iterable[str | Path] = (), option: str = "--out", *, force: bool = False) -> None:
@@ -95,25 +96,36 @@ def set_aside(folder: Path, names: Iterable[str], aside: Path) -> None:
     before it has anything to keep (``put_back``), and goes once it has (``remove_aside``)."""
     paths, folders = _own(folder, names)
     aside.mkdir()
-    for path in paths:
-        target = aside / path.relative_to(folder)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, target)
+    (aside / ASIDE_MARKER).write_text(json.dumps({"format": ASIDE_FORMAT}))  # (``is_aside``: ours, not a user's)
+    try:
+        for path in paths:
+            target = aside / path.relative_to(folder)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+    except BaseException:  # (an interrupt half-way: all back, as it was)
+        put_back(folder, aside)
+        raise
     _drop_empty(folders)
+
+
+def is_aside(aside: Path) -> bool:
+    """Whether ``aside`` is a folder ``set_aside`` made (its marker inside), not one of the user's by that name."""
+    return kind(aside) == "folder" and has_marker(aside / ASIDE_MARKER, ASIDE_FORMAT)
 
 
 def put_back(folder: Path, aside: Path) -> None:
     """Move what ``set_aside`` moved into ``aside`` back into ``folder``, then remove ``aside``."""
     for path in _entries(aside):
-        target = folder / path.relative_to(aside)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, target)
+        if path != aside / ASIDE_MARKER:
+            target = folder / path.relative_to(aside)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
     remove_aside(aside)
 
 
 def remove_aside(aside: Path) -> None:
     """Delete a folder ``set_aside`` made: its files and links (never a link's target) and its subfolders."""
-    if kind(aside) != "folder":
+    if not is_aside(aside):
         return
     for path in _entries(aside):
         path.unlink()

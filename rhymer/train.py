@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rhymer import ml5, modeldir, train_finetune, train_speed
+from rhymer import ml5, modeldir, outputs, train_finetune, train_speed
 from rhymer.charmodel import heldout_bpc
 from rhymer.corpus import DEFAULT_VAL_FRACTION, read_text, require_letters, sha256, split_heldout
 from rhymer.errors import TrainingError
@@ -312,7 +312,8 @@ def _prepare(out: Path, run: dict, resume: bool, force: bool) -> Path | None:
         changed = sorted(k for k in run["config"] if previous["config"].get(k) != run["config"][k])
         if changed:
             raise TrainingError(f"'{out}' was trained with other settings ({', '.join(changed)}); resume with the same ones or use another --out")
-        return None
+        # a forced run killed outright after an epoch, resumed: the model it replaced goes when this run ends
+        return out / modeldir.REPLACED if outputs.is_aside(out / modeldir.REPLACED) else None
     return modeldir.prepare_out(out, force, set_aside=True)  # with --force it touches only what an earlier run wrote
 
 

@@ -369,5 +369,5 @@ def test_ctrl_c_before_the_first_epoch_leaves_nothing(tmp_path, small_corpus):
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130 and "Traceback" not in stderr, stderr
-    assert stderr.strip().splitlines()[-1] == "interrupted before the first epoch ended; nothing was kept"
+    assert stderr.strip().splitlines()[-1] == "interrupted before the first epoch ended; nothing of this run was kept"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.txt"]
