@@ -28,7 +28,7 @@ from rhymer.progress import StepProgress
 from rhymer.rhymepolicy import SCHEMES
 from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, MAX_LINE_CHARS
 from rhymer.scoring import DEFAULT_VARIETY, Rules
-from rhymer.train import TrainConfig, resumable
+from rhymer.train import TrainConfig
 from rhymer.train import train as run_training
 from rhymer.verse import Verse, failure_note
 
@@ -263,7 +263,7 @@ def train(
     try:
         meta = run_training(corpus, out, config, resume=resume, force=force, progress=not quiet, command=command)
     except KeyboardInterrupt:
-        typer.echo("interrupted; rerun with --resume" if resumable(out) else
+        typer.echo("interrupted; rerun with --resume" if modeldir.resumable(out) else
                    "interrupted before the first epoch ended; nothing of this run was kept", err=True)
         raise typer.Exit(130) from None
     if meta:

@@ -68,24 +68,25 @@ def prepare_out(out: Path, force: bool, set_aside: bool = False) -> Path | None:
     Called before ``undo_on_failure``, which then sees the cleared folder: a write that fails removes
     what it wrote, rewritten names included, and leaves no half-written model behind.
     """
-    resumable = (out / CHECKPOINTS / RUN_FILE).is_file()
-    hint = "--resume to continue it, --force to overwrite" if resumable else "--force to overwrite"
+    in_progress = (out / CHECKPOINTS / RUN_FILE).is_file()
+    hint = "--resume to continue it, --force to overwrite" if in_progress else "--force to overwrite"
     if not outputs.check_folder(out, is_model_folder, force=force, what="model folder", option="--out",
                                 force_hint=hint):
         return None
-    if os.path.lexists(out / REPLACED) and not outputs.is_aside(out / REPLACED):  # a link, or a folder of another's
-        raise OutputError(f"'{out / REPLACED}' is not a folder rhymer set aside; move it away or use another --out")
-    if os.path.lexists(out / REPLACED):  # a forced run killed outright left the model it was replacing aside
-        if any((out / CHECKPOINTS).glob("ckpt-*.index")):  # ...after an epoch of its own: that run replaced it
-            outputs.remove_aside(out / REPLACED)
+    aside = out / REPLACED
+    if os.path.lexists(aside):  # a forced run killed outright left the model it was replacing aside
+        if not outputs.is_aside(aside):  # a link, or a folder of another's by that name
+            raise OutputError(f"'{aside}' is not a folder rhymer set aside; move it away or use another --out")
+        if resumable(out):  # ...after an epoch of its own: that run replaced it
+            outputs.remove_aside(aside)
         else:  # ...before one: what it left goes, and the model it was replacing is the one to replace now
             outputs.remove_own(out, OWN_FILES)
-            outputs.put_back(out, out / REPLACED)
+            outputs.put_back(out, aside)
     if not set_aside:
         outputs.remove_own(out, OWN_FILES)
         return None
-    outputs.set_aside(out, OWN_FILES, out / REPLACED)
-    return out / REPLACED
+    outputs.set_aside(out, OWN_FILES, aside)
+    return aside
 
 
 @contextmanager
@@ -95,11 +96,18 @@ def replacing(out: Path, aside: Path | None, keep: Callable[[], bool]) -> Iterat
     try:
         yield
     except BaseException:
-        if aside is not None:
-            (outputs.remove_aside(aside) if keep() else outputs.put_back(out, aside))
+        if aside is not None and not keep():
+            outputs.put_back(out, aside)
+        elif aside is not None:
+            outputs.remove_aside(aside)
         raise
     if aside is not None:
         outputs.remove_aside(aside)
+
+
+def resumable(out: Path) -> bool:
+    """Whether ``out`` holds a finished epoch's checkpoint that ``--resume`` can continue from."""
+    return any((Path(out) / CHECKPOINTS).glob("ckpt-*.index"))
 
 
 def is_model_folder(path: Path) -> bool:

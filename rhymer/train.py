@@ -182,7 +182,7 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
 
     run = {"corpus_sha256": sha256(text), "config": config.identity()}
     aside = _prepare(out, run, resume, force) if chief else None  # other workers of a cluster write nothing into --out
-    keep = lambda: resume or resumable(out)  # noqa: E731
+    keep = lambda: resume or modeldir.resumable(out)  # noqa: E731
     with modeldir.replacing(out, aside, keep), modeldir.undo_on_failure(out, keep=keep, enabled=chief):
         if chief and not resume:
             write_json(out / CHECKPOINTS / RUN_FILE, run)
@@ -210,11 +210,6 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
         if not chief:
             return {}
         return describer.finish(trainer, held_text, stop_reason)
-
-
-def resumable(out: Path) -> bool:
-    """Whether ``out`` holds a finished epoch's checkpoint that ``--resume`` can continue from."""
-    return any((Path(out) / CHECKPOINTS).glob("ckpt-*.index"))
 
 
 # -- set-up ---------------------------------------------------------------------------------------

@@ -852,6 +852,7 @@ def test_the_word_box_says_why_a_word_is_no_seed_word(browser, default_site, ind
                         ("And", "no line ends on “and”")]:  # as the library refuses them
         _seed(page, typed, said)
     _seed(page, "of", "“of”", exact=True)  # a word a line may end on ("the one I'm thinking of"), as the library's
+    _seed(page, "Paris", "“Paris”", exact=True)  # said as typed
     assert index.rhymes("and")  # (so the page's refusal, not the want of a rhyme, keeps it from ending a line)
     c = page.evaluate("window.rhymerPage.couplet('markov', { seedWord: 'and' }, 3)")  # a link's word=and: any word
     assert c["rhymeWords"][0] != "and" and not c["lines"][0].endswith(("and", "and,")), c
@@ -895,7 +896,7 @@ def _seed(page, word: str, said: str, exact: bool = False) -> None:
     page.wait_for_function("([said, exact]) => exact ? document.getElementById('seedNow').textContent === said"
                            " : document.getElementById('seedNow').textContent.includes(said)", arg=[said, exact])
     if exact:  # once the page knows the word's rhymes (fetched if need be), it still says just that
-        assert page.evaluate("async (w) => Object.keys(await window.rhymerPage.rhymes(w)).length", word.lower())
+        assert page.evaluate("async (w) => Object.keys((await window.rhymerPage.rhymeFor(w)).rhymes).length", word.lower())
         assert page.inner_text("#seedNow") == said
 
 

@@ -1010,7 +1010,7 @@ async function applySeedWord() {
 // What the feed rhymes on, under the word box: the seed word, or why it writes on any word instead
 async function saySeedWord() {
   const w = state.seedWord;
-  ui.seedNow.textContent = w ? `“${w}”` : "any word";
+  ui.seedNow.textContent = w ? `“${state.seedTyped || w}”` : "any word";  // as typed ("Paris")
   const parts = (w ?? "").split(/[\s-]+/u).filter(Boolean);
   if (w && !isWord(w)) {  // as the library refuses it (lexicon.normalize_word)
     ui.seedNow.textContent = parts.length > 1 && isWord(parts.at(-1)) && !endsNoLines(parts.at(-1))
