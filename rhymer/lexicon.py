@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 from rhymer import validate
 from rhymer.errors import LexiconError
-from rhymer.words import guess_syllables, is_word, without_accents
+from rhymer.words import guess_syllables, is_word, tokens, without_accents
 
 MAX_WORD_LENGTH = 40
 # a word neither CMU dict nor the corpus knows is shown the corpus words spelled most like it (difflib's ratio:
@@ -608,16 +608,23 @@ def _shipped_corpus() -> dict[str, int]:
         raise LexiconError(f"the shipped rhyme index '{DEFAULT_DIR / WORDS}' is unreadable ({err}); reinstall rhymer") from None
 
 
-def syllables(word: str) -> int:
-    """Syllables of the word's main pronunciation: CMU dict's first, else the spelling guess.
+def syllables(text: str) -> int:
+    """Syllables of a word's main pronunciation (CMU dict's first, else the spelling guess), or of a
+    line's words summed: the counts ``couplet`` aims its lines at, so a bot can count its own lines.
 
-    The count ``couplet(word)`` uses; raises WrongType for a non-string and LexiconError for what
-    ``couplet`` refuses too (not one English word, or a spelling with no known pronounceable ending).
+    A single word is checked as ``couplet(word)`` checks a seed word: WrongType for a non-string and
+    LexiconError for what ``couplet`` refuses too. A line (words apart) is never refused for a word it
+    does not know.
 
     >>> syllables("literally"), syllables("night"), syllables("glimmerlight")
     (4, 1, 3)
+    >>> syllables("I walked along the shore at night")
+    8
     """
-    return pronunciations(normalize_word(word))[0].syllables
+    validate.text("text", text)
+    if len(text.split()) > 1:
+        return sum(syllable_count(w) for w in tokens(text))
+    return pronunciations(normalize_word(text, "text"))[0].syllables
 
 
 def syllable_count(word: str) -> int:

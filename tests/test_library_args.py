@@ -11,7 +11,7 @@ import rhymer
 from rhymer import lexicon
 from rhymer.errors import GenerationError, InvalidArgument, LexiconError, RhymerError, WrongType
 from rhymer.rhymepolicy import ends_no_lines
-from rhymer.scoring import Rules, Weights
+from rhymer.scoring import Rules, Weights, syllable_count
 from rhymer.verse import MAX_SEED
 from rhymer.words import tokens
 
@@ -53,8 +53,8 @@ BAD_CALLS = [
     (lambda r: rhymer.is_rhyme(None, "x"), TypeError, "a"),
     (lambda r: rhymer.is_rhyme("night", 3), TypeError, "b"),
     (lambda r: rhymer.is_rhyme("night", "light", near="no"), TypeError, "near"),
-    (lambda r: rhymer.syllables(None), TypeError, "word"),
-    (lambda r: rhymer.syllables(""), ValueError, "word"),
+    (lambda r: rhymer.syllables(None), TypeError, "text"),
+    (lambda r: rhymer.syllables(""), ValueError, "text"),
     (_verse(temperature="hot"), TypeError, "temperature"),
     (_verse(temperature=True), TypeError, "temperature"),
     (_verse(temperature=float("nan")), ValueError, "temperature"),
@@ -283,3 +283,14 @@ def test_bad_generation_options_are_one_line_and_exit_2(cli, args, message):
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
     assert message in result.stderr and "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_syllables_of_a_line_are_what_the_verse_counts(markov):
+    lines = [line for seed in range(6) for line in markov.couplet("night", seed=seed, candidates=4).lines]
+    lines += ["I walked along the shore at night", "O'er glimmerlight and broken-hearted sea!"]
+    for line in lines:
+        assert rhymer.syllables(line) == syllable_count(markov.index, line), line
+    assert rhymer.syllables("I walked along the shore at night") == 8
+    assert rhymer.syllables("  night  ") == 1  # one word, however spaced
+    with pytest.raises(LexiconError, match="not an English word"):
+        rhymer.syllables("n1ght")  # one word is checked as a seed word is
