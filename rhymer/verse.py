@@ -97,6 +97,7 @@ class Verse:
     # a Verse built positionally before it existed still builds
     top_p: float = field(default=1.0, kw_only=True)
     variety: float = field(default=0.0, kw_only=True)  # the Gumbel noise each line was chosen with (scoring.choice_order)
+    answers: str | None = field(default=None, kw_only=True)  # a reply's given line, as it was read; else None
     details: tuple[Line, ...] = field(repr=False, default=())
 
     @property
@@ -163,7 +164,7 @@ Couplet = Verse  # a couplet is the two-line, AA verse
 _FIELD_TYPES = {"lines": "texts", "rhyme_words": "texts", "failed": "texts", "scheme": str, "model": str, "text": str,
                 "end_word": str, "seed": int, "candidates": int, "syllables": int, "attempts": int,
                 "syllable_tolerance": int, "target_syllables": (int, type(None)), "near_rhyme": bool, "temperature": float,
-                "top_p": float, "variety": float, "score": float, "logprob": float, "real_words": float}
+                "top_p": float, "variety": float, "answers": (str, type(None)), "score": float, "logprob": float, "real_words": float}
 
 
 def _texts(value: object) -> tuple:
@@ -453,7 +454,8 @@ class Rhymer:
         answers = self._choices(words, near, target, [given, *shown], rng, s, None, follows=given,
                                 ending=self._readable(rhymepolicy.CLOSING_MARK), count=count)
         return [Verse(lines=(new.text,), rhyme_words=(new.end_word,), scheme="reply", model=self.name, seed=seed,
-                      temperature=s.temperature, candidates=s.candidates, top_p=s.top_p, variety=s.variety, details=(new,))
+                      temperature=s.temperature, candidates=s.candidates, top_p=s.top_p, variety=s.variety, answers=given,
+                      details=(new,))
                 for new, _ in answers]
 
     @staticmethod

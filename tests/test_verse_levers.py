@@ -201,10 +201,13 @@ def test_reply_folds_accents_in_the_last_word(markov):
 
 
 def test_reply_cli(cli):
-    out = cli("reply", "I walked along the shore at night", "--model", "markov", "--seed", "1", "--json")
+    out = cli("reply", "I walked  along the shore at \u201cnight\u201d", "--model", "markov", "--seed", "1", "--json")
     assert out.returncode == 0, out.stderr
     answer = json.loads(out.stdout)
     assert rhymer.is_rhyme("night", last_word(answer["lines"][0]))
+    assert answer["answers"] == 'I walked along the shore at "night"'  # the given line, as it was read
+    assert rhymer.Verse.from_json(out.stdout).answers == answer["answers"]
+    assert rhymer.load("markov").couplet("night", seed=1).answers is None
     bad = cli("reply", "123", "--model", "markov")
     assert bad.returncode == 2 and bad.stderr.startswith("error: ") and len(bad.stderr.strip().splitlines()) == 1
     # several answers to choose from, one under the other, best first: the first is the reply itself
