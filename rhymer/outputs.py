@@ -17,8 +17,11 @@ from __future__ import annotations
 import glob
 import json
 import os
+import signal
 import stat
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rhymer.errors import OutputError
@@ -114,13 +117,33 @@ def is_aside(aside: Path) -> bool:
 
 
 def put_back(folder: Path, aside: Path) -> None:
-    """Move what ``set_aside`` moved into ``aside`` back into ``folder``, then remove ``aside``."""
-    for path in _entries(aside):
-        if path != aside / ASIDE_MARKER:
-            target = folder / path.relative_to(aside)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
-    remove_aside(aside)
+    """Move what ``set_aside`` moved into ``aside`` back into ``folder``, then remove ``aside``; a Ctrl-C meanwhile
+    (the second of an impatient user's, the first having started this) waits until the model is whole again."""
+    with _ctrl_c_held():
+        for path in _entries(aside):
+            if path != aside / ASIDE_MARKER:
+                target = folder / path.relative_to(aside)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+        remove_aside(aside)
+
+
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold SIGINT until the block ends, then act on it as its handler would have (only the main thread has one)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = []
+    previous = signal.signal(signal.SIGINT, lambda *args: held.append(args))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held and callable(previous):
+        previous(*held[0])
+    elif held and previous == signal.SIG_DFL:
+        signal.raise_signal(signal.SIGINT)
 
 
 def remove_aside(aside: Path) -> None:

@@ -334,6 +334,35 @@ def test_ctrl_c_says_how_to_resume_and_resume_continues(interrupted_run, cli):
     assert "epoch 2:" in r.stderr and "epoch 1:" not in r.stderr
 
 
+def test_the_model_a_killed_forced_run_set_aside_goes_once_that_run_is_resumed_or_replaced(interrupted_run, tmp_path, cli):
+    """A forced run killed outright (kill -9) after its first epoch left the model it replaced set aside:
+    resumed, the run finishes and then that model goes; a new forced run removes it at once."""
+    import shutil
+
+    from rhymer import modeldir, outputs
+
+    corpus, out, _, _ = interrupted_run
+    earlier = tmp_path / "earlier"
+    assert cli("markov", str(corpus), "--out", str(earlier), "--order", "2").returncode == 0
+    copies = {}
+    for name in ("resumed", "forced"):
+        copies[name] = copy = tmp_path / name
+        shutil.copytree(out, copy)
+        shutil.copytree(earlier, tmp_path / "moving")
+        outputs.set_aside(tmp_path / "moving", modeldir.OWN_FILES, copy / modeldir.REPLACED)
+        assert outputs.is_aside(copy / modeldir.REPLACED) and modeldir.read_metadata(copy / modeldir.REPLACED)["kind"] == "markov"
+        shutil.rmtree(tmp_path / "moving")
+    r = cli("train", str(corpus), "-o", str(copies["resumed"]), "--resume", "--epochs", "3", *TINY)
+    assert r.returncode == 0 and "epoch 3:" in r.stderr, r.stderr
+    assert not (copies["resumed"] / modeldir.REPLACED).exists() and modeldir.read_metadata(copies["resumed"])["kind"] == "lstm"
+    forced = copies["forced"]
+    aside = modeldir.prepare_out(forced, force=True, set_aside=True)  # the run's own epoch is what it sets aside now
+    assert aside == forced / modeldir.REPLACED and modeldir.read_metadata(aside)["kind"] == "lstm"
+    assert modeldir.resumable(aside) and not modeldir.resumable(forced) and not any(forced.glob("*.json"))
+    outputs.put_back(forced, aside)
+    assert modeldir.resumable(forced) and not aside.exists() and modeldir.read_metadata(forced)["kind"] == "lstm"
+
+
 @pytest.mark.parametrize("damage", ["run_json", "index", "data"])
 def test_damaged_checkpoint_refuses_resume(interrupted_run, damage, tmp_path, cli):
     import shutil

@@ -199,6 +199,27 @@ def test_a_forced_training_cut_short_before_its_first_epoch_puts_the_earlier_mod
         (out / modeldir.REPLACED).unlink() if theirs == "link" else (out / modeldir.REPLACED).rmdir()
 
 
+def test_a_ctrl_c_while_a_set_aside_model_is_put_back_waits_until_it_is_whole(tmp_path, monkeypatch):
+    out = tmp_path / "model"
+    (out / "checkpoints").mkdir(parents=True)
+    for name in (modeldir.METADATA, "manifest.json", "e001-softmax_w.bin", "checkpoints/ckpt-1.index"):
+        (out / name).write_text(name)
+    before = snapshot(out)
+    outputs.set_aside(out, modeldir.OWN_FILES, out / modeldir.REPLACED)
+    moves = []
+
+    def impatient(source, target):  # the user presses Ctrl-C again as the first file moves back
+        moves.append(target)
+        if len(moves) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+        os.rename(source, target)
+
+    monkeypatch.setattr(outputs.os, "replace", impatient)
+    with pytest.raises(KeyboardInterrupt):
+        outputs.put_back(out, out / modeldir.REPLACED)
+    assert len(moves) == 4 and snapshot(out) == before  # then it stops, with the earlier model whole
+
+
 def test_train_force_refuses_a_users_folder_before_training(tmp_path, corpus):
     folder = tmp_path / "mine"
     (folder / "checkpoints").mkdir(parents=True)
