@@ -25,7 +25,7 @@ from rhymer.files import write_text
 from rhymer.markov import DEFAULT_ORDER
 from rhymer.outputs import check_file
 from rhymer.progress import StepProgress
-from rhymer.rhymepolicy import SCHEMES
+from rhymer.rhymepolicy import parse_scheme
 from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, MAX_LINE_CHARS
 from rhymer.scoring import DEFAULT_VARIETY, Rules
 from rhymer.train import TrainConfig
@@ -84,7 +84,7 @@ def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effo
             if line.failed:
                 failures.append(failure_note(line, number, rules))
                 failed.update(line.failed)
-                fixed = fixed or verse.scheme in SCHEMES and SCHEMES[verse.scheme].syllables is not None
+                fixed = fixed or parse_scheme(verse.scheme).syllables is not None
                 if best_effort and not as_json:
                     typer.echo(f"# {failures[-1]}", err=True)
     if len(set(seeds)) > 1 and not as_json:  # a series skips the seeds whose verse repeats an earlier one
