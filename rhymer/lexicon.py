@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from rhymer import validate
+from rhymer.charmodel import TYPOGRAPHIC
 from rhymer.errors import LexiconError
 from rhymer.words import guess_syllables, is_word, tokens, without_accents
 
@@ -39,6 +40,7 @@ MAX_WORD_LENGTH = 40
 SUGGESTIONS, SUGGESTION_CUTOFF = 2, 0.8
 # marks a typed word may carry at either end that are no part of it: "night," "'tis" "“night”"
 EDGE_MARKS = "".join(sorted(set(string.punctuation) | set("‘’“”«»…–—")))
+_APOSTROPHES = {c: plain for c, plain in TYPOGRAPHIC.items() if plain == "'"}
 _STRESSED = re.compile(r"[12]")  # a CMU vowel with primary or secondary stress
 _CLASSES = {
     **dict.fromkeys("P B T D K G".split(), "stop"),
@@ -191,10 +193,14 @@ def typed_spelling(word: str) -> str:
 
     Accents are dropped ("café" is CMU dict's "cafe", as a line to answer reads it).
 
+    Every mark a keyboard types for an apostrophe is one (``charmodel.TYPOGRAPHIC``, as a line to answer reads them).
+
     >>> typed_spelling(" Paris! "), typed_spelling("O\u2019Neill"), typed_spelling("NASA"), typed_spelling("Z\u00fcrich")
     ('Paris', "O'Neill", 'NASA', 'Zurich')
+    >>> typed_spelling("o\u00b4er"), typed_spelling("o\u02bcer")
+    ("o'er", "o'er")
     """
-    return without_accents(_visible(word)).strip(EDGE_MARKS).replace("\u2019", "'")
+    return without_accents("".join(_APOSTROPHES.get(c, c) for c in _visible(word))).strip(EDGE_MARKS)
 
 
 def _visible(word: str) -> str:

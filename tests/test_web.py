@@ -451,7 +451,7 @@ def test_page_masks_are_the_librarys_known_words_and_runs(browser, default_site,
     assert page.evaluate("(bodies) => bodies.map(window.rhymerPage.withoutBrokenWord)", cut) == [
         sampler.without_broken_word(body) for body in cut]
     typed = ["Night,", "\u2018Tis", "nig\u200bht!", "  \u201cRome\u201d ", "o\u2019er", "(night)...", "\u00abnight\u00bb", "caf\u00e9",
-             "Z\u00fcrich", "cafe\u0301", "\ufb01re"]
+             "Z\u00fcrich", "cafe\u0301", "\ufb01re", "o\u00b4er", "o\u02bcer", "`night`"]
     assert page.evaluate("(words) => words.map(window.rhymerPage.typedWord)", typed) == [
         lexicon.normalize_word(w) for w in typed]
     assert page.evaluate("(words) => words.map(window.rhymerPage.typedSpelling)", typed + ["Paris!", "NASA"]) == [

@@ -985,17 +985,18 @@ async function suggest() {
   }
 }
 
-// A typed seed word as lexicon.py typed_spelling cleans it: no invisible characters, no accents ("café": "cafe"),
-// no marks at either end ("night," "‘tis": site.json's edge_marks), in the case it was typed in; typedWord
-// lower-cases it (normalize_word).
+// A typed seed word as lexicon.py typed_spelling cleans it: no invisible characters, every apostrophe plain, no
+// accents ("café": "cafe"), no marks at either end ("night," "‘tis": site.json's edge_marks), in the case it was
+// typed in; typedWord lower-cases it (normalize_word).
 function typedSpelling(text) {
   const edge = new Set(state.site.page.edge_marks ?? "");
-  const visible = [...text].filter((c) => !/^\p{Cf}$/u.test(c)).join("").trim();
+  const apostrophe = (c) => (state.site.page.typographic[c] === "'" ? "'" : c);  // "o´er", "oʼer": "o'er"
+  const visible = [...text].filter((c) => !/^\p{Cf}$/u.test(c)).map(apostrophe).join("").trim();
   const chars = [...visible.normalize("NFKD")].filter((c) => !/^\p{M}$/u.test(c)).join("").normalize("NFC");
   let [from, to] = [0, chars.length];
   while (from < to && edge.has(chars[from])) from++;
   while (to > from && edge.has(chars[to - 1])) to--;
-  return chars.slice(from, to).replaceAll("’", "'");
+  return chars.slice(from, to);
 }
 const typedWord = (text) => typedSpelling(text).toLowerCase();
 
