@@ -190,9 +190,8 @@ def rhymes(
 ) -> None:
     """List rhymes of a word, most common first (CMU dict; or a model's vocabulary with --model)."""
     if model:
-        lexicon.pronunciations(word, strict=strict)
         poet = rhymer.load(model)
-        found, note = poet.rhymes(word, near=near), lexicon.unknown_note(word, poet.index.words)
+        found, note = poet.rhymes(word, near=near, strict=strict), lexicon.unknown_note(word, poet.index.words)
     else:
         found, note = rhymer.rhymes(word, near=near, strict=strict), lexicon.unknown_note(word)
     if note and not as_json:

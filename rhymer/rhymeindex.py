@@ -80,18 +80,15 @@ class RhymeIndex:
         found = self.prons.get(word)
         return found[0].syllables if found else lexicon.syllable_count(word)
 
-    def rhymes(self, word: str, avoid: list[str] = (), near: bool = False, strict: bool = False) -> dict[str, int]:
-        """Corpus words rhyming with ``word`` -> frequency; never a word in ``avoid`` or its homophone.
+    def rhymes(self, word: str, avoid: list[str] = (), strict: bool = False) -> dict[str, int]:
+        """Corpus words rhyming perfectly with ``word`` -> frequency; never a word in ``avoid`` or its homophone
+        (``near_rhymes``: the near ones).
 
-        Perfect rhymes by default; with ``near``, the near rhymes that are not perfect ones (closest
-        first, see ``near_rhymes``). ``word`` may rhyme through any of its pronunciations, a candidate
-        only through its main (first) one: "a" (AH / EY) is no rhyme for "day", "wind" is one for
-        "find" only as a query.
+        ``word`` may rhyme through any of its pronunciations, a candidate only through its main (first) one:
+        "a" (AH / EY) is no rhyme for "day", "wind" is one for "find" only as a query.
         """
-        if near:
-            return {w: self.frequency(w) for w in self.near_rhymes(word, avoid, strict)}
         prons = self.pronunciations(word, strict=strict)
-        return {other: self.frequency(other) for other, theirs in self._candidates(word, prons, avoid, near)
+        return {other: self.frequency(other) for other, theirs in self._candidates(word, prons, avoid, near=False)
                 if lexicon.rhymes_with(prons, theirs)}
 
     def near_rhymes(self, word: str, avoid: list[str] = (), strict: bool = False) -> dict[str, float]:

@@ -607,19 +607,20 @@ class Rhymer:
             memory.extend(kept[1].lines)
             yield kept[1]
 
-    def rhymes(self, word: str, near: bool = False) -> list[str]:
+    def rhymes(self, word: str, near: bool = False, strict: bool = False) -> list[str]:
         """Words of this model's corpus that rhyme with ``word``, most frequent first (near ones: closest first).
 
-        Raises WrongType for a non-string word or non-bool ``near``, LexiconError for an unusable word.
+        Raises WrongType for a non-string word or non-bool ``near``, LexiconError for an unusable word (with
+        ``strict``, for one missing from CMU dict too).
 
         >>> import rhymer
         >>> rhymer.load("markov").rhymes("night")[:5]
         ['might', 'light', 'bright', 'right', 'white']
         """
-        word = normalize_word(word)
+        word, strict = normalize_word(word), validate.boolean("strict", strict)
         if validate.boolean("near", near):
-            return list(self.index.near_rhymes(word))
-        return rhymepolicy.most_frequent(self.index.rhymes(word))
+            return list(self.index.near_rhymes(word, strict=strict))
+        return rhymepolicy.most_frequent(self.index.rhymes(word, strict=strict))
 
 
 def _differs(text: str, chosen: list[Line]) -> bool:
