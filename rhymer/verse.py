@@ -451,12 +451,34 @@ class Rhymer:
         # as long as the given line, or SHORTEST_REPLY for a short one (but no more than one per word allowed)
         shortest = min(SHORTEST_REPLY, s.rules.max_words)
         target = s.rules.target_syllables or max(syllable_count(self.index, given), shortest)
-        answers = self._choices(words, near, target, [given, *shown], rng, s, None, follows=given,
-                                ending=self._readable(rhymepolicy.CLOSING_MARK), count=count)
+        ending = self._readable(rhymepolicy.CLOSING_MARK)
+        answers = self._choices(words, near, target, [given, *shown], rng, s, None, follows=given, ending=ending,
+                                count=count)
+        answers = self._on_other_rhymes(answers, count, end, words, target, [given, *shown], rng, s, given, ending)
         return [Verse(lines=(new.text,), rhyme_words=(new.end_word,), scheme="reply", model=self.name, seed=seed,
                       temperature=s.temperature, candidates=s.candidates, top_p=s.top_p, variety=s.variety, answers=given,
                       details=(new,))
                 for new, _ in answers]
+
+    def _on_other_rhymes(self, answers: list[tuple[Line, State | None]], count: int, end: str, tried: tuple[str, ...],
+                         target: int, previous: list[str], rng: np.random.Generator, s: _Settings, given: str,
+                         ending: str) -> list[tuple[Line, State | None]]:
+        """Up to ``count`` answers: ``answers``, those on a rhyme a better one ends on (and any missing) replaced,
+        while there are others, by answers written for rhymes not yet ``tried`` (one more sampling): a songwriter
+        asking for five answers to "town" wants brown, down and crown, not brown three times. The first answer
+        stays the one ``reply`` gives."""
+        rhymes = [line.end_word for line, _ in answers]
+        firsts = [a for i, a in enumerate(answers) if rhymes[i] not in rhymes[:i]]
+        if len(firsts) == count:
+            return answers
+        try:
+            words, near = rhymepolicy.rhyme_choices(self.index, [end], [end, *tried, *rhymes], rng, s.rhyme, s.candidates)
+        except GenerationError:  # no rhyme left that was not tried
+            return answers
+        shown = [*previous, *(line.text for line, _ in answers)]
+        more = [a for a in self._choices(words, near, target, shown, rng, s, None, follows=given, ending=ending,
+                                         count=count - len(firsts)) if not a[0].failed]
+        return [*firsts, *more, *(a for a in answers if a not in firsts)][:count]
 
     @staticmethod
     def _prepare(temperature: float, candidates: int, top_p: float, variety: float, retries: int | None, rhyme: str,

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import rhymer
 from rhymer import metrics
 from rhymer.errors import GenerationError, ModelError
+from rhymer.rhymepolicy import RHYME_CHOICES
 from rhymer.sampler import continuation_logprob, nucleus, read_after, sample_lines
 from rhymer.scoring import (
     SHORTEST_REPLY,
@@ -237,6 +238,17 @@ def test_replies_say_different_things_on_different_rhymes_first(lstm, given):
     # the plain reply's best few say the same thing over again (the test can fail)
     plain = [lstm.reply(given, seed=s, candidates=64).lines[0] for s in range(1, 6)]
     assert len(set(plain)) < 5 or any(repetition([line], plain[:i]) != (0, 0) for i, line in enumerate(plain)), plain
+
+
+def test_more_answers_than_rhymes_tried_go_on_to_other_rhymes(lstm):
+    # at the defaults, the four rhymes of "town" first tried (frown, brown, down, drown) gave brown three times
+    given = "The rain has washed the town"
+    answers = lstm.replies(given, 5, seed=3)
+    ends = [a.rhyme_words[0] for a in answers]
+    assert len(set(ends)) == 5 and len(set(lstm.rhymes("town"))) >= 5, ends
+    assert answers[0] == lstm.reply(given, seed=3) and not any(a.details[0].failed for a in answers)
+    more = lstm.replies(given, 9, seed=1)  # more answers than rhymes: more rhymes than one sampling tries, then again
+    assert len(more) == 9 and RHYME_CHOICES < len({a.rhyme_words[0] for a in more}) <= len(lstm.rhymes("town")) < 9
 
 
 def test_replies_check_their_arguments_and_avoid_lines_shown(markov):
