@@ -87,8 +87,8 @@ def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effo
                 fixed = fixed or parse_scheme(verse.scheme).syllables is not None
                 if best_effort and not as_json:
                     typer.echo(f"# {failures[-1]}", err=True)
-    if len(set(seeds)) > 1 and not as_json:  # a series skips the seeds whose verse repeats an earlier one
-        typer.echo(f"# seeds {', '.join(map(str, seeds))}: --seed N writes that one again", err=True)
+    if len(set(seeds)) > 1 and not as_json:  # a series, which is written again from its first seed
+        typer.echo(f"# seeds {', '.join(map(str, seeds))}: --seed {seeds[0]} -n {len(seeds)} writes them again", err=True)
     if failures and not best_effort:
         more = f" (and {len(failures) - 1} more line{'s' * (len(failures) > 2)}: --best-effort says each)" if len(failures) > 1 else ""
         loosen = ["--min-words"] * ("too_short" in failed) + ["--max-words"] * ("too_long" in failed)
@@ -102,8 +102,8 @@ Word = Annotated[str | None, typer.Argument(help="the first line's end word (or 
 Model = Annotated[str, typer.Option("--model", "-m", help=MODEL_HELP)]
 Temperature = Annotated[float, typer.Option("--temperature", "-t", help="0.05-3; lower is safer, higher wilder")]
 Seed = Annotated[int | None, typer.Option("--seed", help="random seed; the same seed gives the same output")]
-Count = Annotated[int, typer.Option("--count", "-n", min=1, help="how many (seeds seed, seed+1, ...; one that repeats or echoes "
-                                    "an earlier one gives way to the next)")]
+Count = Annotated[int, typer.Option("--count", "-n", min=1, help="how many, as a series: none says again or echoes the "
+                                    "lines before it (seeds seed, seed+1, ...; the same --seed gives the same series)")]
 AsJson = Annotated[bool, typer.Option("--json", help="one JSON object per verse")]
 ReplyAsJson = Annotated[bool, typer.Option("--json", help="each answer as one JSON object (a one-line verse)")]
 ReplyCount = Annotated[int, typer.Option("--count", "-n", min=1, help="how many answers to choose from, best first: none says "

@@ -299,9 +299,12 @@ class Rhymer:
         strict: bool = False,
         carry: bool = True,
         punctuate: bool = True,
+        avoid: Iterable[str] = (),
     ) -> Verse:
         """Write a verse in ``scheme`` (see ``rhymepolicy.parse_scheme``); the first line ends in ``seed_word``
-        (or a corpus line end).
+        (or a corpus line end). ``avoid``: lines shown before it (a feed's, a bot's last posts), which no line
+        says again while another candidate passes, and echoing one costs a line ``weights.echo``, as within
+        the verse.
 
         ``top_p`` is 0.01..1, the share of probability each character is drawn from (``sampler.nucleus``;
         1 draws from every character). ``variety`` is 0..MAX_VARIETY, the Gumbel noise (score units) each line
@@ -332,6 +335,7 @@ class Rhymer:
         Thy tears that patience is quite.
         """
         form = parse_scheme(scheme)
+        shown = validate.texts("avoid", avoid)
         carry = validate.boolean("carry", carry)
         punctuate = validate.boolean("punctuate", punctuate)
         typed = validate.text("seed_word", seed_word, optional=True)
@@ -351,7 +355,7 @@ class Rhymer:
         if form.syllable_tolerance > s.rules.syllable_tolerance:  # a limerick's lines: ±1
             s = dataclasses.replace(s, rules=dataclasses.replace(s.rules, syllable_tolerance=form.syllable_tolerance))
         words, nears = rhymepolicy.end_words(self.index, form.letters, seed_word, rng, s.rhyme, s.candidates)
-        details = self._lines(form, words, nears, rng, s, carry, punctuate, typed)
+        details = self._lines(form, words, nears, rng, s, carry, punctuate, typed, shown)
         return Verse(
             lines=tuple(d.text for d in details),
             rhyme_words=tuple(d.end_word for d in details),
@@ -366,14 +370,15 @@ class Rhymer:
         )
 
     def _lines(self, form: Scheme, words: list[tuple[str, ...]], nears: list[bool], rng: np.random.Generator,
-               s: _Settings, carry: bool, punctuate: bool, typed: str | None) -> list[Line]:
+               s: _Settings, carry: bool, punctuate: bool, typed: str | None, shown: list[str]) -> list[Line]:
         """The verse's lines, in reading order, written from the last to the first; ``words`` holds each
-        line's end word options, ``typed`` the seed word as the user gave it (``spelling``)."""
+        line's end word options, ``typed`` the seed word as the user gave it (``spelling``), ``shown`` the lines
+        shown before the verse, which its lines may no more repeat than each other."""
         context, written = None, []
         for i in reversed(range(len(words))):
             target = form.target(i) or s.rules.target_syllables or LINE_SYLLABLES
             ending = self._readable(rhymepolicy.line_ending(i, len(words))) if punctuate else ""
-            [(line, end)] = self._choices(words[i], nears[i], target, [d.text for d in written], rng, s, context,
+            [(line, end)] = self._choices(words[i], nears[i], target, [*shown, *(d.text for d in written)], rng, s, context,
                                           ending=ending, typed=typed)
             written.append(line)
             if carry and i:  # the state after this line and its line break: the context of the line before
@@ -594,12 +599,13 @@ class Rhymer:
 
     def series(self, count: int, scheme: str = "couplet", seed_word: str | None = None, *, seed: int | None = None,
                avoid: Iterable[str] = (), **options) -> Iterator[Verse]:
-        """``count`` verses in ``scheme`` for a feed: a verse that repeats one of the SERIES_MEMORY lines before
-        it, word for word or in an echo (``scoring.echoes``: "the trophies of" twice reads as a machine's), gives
-        way to the next seed's, up to SERIES_TRIES seeds; when all of them repeat, the one that repeats least is kept
-        (``scoring.repetition``: a line said again word for word counts first; the earliest on a tie). Seeds run
-        ``seed``, ``seed + 1``, ... (fresh ones without a seed), so each verse is ``verse`` with its recorded
-        seed, whatever came before, and the next verse's seeds start after the last one tried.
+        """``count`` verses in ``scheme`` for a feed, none saying again or echoing the SERIES_MEMORY lines before
+        it: each verse is ``verse`` with those lines as its ``avoid`` (``scoring.echoes``: "the trophies of"
+        twice reads as a machine's). A verse that still repeats them (a word whose rhymes the model writes few
+        lines for) gives way to the next seed's, up to SERIES_TRIES seeds; when all of them repeat, the one that
+        repeats least is kept (``scoring.repetition``: a line said again word for word counts first; the
+        earliest on a tie). Seeds run ``seed``, ``seed + 1``, ... (from a fresh one without a seed), so the same
+        ``seed``, ``count`` and ``avoid`` give the same series again, and each verse records its seed.
         ``avoid``: lines shown before the series (its last SERIES_MEMORY count). Takes ``verse``'s other
         options; bad ``count``, ``seed`` (one without room for ``count * SERIES_TRIES`` seeds before MAX_SEED
         included) or ``avoid`` raise at once, the rest as ``verse`` raises them, when their verse is asked for.
@@ -609,18 +615,20 @@ class Rhymer:
         [3, 4, 5]
         """
         count = validate.integer("count", count, 1, error=GenerationError)
-        if seed is not None:  # room for every seed the series may take, so it never stops half-way
-            seed = validate.integer("seed", seed, 0, MAX_SEED + 1 - count * SERIES_TRIES, error=GenerationError)
+        last = MAX_SEED + 1 - count * SERIES_TRIES  # room for every seed the series may take, so it never stops half-way
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy % (last + 1))
+        seed = validate.integer("seed", seed, 0, last, error=GenerationError)
         memory = deque(validate.texts("avoid", avoid), maxlen=SERIES_MEMORY)
         return self._series(count, scheme, seed_word, seed, memory, validate.options(options, self.verse))
 
-    def _series(self, count: int, scheme: str, seed_word: str | None, seed: int | None, memory: deque,
+    def _series(self, count: int, scheme: str, seed_word: str | None, seed: int, memory: deque,
                 options: dict) -> Iterator[Verse]:
         for _ in range(count):
             kept: tuple[tuple[int, int], Verse] | None = None
             for _ in range(SERIES_TRIES):
-                verse = self.verse(scheme, seed_word, seed=seed, **options)
-                seed = None if seed is None else seed + 1
+                verse = self.verse(scheme, seed_word, seed=seed, avoid=list(memory), **options)
+                seed += 1
                 repeated = repetition(verse.lines, memory)
                 if kept is None or repeated < kept[0]:
                     kept = repeated, verse

@@ -105,6 +105,7 @@ BAD_CALLS = [
     (lambda r: r.couplet("ni\udcffght"), ValueError, "seed_word"),
     (lambda r: rhymer.rhymes("ni\ud83cght"), ValueError, "word"),
     (lambda r: list(r.series(1, seed_word="night", avoid=["a\ud83c"])), ValueError, "avoid"),
+    (lambda r: r.couplet("night", avoid="a line"), TypeError, "avoid"),  # one string is no list of lines
     # a word no line ends on: the line written to it reads cut off ("the leaves of the,"), though words rhyme with it
     (lambda r: r.couplet("And"), ValueError, "seed_word"),
     (lambda r: r.couplet("your"), ValueError, "seed_word"),

@@ -910,9 +910,10 @@ function queued(task) {
 
 const more = (n = 1, overrides = {}) => queued(() => write(n, overrides));
 
-// rhymer/verse.py Rhymer.series: the feed's next couplet, from the next seed whose couplet repeats none of the
-// lines last shown (word for word or in an echo), up to page.series.tries seeds (keeping the one that repeats
-// them least, the earliest on a tie); each is the couplet of its own seed, so a share link still writes it.
+// The feed's next couplet, from the next seed whose couplet repeats none of the lines last shown (word for word or
+// in an echo), up to page.series.tries seeds (keeping the one that repeats them least, the earliest on a tie), as
+// rhymer/verse.py Rhymer.series does with the verse it writes to avoid them; here each is the couplet of its own
+// seed alone, so that a share link writes it again (three candidates a line seldom repeat).
 async function fresh(engine, opts, seed) {
   let kept = null;
   for (let t = 1; ; t++) {
