@@ -30,6 +30,7 @@ NEAR_BAND = 0.25  # a near rhyme is drawn (by frequency) from those at most this
 # a rhyme partner's line is written for up to this many rhyme words at once (64 of K = 256 candidates each) and
 # the best line kept, so a word the line cannot use well loses to another (blind readings 36-39: grammar +0.15, sense +0.10)
 RHYME_CHOICES = 4
+LACKING_SHOWN = 3  # CMU dict rhymes named when a model has none for a word (rhymer rhymes WORD lists more)
 
 
 def rhyme_choices_for(candidates: int, available: int = RHYME_CHOICES) -> int:
@@ -247,10 +248,19 @@ def rhyme_choices(index: RhymeIndex, group: list[str], used: list[str], rng: np.
         if index.rhymes(group[0], avoid=group[:1]) or near and index.near_rhymes(group[0], avoid=group[:1]):
             raise GenerationError(f"every word in the model's vocabulary that rhymes with '{group[0]}' is already used in "
                                   f"this verse; ask for fewer lines rhyming with it, or {fix}{hint}", parameter)
-        raise GenerationError(f"no word in the model's vocabulary rhymes with '{group[0]}'; {fix}{hint}", parameter)
+        raise GenerationError(f"no word in the model's vocabulary rhymes with '{group[0]}'{_lacking(group[0], mode)}; "
+                              f"{fix}{hint}", parameter)
     closest = min(distances.values())
     weights = {w: index.frequency(w) for w, d in distances.items() if d <= closest + NEAR_BAND}
     return _weighted_sample(weights, rhyme_choices_for(candidates, max(1, len(weights) - reserve)), rng), near
+
+
+def _lacking(word: str, mode: str) -> str:
+    """What CMU dict rhymes ``word`` with that a model's corpus lacks, for the error that says it has none:
+    `rhymer rhymes orange --near` lists porridge, which a couplet on "orange" cannot use."""
+    common = lexicon.commonness()
+    found = sorted(rhymes(word, near=mode == "auto"), key=lambda w: -common.get(w, 0))[:LACKING_SHOWN]
+    return f" {'even nearly ' * (mode == 'auto')}(its corpus lacks CMU dict's {', '.join(found)})" if found else ""
 
 
 def _fresh_end_word(index: RhymeIndex, partners: int, groups: dict, used: list[str], rng: np.random.Generator) -> str:

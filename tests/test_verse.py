@@ -96,6 +96,16 @@ def test_no_perfect_rhyme_falls_back_to_near_unless_forbidden(markov):
         markov.couplet(word, seed=2, rhyme="perfect")
 
 
+def test_a_word_the_corpus_has_no_rhyme_for_names_rhymes_it_lacks(markov, cli):
+    # "rhymer rhymes orange --near" lists porridge; a couplet can only end on the corpus's words
+    assert not markov.index.rhymes("orange") and not markov.index.near_rhymes("orange")
+    with pytest.raises(GenerationError, match=r"rhymes with 'orange' even nearly \(its corpus lacks CMU dict's foreign, "):
+        markov.couplet("orange", seed=1)
+    refused = cli("couplet", "-w", "orange", "--rhyme", "perfect", "-m", "markov")
+    assert refused.returncode == 2 and refused.stderr.endswith(
+        "rhymes with 'orange'; pick another seed word, or allow near rhymes (--rhyme auto)\n"), refused.stderr  # none perfect in CMU dict
+
+
 def test_a_scheme_that_uses_up_a_words_rhymes_says_so(markov):
     assert markov.verse("AAA", "silver", seed=1).rhyme_words[0] == "silver"  # near rhymes: river, liver
     with pytest.raises(GenerationError, match="rhymes with 'silver' is already used in this verse; ask for fewer lines"):
