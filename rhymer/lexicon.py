@@ -369,11 +369,38 @@ def pronunciations(word: str, strict: bool = False) -> list[Pron]:
     found = _cmu().get(word)
     if found:
         return _cmu_prons(word)
+    elided = _elided_phones(word)
+    if elided:
+        return _analysed(tuple(elided))
     if strict:
         raise LexiconError(
             f"'{word}' is not in the CMU pronouncing dictionary; drop strict=True to guess its rhyme from its spelling"
         )
     return [infer_pron(word)]
+
+
+# the endings verse elides ("look'd", "heav'n", "o'er") -> the letters the apostrophe leaves unsaid
+ELISIONS = {"'d": "ed", "'t": "ed", "'n": "en", "'er": "ver"}
+
+
+def _elided_phones(word: str) -> list[str] | None:
+    """CMU dict's pronunciations of an elided word, as it is sung: those of the word spelled in full, less the
+    unsaid sounds (heav'n: HH EH1 V N, one syllable; o'er: AO1 R, as "oar"; look'd: "looked"). None for others.
+
+    >>> _elided_phones("heav'n"), _elided_phones("o'er"), _elided_phones("e'er"), _elided_phones("reply'd")
+    (['HH EH1 V N'], ['AO1 R'], ['EH1 R'], ['R IH0 P L AY1 D', 'R IY0 P L AY1 D'])
+    """
+    for tail, unsaid in ELISIONS.items():
+        stem = word[: -len(tail)]
+        spelled = stem[:-1] + "i" + unsaid if tail == "'d" and stem.endswith("y") else stem + unsaid  # reply'd: replied
+        full = _cmu().get(spelled) if word.endswith(tail) and stem else None
+        if full and tail == "'n":  # the unstressed vowel before the N goes
+            return [re.sub(r" (AH|IH|EH)0 N$", " N", p) for p in full]
+        if full and tail == "'er":  # o-ver, e-ver: the V and the ER's vowel go (CMU writes "oar" AO R)
+            return [re.sub(r"OW(\d) R$", r"AO\1 R", re.sub(r" V ER0$", " R", p)) for p in full]
+        if full:
+            return full
+    return None
 
 
 def infer_pron(word: str) -> Pron:
@@ -641,6 +668,8 @@ def syllable_count(word: str) -> int:
     (3, 3)
     """
     count = _cmu_syllables(word.lower())
+    if count is None and (elided := _elided_phones(word.lower())):
+        return analyse(elided[0]).syllables
     return guess_syllables(word) if count is None else count
 
 

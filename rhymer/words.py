@@ -96,8 +96,13 @@ def end_word(line: str) -> str | None:
 
 
 def guess_syllables(word: str) -> int:
-    """Spelling-based syllable estimate for words missing from CMU dict (vowel groups, silent e)."""
-    word = word.lower()
+    """Spelling-based syllable estimate for words missing from CMU dict (vowel groups, silent e); an
+    apostrophe stands for a letter left unsaid, so "o'er", "heav'n" and "ev'ry" are sung in one and two.
+
+    >>> guess_syllables("glimmerlight"), guess_syllables("o'er"), guess_syllables("heav'n"), guess_syllables("ev'ry")
+    (3, 1, 1, 2)
+    """
+    word = word.lower().replace("'", "")
     count = len(_VOWEL_GROUPS.findall(word))
     if word.endswith("e") and not word.endswith(("le", "ee", "ye")) and count > 1:
         count -= 1

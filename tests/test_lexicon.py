@@ -81,6 +81,15 @@ def test_syllables():
     assert lexicon.syllables("glimmerlight") == 3
 
 
+def test_elided_words_are_sung_as_elided_and_rhyme_as_spelled_in_full():
+    assert [lexicon.syllables(w) for w in ("o'er", "heav'n", "look'd", "reply'd", "e'er")] == [1, 1, 1, 2, 1]
+    assert lexicon.syllables("And she bent o'er the palace") == 7  # a songwriter's count, not 8
+    assert lexicon.syllable_count("O'er") == 1 and lexicon.syllable_count("ev'ry") == 2  # (a guess: CMU has no "evry")
+    assert "burned" in lexicon.rhymes("turn'd") and "turned" not in lexicon.rhymes("turn'd")  # the same word
+    assert lexicon.is_rhyme("o'er", "shore") and not lexicon.is_rhyme("o'er", "there")  # "oar", not "err"
+    assert not lexicon.pronunciations("look'd")[0].inferred and lexicon.pronunciations("glimmerlight'd")[0].inferred
+
+
 def test_geminate_onsets_do_not_hide_identical_rhymes():
     assert not lexicon.is_rhyme("unknown", "known")  # CMU spells the onset N N: still the same onset
     assert lexicon.is_rhyme("unknown", "shown")

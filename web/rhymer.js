@@ -193,6 +193,7 @@ function phoneCost(p, q, costs) {
 // ---------- what the judging needs to know of a word (wordfacts.json.gz, written by rhymer/website.py) ----------
 // rhymer/words.py guess_syllables, for the words that are neither in the corpus nor in CMU dict
 function guessSyllables(w) {
+  w = w.replaceAll("'", "");  // words.py guess_syllables: "o'er" is one syllable
   let n = (w.match(/[aeiouy]+/g) || []).length;
   if (w.endsWith("e") && !/(le|ee|ye)$/.test(w) && n > 1) n -= 1;
   return Math.max(n, 1);
