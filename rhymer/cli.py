@@ -26,8 +26,16 @@ from rhymer.markov import DEFAULT_ORDER
 from rhymer.outputs import check_file
 from rhymer.progress import StepProgress
 from rhymer.rhymepolicy import parse_scheme
-from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, MAX_LINE_CHARS
-from rhymer.scoring import DEFAULT_VARIETY, Rules
+from rhymer.sampler import (
+    DEFAULT_CANDIDATES,
+    DEFAULT_TEMPERATURE,
+    DEFAULT_TOP_P,
+    MAX_LINE_CHARS,
+    MAX_TEMPERATURE,
+    MIN_TEMPERATURE,
+    MIN_TOP_P,
+)
+from rhymer.scoring import DEFAULT_VARIETY, LINE_SYLLABLES, MAX_VARIETY, SHORTEST_REPLY, Rules
 from rhymer.train import TrainConfig
 from rhymer.train import train as run_training
 from rhymer.verse import Verse, failure_note
@@ -100,7 +108,8 @@ def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effo
 SeedWord = Annotated[str | None, typer.Option("--seed-word", "-w", help="the first line's end word")]
 Word = Annotated[str | None, typer.Argument(help="the first line's end word (or --seed-word), e.g. night", show_default=False)]
 Model = Annotated[str, typer.Option("--model", "-m", help=MODEL_HELP)]
-Temperature = Annotated[float, typer.Option("--temperature", "-t", help="0.05-3; lower is safer, higher wilder")]
+Temperature = Annotated[float, typer.Option("--temperature", "-t", help=f"{MIN_TEMPERATURE:g}-{MAX_TEMPERATURE:g}; lower is safer, "
+                                            "higher wilder")]
 Seed = Annotated[int | None, typer.Option("--seed", help="random seed; the same seed gives the same output")]
 Count = Annotated[int, typer.Option("--count", "-n", min=1, help="how many, as a series: none says again or echoes the "
                                     "lines before it (seeds seed, seed+1, ...; the same --seed gives the same series)")]
@@ -109,9 +118,9 @@ ReplyAsJson = Annotated[bool, typer.Option("--json", help="each answer as one JS
 ReplyCount = Annotated[int, typer.Option("--count", "-n", min=1, help="how many answers to choose from, best first: none says "
                                          "again or echoes another, and they end on different rhymes while there are others")]
 Candidates = Annotated[int, typer.Option("--candidates", "-k", help="candidate lines sampled per line; 1 = no reranking")]
-TopP = Annotated[float, typer.Option("--top-p", "-p", help="0.01-1; each character drawn from the likeliest that hold this share of "
+TopP = Annotated[float, typer.Option("--top-p", "-p", help=f"{MIN_TOP_P:g}-1; each character drawn from the likeliest that hold this share of "
                                      "the tempered probability (1 = every character; -k 1 -p 1 = plain sampling)")]
-Variety = Annotated[float, typer.Option("--variety", help="0-100; how freely each line is drawn from its best-scored candidates: 1 "
+Variety = Annotated[float, typer.Option("--variety", help=f"0-{MAX_VARIETY:g}; how freely each line is drawn from its best-scored candidates: 1 "
                                        "gives a seed word other lines from seed to seed, at some cost in grammar (0 = always the best)")]
 Rhyme = Annotated[str, typer.Option("--rhyme", help="auto (near rhymes if no perfect one) or perfect")]
 Strict = Annotated[bool, typer.Option("--strict", help="refuse seed words missing from CMU dict")]
@@ -119,8 +128,9 @@ ReplyStrict = Annotated[bool, typer.Option("--strict", help="refuse a line whose
 MinWords = Annotated[int, typer.Option("--min-words", help="fewest words in a line")]
 MaxWords = Annotated[int, typer.Option("--max-words", help="most words in a line")]
 Meter = Annotated[str | None, typer.Option("--meter", help="prefer lines in this meter: iambic or trochaic")]
-Syllables = Annotated[int | None, typer.Option("--syllables", help="syllables per line; default: 8 (a limerick's own)")]
-ReplySyllables = Annotated[int | None, typer.Option("--syllables", help="syllables of the answer; default: the given line's, at least 6")]
+Syllables = Annotated[int | None, typer.Option("--syllables", help=f"syllables per line; default: {LINE_SYLLABLES} (a limerick's own)")]
+ReplySyllables = Annotated[int | None, typer.Option("--syllables", help="syllables of the answer; default: the given line's, at least "
+                                                    f"{SHORTEST_REPLY}")]
 BestEffort = Annotated[bool, typer.Option("--best-effort", help="print lines that still break a rule and exit 0")]
 Punctuate = Annotated[bool, typer.Option("--punctuate/--no-punctuate",
                                          help="end lines with a comma and the last with a full stop (end-stopped lines), where the model knows the marks")]
