@@ -65,7 +65,8 @@ MODEL_HELP = "lstm, markov, or a model directory (default: the shipped model)"
 # the library's parameters that an option sets, so that its errors name what the user typed
 OPTION_OF = {"target_syllables": "--syllables", "min_words": "--min-words", "max_words": "--max-words",
              "seed_word": "--seed-word", "temperature": "--temperature", "candidates": "--candidates", "top_p": "--top-p",
-             "variety": "--variety", "rhyme": "--rhyme", "seed": "--seed", "count": "--count", "strict": "--strict"}
+             "variety": "--variety", "rhyme": "--rhyme", "seed": "--seed", "count": "--count", "strict": "--strict",
+             "couplets": "--couplets", "markov_orders": "--markov-orders", "port": "--port"}
 RHYMES_SHOWN = 20  # `rhymer rhymes` lists the most common rhymes only, unless --limit says otherwise
 
 

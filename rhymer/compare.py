@@ -13,7 +13,7 @@ from rhymer import metrics, modeldir
 from rhymer.api import load
 from rhymer.charmodel import heldout_bpc
 from rhymer.corpus import DEFAULT_VAL_FRACTION, read_text, require_letters, sha256, split_heldout
-from rhymer.errors import RhymerError
+from rhymer.errors import InvalidArgument
 from rhymer.markov import DEFAULT_ORDER, MAX_ORDER, MIN_ORDER, MarkovModel, check_order
 from rhymer.progress import Advance, Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
@@ -78,16 +78,16 @@ def parse_orders(text: str) -> list[int]:
     try:
         numbers = [int(x) for x in text.split("-" if is_range else ",")]
     except ValueError:
-        raise RhymerError(f"--markov-orders '{text}' is not a range or a list of whole numbers; {fix}") from None
+        raise InvalidArgument(f"markov_orders '{text}' is not a range or a list of whole numbers; {fix}", "markov_orders") from None
     if is_range and len(numbers) != 2:
-        raise RhymerError(f"--markov-orders '{text}' is not a range of two orders; {fix}")
+        raise InvalidArgument(f"markov_orders '{text}' is not a range of two orders; {fix}", "markov_orders")
     if not all(MIN_ORDER <= k <= MAX_ORDER for k in numbers):
-        raise RhymerError(f"--markov-orders '{text}' goes outside {MIN_ORDER}..{MAX_ORDER}; {fix}")
+        raise InvalidArgument(f"markov_orders '{text}' goes outside {MIN_ORDER}..{MAX_ORDER}; {fix}", "markov_orders")
     if not is_range:
         return sorted(set(numbers))
     lo, hi = numbers
     if lo > hi:
-        raise RhymerError(f"--markov-orders '{text}' is an empty range ({lo} > {hi}); {fix}")
+        raise InvalidArgument(f"markov_orders '{text}' is an empty range ({lo} > {hi}); {fix}", "markov_orders")
     return list(range(lo, hi + 1))
 
 
@@ -103,7 +103,7 @@ def run(corpus: Path | None, models: list[str], couplets: int = DEFAULT_COUPLETS
     LSTM (``train_lstm_minutes``) is trained into ``out``/lstm-fresh (``out`` None: the current folder).
     """
     if couplets < 1:
-        raise RhymerError(f"--couplets {couplets} is below 1; pass a positive number")
+        raise InvalidArgument(f"couplets {couplets} is below 1; pass a positive number", "couplets")
     temperature, candidates, top_p = check_settings(temperature, candidates, top_p)  # before any work
     for order in [markov_order, *(markov_orders or [])]:
         check_order(order)

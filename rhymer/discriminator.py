@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rhymer.blas import one_thread
-from rhymer.errors import ModelError
+from rhymer.errors import InvalidArgument, ModelError
 from rhymer.linemodel import BUCKETS, STEPS, LineModel, known_bits
 from rhymer.words import tokens
 
@@ -47,7 +47,7 @@ class Discriminator(LineModel):
             l2: float = L2, steps: int = STEPS) -> Discriminator:
         """Fit real (label 1) against sampled (label 0) lines."""
         if not real_lines or not sampled_lines:
-            raise ModelError("a discriminator needs real and sampled lines to learn from; pass both")
+            raise InvalidArgument("a discriminator needs real and sampled lines to learn from; pass both", "real_lines")
         known = known_bits(w for line in real_lines for w in tokens(line))
         lines = [[line] for line in (*real_lines, *sampled_lines)]
         y = np.r_[np.ones(len(real_lines)), np.zeros(len(sampled_lines))]

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from rhymer.errors import ModelError
+from rhymer.errors import InvalidArgument
 from rhymer.linemodel import BUCKETS, STEPS, LineModel, known_bits
 
 L2 = 0.014  # L2 penalty (ridge's alpha of about 70 over the ~5,000 rated couplets; held-out correlation flat 0.005-0.04)
@@ -54,13 +54,13 @@ class ReaderModel(LineModel):
         except (TypeError, ValueError):
             y = np.zeros(0)
         if y.ndim != 1 or not len(y):
-            raise ModelError("ratings must be numbers, one per couplet; pass a list of floats")
+            raise InvalidArgument("ratings must be numbers, one per couplet; pass a list of floats", "ratings")
         if len(couplets) != len(y) or len(y) < MIN_COUPLETS:
-            raise ModelError(f"a reader model needs a rating for each couplet, {MIN_COUPLETS} at the least; "
-                             f"got {len(couplets)} couplets and {len(y)} ratings")
+            raise InvalidArgument(f"a reader model needs a rating for each couplet, {MIN_COUPLETS} at the least; "
+                                  f"got {len(couplets)} couplets and {len(y)} ratings", "ratings")
         if any(isinstance(c, str) or not isinstance(c, Sequence) or not c or not all(isinstance(line, str) for line in c)
                for c in couplets):
-            raise ModelError("each couplet must be a non-empty sequence of lines (strings); pass [line, line]")
+            raise InvalidArgument("each couplet must be a non-empty sequence of lines (strings); pass [line, line]", "couplets")
         if not np.isfinite(y).all():
-            raise ModelError("a rating is not a finite number; pass numbers")
+            raise InvalidArgument("a rating is not a finite number; pass numbers", "ratings")
         return cls._fit(couplets, y, known_bits(known_words), logistic=False, buckets=buckets, l2=l2, steps=steps)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rhymer import lexicon, validate
-from rhymer.errors import GenerationError, RhymerError
+from rhymer.errors import CorpusError, GenerationError
 from rhymer.lexicon import near_rhymes_with, rhymes_with
 from rhymer.words import ELIDED_WORDS, is_verse_word
 
@@ -307,7 +307,7 @@ def seed_words(index: RhymeIndex) -> list[str]:
     if not words:
         words = [w for w in _frequent_line_ends(index, SEED_POOL) if index.rhymes(w)][:SEED_FALLBACK]
     if not words:
-        raise RhymerError("the corpus has no rhyming line ends to seed couplets with; use a corpus of verse")
+        raise CorpusError("the corpus has no rhyming line ends to seed couplets with; use a corpus of verse")
     return words
 
 

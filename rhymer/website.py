@@ -32,7 +32,7 @@ import numpy as np
 from rhymer import lexicon, ml5, modeldir, outputs, rhymepolicy, sampler
 from rhymer.blas import one_thread
 from rhymer.charmodel import TYPOGRAPHIC
-from rhymer.errors import GenerationError, ModelError, OutputError, RhymerError
+from rhymer.errors import GenerationError, InvalidArgument, ModelError, OutputError, RhymerError
 from rhymer.files import read_json, write_json, write_text
 from rhymer.progress import Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
@@ -372,7 +372,7 @@ def serve(site: Path, host: str = "127.0.0.1", port: int = 8000) -> http.server.
     """An HTTP server for one site folder only (requests cannot leave it), bound at once, so a taken
     or impossible port is known before the site is exported. Port 0 picks a free one."""
     if not 0 <= port <= MAX_PORT:
-        raise RhymerError(f"--port {port} is out of range; pass 1 to {MAX_PORT}, or 0 for any free port")
+        raise InvalidArgument(f"port {port} is out of range; pass 1 to {MAX_PORT}, or 0 for any free port", "port")
     handler = functools.partial(_SiteHandler, directory=str(site))
     try:
         return _SiteServer((host, port), handler)

@@ -2,13 +2,15 @@
 also a ValueError (bad value) or a TypeError (wrong type) and names the parameter; nothing else escapes.
 The generation commands turn the same mistakes into one line on stderr and exit code 2."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rhymer
-from rhymer import lexicon
+from rhymer import compare, lexicon, website
 from rhymer.errors import GenerationError, InvalidArgument, LexiconError, RhymerError, WrongType
 from rhymer.rhymepolicy import ends_no_lines
 from rhymer.scoring import Rules, Weights, syllable_count
@@ -106,6 +108,9 @@ BAD_CALLS = [
     (lambda r: rhymer.rhymes("ni\ud83cght"), ValueError, "word"),
     (lambda r: list(r.series(1, seed_word="night", avoid=["a\ud83c"])), ValueError, "avoid"),
     (lambda r: r.couplet("night", avoid="a line"), TypeError, "avoid"),  # one string is no list of lines
+    (lambda r: compare.parse_orders("8-3"), ValueError, "markov_orders"),
+    (lambda r: compare.run(None, ["markov"], couplets=0), ValueError, "couplets"),
+    (lambda r: website.serve(Path("."), port=70000), ValueError, "port"),
     # a word no line ends on: the line written to it reads cut off ("the leaves of the,"), though words rhyme with it
     (lambda r: r.couplet("And"), ValueError, "seed_word"),
     (lambda r: r.couplet("your"), ValueError, "seed_word"),

@@ -11,7 +11,7 @@ import pytest
 
 import rhymer
 from rhymer import linemodel, modeldir
-from rhymer.errors import GenerationError, ModelError
+from rhymer.errors import GenerationError, InvalidArgument
 from rhymer.readermodel import ReaderModel
 from rhymer.words import tokens
 from tests.conftest import assert_huge_file_refused, assert_reranking_term, assert_tampered_refused, tamper
@@ -96,18 +96,18 @@ def test_a_huge_file_is_refused_unread(tmp_path):
 
 def test_a_fit_needs_a_finite_rating_for_each_couplet(rated):
     couplets, ratings = rated
-    with pytest.raises(ModelError, match="a rating for each couplet"):
+    with pytest.raises(InvalidArgument, match="a rating for each couplet"):
         ReaderModel.fit(couplets[:30], ratings[:29], [])
-    with pytest.raises(ModelError, match="20 at the least"):
+    with pytest.raises(InvalidArgument, match="20 at the least"):
         ReaderModel.fit(couplets[:5], ratings[:5], [])
     for wrong in ([" ".join(c) for c in couplets[:30]], [1] * 30, [[]] * 30):
-        with pytest.raises(ModelError, match="non-empty sequence of lines"):
+        with pytest.raises(InvalidArgument, match="non-empty sequence of lines"):
             ReaderModel.fit(wrong, ratings[:30], [])
     for wrong in (["x"] * 30, [[1, 2]] * 30, 3.0):
-        with pytest.raises(ModelError, match="ratings must be numbers"):
+        with pytest.raises(InvalidArgument, match="ratings must be numbers"):
             ReaderModel.fit(couplets[:30], wrong, [])
     assert ReaderModel.fit(iter(couplets[:30]), ratings[:30], []).buckets  # any iterable of couplets
-    with pytest.raises(ModelError, match="not a finite number"):
+    with pytest.raises(InvalidArgument, match="not a finite number"):
         ReaderModel.fit(couplets[:30], [*ratings[:29], float("nan")], [])
 
 
