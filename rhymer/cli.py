@@ -340,7 +340,7 @@ def export(
     path, _ = modeldir.resolve(model)
     with StepProgress() as steps:
         site = website.export(path, web, ml5_file, force, progress=steps)
-    typer.echo(f"wrote {web}: {'LSTM and ' if site['lstm'] else ''}Markov; serve it with any static host or `rhymer web --site {web}`")
+    typer.echo(f"wrote {web}: {'LSTM and ' if site['model_kind'] == 'lstm' else ''}Markov; serve it with any static host or `rhymer web --site {web}`")
 
 
 @app.command("web")

@@ -19,7 +19,6 @@ import functools
 import gzip
 import hashlib
 import importlib.util
-import json
 import math
 import re
 import string
@@ -31,7 +30,7 @@ from typing import NamedTuple
 
 from rhymer import validate
 from rhymer.charmodel import TYPOGRAPHIC
-from rhymer.errors import LexiconError
+from rhymer.errors import LexiconError, ModelError
 from rhymer.words import guess_syllables, is_word, tokens, without_accents
 
 MAX_WORD_LENGTH = 40
@@ -208,16 +207,12 @@ def _visible(word: str) -> str:
     return "".join(c for c in word if unicodedata.category(c) != "Cf").strip()
 
 
-def _usable(word: str) -> bool:
-    return is_word(word)
-
-
 @functools.lru_cache(maxsize=1)
 def _cmu() -> dict[str, list[str]]:
     import pronouncing  # parsed on first use only (~0.3 s)
 
     pronouncing.init_cmu()
-    return {w: phones for w, phones in pronouncing.lookup.items() if _usable(w)}
+    return {w: phones for w, phones in pronouncing.lookup.items() if is_word(w)}
 
 
 @functools.lru_cache(maxsize=1)
@@ -631,14 +626,15 @@ def commonness() -> dict[str, int]:
 
 @functools.lru_cache(maxsize=1)
 def _shipped_corpus() -> dict[str, int]:
-    """How often each word occurs in the shipped model's corpus, read from its rhyme index."""
-    from rhymer.modeldir import DEFAULT_DIR, WORDS  # modeldir imports this module (through rhymeindex)
+    """How often each word occurs in the shipped model's corpus, read from its rhyme index (``RhymeIndex.load``,
+    the one reader of that file)."""
+    from rhymer.modeldir import DEFAULT_DIR, WORDS  # both import this module (modeldir through rhymeindex)
+    from rhymer.rhymeindex import RhymeIndex
 
     try:
-        words = json.loads((DEFAULT_DIR / WORDS).read_text(encoding="utf-8"))["words"]
-        return {w: int(v[0]) for w, v in words.items()}
-    except (OSError, ValueError, KeyError, TypeError, IndexError) as err:
-        raise LexiconError(f"the shipped rhyme index '{DEFAULT_DIR / WORDS}' is unreadable ({err}); reinstall rhymer") from None
+        return {w: uses for w, (uses, _) in RhymeIndex.load(DEFAULT_DIR / WORDS).words.items()}
+    except ModelError as err:
+        raise LexiconError(f"the shipped rhyme index is unreadable ({err}); reinstall rhymer") from None
 
 
 def syllables(text: str) -> int:

@@ -33,10 +33,16 @@ MAX_VARIABLE_BYTES = 1 << 30  # one float32 variable; the shipped model's larges
 FIX = "re-export the model"
 
 
+def _gate_order(h: int) -> np.ndarray:
+    """Keras writes an LSTM's gates i, f, c, o and ml5 (TensorFlow 1's BasicLSTMCell) i, c, f, o: the middle two
+    blocks of H columns swap, and swapping them again undoes it."""
+    return np.concatenate([np.arange(0, h), np.arange(2 * h, 3 * h), np.arange(h, 2 * h), np.arange(3 * h, 4 * h)])
+
+
 def keras_lstm_to_ml5(kernel: np.ndarray, recurrent: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Convert one Keras LSTM layer to ml5's (kernel [in+H, 4H], bias [4H])."""
     h = recurrent.shape[0]
-    order = np.concatenate([np.arange(0, h), np.arange(2 * h, 3 * h), np.arange(h, 2 * h), np.arange(3 * h, 4 * h)])
+    order = _gate_order(h)
     k = np.concatenate([kernel, recurrent], axis=0)[:, order]
     b = bias[order].copy()
     b[2 * h : 3 * h] -= 1.0
@@ -48,8 +54,8 @@ def ml5_lstm_to_keras(kernel: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray,
     h = bias.shape[0] // 4
     b = bias.astype(np.float32).copy()
     b[2 * h : 3 * h] += 1.0
-    order = np.concatenate([np.arange(0, h), np.arange(2 * h, 3 * h), np.arange(h, 2 * h), np.arange(3 * h, 4 * h)])
-    k = kernel[:, order]  # swapping the middle two gate blocks is its own inverse
+    order = _gate_order(h)
+    k = kernel[:, order]
     return k[:-h].astype(np.float32), k[-h:].astype(np.float32), b[order]
 
 
@@ -109,6 +115,13 @@ def read(path: Path) -> tuple[dict[str, np.ndarray], list[str]]:
             roles[role] = value
     _check_shapes(roles, len(vocab), path)
     return roles, vocab
+
+
+def files(path: Path) -> list[str]:
+    """The files of an ml5 model directory that ml5 fetches (manifest, vocabulary, each variable's file), once
+    ``read`` has checked them all: a tampered manifest names none outside the directory."""
+    read(path)
+    return [MANIFEST, VOCAB, *(entry["filename"] for entry in _read_json(path / MANIFEST).values())]
 
 
 def _role(name: str) -> str | None:

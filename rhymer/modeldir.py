@@ -43,7 +43,7 @@ METADATA, MARKOV, WORDS, CORPUS = "rhymer.json", "markov.json", "words.json", "c
 NGRAMS, DISCRIMINATOR, READER, RUNS = "ngrams.json", "discriminator.json", "reader.json", "wordruns.json"
 # an exported site's marker file and its format, and its folder of the ml5 files the page reads
 SITE_FILE, SITE_FORMAT, SITE_MODEL = "site.json", "rhymer-site", "model"
-CHECKPOINTS, RUN_FILE = "checkpoints", "run.json"
+CHECKPOINTS, RUN_FILE, RUN_FORMAT = "checkpoints", "run.json", "rhymer-run"
 # training's own files in checkpoints/: the Markov baseline's metrics, the best epoch so far
 BASELINE, BEST = f"{CHECKPOINTS}/baseline.json", f"{CHECKPOINTS}/best.json"
 REPLACED = ".replaced-by-a-forced-run"  # the earlier model's files while a --force training run goes on
@@ -57,6 +57,7 @@ DEFAULT_DIR = Path(__file__).parent / "models" / "default"
 DIRECTIONS = ("backward", "forward")
 KINDS = ("lstm", "markov")
 MAX_CORPUS_BYTES = 128 * 1024 * 1024  # corpus.txt.gz unpacked; the shipped corpus is 0.65 MB
+MAX_STATE_BYTES = 1024 * 1024  # a training's run.json, baseline.json, best.json: a few hundred bytes each
 FIX = "re-export the model"
 
 
@@ -81,7 +82,7 @@ def prepare_out(out: Path, force: bool, set_aside: bool = False) -> Path | None:
             outputs.remove_aside(aside)
         else:  # ...before one: what it left goes, and the model it was replacing is the one to replace now
             outputs.remove_own(out, OWN_FILES)
-            outputs.put_back(out, aside)
+            outputs.put_back(out, aside, OWN_FILES)
     if not set_aside:
         outputs.remove_own(out, OWN_FILES)
         return None
@@ -97,7 +98,7 @@ def replacing(out: Path, aside: Path | None, keep: Callable[[], bool]) -> Iterat
         yield
     except BaseException:
         if aside is not None and not keep():
-            outputs.put_back(out, aside)
+            outputs.put_back(out, aside, OWN_FILES)
         elif aside is not None:
             outputs.remove_aside(aside)
         raise
@@ -111,9 +112,12 @@ def resumable(out: Path) -> bool:
 
 
 def is_model_folder(path: Path) -> bool:
-    """Whether rhymer wrote this folder: a model's metadata, or the run file of a training in progress."""
-    run = path / CHECKPOINTS / RUN_FILE
-    return outputs.has_marker(path / METADATA, FORMAT) or (outputs.is_regular(run) and not run.parent.is_symlink())
+    """Whether rhymer wrote this folder: a model's metadata, or the run file of a training in progress (its
+    format, or in one written before it had one, the fields only a training writes; a user's checkpoints/run.json
+    is neither)."""
+    run = outputs.read_marker(path / CHECKPOINTS / RUN_FILE) if not (path / CHECKPOINTS).is_symlink() else None
+    return outputs.has_marker(path / METADATA, FORMAT) or run is not None and (
+        run.get("format") == RUN_FORMAT or isinstance(run.get("config"), dict) and isinstance(run.get("corpus_sha256"), str))
 
 
 @contextmanager

@@ -14,6 +14,7 @@ being exported, say).
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import json
 import os
@@ -97,6 +98,7 @@ def set_aside(folder: Path, names: Iterable[str], aside: Path) -> None:
     """Move the files rhymer wrote in ``folder`` (as ``remove_own`` finds them) into ``aside``, a new folder inside
     it, keeping their relative paths: the earlier model a --force run replaces comes back if that run fails
     before it has anything to keep (``put_back``), and goes once it has (``remove_aside``)."""
+    names = list(names)
     paths, folders = _own(folder, names)
     aside.mkdir()
     (aside / ASIDE_MARKER).write_text(json.dumps({"format": ASIDE_FORMAT}))  # (``is_aside``: ours, not a user's)
@@ -106,7 +108,7 @@ def set_aside(folder: Path, names: Iterable[str], aside: Path) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, target)
     except BaseException:  # (an interrupt half-way: all back, as it was)
-        put_back(folder, aside)
+        put_back(folder, aside, names)
         raise
     _drop_empty(folders)
 
@@ -116,16 +118,38 @@ def is_aside(aside: Path) -> bool:
     return kind(aside) == "folder" and has_marker(aside / ASIDE_MARKER, ASIDE_FORMAT)
 
 
-def put_back(folder: Path, aside: Path) -> None:
+def put_back(folder: Path, aside: Path, names: Iterable[str]) -> None:
     """Move what ``set_aside`` moved into ``aside`` back into ``folder``, then remove ``aside``; a Ctrl-C meanwhile
-    (the second of an impatient user's, the first having started this) waits until the model is whole again."""
+    (the second of an impatient user's, the first having started this) waits until the model is whole again.
+
+    ``aside`` may have been planted (its marker is a plain file): only files by the ``names`` set_aside moves
+    go back, and never through a link in ``folder`` (a planted "docs" linking to the home folder)."""
+    names = list(names)
     with _ctrl_c_held():
         for path in _entries(aside):
-            if path != aside / ASIDE_MARKER:
-                target = folder / path.relative_to(aside)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(path, target)
+            relative = path.relative_to(aside)
+            target = folder / relative
+            if _is_own_name(relative.as_posix(), names) and _real_folders(folder, relative.parent) and kind(target) != "folder":
+                os.replace(path, target)  # (a link in the way is replaced, never written through)
         remove_aside(aside)
+
+
+def _is_own_name(relative: str, names: list[str]) -> bool:
+    """Whether a path (relative, with slashes) is one of ``names``' globs, each "*" within one folder's name."""
+    depth = relative.count("/")
+    return any(name.count("/") == depth and fnmatch.fnmatchcase(relative, name) for name in names)
+
+
+def _real_folders(folder: Path, relative: Path) -> bool:
+    """Make ``folder / relative`` as real folders (none a link); False where a link or a file is in the way."""
+    here = folder
+    for part in relative.parts:
+        here = here / part
+        if kind(here) is None:
+            here.mkdir()
+        elif kind(here) != "folder":
+            return False
+    return True
 
 
 @contextmanager
@@ -191,13 +215,18 @@ def _drop_empty(folders: set[Path]) -> None:
 
 def has_marker(path: Path, fmt: str) -> bool:
     """Whether ``path`` is a JSON file of rhymer's, its "format" being ``fmt`` (a link or a giant is not)."""
+    return (read_marker(path) or {}).get("format") == fmt
+
+
+def read_marker(path: Path) -> dict | None:
+    """The JSON object a marker file holds; None for anything else (a link, a giant, a FIFO, not JSON)."""
     if not is_regular(path) or path.stat().st_size > MARKER_BYTES:
-        return False
+        return None
     try:
         data = json.loads(path.read_bytes())
     except (OSError, ValueError, RecursionError):
-        return False
-    return isinstance(data, dict) and data.get("format") == fmt
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def is_regular(path: Path) -> bool:

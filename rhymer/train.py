@@ -28,8 +28,8 @@ import numpy as np
 from rhymer import ml5, modeldir, outputs, train_finetune, train_speed
 from rhymer.charmodel import heldout_bpc
 from rhymer.corpus import DEFAULT_VAL_FRACTION, read_text, require_letters, sha256, split_heldout
-from rhymer.errors import TrainingError
-from rhymer.files import read_json, write_json
+from rhymer.errors import ModelError, OutputError, TrainingError
+from rhymer.files import read_model_json, write_json
 from rhymer.markov import DEFAULT_ORDER, MAX_ORDER, MIN_ORDER
 from rhymer.progress import TrainingProgress
 
@@ -180,7 +180,7 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
     _check_memory(config, len(vocab))
     chief = _is_chief(config.strategy)
 
-    run = {"corpus_sha256": sha256(text), "config": config.identity()}
+    run = {"format": modeldir.RUN_FORMAT, "corpus_sha256": sha256(text), "config": config.identity()}
     aside = _prepare(out, run, resume, force) if chief else None  # other workers of a cluster write nothing into --out
     keep = lambda: resume or modeldir.resumable(out)  # noqa: E731
     with modeldir.replacing(out, aside, keep), modeldir.undo_on_failure(out, keep=keep, enabled=chief):
@@ -296,6 +296,10 @@ def _prepare(out: Path, run: dict, resume: bool, force: bool) -> Path | None:
     ``undo_on_failure`` starts watching the folder, so that a run that fails removes all it wrote, and the
     earlier model comes back: ``modeldir.replacing``); returns where it was set aside."""
     state = out / CHECKPOINTS / RUN_FILE
+    found = outputs.kind(out / CHECKPOINTS)
+    if found not in (None, "folder"):  # a link: the checkpoints would land where it points
+        raise OutputError(f"'{out / CHECKPOINTS}' is {'a ' * (found == 'file')}{found}, not a folder of rhymer's own for "
+                          "the checkpoints; move it away or use another --out")
     if resume:
         if not state.exists():
             raise TrainingError(f"nothing to resume in '{out}' (no checkpoint); start without --resume")
@@ -313,14 +317,12 @@ def _prepare(out: Path, run: dict, resume: bool, force: bool) -> Path | None:
 
 
 def _read_state(path: Path) -> dict:
-    """Read one of training's own JSON files; a damaged one is a TrainingError, not a traceback."""
+    """Read one of training's own JSON files as the untrusted file it may be (a link to /dev/zero, a FIFO, a
+    nesting bomb: ``read_model_json``); a damaged one is a TrainingError, not a traceback or a hang."""
     try:
-        data = read_json(path)
-    except (OSError, ValueError, EOFError) as err:
-        raise TrainingError(f"'{path}' is damaged ({type(err).__name__}); start over with --force or use another --out") from None
-    if not isinstance(data, dict):
-        raise TrainingError(f"'{path}' is damaged (not a JSON object); start over with --force or use another --out")
-    return data
+        return read_model_json(path, "start over with --force or use another --out", modeldir.MAX_STATE_BYTES)
+    except ModelError as err:
+        raise TrainingError(f"the training state is damaged: {err}") from None
 
 
 def _cluster() -> dict:

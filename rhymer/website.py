@@ -33,7 +33,7 @@ from rhymer import lexicon, ml5, modeldir, outputs, rhymepolicy, sampler
 from rhymer.blas import one_thread
 from rhymer.charmodel import TYPOGRAPHIC
 from rhymer.errors import GenerationError, InvalidArgument, ModelError, OutputError, RhymerError
-from rhymer.files import read_json, write_json, write_text
+from rhymer.files import write_json, write_text
 from rhymer.progress import Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.scoring import ECHO_WORDS, LINE_SYLLABLES, SHORTEST_REPLY, Rules, Weights
@@ -44,8 +44,9 @@ from rhymer.words import ELIDED_WORDS, FUNCTION_WORDS, capitalised_words, guess_
 
 PAGE_FILES = ("index.html", "rhymer.js", "style.css")
 PRELOAD_MARK = "<!-- rhymer:preload -->"  # in index.html: the export puts the first couplet's files here
-ML5_VENDORED = ("vendor", "ml5.min.js")  # shipped with the package, beside its license and sha256
-ML5_LICENSE = ("vendor", "ml5.LICENSE.md")
+ML5_FILE, ML5_LICENSE_FILE, MODEL_DIR = "ml5.min.js", "ml5.LICENSE.md", modeldir.SITE_MODEL
+ML5_VENDORED = ("vendor", ML5_FILE)  # shipped with the package, beside its license and sha256
+ML5_LICENSE = ("vendor", ML5_LICENSE_FILE)
 NAMES = "names.json"
 ML5_SHA256 = "8906ded3234dd3792a2dcef790c1f27033f059313f8b85bc8f81e10420e8c346"  # ml5@0.12.2 dist/ml5.min.js
 # ml5 exponentiates logits/T without a max shift, so float32 overflows past 88.7. The page always
@@ -56,7 +57,6 @@ SITE_FILE, SITE_FORMAT = modeldir.SITE_FILE, modeldir.SITE_FORMAT  # site.json m
 SITE_RUNS = "wordruns.json.gz"  # the model folder's wordruns.json, gzipped for the page (1.8 MB -> 0.6 MB shipped)
 WORD_FACTS, WORD_FACTS_FORMAT, WORD_FACTS_VERSION = "wordfacts.json.gz", "rhymer-wordfacts", 4
 OUTSIDE_PRONS, OUTSIDE_PRONS_FORMAT, OUTSIDE_PRONS_VERSION = "prons.json.gz", "rhymer-prons", 1  # 1.1 MB gzipped
-ML5_FILE, ML5_LICENSE_FILE, MODEL_DIR = "ml5.min.js", "ml5.LICENSE.md", modeldir.SITE_MODEL
 MAX_PORT = 65535
 PAGE_MAX_WORDS = 10  # the page's "max words" slider starts here (up to Rules().max_words)
 # Couplets the library writes at export, at the page's first settings: the page opens on one of them (picked
@@ -262,16 +262,17 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
             index = RhymeIndex.load(model / modeldir.WORDS)
             write_json(staging / WORD_FACTS, word_facts(index, meta["vocab"], corpus), compress=True)
             write_json(staging / OUTSIDE_PRONS, outside_pronunciations(index), compress=True)
-        site = {"format": SITE_FORMAT, "lstm": meta["kind"] == "lstm", "model_kind": meta["kind"],
+        lstm = meta["kind"] == "lstm"
+        site = {"format": SITE_FORMAT, "model_kind": meta["kind"],
                 "rhymer_version": meta.get("rhymer_version"), "page": page_settings(index, word_runs=runs is not None)}
         # what the page's first own couplet needs (the one it opens on needs site.json only)
         first = [SITE_FILE, NAMES, WORD_FACTS, *([SITE_RUNS] if runs is not None else [])]
-        if site["lstm"]:
+        if lstm:
             bound = logit_range(model, progress=progress)
             if bound > SAFE_LOGIT:
                 raise ModelError(f"the model's logits reach {bound:.0f} on its own corpus, too near ml5's overflow at 88.7; retrain with more dropout")
             (staging / MODEL_DIR).mkdir()
-            ml5_files = [ml5.MANIFEST, ml5.VOCAB, *(e["filename"] for e in read_json(model / ml5.MANIFEST).values())]
+            ml5_files = ml5.files(model)
             for name in ml5_files:
                 shutil.copy2(model / name, staging / MODEL_DIR / name)
             write_json(staging / MODEL_DIR / modeldir.METADATA, modeldir.published_metadata(meta))
@@ -280,7 +281,7 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
         else:
             first.append(modeldir.MARKOV)
         site["openings"] = openings(model, meta["kind"], progress=progress)  # after the checks that may refuse
-        scripts = [ML5_FILE] if site["lstm"] else []  # the Markov page never loads ml5.js
+        scripts = [ML5_FILE] if lstm else []  # the Markov page never loads ml5.js
         write_text(staging / "index.html", _with_preloads((staging / "index.html").read_text(encoding="utf-8"), first, scripts))
         write_json(staging / SITE_FILE, site)
         staging.chmod(0o755)

@@ -92,7 +92,7 @@ def end_word(line: str) -> str | None:
     found = _ANY_WORD.findall(unicodedata.normalize("NFC", line).lower())
     if not found:
         return None
-    return "".join(c for c in unicodedata.normalize("NFKD", found[-1]) if not unicodedata.combining(c))
+    return without_accents(found[-1])
 
 
 def guess_syllables(word: str) -> int:

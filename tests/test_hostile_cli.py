@@ -359,7 +359,7 @@ def test_the_model_a_killed_forced_run_set_aside_goes_once_that_run_is_resumed_o
     aside = modeldir.prepare_out(forced, force=True, set_aside=True)  # the run's own epoch is what it sets aside now
     assert aside == forced / modeldir.REPLACED and modeldir.read_metadata(aside)["kind"] == "lstm"
     assert modeldir.resumable(aside) and not modeldir.resumable(forced) and not any(forced.glob("*.json"))
-    outputs.put_back(forced, aside)
+    outputs.put_back(forced, aside, modeldir.OWN_FILES)
     assert modeldir.resumable(forced) and not aside.exists() and modeldir.read_metadata(forced)["kind"] == "lstm"
 
 

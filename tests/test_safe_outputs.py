@@ -4,6 +4,7 @@ not touch. Each refusal is one line on stderr with a non-zero exit, and the user
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -185,11 +186,11 @@ def test_a_forced_training_cut_short_before_its_first_epoch_puts_the_earlier_mod
     assert snapshot(out) == before  # the earlier model whole again, the user's file untouched, nothing set aside
     outputs.set_aside(out, modeldir.OWN_FILES, out / modeldir.REPLACED)  # a forced run killed outright (kill -9)
     (out / "checkpoints").mkdir()  # before its first epoch left this
-    (out / "checkpoints" / "run.json").write_text("{}")
+    (out / "checkpoints" / "run.json").write_text(json.dumps({"format": modeldir.RUN_FORMAT}))
     (out / modeldir.MARKOV).write_text("{}")
     modeldir.prepare_out(out, force=True, set_aside=True)  # the next forced run sets the earlier model aside again
     assert (out / modeldir.REPLACED / modeldir.METADATA).is_file() and not (out / "checkpoints").exists()
-    outputs.put_back(out, out / modeldir.REPLACED)
+    outputs.put_back(out, out / modeldir.REPLACED, modeldir.OWN_FILES)
     assert snapshot(out) == before
     for theirs in ("link", "folder"):  # by that name, but not one rhymer set aside: refused, nothing touched
         (out / modeldir.REPLACED).symlink_to(tmp_path) if theirs == "link" else (out / modeldir.REPLACED).mkdir()
@@ -216,8 +217,44 @@ def test_a_ctrl_c_while_a_set_aside_model_is_put_back_waits_until_it_is_whole(tm
 
     monkeypatch.setattr(outputs.os, "replace", impatient)
     with pytest.raises(KeyboardInterrupt):
-        outputs.put_back(out, out / modeldir.REPLACED)
+        outputs.put_back(out, out / modeldir.REPLACED, modeldir.OWN_FILES)
     assert len(moves) == 4 and snapshot(out) == before  # then it stops, with the earlier model whole
+
+
+def test_a_planted_set_aside_folder_puts_back_only_a_models_files_and_never_through_a_link(tmp_path, corpus):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "notes.txt").write_text("mine")
+    out = tmp_path / "model"
+    assert rhymer("markov", str(corpus), "--out", str(out), "--order", "2").returncode == 0
+    (out / "mynotes.txt").write_text("mine too")
+    (out / "docs").symlink_to(home)  # a link inside the model folder, and a set-aside folder made to use it
+    aside = out / modeldir.REPLACED
+    for name in ("docs/notes.txt", "mynotes.txt", "docs/" + modeldir.MARKOV, modeldir.MARKOV):
+        (aside / name).parent.mkdir(parents=True, exist_ok=True)
+        (aside / name).write_text("planted")
+    (aside / outputs.ASIDE_MARKER).write_text(json.dumps({"format": outputs.ASIDE_FORMAT}))
+    theirs = snapshot(home)
+    assert rhymer("markov", str(corpus), "--out", str(out), "--order", "2", "--force").returncode == 0
+    assert snapshot(home) == theirs and (out / "mynotes.txt").read_text() == "mine too" and not aside.exists()
+    assert modeldir.read_metadata(out)["kind"] == "markov" and (out / modeldir.MARKOV).read_text() != "planted"
+
+
+def test_a_users_checkpoints_are_no_training_of_rhymers(tmp_path, corpus):
+    folder = tmp_path / "project"
+    (folder / "checkpoints").mkdir(parents=True)
+    for name in ("run.json", "ckpt-7.index", "checkpoint"):
+        (folder / "checkpoints" / name).write_text("{}")  # a run.json, but not one a training wrote
+    (folder / "manifest.json").write_text("{}")
+    before = snapshot(folder)
+    refused(rhymer("markov", str(corpus), "--out", str(folder), "--force"), "not a model folder rhymer wrote")
+    assert snapshot(folder) == before
+    model = tmp_path / "model"  # a model folder whose checkpoints folder links to the project's
+    assert rhymer("markov", str(corpus), "--out", str(model), "--order", "2").returncode == 0
+    (model / "checkpoints").symlink_to(folder / "checkpoints")
+    refused(rhymer("train", str(corpus), "--out", str(model), *TINY_TRAINING, "--force"), "checkpoints", "symbolic link")
+    refused(rhymer("train", str(corpus), "--out", str(model), *TINY_TRAINING, "--resume"), "checkpoints", "symbolic link")
+    assert snapshot(folder) == before and modeldir.read_metadata(model)["kind"] == "markov"
 
 
 def test_train_force_refuses_a_users_folder_before_training(tmp_path, corpus):

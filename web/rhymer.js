@@ -1098,9 +1098,10 @@ async function main() {
   Object.assign(ui.length, { min: WORDS.maxLow, max: page.rules.max_words, step: 1 });
   setRange(ui.length, ui.lengthValue, page.max_words ?? page.rules.max_words, 0);
   ui.reply.maxLength = page.max_chars;  // the library's line limit
-  if (!state.site.lstm) ui.model.querySelector('option[value="lstm"]').remove();
+  const lstm = state.site.model_kind === "lstm";
+  if (!lstm) ui.model.querySelector('option[value="lstm"]').remove();
   const asked = new URLSearchParams(location.search).get("model");  // ?model=markov opens on the Markov model
-  ui.model.value = state.site.lstm && asked !== "markov" ? "lstm" : "markov";
+  ui.model.value = lstm && asked !== "markov" ? "lstm" : "markov";
   let shared = fromLink();
   // an opening starts a plain visit on the site's own model (the visit's seed picks it), and a link to one
   const openings = state.site.openings?.length ?? 0;
