@@ -18,6 +18,8 @@ from rhymer.corpus import word_counts
 from rhymer.errors import ModelError
 from rhymer.files import MAX_COUNT, read_model_json, write_json
 from rhymer.lexicon import Pron
+from rhymer.validate import shown
+from rhymer.words import is_word
 
 FORMAT, VERSION = "rhymer-words", 1
 MAX_BYTES = 64 * 1024 * 1024  # words.json; the shipped index of 645 KB of verse is 0.7 MB
@@ -61,6 +63,9 @@ class RhymeIndex:
             raise ModelError(f"rhyme index '{path}': \"words\" must map words to two counts; {FIX}")
         if not isinstance(prons, dict) or not all(map(_is_pronunciations, prons.values())):
             raise ModelError(f"rhyme index '{path}': \"prons\" must map words to lists of pronunciations; {FIX}")
+        odd = next((w for w in (*words, *prons) if not is_word(w)), None)  # what would reach a terminal or a verse
+        if odd is not None:
+            raise ModelError(f"rhyme index '{path}' holds {shown(odd)}, which is no word (letters a-z, inner apostrophes); {FIX}")
         return cls({w: tuple(v) for w, v in words.items()}, {w: [Pron(*p) for p in ps] for w, ps in prons.items()})
 
     # -- questions the verse layer asks -----------------------------------------------------------

@@ -64,7 +64,7 @@ class WordModel:
         for k, counts in enumerate(levels):
             n1 = sum(1 for c in counts.values() if c == 1)
             n2 = sum(1 for c in counts.values() if c == 2)
-            discounts.append(n1 / (n1 + 2 * n2) if n1 + 2 * n2 else 0.5)
+            discounts.append(n1 / (n1 + 2 * n2) if n1 else 0.5)  # (never 0: it would leave unseen words no mass)
             table: dict[str, tuple[list[str], list[int]]] = {}
             for gram in sorted(counts):
                 if k and counts[gram] < min_count:
@@ -90,8 +90,8 @@ class WordModel:
                 raise ValueError(f"order must be a whole number from 1 to {MAX_ORDER}")
             tables = [{str(k): (list(map(str, v[0])), list(v[1])) for k, v in t.items()} for t in data["tables"]]
             discounts = [float(d) for d in data["discounts"]]
-            if not all(0 <= d <= 1 for d in discounts):  # NaN fails too
-                raise ValueError("a discount is outside [0, 1]")
+            if not all(0 < d <= 1 for d in discounts):  # NaN fails too; 0 leaves an unseen word no probability
+                raise ValueError("a discount is outside (0, 1]")
             if len(tables) != order or len(discounts) != order:
                 raise ValueError("table count does not match the order")
             if any(len(w) != len(c) or not w or not all(type(n) is int and 1 <= n <= MAX_COUNT for n in c)

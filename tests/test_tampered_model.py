@@ -140,6 +140,8 @@ CASES = [
     ("ngrams-order-huge", _edit_bytes("ngrams.json", '"order":3', '"order":3000'), "ngrams.json", None),
     ("ngrams-order-infinite", _edit_bytes("ngrams.json", '"order":3', '"order":Infinity'), "ngrams.json", None),
     ("ngrams-count-infinite", _edit_bytes("ngrams.json", '],[5132,', '],[Infinity,'), "ngrams.json", None),
+    ("ngrams-discount-zero", _edit_json("ngrams.json", lambda m: m["discounts"].__setitem__(0, 0.0)), "ngrams.json", None),
+    ("words-key-escape-codes", _edit_bytes("words.json", '"a":[2228,6]', '"\\u001b]0;pwned\\u0007a":[2228,6]'), "words.json", None),
     ("ngrams-discount-huge", _edit_bytes("ngrams.json", '"discounts":[', '"discounts":[1' + "0" * 400 + ','), "ngrams.json", None),
     ("corpus-gzip-bomb", _gzip_bomb(), "corpus.txt.gz", None),
     ("corpus-not-gzip", lambda f: _replace(f / "corpus.txt.gz", b"plain text"), "corpus.txt.gz", None),
