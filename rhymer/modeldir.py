@@ -255,6 +255,8 @@ def read_metadata(path: Path) -> dict:
         else f"direction {str(meta.get('direction'))[:20]!r} is not one of {', '.join(DIRECTIONS)}" if meta.get("direction") not in DIRECTIONS
         else "vocab must be a list of distinct characters" if not _is_vocab(vocab)
         else "corpus_sha256 must be a string" if not isinstance(meta.get("corpus_sha256"), str)
+        else "parent must be an object (the model it was fine-tuned from)" if not isinstance(meta.get("parent"), (dict, type(None)))
+        else "val_fraction must be a number" if type(meta.get("val_fraction", 0.0)) not in (int, float)
         else None
     )
     if problem:

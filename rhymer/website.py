@@ -20,6 +20,7 @@ import glob
 import hashlib
 import html
 import http.server
+import math
 import os
 import shutil
 import sys
@@ -89,7 +90,8 @@ def logit_range(path: Path, characters: int = 64_000, progress: Steps = no_steps
     """Largest |logit| the model produces reading (reversed) text of its own corpus, in 32 streams.
 
     The worst case over all hidden states is far looser (every unit saturated in the worst
-    direction at once); this is what the model really emits.
+    direction at once); this is what the model really emits. Infinite where a logit is not a finite number
+    (weights too large for float32: NaN, which ``max`` would pass over).
     """
     from rhymer.charmodel import encode
     from rhymer.lstm import LSTMModel
@@ -99,10 +101,13 @@ def logit_range(path: Path, characters: int = 64_000, progress: Steps = no_steps
     ids = encode(model, text)
     ids = ids[: len(ids) // 32 * 32].reshape(32, -1)
     state, top = model.start(32), 0.0
-    with progress("checking logits fit ml5's range", ids.size) as advance:
+    with progress("checking logits fit ml5's range", ids.size) as advance, np.errstate(over="ignore", invalid="ignore"):
         for t in range(ids.shape[1]):
             state, _ = model.feed(state, ids[:, t])
-            top = max(top, float(np.abs(model.logits(state)).max()))
+            peak = float(np.abs(model.logits(state)).max())
+            if not math.isfinite(peak):
+                return math.inf
+            top = max(top, peak)
             advance(ids.shape[0])
     return top
 

@@ -146,6 +146,7 @@ CASES = [
     ("corpus-gzip-bomb", _gzip_bomb(), "corpus.txt.gz", None),
     ("corpus-not-gzip", lambda f: _replace(f / "corpus.txt.gz", b"plain text"), "corpus.txt.gz", None),
     ("corpus-swapped", lambda f: _replace(f / "corpus.txt.gz", gzip.compress(b"another corpus\n")), "corpus.txt.gz", None),
+    ("metadata-parent-a-string", _edit_json("rhymer.json", lambda m: m.update(parent="runs/x")), "rhymer.json", None),
     ("direction-missing", _edit_json("rhymer.json", lambda m: m.pop("direction")), "rhymer.json", None),
     ("direction-forward", _edit_json("rhymer.json", lambda m: m.update(direction="forward")), "rhymer.json", None),
     ("reader-bias-infinite", _edit_json("reader.json", lambda m: m.update(bias=float("inf"))), "reader.json", None),
@@ -191,6 +192,19 @@ def test_links_inside_the_folder_are_followed(model):
     (model / BIN).rename(model / "kernel-data")
     (model / BIN).symlink_to("kernel-data")
     assert rhymer.load(model).model.hidden == MANIFEST[KERNEL0]["shape"][1] // 4
+
+
+def test_weights_too_large_for_float32_are_refused_by_export(model, cli, tmp_path):
+    """Finite weights whose logits overflow to NaN (which ``max`` passes over) pass loading, not export."""
+    import numpy as np
+
+    name = next(k for k in MANIFEST if k.endswith("softmax_w"))
+    weights = np.full(MANIFEST[name]["shape"], 3e38, dtype="<f4")
+    weights[::2] *= -1
+    _replace(model / MANIFEST[name]["filename"], weights.tobytes())
+    done = cli("export", str(model), "--web", str(tmp_path / "site"), timeout=CLI_TIMEOUT)
+    assert done.returncode == 2 and "logits reach inf" in done.stderr and done.stderr.count("\n") == 1, done.stderr
+    assert not (tmp_path / "site").exists()
 
 
 def test_the_shipped_model_passes_every_check():
