@@ -174,12 +174,13 @@ def write_markov_folder(corpus: Path, out: Path, *, order: int = DEFAULT_ORDER,
                         val_fraction: float = DEFAULT_VAL_FRACTION, encoding: str = "utf-8", force: bool = False) -> dict:
     """Build a Markov-only model folder (`rhymer markov`) on the text of ``corpus``; returns its metadata.
 
-    Everything is checked before ``out`` is touched, and a failure removes what was written.
+    Everything is checked before ``out`` is touched, and a failure removes what was written; with ``force``
+    the model it replaces is set aside meanwhile and comes back on a failure (Ctrl-C included).
     """
     text = read_text(corpus, encoding)
     check_baseline(text, str(corpus), order, val_fraction)
-    prepare_out(out, force)
-    with undo_on_failure(out):
+    aside = prepare_out(out, force, set_aside=True)
+    with replacing(out, aside, keep=lambda: False), undo_on_failure(out):
         return write_markov_model(out, text, order=order, val_fraction=val_fraction)
 
 
