@@ -6,6 +6,7 @@ requests is imported on the first fetch: the command line reads this module's de
 from __future__ import annotations
 
 import html.parser
+import threading
 import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
@@ -20,6 +21,7 @@ MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0  # seconds per address: every try, backoff and the download together
 DEFAULT_RETRIES = 3  # further tries of an address after a failed request
 MAX_TIMEOUT = 24 * 3600.0  # a day; sockets refuse much larger timeouts
+LATE_GRACE = 0.5  # seconds past the deadline a fetch may take to report its own error before it is called late
 BACKOFF = 0.5  # seconds before the first retry, doubled after each
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 MAX_REDIRECTS = 5
@@ -50,10 +52,32 @@ def fetch_bytes(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = MAX
     the download), so neither an unanswering host nor a server dripping bytes can hang the caller.
     Connection failures and 429/5xx answers are retried with exponential backoff while time is left.
     """
-    import requests
-
     _check_settings(url, timeout, max_bytes, retries)
     deadline = time.monotonic() + timeout
+    done: dict = {}
+    worker = threading.Thread(target=_fetch_into, args=(done, url, timeout, deadline, max_bytes, retries), daemon=True)
+    worker.start()
+    # requests' timeout bounds each read, so a server dripping its headers a byte at a time outlasts it: the
+    # deadline is kept here, and a fetch still waiting is left to its (daemon) thread
+    worker.join(max(deadline - time.monotonic(), 0.0) + LATE_GRACE)
+    if worker.is_alive():
+        raise _late(url, timeout)
+    if "error" in done:
+        raise done["error"]
+    return done["value"]
+
+
+def _fetch_into(done: dict, url: str, timeout: float, deadline: float, max_bytes: int, retries: int) -> None:
+    """``_fetch``'s value or error into ``done``: it runs in a thread of its own."""
+    try:
+        done["value"] = _fetch(url, timeout, deadline, max_bytes, retries)
+    except BaseException as err:  # noqa: BLE001 - handed to the caller's thread as it is
+        done["error"] = err
+
+
+def _fetch(url: str, timeout: float, deadline: float, max_bytes: int, retries: int) -> tuple[bytes, str]:
+    import requests
+
     attempt = 0
     with requests.Session() as s:
         s.max_redirects = MAX_REDIRECTS

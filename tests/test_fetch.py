@@ -69,3 +69,31 @@ def test_cli_fetch_writes_joined_text(cli, http_server, tmp_path):
     result = cli("corpus", "fetch", http_server.base + "/a.txt", http_server.base + "/b.html", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert out.read_text() == "First poem\n\nSecond\npoem\n"  # texts stay apart as stanzas
+
+
+def test_a_server_dripping_its_headers_cannot_outlast_the_timeout():
+    """requests' timeout bounds each read: a header byte every 0.2 s would keep it waiting for ever."""
+    import socket
+    import threading
+    import time
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            while not stop.wait(0.2):
+                try:
+                    conn.sendall(b"a")
+                except OSError:
+                    return
+
+    threading.Thread(target=drip, daemon=True).start()
+    start = time.monotonic()
+    with pytest.raises(FetchError, match="did not finish within 1.5 s"):
+        fetch_text(f"http://127.0.0.1:{listener.getsockname()[1]}/poem.txt", timeout=1.5, retries=0)
+    assert time.monotonic() - start < 1.5 + 2  # not the 40 s it took
+    stop.set()
+    listener.close()
