@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 from rhymer.corpus import decode, looks_html
 from rhymer.errors import FetchError, RhymerError
+from rhymer.validate import shown
 
 if TYPE_CHECKING:
     import requests
@@ -21,6 +22,7 @@ MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0  # seconds per address: every try, backoff and the download together
 DEFAULT_RETRIES = 3  # further tries of an address after a failed request
 MAX_TIMEOUT = 24 * 3600.0  # a day; sockets refuse much larger timeouts
+MAX_URL_CHARS = 2000  # longer than any address a server takes, short enough to quote in a one-line error
 LATE_GRACE = 0.5  # seconds past the deadline a fetch may take to report its own error before it is called late
 BACKOFF = 0.5  # seconds before the first retry, doubled after each
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -29,6 +31,9 @@ TEXT_TYPES = ("text/", "application/xhtml+xml", "application/xml")
 
 
 def _check_settings(url: str, timeout: float, max_bytes: int, retries: int) -> None:
+    if not isinstance(url, str) or not url.isprintable() or len(url) > MAX_URL_CHARS:  # every message quotes it
+        raise FetchError(f"url {shown(url)} is not one line of at most {MAX_URL_CHARS} printable characters; "
+                         "check the address")
     try:
         scheme = urlparse(url).scheme
     except ValueError as err:

@@ -60,6 +60,9 @@ def test_unreachable_address_is_one_clear_error(cli, tmp_path):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: cannot reach")
     assert "Traceback" not in result.stderr and not out.exists()
+    for url in ("http://127.0.0.1:9/a\nb", "http://127.0.0.1:9/" + "a" * 70_000):  # every message quotes the address
+        odd = cli("corpus", "fetch", url, "--out", str(out))
+        assert odd.returncode == 2 and odd.stderr.count("\n") == 1 and len(odd.stderr) < 200, odd.stderr[:300]
 
 
 def test_cli_fetch_writes_joined_text(cli, http_server, tmp_path):
