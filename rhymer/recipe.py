@@ -127,4 +127,8 @@ def build(path: str | Path) -> str:
         text = clean(body_to_text(raw, ctype, src.location, convert=RECIPE_CONVERT), options.get("drop_line_regex"),
                      options.get("delete_regex"))
         texts.append(head(text, src.max_characters) if src.max_characters else text)
-    return join(texts)
+    joined = join(texts)
+    if not joined.strip():  # as `corpus clean` refuses it: no training text, whatever its sources held
+        raise CorpusError(f"nothing is left of recipe '{path}' once its sources are cleaned and cut; check its "
+                          "delete_regex, drop_line_regex and max_characters")
+    return joined

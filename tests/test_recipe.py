@@ -30,6 +30,11 @@ def test_recipe_caps_a_source_at_a_poem_break_and_deletes_markup(tmp_path):
         f'[[source]]\npath = "short.txt"\nsha256 = "{digest["short.txt"]}"\n'
     )
     assert build(recipe) == "First poem line,\nits end.\n\nSecond poem line\nand more\n\nCome away, O child!\n"
+    kept = recipe.read_text()
+    recipe.write_text(kept.replace(kept.splitlines()[1], "delete_regex = '.+'"))  # it deletes all: no training text
+    with pytest.raises(CorpusError, match="nothing is left of recipe .* check its delete_regex"):
+        build(recipe)
+    recipe.write_text(kept)
     recipe.write_text(recipe.read_text().replace("max_characters = 55", "max_characters = '55'"))
     with pytest.raises(CorpusError, match="'max_characters' must be a positive integer"):
         build(recipe)
