@@ -6,6 +6,7 @@ line's remaining characters from right to left. K candidates are advanced togeth
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +34,9 @@ DEFAULT_CANDIDATES = 256
 DEFAULT_TOP_P = 0.9
 MIN_TOP_P = 0.01  # at or below 1 / len(vocab) it is greedy (the top character alone), so lower adds nothing
 MAX_LINE_CHARS = 120  # a line not ended by then is returned unfinished
+# a sampling of more than two candidates a word stops once this share of them has ended its line: the slowest
+# few rarely win, and waiting for them made every line as slow as its longest candidate
+FINISHED_SHARE = 0.75
 AFTER_BROKEN_WORD = ' ,;:.!?)-"'  # marks dropped with the broken word an unfinished line begins with
 
 
@@ -97,7 +101,7 @@ def sample_lines(
     # it, so each distinct history is fed once (``_feed_distinct``); ``node`` is each active row's state there
     state, node = model.join([st for st, _ in primed]), group
     logp = _word_boundary(model, np.concatenate([lp for _, lp in primed]))[node]  # the end word stays whole
-    need = candidates if candidates <= 2 else -(-3 * candidates // 4)
+    need = candidates if candidates <= 2 else math.ceil(FINISHED_SHARE * candidates)
     written = np.zeros((rows, max_chars), dtype=np.int64)
     lengths = np.full(rows, -1)  # characters before the line break; -1 while unfinished
     count = np.zeros(rows, dtype=np.int64)  # characters sampled (the break included)

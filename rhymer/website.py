@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rhymer import lexicon, ml5, modeldir, outputs, rhymepolicy, sampler
+from rhymer import lexicon, ml5, modeldir, outputs, rhymepolicy, sampler, wordruns
 from rhymer.blas import one_thread
 from rhymer.charmodel import TYPOGRAPHIC
 from rhymer.errors import GenerationError, InvalidArgument, ModelError, OutputError, RhymerError
@@ -40,7 +40,7 @@ from rhymer.rhymeindex import RhymeIndex
 from rhymer.scoring import ECHO_WORDS, LINE_SYLLABLES, SHORTEST_REPLY, Rules, Weights
 from rhymer.verse import SERIES_MEMORY, SERIES_TRIES, Rhymer
 from rhymer.vocabtrie import BOUNDARIES, CAPITAL_ONLY_WORDS, VocabTrie
-from rhymer.wordruns import CONTEXT_WORDS
+from rhymer.wordruns import CONTEXT_WORDS, MAX_REMEMBERED
 from rhymer.words import ELIDED_WORDS, FUNCTION_WORDS, capitalised_words, guess_syllables, tokens, written_small
 
 PAGE_FILES = ("index.html", "rhymer.js", "style.css")
@@ -54,12 +54,17 @@ ML5_SHA256 = "8906ded3234dd3792a2dcef790c1f27033f059313f8b85bc8f81e10420e8c346" 
 # calls ml5 with T = 1 (its own temperature is applied afterwards) and refuses models whose logits
 # come anywhere near the limit on their own corpus.
 SAFE_LOGIT = 60.0
+LOGIT_STREAMS = 32  # the corpus is read in this many batched streams to find the logits' range (one is 32x slower)
 SITE_FILE, SITE_FORMAT = modeldir.SITE_FILE, modeldir.SITE_FORMAT  # site.json marks a folder as a site rhymer exported
+SITE_VERSION = 1  # of site.json's fields: the rhymer.js exported beside it reads this one
 SITE_RUNS = "wordruns.json.gz"  # the model folder's wordruns.json, gzipped for the page (1.8 MB -> 0.6 MB shipped)
 WORD_FACTS, WORD_FACTS_FORMAT, WORD_FACTS_VERSION = "wordfacts.json.gz", "rhymer-wordfacts", 4
 OUTSIDE_PRONS, OUTSIDE_PRONS_FORMAT, OUTSIDE_PRONS_VERSION = "prons.json.gz", "rhymer-prons", 1  # 1.1 MB gzipped
 MAX_PORT = 65535
 PAGE_MAX_WORDS = 10  # the page's "max words" slider starts here (up to Rules().max_words)
+# candidates the page samples per line: its first couplet (when there is no opening) as fast as it can, then the
+# best of 3 (ml5 writes a character in about 3 ms: more would slow the endless feed below reading speed)
+PAGE_CANDIDATES = {"first": 1, "rest": 3}
 # Couplets the library writes at export, at the page's first settings: the page opens on one of them (picked
 # by the visit's seed) at once, while ml5.js, which takes about a second to start, loads to write the rest.
 OPENINGS = 12
@@ -87,7 +92,7 @@ def find_ml5(explicit: Path | None = None) -> Path:
 
 @one_thread
 def logit_range(path: Path, characters: int = 64_000, progress: Steps = no_steps) -> float:
-    """Largest |logit| the model produces reading (reversed) text of its own corpus, in 32 streams.
+    """Largest |logit| the model produces reading (reversed) text of its own corpus, in LOGIT_STREAMS streams.
 
     The worst case over all hidden states is far looser (every unit saturated in the worst
     direction at once); this is what the model really emits. Infinite where a logit is not a finite number
@@ -99,8 +104,8 @@ def logit_range(path: Path, characters: int = 64_000, progress: Steps = no_steps
     model = LSTMModel.load(path)
     text = modeldir.orient(modeldir.read_corpus(path)[:characters], "backward")
     ids = encode(model, text)
-    ids = ids[: len(ids) // 32 * 32].reshape(32, -1)
-    state, top = model.start(32), 0.0
+    ids = ids[: len(ids) // LOGIT_STREAMS * LOGIT_STREAMS].reshape(LOGIT_STREAMS, -1)
+    state, top = model.start(LOGIT_STREAMS), 0.0
     with progress("checking logits fit ml5's range", ids.size) as advance, np.errstate(over="ignore", invalid="ignore"):
         for t in range(ids.shape[1]):
             state, _ = model.feed(state, ids[:, t])
@@ -116,14 +121,14 @@ def logit_range(path: Path, characters: int = 64_000, progress: Steps = no_steps
 # "follow" ranks its answers to a typed line, as Rhymer.reply ranks them)
 PAGE_RULES = ("min_words", "max_words", "syllable_tolerance")
 PAGE_WEIGHTS = ("logprob", "real_words", "syllables", "follow", "echo")
-# the page's default temperature: its writer judges 3 candidates without the reader model, and the library's
+# the page's default temperature: its writer judges PAGE_CANDIDATES without the reader model, and the library's
 # 0.6 was read only with 64 or more candidates and that model to choose (blind readings 54-65; at 32 it
 # lost grammar), so the page keeps the 0.5 that blind readings 1-9 chose; it samples without the library's
 # nucleus (sampler.DEFAULT_TOP_P): at the page's settings it read grammar +0.05, too little to port (82-89)
 PAGE_TEMPERATURE = 0.5
 
 
-def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
+def page_settings(index: RhymeIndex) -> dict:
     """What rhymer.js must do as the library does, read from the library: the defaults of ``Rules`` and
     ``Weights`` it judges with, the line length limit, the syllables an answer to a short line aims at
     (``scoring.SHORTEST_REPLY``), the syllables other lines aim at (``scoring.LINE_SYLLABLES``), the rhymes a
@@ -135,7 +140,7 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
     line's curly quotes are read (``charmodel.TYPOGRAPHIC``), what an unfinished line drops
     (``sampler.AFTER_BROKEN_WORD``), how a feed avoids echoing its last lines (``scoring.echoes``,
     ``Rhymer.series``), and how it keeps to known words while sampling (rhymer.vocabtrie's word boundaries
-    and capital-only words; with ``word_runs``, the site's SITE_RUNS and rhymer.wordruns' context length)."""
+    and capital-only words, and rhymer.wordruns' context length)."""
     rules, weights, ends = Rules(), Weights(), rhymepolicy.end_word_options(index)  # a first rhyme group's
     return {
         "rules": {name: getattr(rules, name) for name in PAGE_RULES},
@@ -145,6 +150,8 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
         "line_syllables": LINE_SYLLABLES,  # the syllables a couplet's lines aim at
         "rhyme_choices": rhymepolicy.RHYME_CHOICES,  # the rhymes a partner line is written for, the best kept
         "max_words": PAGE_MAX_WORDS,
+        "candidates": PAGE_CANDIDATES,
+        "max_word_length": lexicon.MAX_WORD_LENGTH,  # of a typed seed word (normalize_word)
         "temperature": PAGE_TEMPERATURE,
         "line_ends": {"frequent_word": rhymepolicy.LINE_END_EVIDENCE, "min_share": rhymepolicy.MIN_LINE_END_SHARE,
                       "min_uses": rhymepolicy.MIN_RHYME_USES},
@@ -155,17 +162,26 @@ def page_settings(index: RhymeIndex, word_runs: bool = False) -> dict:
         "end_word_rhymes": {w: index.rhymes(w, avoid=[w]) for w in ends},  # as rhymepolicy.rhyme_choices draws from
         "near_rhymes": {**lexicon.near_costs(), "band": rhymepolicy.NEAR_BAND},
         "typographic": TYPOGRAPHIC,  # a typed line's curly quotes, read as Rhymer.reply reads them (plain_marks)
-        "word_facts": WORD_FACTS,
-        "outside_prons": OUTSIDE_PRONS,
         "word_boundaries": "".join(sorted(BOUNDARIES)),
         "capital_only_words": sorted(CAPITAL_ONLY_WORDS),
         "elided_words": sorted(ELIDED_WORDS),  # written only after their apostrophe ("'Tis")
         "edge_marks": lexicon.EDGE_MARKS,  # no part of a typed seed word ("night,")
         "after_broken_word": sampler.AFTER_BROKEN_WORD,
-        "word_runs": SITE_RUNS if word_runs else None,
         "run_context_words": CONTEXT_WORDS,
+        "remembered_tries": MAX_REMEMBERED,  # narrowed tries a RunTries keeps before it starts afresh
         "echo": {"words": ECHO_WORDS, "function_words": sorted(FUNCTION_WORDS)},
         "series": {"memory": SERIES_MEMORY, "tries": SERIES_TRIES},
+    }
+
+
+def site_files(word_runs: bool) -> dict:
+    """The files of a site that rhymer.js fetches, by role (each name is this module's, or modeldir's), and the
+    format and version each of rhymer's own data files must say it is (their writers' constants)."""
+    return {
+        "files": {"words": modeldir.WORDS, "markov": modeldir.MARKOV, "names": NAMES, "model": MODEL_DIR, "ml5": ML5_FILE,
+                  "word_facts": WORD_FACTS, "outside_prons": OUTSIDE_PRONS, "word_runs": SITE_RUNS if word_runs else None},
+        "formats": {"word_facts": [WORD_FACTS_FORMAT, WORD_FACTS_VERSION], "word_runs": [wordruns.FORMAT, wordruns.VERSION],
+                    "outside_prons": [OUTSIDE_PRONS_FORMAT, OUTSIDE_PRONS_VERSION]},
     }
 
 
@@ -268,8 +284,9 @@ def export(model: Path, out: Path, ml5_path: Path | None = None, force: bool = F
             write_json(staging / WORD_FACTS, word_facts(index, meta["vocab"], corpus), compress=True)
             write_json(staging / OUTSIDE_PRONS, outside_pronunciations(index), compress=True)
         lstm = meta["kind"] == "lstm"
-        site = {"format": SITE_FORMAT, "model_kind": meta["kind"],
-                "rhymer_version": meta.get("rhymer_version"), "page": page_settings(index, word_runs=runs is not None)}
+        site = {"format": SITE_FORMAT, "version": SITE_VERSION, "model_kind": meta["kind"],
+                "rhymer_version": meta.get("rhymer_version"), **site_files(word_runs=runs is not None),
+                "page": page_settings(index)}
         # what the page's first own couplet needs (the one it opens on needs site.json only)
         first = [SITE_FILE, NAMES, WORD_FACTS, *([SITE_RUNS] if runs is not None else [])]
         if lstm:

@@ -1,5 +1,6 @@
 """`rhymer export --web` and `rhymer web` without a browser: files, refusals, and the local server."""
 
+import gzip
 import json
 import re
 import subprocess
@@ -52,7 +53,13 @@ def test_export_writes_a_self_contained_site(cli, tmp_path):
         assert [last_word(line) for line in c["lines"]] == c["rhyme_words"], c
         assert c["rhyme_words"][1] in index.rhymes(c["rhyme_words"][0]), c
         assert all(Rules().min_words <= len(tokens(line)) <= PAGE_MAX_WORDS for line in c["lines"]), c
-    assert data["page"]["max_words"] == PAGE_MAX_WORDS and data["page"]["word_runs"] == "wordruns.json.gz"
+    assert data["page"]["max_words"] == PAGE_MAX_WORDS and data["files"]["word_runs"] == "wordruns.json.gz"
+    # every file the page fetches is named in site.json (by role), and every one of rhymer's data files says the
+    # format and version site.json expects of it
+    assert all((site / name).exists() for name in data["files"].values() if name), data["files"]
+    for role, (fmt, version) in data["formats"].items():
+        own = json.loads(gzip.decompress((site / data["files"][role]).read_bytes()))
+        assert (own["format"], own["version"]) == (fmt, version), role
     as_model = cli("couplet", "-w", "night", "--model", str(site))  # a site is served, not read as a model
     assert as_model.returncode == 2 and f"serve it with 'rhymer web --site {site}'" in as_model.stderr, as_model.stderr
     again = cli("export", "markov", "--web", str(site))

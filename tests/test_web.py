@@ -767,6 +767,7 @@ def test_page_answers_a_typed_line(browser, default_site, poets):
                                     document.querySelector('.couplet').getBoundingClientRect().top]""")
     assert height < 60 and top < PHONE["height"] * 0.6, (height, top)
     assert page.evaluate("document.getElementById('reply').maxLength") == sampler.MAX_LINE_CHARS
+    assert page.evaluate("document.getElementById('seed').maxLength") == lexicon.MAX_WORD_LENGTH
     page.focus("#reply")
     assert page.evaluate("getComputedStyle(document.getElementById('reply')).outlineStyle") == "solid"  # focus shows
     assert _answer(page, REPLY) == ""  # keyboard only

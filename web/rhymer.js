@@ -20,10 +20,11 @@
 // the form. A word with no perfect rhyme gets the closest near rhymes, as rhymer/rhymepolicy.py rhyme_choices
 // draws them (site.json's "near_rhymes" carries rhymer/lexicon.py's costs).
 // It is a lighter writer than the library's: no word model, discriminator or reader model in the score, no check for
-// lines copied from the corpus, no rhymes for a word CMU dict lacks, even a corpus word (no spelling guess), 3 candidates
-// instead of 256 (1 for a first couplet it writes when there is no opening), sampled at 0.5 rather than the library's
-// 0.6 (a higher temperature pays only with many candidates to choose from) and from every character, without the
-// library's nucleus (top-p 0.9: at the page's settings it read too little better to port), no second try at a line, and
+// lines copied from the corpus, no rhymes for a word CMU dict lacks, even a corpus word (no spelling guess), a few
+// candidates instead of the library's hundreds (site.json's page.candidates, rhymer/website.py PAGE_CANDIDATES), sampled
+// cooler than the library (PAGE_TEMPERATURE: a higher temperature pays only with many candidates to choose from) and from
+// every character, without the library's nucleus (at the page's settings it read too little better to port), no second
+// try at a line, and
 // the word limits are kept while sampling rather than judged afterwards. ml5.js takes about
 // a second to start, so a visit opens on one of the couplets the library wrote at export with its own
 // defaults (site.json's "openings", picked by the visit's seed) while ml5.js and the word lists load; the page writes every
@@ -31,11 +32,11 @@
 // All generated text reaches the page through textContent, never as HTML.
 "use strict";
 
+const SITE_VERSION = 1;  // of the site.json this page reads (rhymer/website.py SITE_VERSION)
+const SUGGESTIONS = 12;  // rhymes the word box offers as it is typed, most frequent first
 const TEMPERATURE = { min: 0.3, max: 1.5 };  // the slider's range; its default is site.json's (PAGE_TEMPERATURE)
 const WORDS = { maxLow: 4 };  // the max-words slider's low end; it starts at site.json's page.max_words
-const CANDIDATES = { first: 1, rest: 3 };  // a first couplet as fast as possible (when there is no opening), then best of 3
 const AHEAD_PX = 400;  // keep writing while the end of the feed is this close to the screen
-const MAX_TRIES = 1 << 14;  // narrowed tries a page keeps (as rhymer/wordruns.py MAX_REMEMBERED)
 const REPLY_SUGGESTIONS = 3;  // line ends offered for a last word with no rhyme nor near rhyme here
 
 // ---------- small helpers ----------
@@ -58,7 +59,7 @@ const endWord = (line) => {
 };
 const isWord = (token) => /^[a-z]+(?:'[a-z]+)*$/.test(token);  // rhymer/words.py is_word
 // a seed word no line ends on ("the", "and": rhymepolicy.py ends_no_lines), as the library refuses it
-const endsNoLines = (word) => (state.site.page.no_end_words ?? []).includes(word);
+const endsNoLines = (word) => state.site.page.no_end_words.includes(word);
 const reversed = (text) => [...text].reverse().join("");
 
 function weightedChoice(weights, rng) {
@@ -96,7 +97,6 @@ class RhymeIndex {
     this.prons = data.prons;   // word -> [[key, onset, near, syllables], ...]
     this.outside = null;       // the same for CMU dict's other words (prons.json.gz), once a seed or typed word needs them
     this.lineEnds = lineEnds;  // Python's thresholds of ends_lines (site.json)
-    if (!Array.isArray(noRhymeWords)) throw new Error("site.json lacks no_rhyme_words: export the site again with this rhymer");
     const refused = new Set(noRhymeWords);  // "a", "re" (site.json: those rhymepolicy.py is_rhyme_word refuses)
     this.byKey = new Map();
     for (const [w, ps] of Object.entries(this.prons)) {  // as a candidate, a word counts by its main pronunciation
@@ -201,7 +201,6 @@ function guessSyllables(w) {
 
 class WordFacts {
   constructor(data) {
-    if (data.format !== "rhymer-wordfacts" || data.version !== 4) throw new Error("wordfacts.json.gz is not rhymer's (version 4): export the site again");
     const real = data.real.split("\n");  // sorted by reversed spelling, as the known-word trie searches
     this.real = new Set(real);  // every word RhymeIndex.is_real calls real
     const notKnown = new Set(data.not_known ? data.not_known.split("\n") : []);
@@ -315,14 +314,14 @@ class RunTries {
     this.least = runs?.min_predecessors ?? 0;
     this.known = known;
     this.contextWords = contextWords;
-    this.tries = new Map();  // per stored context, built on first use (forgotten past MAX_TRIES: an endless feed)
+    this.tries = new Map();  // per stored context, built on first use (forgotten past page.remembered_tries: an endless feed)
   }
   trie(after) {
     for (let n = Math.min(after.length, this.contextWords); n > 0; n--) {
       const context = after.slice(0, n).join(" ");
       if (!this.before.has(context)) continue;
       if (!this.tries.has(context)) {
-        if (this.tries.size >= MAX_TRIES) this.tries.clear();
+        if (this.tries.size >= state.site.page.remembered_tries) this.tries.clear();
         this.tries.set(context, this.narrowed(this.before.get(context)));
       }
       if (this.tries.get(context).size >= this.least) return this.tries.get(context);
@@ -740,24 +739,24 @@ function lazily(key, load, store = state) {
   }
   return store[key];
 }
-const rhymeIndex = () => lazily("index", async () => new RhymeIndex(await loadJSON("words.json"), state.site.page.line_ends, state.site.page.no_rhyme_words));
-const wordFacts = () => lazily("facts", async () => new WordFacts(await loadJSON(state.site.page.word_facts)));
-const wordRuns = () => lazily("runs", async () => {
-  if (!state.site.page.word_runs) return null;  // a model folder without wordruns.json: any known word anywhere
-  const runs = await loadJSON(state.site.page.word_runs);
-  const sound = runs.format === "rhymer-wordruns" && runs.version === 1 && Number.isInteger(runs.min_predecessors)
-    && runs.min_predecessors >= 1 && runs.before && typeof runs.before === "object"
-    && Object.values(runs.before).every((joined) => typeof joined === "string");
-  if (!sound) throw new Error(`${state.site.page.word_runs} is not rhymer's word runs (version 1): export the site again`);
-  return runs;
-});
-const outsidePronunciations = () => lazily("outside", async () => {
-  const data = await loadJSON(state.site.page.outside_prons);
-  if (data.format !== "rhymer-prons" || data.version !== 1 || !data.prons || typeof data.prons !== "object") {
-    throw new Error(`${state.site.page.outside_prons} is not rhymer's pronunciations (version 1): export the site again`);
+const rhymeIndex = () => lazily("index", async () => new RhymeIndex(await loadJSON(state.site.files.words), state.site.page.line_ends, state.site.page.no_rhyme_words));
+const wordFacts = () => lazily("facts", async () => new WordFacts(await loadOwn("word_facts")));
+// one of rhymer's own data files, loaded and checked against the format and version site.json gives for its role
+async function loadOwn(role, sound = () => true) {
+  const data = await loadJSON(state.site.files[role]);
+  const [format, version] = state.site.formats[role];
+  if (data?.format !== format || data.version !== version || !sound(data)) {
+    throw new Error(`${state.site.files[role]} is not rhymer's ${format} (version ${version}): export the site again`);
   }
-  return data.prons;
+  return data;
+}
+const wordRuns = () => lazily("runs", async () => {
+  if (!state.site.files.word_runs) return null;  // a model folder without wordruns.json: any known word anywhere
+  return loadOwn("word_runs", (runs) => Number.isInteger(runs.min_predecessors) && runs.min_predecessors >= 1
+    && runs.before && typeof runs.before === "object" && Object.values(runs.before).every((joined) => typeof joined === "string"));
 });
+const outsidePronunciations = () => lazily("outside", async () => (
+  await loadOwn("outside_prons", (data) => data.prons && typeof data.prons === "object")).prons);
 // The rhyme index, knowing `word`'s pronunciations also where only CMU dict has them: prons.json.gz is
 // fetched for the first such word. Offline (the fetch itself fails), those words stay without rhymes until the
 // next such word fetches it again (`rhymesUnloaded` says so); a missing or damaged file stays missing (warned).
@@ -777,7 +776,7 @@ const rhymesUnloaded = async (index, word) => !index.outside && !Object.hasOwn(i
 const knownWords = (engine) => lazily(engine.kind, async () => {
   const [facts, runs] = await Promise.all([wordFacts(), wordRuns()]);
   const page = state.site.page;
-  return new RunTries(runs, new VocabTrie(facts.known, spellingOf(engine.vocab, page.word_boundaries, page.capital_only_words, page.elided_words ?? [])),
+  return new RunTries(runs, new VocabTrie(facts.known, spellingOf(engine.vocab, page.word_boundaries, page.capital_only_words, page.elided_words)),
                       page.run_context_words);
 }, state.tries);
 
@@ -787,9 +786,9 @@ const knownWords = (engine) => lazily(engine.kind, async () => {
 const ml5Ready = () => lazily("ml5", async () => {
   if (typeof ml5 === "undefined") {
     await new Promise((resolve, reject) => {
-      const script = Object.assign(document.createElement("script"), { src: "ml5.min.js" });
+      const script = Object.assign(document.createElement("script"), { src: state.site.files.ml5 });
       script.addEventListener("load", resolve);
-      script.addEventListener("error", () => { script.remove(); reject(new Error("ml5.min.js did not load")); });
+      script.addEventListener("error", () => { script.remove(); reject(new Error(`${state.site.files.ml5} did not load`)); });
       document.head.appendChild(script);
     });
   }
@@ -800,7 +799,7 @@ const ml5Ready = () => lazily("ml5", async () => {
 // A rhyme word as the corpus writes it (verse.py Rhymer.spelling): names.json's "France", "'tis" where the
 // engine reads "'", and `cased` (the seed word as typed, where it keeps its capitals: casedSeed) for that word.
 const spelling = (w, engine, cased = null) => (Object.hasOwn(state.names, w) ? state.names[w]
-  : state.site.page.elided_words?.includes(w) && engine.index.has("'") ? `'${w}` : cased?.toLowerCase() === w ? cased : w);
+  : state.site.page.elided_words.includes(w) && engine.index.has("'") ? `'${w}` : cased?.toLowerCase() === w ? cased : w);
 
 // The seed word as it was typed ("Paris"), where it keeps those capitals: a word the corpus never writes in small
 // letters mid-line or does not hold, whose every character the engine reads (verse.py Rhymer.spelling); else null.
@@ -813,9 +812,9 @@ function casedSeed(word, typed, engine, index, facts) {
 // One engine per kind, however many ask for it while it loads (the page's start, a click, the feed).
 function engineFor(kind) {
   return lazily(kind, async () => {
-    if (kind === "markov") return new MarkovEngine(await loadJSON("markov.json"));
+    if (kind === "markov") return new MarkovEngine(await loadJSON(state.site.files.markov));
     await ml5Ready();
-    const model = ml5.charRNN("model");
+    const model = ml5.charRNN(state.site.files.model);
     await model.ready;  // charRNN() returns at once; the weights must load outside any engine scope
     return new LstmEngine(model);
   }, state.engines);
@@ -827,7 +826,7 @@ function options(overrides = {}) {
     seedTyped: state.seedTyped,
     temperature: Math.min(TEMPERATURE.max, Math.max(TEMPERATURE.min, Number(ui.temperature.value) || state.site.page.temperature)),
     maxWords: Math.min(state.site.page.rules.max_words, Math.max(WORDS.maxLow, Math.round(Number(ui.length.value)) || state.site.page.max_words)),
-    candidates: state.count < 1 ? CANDIDATES.first : CANDIDATES.rest,
+    candidates: state.count < 1 ? state.site.page.candidates.first : state.site.page.candidates.rest,
     carry: true,  // as rhymer/verse.py: line 1 follows from line 2
     knownWords: true,  // as Rules.known_words and word_runs: real words by construction (the tests turn it off)
     ...overrides,
@@ -980,7 +979,7 @@ async function suggest() {
   const w = typedWord(ui.seed.value || "");  // read after the wait: the latest input
   const found = w ? (await rhymeIndexFor(w)).rhymes(w) : {};
   ui.suggestions.replaceChildren();
-  for (const r of Object.keys(found).sort((a, b) => found[b] - found[a]).slice(0, 12)) {
+  for (const r of Object.keys(found).sort((a, b) => found[b] - found[a]).slice(0, SUGGESTIONS)) {
     const o = document.createElement("option");
     o.value = r;
     ui.suggestions.appendChild(o);
@@ -991,7 +990,7 @@ async function suggest() {
 // accents ("café": "cafe"), no marks at either end ("night," "‘tis": site.json's edge_marks), in the case it was
 // typed in; typedWord lower-cases it (normalize_word).
 function typedSpelling(text) {
-  const edge = new Set(state.site.page.edge_marks ?? "");
+  const edge = new Set(state.site.page.edge_marks);
   const apostrophe = (c) => (state.site.page.typographic[c] === "'" ? "'" : c);  // "o´er", "oʼer": "o'er"
   const visible = [...text].filter((c) => !/^\p{Cf}$/u.test(c)).map(apostrophe).join("").trim();
   const chars = [...visible.normalize("NFKD")].filter((c) => !/^\p{M}$/u.test(c)).join("").normalize("NFC");
@@ -1061,7 +1060,7 @@ function setRange(input, output, value, digits) {
 function fromLink() {
   const q = new URLSearchParams(location.search);
   const number = /^\d+$/.test(q.get("opening") ?? "") ? Number(q.get("opening")) : -1;
-  if (number >= 0 && number < (state.site.openings?.length ?? 0) && ui.model.value === state.site.model_kind) {
+  if (number >= 0 && number < state.site.openings.length && ui.model.value === state.site.model_kind) {
     return { opening: number };
   }
   if (!/^\d+$/.test(q.get("seed") ?? "")) return null;  // no seed, or one that is no number: no couplet to write again
@@ -1069,9 +1068,10 @@ function fromLink() {
   const model = ui.model.value;
   if (q.has("temperature")) setRange(ui.temperature, ui.temperatureValue, q.get("temperature"), 2);
   if (q.has("words")) setRange(ui.length, ui.lengthValue, q.get("words"), 0);
-  ui.seed.value = (q.get("word") || "").slice(0, 40);
+  ui.seed.value = (q.get("word") || "").slice(0, state.site.page.max_word_length);
   applySeedWord().catch(() => {});
-  const k = Math.min(CANDIDATES.rest, Math.max(1, Math.round(Number(q.get("candidates"))) || CANDIDATES.first));
+  const { first, rest } = state.site.page.candidates;
+  const k = Math.min(rest, Math.max(1, Math.round(Number(q.get("candidates"))) || first));
   state.seed = seed + 1;
   if (!q.has("reply")) return { seed, model, candidates: k };
   ui.reply.value = q.get("reply");  // as given: too long a line is refused with a message, not cut
@@ -1090,13 +1090,17 @@ async function main() {
   ui.replyForm.addEventListener("submit", (e) => { e.preventDefault(); answerLine({ reply: ui.reply.value }); });
   document.addEventListener("visibilitychange", () => { state.paused = document.hidden; wakeUp(); });
   state.site = await loadJSON("site.json");
+  if (state.site.format !== "rhymer-site" || state.site.version !== SITE_VERSION) {
+    throw new Error(`site.json is not the one this page reads (rhymer-site version ${SITE_VERSION}): export the site again`);
+  }
   const page = state.site.page;
+  ui.seed.maxLength = page.max_word_length;
   if (!page) throw new Error("site.json lacks the page's settings; export the site again with this rhymer");
   for (const load of [wordFacts, wordRuns]) load().catch(() => {});  // while ml5.js starts: the page's every couplet samples from them
   Object.assign(ui.temperature, { min: TEMPERATURE.min, max: TEMPERATURE.max, step: 0.05 });
   setRange(ui.temperature, ui.temperatureValue, page.temperature, 2);
   Object.assign(ui.length, { min: WORDS.maxLow, max: page.rules.max_words, step: 1 });
-  setRange(ui.length, ui.lengthValue, page.max_words ?? page.rules.max_words, 0);
+  setRange(ui.length, ui.lengthValue, page.max_words, 0);
   ui.reply.maxLength = page.max_chars;  // the library's line limit
   const lstm = state.site.model_kind === "lstm";
   if (!lstm) ui.model.querySelector('option[value="lstm"]').remove();
@@ -1104,7 +1108,7 @@ async function main() {
   ui.model.value = lstm && asked !== "markov" ? "lstm" : "markov";
   let shared = fromLink();
   // an opening starts a plain visit on the site's own model (the visit's seed picks it), and a link to one
-  const openings = state.site.openings?.length ?? 0;
+  const openings = state.site.openings.length;
   const opened = shared?.opening !== undefined ? opening(shared.opening)
     : !shared && openings && ui.model.value === state.site.model_kind ? opening(state.seed % openings) : null;
   if (opened) {
@@ -1112,7 +1116,7 @@ async function main() {
     ui.loading.hidden = true;
     ui.status.textContent = "loading the model…";
   }
-  const names = loadJSON("names.json").then((found) => { state.names = found; });
+  const names = loadJSON(state.site.files.names).then((found) => { state.names = found; });
   let fallback = null;  // why the LSTM could not be loaded, when the Markov model writes instead
   try {
     await Promise.all([names, engineFor(ui.model.value)]);
