@@ -85,7 +85,8 @@ def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effo
                 typer.echo("")
             typer.echo(str(verse))
             if verse.near_rhymes and not near:  # once: answers to one line, or a series on one word, share it
-                typer.echo("# no perfect rhyme was available: near rhymes used", err=True)
+                words = ", ".join(dict.fromkeys(d.end_word for d in verse.details if d.near_rhyme))
+                typer.echo(f"# no perfect rhyme was available: near rhymes used ({words})", err=True)
                 near = True
             if note and not i:
                 typer.echo(f"# {note}", err=True)

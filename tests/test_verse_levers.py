@@ -219,6 +219,7 @@ def test_reply_cli(cli):
     assert answers[0] == rhymer.load("markov").reply(given, seed=4) and len(answers) == 5
     near = cli("reply", "I left my heart in Paris", "--model", "markov", "--seed", "1", "-n", "3")  # one note for all
     assert near.returncode == 0 and near.stderr.count("near rhymes used") == 1 and len(near.stdout.splitlines()) == 3, near
+    assert f"near rhymes used ({last_word(near.stdout.splitlines()[0]).lower()}" in near.stderr  # the first answer's
     unquoted = cli("reply", *given.split(), "--model", "markov", "--seed", "4")  # the words read as one line
     assert unquoted.returncode == 0 and unquoted.stdout.splitlines() == several.stdout.splitlines()[:1], unquoted.stderr
 
