@@ -38,7 +38,7 @@ from rhymer.sampler import (
 from rhymer.scoring import DEFAULT_VARIETY, LINE_SYLLABLES, MAX_VARIETY, SHORTEST_REPLY, Rules
 from rhymer.train import TrainConfig
 from rhymer.train import train as run_training
-from rhymer.verse import Verse, failure_note
+from rhymer.verse import REPLY, Verse, failure_note
 
 app = typer.Typer(  # (its help is the docstring of _options, below)
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -94,7 +94,7 @@ def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effo
             if line.failed:
                 failures.append(failure_note(line, number, rules))
                 failed.update(line.failed)
-                fixed = fixed or parse_scheme(verse.scheme).syllables is not None
+                fixed = fixed or verse.scheme != REPLY and parse_scheme(verse.scheme).syllables is not None
                 if best_effort and not as_json:
                     typer.echo(f"# {failures[-1]}", err=True)
     if len(set(seeds)) > 1 and not as_json:  # a series, which is written again from its first seed

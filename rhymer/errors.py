@@ -14,8 +14,17 @@ class RhymerError(Exception):
     model of that name is found), else it is None, so a handler can always read it."""
 
     def __init__(self, message: str, parameter: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(one_line(message))
         self.parameter = parameter
+
+
+def one_line(message: str) -> str:
+    """``message`` with what would break its line (a path or address holding a line break) written as escapes.
+
+    >>> print(one_line("'a\\nb' is not a rhymer model"))
+    'a\\nb' is not a rhymer model
+    """
+    return message if message.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
 
 
 class InvalidArgument(RhymerError, ValueError):

@@ -350,8 +350,9 @@ def cmu_words() -> frozenset[str]:
 
 
 def pronunciations(word: str, strict: bool = False) -> list[Pron]:
-    """The CMU pronunciations of ``word`` that rhyme (``rhyming_phones``); for unknown words a
-    spelling-based guess unless ``strict``.
+    """The CMU pronunciations of ``word`` that rhyme (``rhyming_phones``); for an elided word ("o'er", "belov'd")
+    those of the word in full, as it is sung (``_elided_phones``); for other unknown words a spelling-based guess
+    unless ``strict``.
 
     Raises WrongType for a non-string word or non-bool strict, LexiconError for an unusable word.
 
@@ -365,8 +366,8 @@ def pronunciations(word: str, strict: bool = False) -> list[Pron]:
     if found:
         return _cmu_prons(word)
     elided = _elided_phones(word)
-    if elided:
-        return _analysed(tuple(elided))
+    if elided:  # (its syllables as a line's are counted: ``guess_syllables``, as the page counts them too)
+        return [p._replace(syllables=guess_syllables(word)) for p in _analysed(tuple(elided))]
     if strict:
         raise LexiconError(
             f"'{word}' is not in the CMU pronouncing dictionary; drop strict=True to guess its rhyme from its spelling"
@@ -374,27 +375,28 @@ def pronunciations(word: str, strict: bool = False) -> list[Pron]:
     return [infer_pron(word)]
 
 
-# the endings verse elides ("look'd", "heav'n", "o'er") -> the letters the apostrophe leaves unsaid
-ELISIONS = {"'d": "ed", "'t": "ed", "'n": "en", "'er": "ver"}
+# the endings verse elides ("look'd", "heav'n", "o'er") -> the letters the apostrophe leaves unsaid, and the sounds
+# of CMU dict's word in full that go with them (belov'd: B IH0 L AH1 V D; heav'n: HH EH1 V N; o'er: AO1 R, as "oar")
+ELISIONS = {"'d": ("ed", r" (AH|IH)0 D$", " D"), "'n": ("en", r" (AH|IH|EH)0 N$", " N"), "'er": ("ver", r" V ER0$", " R")}
 
 
 def _elided_phones(word: str) -> list[str] | None:
     """CMU dict's pronunciations of an elided word, as it is sung: those of the word spelled in full, less the
-    unsaid sounds (heav'n: HH EH1 V N, one syllable; o'er: AO1 R, as "oar"; look'd: "looked"). None for others.
+    unsaid sounds (``ELISIONS``; CMU writes the vowel of "oar" AO before R). None for other words.
 
-    >>> _elided_phones("heav'n"), _elided_phones("o'er"), _elided_phones("e'er"), _elided_phones("reply'd")
-    (['HH EH1 V N'], ['AO1 R'], ['EH1 R'], ['R IH0 P L AY1 D', 'R IY0 P L AY1 D'])
+    >>> _elided_phones("heav'n"), _elided_phones("o'er"), _elided_phones("belov'd"), _elided_phones("pray'd")
+    (['HH EH1 V N'], ['AO1 R'], ['B IH0 L AH1 V D', 'B IH0 L AH1 V D'], ['P R EY1 D'])
+    >>> _elided_phones("reply'd"), _elided_phones("tir'd")  # replied; tired rhymes on, as fired and desired
+    (['R IH0 P L AY1 D', 'R IY0 P L AY1 D'], ['T AY1 ER0 D'])
     """
-    for tail, unsaid in ELISIONS.items():
+    for tail, (unsaid, sounds, sung) in ELISIONS.items():
         stem = word[: -len(tail)]
-        spelled = stem[:-1] + "i" + unsaid if tail == "'d" and stem.endswith("y") else stem + unsaid  # reply'd: replied
-        full = _cmu().get(spelled) if word.endswith(tail) and stem else None
-        if full and tail == "'n":  # the unstressed vowel before the N goes
-            return [re.sub(r" (AH|IH|EH)0 N$", " N", p) for p in full]
-        if full and tail == "'er":  # o-ver, e-ver: the V and the ER's vowel go (CMU writes "oar" AO R)
-            return [re.sub(r"OW(\d) R$", r"AO\1 R", re.sub(r" V ER0$", " R", p)) for p in full]
+        if not (word.endswith(tail) and stem):
+            continue
+        consonant_y = tail == "'d" and stem.endswith("y") and stem[-2:-1] not in "aeiou"
+        full = _cmu().get(stem[:-1] + "i" + unsaid if consonant_y else stem + unsaid)  # reply'd: replied; pray'd: prayed
         if full:
-            return full
+            return [re.sub(r"OW(\d) R$", r"AO\1 R", re.sub(sounds, sung, p)) for p in full]
     return None
 
 
@@ -651,8 +653,8 @@ def syllables(text: str) -> int:
     8
     """
     validate.text("text", text)
-    if len(text.split()) > 1:
-        return sum(syllable_count(w) for w in tokens(text))
+    if len(text.split()) > 1:  # (a phone's curly apostrophes are apostrophes: "I’m" is one word)
+        return sum(syllable_count(w) for w in tokens("".join(_APOSTROPHES.get(c, c) for c in text)))
     return pronunciations(normalize_word(text, "text"))[0].syllables
 
 
@@ -664,8 +666,6 @@ def syllable_count(word: str) -> int:
     (3, 3)
     """
     count = _cmu_syllables(word.lower())
-    if count is None and (elided := _elided_phones(word.lower())):
-        return analyse(elided[0]).syllables
     return guess_syllables(word) if count is None else count
 
 

@@ -154,8 +154,9 @@ def _real_folders(folder: Path, relative: Path) -> bool:
 
 @contextmanager
 def _ctrl_c_held() -> Iterator[None]:
-    """Hold SIGINT until the block ends, then act on it as its handler would have (only the main thread has one)."""
-    if threading.current_thread() is not threading.main_thread():
+    """Hold SIGINT until the block ends, then act on it as its handler would have (only the main thread has one,
+    and a handler installed outside Python, which ``signal`` cannot put back, is left alone)."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is None:
         yield
         return
     held = []

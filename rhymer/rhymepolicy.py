@@ -256,11 +256,11 @@ def rhyme_choices(index: RhymeIndex, group: list[str], used: list[str], rng: np.
 
 
 def _lacking(word: str, mode: str) -> str:
-    """What CMU dict rhymes ``word`` with that a model's corpus lacks, for the error that says it has none:
-    `rhymer rhymes orange --near` lists porridge, which a couplet on "orange" cannot use."""
+    """What CMU dict rhymes ``word`` with that a model cannot end a line on (its corpus lacks them, or never ends a
+    line on them), for the error that says it has none: `rhymer rhymes orange --near` lists porridge."""
     common = lexicon.commonness()
     found = sorted(rhymes(word, near=mode == "auto"), key=lambda w: -common.get(w, 0))[:LACKING_SHOWN]
-    return f" {'even nearly ' * (mode == 'auto')}(its corpus lacks CMU dict's {', '.join(found)})" if found else ""
+    return f" {'even nearly ' * (mode == 'auto')}(CMU dict's {', '.join(found)} end none of its corpus's lines)" if found else ""
 
 
 def _fresh_end_word(index: RhymeIndex, partners: int, groups: dict, used: list[str], rng: np.random.Generator) -> str:

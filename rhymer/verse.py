@@ -62,6 +62,7 @@ DEFAULT_RETRIES = 3  # resamplings of a line when none of its K candidates passe
 MAX_RETRIES = 100  # each retry samples K more lines: beyond this, loosen the rules instead
 MAX_SEED = 2**63 - 1  # seeds are recorded in the verse and fit a signed 64-bit integer
 SERIES_MEMORY = 40  # lines of a series' last verses a new one may not echo: twenty couplets of a feed
+REPLY = "reply"  # the scheme of a reply's one-line Verse
 SERIES_TRIES = 3  # seeds a series tries for a verse that repeats none of them, keeping the one that repeats them least
 
 
@@ -181,6 +182,8 @@ def _is_a(value: object, kind: object) -> bool:
         return isinstance(value, tuple) and all(_is_a(v, str) for v in value)
     if kind is str:
         return isinstance(value, str) and validate.is_whole(value)
+    if isinstance(kind, tuple):
+        return any(_is_a(value, k) for k in kind)
     if kind is bool:
         return isinstance(value, bool)
     return not isinstance(value, bool) and isinstance(value, (int, float) if kind is float else kind)
@@ -460,7 +463,7 @@ class Rhymer:
         answers = self._choices(words, near, target, [given, *shown], rng, s, None, follows=given, ending=ending,
                                 count=count)
         answers = self._on_other_rhymes(answers, count, end, words, target, [given, *shown], rng, s, given, ending)
-        return [Verse(lines=(new.text,), rhyme_words=(new.end_word,), scheme="reply", model=self.name, seed=seed,
+        return [Verse(lines=(new.text,), rhyme_words=(new.end_word,), scheme=REPLY, model=self.name, seed=seed,
                       temperature=s.temperature, candidates=s.candidates, top_p=s.top_p, variety=s.variety, answers=given,
                       details=(new,))
                 for new, _ in answers]
@@ -477,7 +480,8 @@ class Rhymer:
         if len(firsts) == count:
             return answers
         try:
-            words, near = rhymepolicy.rhyme_choices(self.index, [end], [end, *tried, *rhymes], rng, s.rhyme, s.candidates)
+            mode = s.rhyme if any(line.near_rhyme for line, _ in answers) else "perfect"  # no near rhyme after a perfect one
+            words, near = rhymepolicy.rhyme_choices(self.index, [end], [end, *tried, *rhymes], rng, mode, s.candidates)
         except GenerationError:  # no rhyme left that was not tried
             return answers
         shown = [*previous, *(line.text for line, _ in answers)]
@@ -603,8 +607,8 @@ class Rhymer:
         it: each verse is ``verse`` with those lines as its ``avoid`` (``scoring.echoes``: "the trophies of"
         twice reads as a machine's). A verse that still repeats them (a word whose rhymes the model writes few
         lines for) gives way to the next seed's, up to SERIES_TRIES seeds; when all of them repeat, the one that
-        repeats least is kept (``scoring.repetition``: a line said again word for word counts first; the
-        earliest on a tie). Seeds run ``seed``, ``seed + 1``, ... (from a fresh one without a seed), so the same
+        repeats least is kept (the fewest lines that break a rule first, then ``scoring.repetition``: a line said
+        again word for word counts first; the earliest on a tie). Seeds run ``seed``, ``seed + 1``, ... (from a fresh one without a seed), so the same
         ``seed``, ``count`` and ``avoid`` give the same series again, and each verse records its seed.
         ``avoid``: lines shown before the series (its last SERIES_MEMORY count). Takes ``verse``'s other
         options; bad ``count``, ``seed`` (one without room for ``count * SERIES_TRIES`` seeds before MAX_SEED
@@ -614,7 +618,7 @@ class Rhymer:
         >>> [v.seed for v in rhymer.load("markov").series(3, seed_word="night", seed=3)]
         [3, 4, 5]
         """
-        count = validate.integer("count", count, 1, error=GenerationError)
+        count = validate.integer("count", count, 1, (MAX_SEED + 1) // SERIES_TRIES, error=GenerationError)
         last = MAX_SEED + 1 - count * SERIES_TRIES  # room for every seed the series may take, so it never stops half-way
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (last + 1))
@@ -625,14 +629,15 @@ class Rhymer:
     def _series(self, count: int, scheme: str, seed_word: str | None, seed: int, memory: deque,
                 options: dict) -> Iterator[Verse]:
         for _ in range(count):
-            kept: tuple[tuple[int, int], Verse] | None = None
+            kept: tuple[tuple[int, int, int], Verse] | None = None
             for _ in range(SERIES_TRIES):
                 verse = self.verse(scheme, seed_word, seed=seed, avoid=list(memory), **options)
                 seed += 1
-                repeated = repetition(verse.lines, memory)
-                if kept is None or repeated < kept[0]:
-                    kept = repeated, verse
-                if repeated == (0, 0):
+                # the verse with the fewest lines that break a rule (one said again is one), then repeats
+                rank = (sum(bool(line.failed) for line in verse.details), *repetition(verse.lines, memory))
+                if kept is None or rank < kept[0]:
+                    kept = rank, verse
+                if rank == (0, 0, 0):
                     break
             memory.extend(kept[1].lines)
             yield kept[1]

@@ -228,9 +228,11 @@ def test_a_planted_set_aside_folder_puts_back_only_a_models_files_and_never_thro
     out = tmp_path / "model"
     assert rhymer("markov", str(corpus), "--out", str(out), "--order", "2").returncode == 0
     (out / "mynotes.txt").write_text("mine too")
-    (out / "docs").symlink_to(home)  # a link inside the model folder, and a set-aside folder made to use it
+    (out / "docs").symlink_to(home)  # links inside the model folder, and a set-aside folder made to use them
+    (out / "checkpoints").symlink_to(home)
     aside = out / modeldir.REPLACED
-    for name in ("docs/notes.txt", "mynotes.txt", "docs/" + modeldir.MARKOV, modeldir.MARKOV):
+    for name in ("docs/notes.txt", "mynotes.txt", "docs/" + modeldir.MARKOV, modeldir.MARKOV, "checkpoints/run.json",
+                 "checkpoints/checkpoint"):  # (the last two are a model's own names, but behind a link)
         (aside / name).parent.mkdir(parents=True, exist_ok=True)
         (aside / name).write_text("planted")
     (aside / outputs.ASIDE_MARKER).write_text(json.dumps({"format": outputs.ASIDE_FORMAT}))

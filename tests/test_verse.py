@@ -99,7 +99,7 @@ def test_no_perfect_rhyme_falls_back_to_near_unless_forbidden(markov):
 def test_a_word_the_corpus_has_no_rhyme_for_names_rhymes_it_lacks(markov, cli):
     # "rhymer rhymes orange --near" lists porridge; a couplet can only end on the corpus's words
     assert not markov.index.rhymes("orange") and not markov.index.near_rhymes("orange")
-    with pytest.raises(GenerationError, match=r"rhymes with 'orange' even nearly \(its corpus lacks CMU dict's foreign, "):
+    with pytest.raises(GenerationError, match=r"rhymes with 'orange' even nearly \(CMU dict's foreign, .* end none of its corpus's lines\)"):
         markov.couplet("orange", seed=1)
     refused = cli("couplet", "-w", "orange", "--rhyme", "perfect", "-m", "markov")
     assert refused.returncode == 2 and refused.stderr.endswith(

@@ -1095,7 +1095,6 @@ async function main() {
   }
   const page = state.site.page;
   ui.seed.maxLength = page.max_word_length;
-  if (!page) throw new Error("site.json lacks the page's settings; export the site again with this rhymer");
   for (const load of [wordFacts, wordRuns]) load().catch(() => {});  // while ml5.js starts: the page's every couplet samples from them
   Object.assign(ui.temperature, { min: TEMPERATURE.min, max: TEMPERATURE.max, step: 0.05 });
   setRange(ui.temperature, ui.temperatureValue, page.temperature, 2);
