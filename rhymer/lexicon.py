@@ -199,7 +199,12 @@ def typed_spelling(word: str) -> str:
     >>> typed_spelling("o\u00b4er"), typed_spelling("o\u02bcer")
     ("o'er", "o'er")
     """
-    return without_accents("".join(_APOSTROPHES.get(c, c) for c in _visible(word))).strip(EDGE_MARKS)
+    return without_accents(_plain_apostrophes(_visible(word))).strip(EDGE_MARKS)
+
+
+def _plain_apostrophes(text: str) -> str:
+    """``text`` with every mark a keyboard types for an apostrophe written as one (``_APOSTROPHES``)."""
+    return "".join(_APOSTROPHES.get(c, c) for c in text)
 
 
 def _visible(word: str) -> str:
@@ -654,7 +659,7 @@ def syllables(text: str) -> int:
     """
     validate.text("text", text)
     if len(text.split()) > 1:  # (a phone's curly apostrophes are apostrophes: "I’m" is one word)
-        return sum(syllable_count(w) for w in tokens("".join(_APOSTROPHES.get(c, c) for c in text)))
+        return sum(syllable_count(w) for w in tokens(_plain_apostrophes(text)))
     return pronunciations(normalize_word(text, "text"))[0].syllables
 
 

@@ -476,7 +476,8 @@ class Rhymer:
         asking for five answers to "town" wants brown, down and crown, not brown three times. The first answer
         stays the one ``reply`` gives."""
         rhymes = [line.end_word for line, _ in answers]
-        firsts = [a for i, a in enumerate(answers) if rhymes[i] not in rhymes[:i]]
+        again = [rhymes[i] in rhymes[:i] for i in range(len(answers))]  # on a rhyme a better answer ends on
+        firsts = [a for a, repeats in zip(answers, again) if not repeats]
         if len(firsts) == count:
             return answers
         try:
@@ -487,7 +488,7 @@ class Rhymer:
         shown = [*previous, *(line.text for line, _ in answers)]
         more = [a for a in self._choices(words, near, target, shown, rng, s, None, follows=given, ending=ending,
                                          count=count - len(firsts)) if not a[0].failed]
-        return [*firsts, *more, *(a for a in answers if a not in firsts)][:count]
+        return [*firsts, *more, *(a for a, repeats in zip(answers, again) if repeats)][:count]
 
     @staticmethod
     def _prepare(temperature: float, candidates: int, top_p: float, variety: float, retries: int | None, rhyme: str,
@@ -608,8 +609,9 @@ class Rhymer:
         twice reads as a machine's). A verse that still repeats them (a word whose rhymes the model writes few
         lines for) gives way to the next seed's, up to SERIES_TRIES seeds; when all of them repeat, the one that
         repeats least is kept (the fewest lines that break a rule first, then ``scoring.repetition``: a line said
-        again word for word counts first; the earliest on a tie). Seeds run ``seed``, ``seed + 1``, ... (from a fresh one without a seed), so the same
-        ``seed``, ``count`` and ``avoid`` give the same series again, and each verse records its seed.
+        again word for word counts first; the earliest on a tie). Seeds run ``seed``, ``seed + 1``, ... (from a
+        fresh one without a seed), so the same ``seed``, ``count`` and ``avoid`` give the same series again, and
+        each verse records its seed.
         ``avoid``: lines shown before the series (its last SERIES_MEMORY count). Takes ``verse``'s other
         options; bad ``count``, ``seed`` (one without room for ``count * SERIES_TRIES`` seeds before MAX_SEED
         included) or ``avoid`` raise at once, the rest as ``verse`` raises them, when their verse is asked for.
