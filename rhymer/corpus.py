@@ -41,6 +41,9 @@ DEFAULT_VAL_FRACTION = 0.05  # share of a corpus held out to measure bits per ch
 # a saved web page: a doctype or an html tag first, after any XML declaration and comments ("saved from url=")
 _HTML_START = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html[\s>])", re.I | re.S)
 # the fix named where a command reads UTF-8 only ({} the encoding to convert from)
+# the most text a corpus file may hold: a model folder keeps its corpus (corpus.txt.gz) and reads back no more, and
+# CPU training takes days per 100 MB (the shipped corpus is 0.65 MB)
+MAX_CORPUS_BYTES = 128 * 1024 * 1024
 CLEAN_FIRST = "convert it to UTF-8 first, with its real encoding: rhymer corpus clean '{name}' --encoding {{}} --out verse.txt"
 
 
@@ -52,6 +55,9 @@ def read_text(path: str | Path, encoding: str = "utf-8", *, encoding_option: boo
     path = Path(path)
     if not path.is_file():
         raise CorpusError(f"corpus file '{path}' does not exist; pass the path of a UTF-8 text file")
+    if path.stat().st_size > MAX_CORPUS_BYTES:  # (before reading it all: a 3 GB file is a MemoryError)
+        raise CorpusError(f"corpus file '{path}' is {path.stat().st_size // 2**20} MB, over rhymer's {MAX_CORPUS_BYTES // 2**20} "
+                          "MB; pass a part of it (a model folder keeps its corpus)")
     raw = path.read_bytes()
     convert = None if encoding_option else CLEAN_FIRST.format(name=path)
     text = plain_line_breaks(decode(raw, str(path), encoding, convert))

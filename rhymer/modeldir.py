@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from rhymer import ml5, outputs
 from rhymer._version import __version__
 from rhymer.charmodel import CharModel, heldout_bpc
-from rhymer.corpus import DEFAULT_VAL_FRACTION, read_text, require_letters, sha256, split_heldout
+from rhymer.corpus import DEFAULT_VAL_FRACTION, MAX_CORPUS_BYTES, read_text, require_letters, sha256, split_heldout
 from rhymer.discriminator import Discriminator
 from rhymer.errors import ModelError, OutputError
 from rhymer.files import gunzip_limited, read_model_file, read_model_json, write_bytes, write_json
@@ -56,7 +56,6 @@ FORMAT, VERSION = "rhymer-model", 1
 DEFAULT_DIR = Path(__file__).parent / "models" / "default"
 DIRECTIONS = ("backward", "forward")
 KINDS = ("lstm", "markov")
-MAX_CORPUS_BYTES = 128 * 1024 * 1024  # corpus.txt.gz unpacked; the shipped corpus is 0.65 MB
 MAX_STATE_BYTES = 1024 * 1024  # a training's run.json, baseline.json, best.json: a few hundred bytes each
 FIX = "re-export the model"
 

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -125,3 +126,14 @@ def test_cli_refuses_bad_corpora_without_writing(cli, tmp_path, content):
     r = cli("corpus", "clean", str(bad), "--out", str(out))
     assert r.returncode == 2 and r.stderr.startswith("error: ") and r.stderr.count("\n") == 1
     assert not out.exists() and not list(tmp_path.glob(".out.txt.*"))
+
+
+def test_a_corpus_file_over_the_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    from rhymer import corpus
+
+    big = tmp_path / "big.txt"
+    big.write_text("The night is long and dark and deep\n" * 4)
+    monkeypatch.setattr(corpus, "MAX_CORPUS_BYTES", 100)  # (the real limit, 128 MB, is no file for a test)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read"))
+    with pytest.raises(CorpusError, match="over rhymer's 0 MB; pass a part of it"):
+        corpus.read_text(big)
