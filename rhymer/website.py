@@ -68,6 +68,8 @@ PAGE_CANDIDATES = {"first": 1, "rest": 3}
 # Couplets the library writes at export, at the page's first settings: the page opens on one of them (picked
 # by the visit's seed) at once, while ml5.js, which takes about a second to start, loads to write the rest.
 OPENINGS = 12
+ML5_MAX_BYTES = 16 * 1024 * 1024  # ml5.min.js 0.12.2 is 3.3 MB: a larger --ml5 is not it (and is never read whole)
+
 
 def page_dir() -> Path:
     """The page sources: web/ beside the package in a checkout, or the copy installed with it."""
@@ -80,14 +82,14 @@ def page_dir() -> Path:
 
 def find_ml5(explicit: Path | None = None) -> Path:
     """ml5.min.js 0.12.2: --ml5 PATH, else the copy shipped with the page; checked by sha256."""
-    candidates = [explicit] if explicit else [page_dir().joinpath(*ML5_VENDORED)]
-    for path in candidates:
-        if path and path.is_file():
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            if digest != ML5_SHA256:
-                raise ModelError(f"'{path}' is not ml5.js 0.12.2 (sha256 {digest[:12]}…); pass the pinned one with --ml5 or reinstall rhymer")
-            return path
-    raise ModelError("ml5.min.js 0.12.2 was not found beside the page; reinstall rhymer or pass --ml5 PATH/TO/ml5.min.js")
+    path = explicit or page_dir().joinpath(*ML5_VENDORED)
+    if not path.is_file():  # (a folder, a FIFO, a device or nothing)
+        where = f"--ml5 '{path}' is not a file" if explicit else "ml5.min.js 0.12.2 was not found beside the page"
+        raise ModelError(f"{where}; pass --ml5 PATH/TO/ml5.min.js (0.12.2) or reinstall rhymer")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.stat().st_size <= ML5_MAX_BYTES else "too large"
+    if digest != ML5_SHA256:
+        raise ModelError(f"'{path}' is not ml5.js 0.12.2 (sha256 {digest[:12]}…); pass the pinned one with --ml5 or reinstall rhymer")
+    return path
 
 
 @one_thread

@@ -7,11 +7,13 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 import rhymer
 from rhymer import modeldir
+from rhymer.errors import ModelError
 from rhymer.rhymeindex import RhymeIndex
 from rhymer.scoring import Rules
 from rhymer.vocabtrie import VocabTrie
@@ -73,9 +75,10 @@ def test_export_refuses_a_wrong_ml5(cli, tmp_path):
     r = cli("export", "markov", "--web", str(tmp_path / "site"), "--ml5", str(fake))
     assert r.returncode == 2 and "is not ml5.js 0.12.2" in r.stderr
     assert not (tmp_path / "site").exists()
-    with pytest.raises(Exception, match="was not found") as missing:
-        find_ml5(tmp_path / "missing.js")
-    assert "\n" not in str(missing.value)  # one line
+    for odd in (tmp_path / "missing.js", tmp_path, Path("/dev/zero")):  # never read whole, never "reinstall" alone
+        with pytest.raises(ModelError, match=f"--ml5 '{re.escape(str(odd))}' is not a file") as missing:
+            find_ml5(odd)
+        assert "\n" not in str(missing.value)  # one line
     assert len(ML5_SHA256) == 64
 
 
