@@ -239,7 +239,7 @@ def kind(path: Path) -> str | None:
     """'file', 'folder', or what else sits at ``path`` (links are not followed); None if nothing."""
     try:
         mode = path.lstat().st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # (a path under a file: nothing is there either)
         return None
     except OSError as err:
         raise OutputError(f"'{path}' cannot be inspected ({err.strerror}); pass another path") from None

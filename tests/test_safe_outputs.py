@@ -418,6 +418,7 @@ def test_web_refuses_a_folder_that_is_not_a_site(tmp_path):
     refused(rhymer("web", "--site", str(tmp_path / "nonexistent")), "not a site exported by rhymer")
     (tmp_path / "index.html").write_text("<p>mine</p>")
     refused(rhymer("web", "--site", str(tmp_path)), "not a site exported by rhymer")
+    refused(rhymer("web", "--site", str(tmp_path / "index.html")), "not a site exported by rhymer")  # a file, not "inspected"
 
 
 def _start_web(*args: str, tmp: Path) -> tuple[subprocess.Popen, str]:
