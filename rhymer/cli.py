@@ -408,7 +408,10 @@ def corpus_clean(
     page becomes its text."""
     check_file(out, [source], force=force)
     text = read_text(source, encoding, html=True)
-    cleaned = clean(fetch.html_to_text(text) if looks_html(text) else text, drop_lines)
+    try:
+        cleaned = clean(fetch.html_to_text(text) if looks_html(text) else text, drop_lines)
+    except CorpusError as err:  # the library names its parameter; here it is an option (a recipe names its field)
+        raise CorpusError(str(err).replace("drop_line_regex", "--drop-lines")) from None
     if not cleaned:
         raise CorpusError(f"nothing is left of '{source}' after cleaning; check the file")
     write_text(out, cleaned)

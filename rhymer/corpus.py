@@ -33,7 +33,7 @@ _SPACES = re.compile(r" {2,}")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # the UTF-32 BOMs start with these too
 BINARY_PROBE = 65536  # bytes (or characters) searched for NULs
-REGEX_SECONDS = 10.0  # time budget of a user's --drop-lines regex over a whole text...
+REGEX_SECONDS = 10.0  # time budget of a user's drop_line_regex (--drop-lines) over a whole text...
 REGEX_LINE_SECONDS = 0.5  # ...and over one line (matching a line normally takes microseconds)
 DEFAULT_VAL_FRACTION = 0.05  # share of a corpus held out to measure bits per character (split_heldout)
 
@@ -148,7 +148,7 @@ def clean(text: str, drop_line_regex: str | None = None, delete_regex: str | Non
     """
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     text = _CONTROL.sub("", plain_line_breaks(text))
-    drop = _drop_pattern(drop_line_regex, "--drop-lines")
+    drop = _drop_pattern(drop_line_regex, "drop_line_regex")
     delete = _drop_pattern(delete_regex, "delete_regex")
     deadline = time.monotonic() + REGEX_SECONDS
     lines = []

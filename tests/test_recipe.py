@@ -34,6 +34,9 @@ def test_recipe_caps_a_source_at_a_poem_break_and_deletes_markup(tmp_path):
     recipe.write_text(kept.replace(kept.splitlines()[1], "delete_regex = '.+'"))  # it deletes all: no training text
     with pytest.raises(CorpusError, match="nothing is left of recipe .* check its delete_regex"):
         build(recipe)
+    recipe.write_text(kept.replace(kept.splitlines()[1], "drop_line_regex = '('"))  # named as the recipe names it
+    with pytest.raises(CorpusError, match=r"drop_line_regex '\(' is not a valid regular expression"):
+        build(recipe)
     recipe.write_text(kept)
     recipe.write_text(recipe.read_text().replace("max_characters = 55", "max_characters = '55'"))
     with pytest.raises(CorpusError, match="'max_characters' must be a positive integer"):
