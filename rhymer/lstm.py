@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from rhymer import ml5
+from rhymer.errors import ModelError
 from rhymer.offload import offload
 
 State = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # c0, h0, c1, h1
@@ -49,8 +50,17 @@ class LSTMModel:
 
     @classmethod
     def load(cls, path: str | Path) -> LSTMModel:
+        """Read an ml5 model folder (``ml5.read`` checks every file), and refuse one whose first step already
+        gives probabilities that are no numbers: finite weights too large for float32 (a tampered or diverged
+        model) would write garbage and blame the rules."""
         roles, vocab = ml5.read(Path(path))
-        return cls(roles, vocab)
+        model = cls(roles, vocab)
+        with np.errstate(over="ignore", invalid="ignore"):
+            _, logp = model._step(model.start(len(vocab)), np.arange(len(vocab)))
+        if not np.isfinite(logp).all():
+            raise ModelError(f"'{path}' gives probabilities that are not finite numbers (weights too large for float32); "
+                             f"retrain it or {ml5.FIX}")
+        return model
 
     def start(self, batch: int) -> State:
         zero = np.zeros((batch, self.hidden), dtype=np.float32)

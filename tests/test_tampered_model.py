@@ -194,16 +194,20 @@ def test_links_inside_the_folder_are_followed(model):
     assert rhymer.load(model).model.hidden == MANIFEST[KERNEL0]["shape"][1] // 4
 
 
-def test_weights_too_large_for_float32_are_refused_by_export(model, cli, tmp_path):
-    """Finite weights whose logits overflow to NaN (which ``max`` passes over) pass loading, not export."""
+def test_weights_too_large_for_float32_are_refused(model, cli, tmp_path):
+    """Finite weights whose logits overflow to NaN (which export's ``max`` passed over) are refused by load,
+    couplet and export alike; a couplet wrote garbage and blamed --min-words."""
     import numpy as np
 
     name = next(k for k in MANIFEST if k.endswith("softmax_w"))
     weights = np.full(MANIFEST[name]["shape"], 3e38, dtype="<f4")
     weights[::2] *= -1
     _replace(model / MANIFEST[name]["filename"], weights.tobytes())
-    done = cli("export", str(model), "--web", str(tmp_path / "site"), timeout=CLI_TIMEOUT)
-    assert done.returncode == 2 and "logits reach inf" in done.stderr and done.stderr.count("\n") == 1, done.stderr
+    with pytest.raises(ModelError, match="not finite numbers"):
+        rhymer.load(model)
+    for args in (("export", str(model), "--web", str(tmp_path / "site")), ("couplet", "-m", str(model), "-w", "night")):
+        done = cli(*args, timeout=CLI_TIMEOUT)
+        assert done.returncode == 2 and "not finite numbers" in done.stderr and done.stderr.count("\n") == 1, done.stderr
     assert not (tmp_path / "site").exists()
 
 
