@@ -55,16 +55,22 @@ def read_text(path: str | Path, encoding: str = "utf-8", *, encoding_option: boo
     path = Path(path)
     if not path.is_file():
         raise CorpusError(f"corpus file '{path}' does not exist; pass the path of a UTF-8 text file")
-    if path.stat().st_size > MAX_CORPUS_BYTES:  # (before reading it all: a 3 GB file is a MemoryError)
-        raise CorpusError(f"corpus file '{path}' is {path.stat().st_size // 2**20} MB, over rhymer's {MAX_CORPUS_BYTES // 2**20} "
-                          "MB; pass a part of it (a model folder keeps its corpus)")
+    if path.stat().st_size > 4 * MAX_CORPUS_BYTES:  # (before reading it: a 3 GB file is a MemoryError; 4: UTF-32)
+        raise _too_large(path, path.stat().st_size)
     raw = path.read_bytes()
     convert = None if encoding_option else CLEAN_FIRST.format(name=path)
     text = plain_line_breaks(decode(raw, str(path), encoding, convert))
+    if 4 * len(text) > MAX_CORPUS_BYTES and len(text.encode("utf-8")) > MAX_CORPUS_BYTES:  # what a model folder keeps
+        raise _too_large(path, len(text.encode("utf-8")))
     if not html and looks_html(text):
         raise CorpusError(f"'{path}' is a web page (HTML), not plain text; convert it first: rhymer corpus clean "
                           f"'{path}' --out verse.txt")
     return text
+
+
+def _too_large(path: Path, size: int) -> CorpusError:
+    return CorpusError(f"corpus file '{path}' holds {size / 2**20:.1f} MB of text, over rhymer's {MAX_CORPUS_BYTES / 2**20:g} "
+                       "MB (as UTF-8); pass a part of it (a model folder keeps its corpus)")
 
 
 def plain_line_breaks(text: str) -> str:

@@ -86,9 +86,11 @@ def find_ml5(explicit: Path | None = None) -> Path:
     if not path.is_file():  # (a folder, a FIFO, a device or nothing)
         where = f"--ml5 '{path}' is not a file" if explicit else "ml5.min.js 0.12.2 was not found beside the page"
         raise ModelError(f"{where}; pass --ml5 PATH/TO/ml5.min.js (0.12.2) or reinstall rhymer")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.stat().st_size <= ML5_MAX_BYTES else "too large"
+    size = path.stat().st_size
+    digest = hashlib.sha256(path.read_bytes()).hexdigest() if size <= ML5_MAX_BYTES else None
     if digest != ML5_SHA256:
-        raise ModelError(f"'{path}' is not ml5.js 0.12.2 (sha256 {digest[:12]}…); pass the pinned one with --ml5 or reinstall rhymer")
+        found = f"sha256 {digest[:12]}…" if digest else f"{size} bytes"
+        raise ModelError(f"'{path}' is not ml5.js 0.12.2 ({found}); pass the pinned one with --ml5 or reinstall rhymer")
     return path
 
 

@@ -33,7 +33,7 @@ from rhymer.words import tokens
 
 FORMAT, VERSION = "rhymer-wordruns", 1
 MAX_BYTES = 384 * 1024 * 1024  # wordruns.json, about 2.4 bytes per corpus byte: room for the largest corpus
-# (3x modeldir.MAX_CORPUS_BYTES; 1.8 MB shipped)
+# (3x corpus.MAX_CORPUS_BYTES; 1.8 MB shipped)
 MIN_PREDECESSORS = 1  # a context seen after fewer different words asks nothing (readings 20, 24, 26, 27 favoured 1 over 5)
 CONTEXT_WORDS = 2  # the words after the new one that are looked at; one is the fall-back
 MAX_REMEMBERED = 1 << 14  # word contexts (and narrowed tries) a RunTries remembers before it starts afresh

@@ -128,12 +128,20 @@ def test_cli_refuses_bad_corpora_without_writing(cli, tmp_path, content):
     assert not out.exists() and not list(tmp_path.glob(".out.txt.*"))
 
 
-def test_a_corpus_file_over_the_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+def test_a_corpus_over_the_limit_a_model_folder_keeps_is_refused(tmp_path, monkeypatch):
     from rhymer import corpus
 
-    big = tmp_path / "big.txt"
-    big.write_text("The night is long and dark and deep\n" * 4)
-    monkeypatch.setattr(corpus, "MAX_CORPUS_BYTES", 100)  # (the real limit, 128 MB, is no file for a test)
+    line = "The night is long and dark and deep\n"
+    monkeypatch.setattr(corpus, "MAX_CORPUS_BYTES", 4 * len(line))  # (the real limit, 128 MB, is no file for a test)
+    wide = tmp_path / "wide.txt"  # 4 lines as UTF-16: twice the limit on disk, within it as UTF-8
+    wide.write_text(line * 4, encoding="utf-16")
+    assert corpus.read_text(wide, "utf-16") == line * 4
+    accented = tmp_path / "accented.txt"  # within it on disk as latin-1, over it as UTF-8 (what a model keeps)
+    accented.write_bytes((line.replace("a", "\u00e0") * 4).encode("latin-1"))
+    with pytest.raises(CorpusError, match="MB of text, over rhymer's .* MB \\(as UTF-8\\); pass a part of it"):
+        corpus.read_text(accented, "latin-1")
+    huge = tmp_path / "huge.txt"  # over four times the limit on disk: refused before it is read
+    huge.write_text(line * 17)
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read"))
-    with pytest.raises(CorpusError, match="over rhymer's 0 MB; pass a part of it"):
-        corpus.read_text(big)
+    with pytest.raises(CorpusError, match="over rhymer's"):
+        corpus.read_text(huge)
