@@ -40,10 +40,10 @@ DEFAULT_VAL_FRACTION = 0.05  # share of a corpus held out to measure bits per ch
 
 # a saved web page: a doctype or an html tag first, after any XML declaration and comments ("saved from url=")
 _HTML_START = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html[\s>])", re.I | re.S)
-# the fix named where a command reads UTF-8 only ({} the encoding to convert from)
 # the most text a corpus file may hold: a model folder keeps its corpus (corpus.txt.gz) and reads back no more, and
 # CPU training takes days per 100 MB (the shipped corpus is 0.65 MB)
 MAX_CORPUS_BYTES = 128 * 1024 * 1024
+# the fix named where a command reads UTF-8 only ({} the encoding to convert from)
 CLEAN_FIRST = "convert it to UTF-8 first, with its real encoding: rhymer corpus clean '{name}' --encoding {{}} --out verse.txt"
 
 
@@ -60,8 +60,8 @@ def read_text(path: str | Path, encoding: str = "utf-8", *, encoding_option: boo
     raw = path.read_bytes()
     convert = None if encoding_option else CLEAN_FIRST.format(name=path)
     text = plain_line_breaks(decode(raw, str(path), encoding, convert))
-    if 4 * len(text) > MAX_CORPUS_BYTES and len(text.encode("utf-8")) > MAX_CORPUS_BYTES:  # what a model folder keeps
-        raise _too_large(path, len(text.encode("utf-8")))
+    if 4 * len(text) > MAX_CORPUS_BYTES and (size := len(text.encode("utf-8"))) > MAX_CORPUS_BYTES:  # what a model keeps
+        raise _too_large(path, size)
     if not html and looks_html(text):
         raise CorpusError(f"'{path}' is a web page (HTML), not plain text; convert it first: rhymer corpus clean "
                           f"'{path}' --out verse.txt")

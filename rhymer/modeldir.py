@@ -115,8 +115,12 @@ def is_model_folder(path: Path) -> bool:
     format, or in one written before it had one, the fields only a training writes; a user's checkpoints/run.json
     is neither)."""
     run = outputs.read_marker(path / CHECKPOINTS / RUN_FILE) if not (path / CHECKPOINTS).is_symlink() else None
-    return outputs.has_marker(path / METADATA, FORMAT) or run is not None and (
-        run.get("format") == RUN_FORMAT or isinstance(run.get("config"), dict) and isinstance(run.get("corpus_sha256"), str))
+    return outputs.has_marker(path / METADATA, FORMAT) or run is not None and (run.get("format") == RUN_FORMAT or is_run(run))
+
+
+def is_run(state: dict) -> bool:
+    """Whether a run.json's object holds what a training writes there: its config and its corpus's sha256."""
+    return isinstance(state.get("config"), dict) and isinstance(state.get("corpus_sha256"), str)
 
 
 @contextmanager

@@ -304,7 +304,7 @@ def _prepare(out: Path, run: dict, resume: bool, force: bool) -> Path | None:
         if not state.exists():
             raise TrainingError(f"nothing to resume in '{out}' (no checkpoint); start without --resume")
         previous = _read_state(state)
-        if not isinstance(previous.get("config"), dict) or not isinstance(previous.get("corpus_sha256"), str):
+        if not modeldir.is_run(previous):
             raise TrainingError(f"'{state}' is damaged (fields missing); start over with --force or use another --out")
         if previous["corpus_sha256"] != run["corpus_sha256"]:
             raise TrainingError(f"'{out}' was trained on a different corpus; resume with the same corpus or use another --out")
