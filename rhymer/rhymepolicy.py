@@ -252,7 +252,19 @@ def rhyme_choices(index: RhymeIndex, group: list[str], used: list[str], rng: np.
                               f"{fix}{hint}", parameter)
     closest = min(distances.values())
     weights = {w: index.frequency(w) for w, d in distances.items() if d <= closest + NEAR_BAND}
-    return _weighted_sample(weights, rhyme_choices_for(candidates, max(1, len(weights) - reserve)), rng), near
+    available = len(weights) if not reserve else _sounds(index, weights) - reserve  # n drawn leave the others' sounds
+    return _weighted_sample(weights, rhyme_choices_for(candidates, max(1, available)), rng), near
+
+
+def _sounds(index: RhymeIndex, words: dict[str, int]) -> int:
+    """How many different sounds ``words`` end on: identical rhymes (liver, deliver) count once, since a line
+    ending on one leaves the other no rhyme for the group's later lines."""
+    kept: list[list] = []
+    for word in words:
+        prons = index.pronunciations(word)
+        if not any(lexicon.is_homophone(prons, k) for k in kept):
+            kept.append(prons)
+    return len(kept)
 
 
 def _lacking(word: str, mode: str) -> str:

@@ -144,6 +144,17 @@ def test_a_near_rhyme_is_drawn_from_the_closest_band(index):
         assert near and all(distances[w] <= min(distances.values()) + rhymepolicy.NEAR_BAND for w in chosen)
 
 
+def test_identical_rhymes_count_once_when_rhymes_are_kept_for_later_lines(index):
+    """silver's closest near rhymes are river, giver, liver and deliver: a line written for liver and deliver
+    left AAAA's last line no rhyme, since each is the other's identical rhyme."""
+    assert lexicon.is_homophone(index.pronunciations("liver"), index.pronunciations("deliver"))
+    for seed in range(20):
+        words, nears = rhymepolicy.end_words(index, "AAAA", "silver", np.random.default_rng(seed), "auto", candidates=256)
+        assert nears[1:] == [True] * 3  # a line's options may be each other's identical rhymes, not another line's
+        assert not any(lexicon.is_homophone(index.pronunciations(a), index.pronunciations(b))
+                       for i, line in enumerate(words) for later in words[i + 1 :] for a in line for b in later)
+
+
 def test_rhymes_command_lists_near_rhymes_closest_first(cli):
     out = cli("rhymes", "orange", "--near", "--json", "--limit", "0")
     found = json.loads(out.stdout)
