@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 F = TypeVar("F", bound=Callable)
+T = TypeVar("T")
 
 
 @functools.lru_cache(maxsize=1)
@@ -42,7 +43,7 @@ def one_thread(function: F) -> F:
         global _active, _limit
         with _lock:
             if _active == 0:
-                _limit = _controller().limit(limits=1, user_api="blas")
+                _limit = _from_any_thread(lambda: _controller().limit(limits=1, user_api="blas"))
             _active += 1
         try:
             return function(*args, **kwargs)
@@ -50,7 +51,22 @@ def one_thread(function: F) -> F:
             with _lock:
                 _active -= 1
                 if _active == 0:
-                    _limit.restore_original_limits()
+                    _from_any_thread(_limit.restore_original_limits)
                     _limit = None
 
     return limited  # type: ignore[return-value]
+
+
+def _from_any_thread(change: Callable[[], T]) -> T:
+    """``change`` to the BLAS threads, made to take from whichever thread calls it. threadpoolctl 3.8 lets only
+    the first thread that set OpenBLAS's process-wide pool set it again and ignores the others while that thread
+    lives: a bot's worker thread, after one call from the main thread, ran with two spinning BLAS threads and
+    took 9 times as long. The lock around the calls keeps them in order, so control is handed back around each."""
+    from threadpoolctl import OpenBLASController
+
+    release = getattr(OpenBLASController, "clear_controlling_thread", lambda force: None)  # (before 3.8: none)
+    release(force=True)
+    try:
+        return change()
+    finally:
+        release(force=True)

@@ -3,12 +3,13 @@ inline) and candidates that share a history stepped once give what stepping ever
 
 import multiprocessing
 import sys
+import threading
 
 import numpy as np
 import pytest
 
 import rhymer
-from rhymer import offload, sampler
+from rhymer import blas, offload, sampler
 from rhymer.lstm import SPLIT_ROWS
 
 
@@ -141,3 +142,24 @@ def test_shared_histories_sample_what_every_row_samples(context, monkeypatch):
     assert shared == alone  # texts, log-probabilities, finished
     assert [c.state for s in shared for g in s for c in g] == [c.state for s in alone for g in s for c in g]
     assert len({c.text for s in shared for g in s for c in g}) > 100  # (varied lines, not one repeated)
+
+
+def test_blas_is_held_to_one_thread_whichever_thread_generates():
+    """A bot's worker thread, after a call from the main thread, used to generate with OpenBLAS's spinning
+    threads (threadpoolctl 3.8 ignores a thread that did not set the pool first): 9 times as slow."""
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> list[int]:
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    before = blas_threads()
+    if not before or max(before) < 2:
+        pytest.skip("BLAS runs one thread here already")
+    seen = []
+    limited = blas.one_thread(lambda: seen.append(blas_threads()))
+    limited()
+    worker = threading.Thread(target=limited)
+    worker.start()
+    worker.join()
+    limited()
+    assert seen == [[1] * len(before)] * 3 and blas_threads() == before
