@@ -354,19 +354,20 @@ def cmu_words() -> frozenset[str]:
     return frozenset(re.findall(r"^([^ (;]+)", _cmu_text(), re.M))
 
 
-def pronunciations(word: str, strict: bool = False) -> list[Pron]:
+def pronunciations(word: str, strict: bool = False, parameter: str = "word") -> list[Pron]:
     """The CMU pronunciations of ``word`` that rhyme (``rhyming_phones``); for an elided word ("o'er", "belov'd")
     those of the word in full, as it is sung (``_elided_phones``); for other unknown words a spelling-based guess
     unless ``strict``.
 
-    Raises WrongType for a non-string word or non-bool strict, LexiconError for an unusable word.
+    Raises WrongType for a non-string word or non-bool strict, LexiconError for an unusable word, naming
+    ``parameter`` (the argument that gave the word; "line" for a line's last word).
 
     >>> [(p.key, p.onset) for p in pronunciations("wind")]  # the wind that blows, and winding a clock
     [('AY N D', 'W'), ('IH N D', 'W')]
     >>> pronunciations("glimmerlight")[0].key, pronunciations("glimmerlight")[0].inferred
     ('AY T', True)
     """
-    word, strict = normalize_word(word), validate.boolean("strict", strict)
+    word, strict = normalize_word(word, parameter), validate.boolean("strict", strict)
     found = _cmu().get(word)
     if found:
         return _cmu_prons(word)
@@ -374,10 +375,18 @@ def pronunciations(word: str, strict: bool = False) -> list[Pron]:
     if elided:  # (its syllables as a line's are counted: ``guess_syllables``, as the page counts them too)
         return [p._replace(syllables=guess_syllables(word)) for p in _analysed(tuple(elided))]
     if strict:
-        raise LexiconError(
-            f"'{word}' is not in the CMU pronouncing dictionary; drop strict=True to guess its rhyme from its spelling"
-        )
-    return [infer_pron(word)]
+        raise LexiconError(f"{_named(word, parameter)} is not in the CMU pronouncing dictionary; drop strict=True to "
+                           "guess its rhyme from its spelling", parameter)
+    return [infer_pron(word, parameter)]
+
+
+def _named(word: str, parameter: str) -> str:
+    """A word in an error, after the argument that gave it (the CLI names that by its option).
+
+    >>> _named("qqq", "seed_word"), _named("qqq", "line")
+    ("seed_word 'qqq'", "the line's last word 'qqq'")
+    """
+    return f"the line's last word '{word}'" if parameter == "line" else f"{parameter} '{word}'"
 
 
 # the endings verse elides ("look'd", "heav'n", "o'er") -> the letters the apostrophe leaves unsaid, and the sounds
@@ -405,7 +414,7 @@ def _elided_phones(word: str) -> list[str] | None:
     return None
 
 
-def infer_pron(word: str) -> Pron:
+def infer_pron(word: str, parameter: str = "word") -> Pron:
     """Guess the rhyming part of an unknown word from CMU words with the longest same spelling ending.
 
     Documented fallback: 'glimmerlight' rhymes like the CMU words ending in '-light'. The onset is
@@ -420,7 +429,9 @@ def infer_pron(word: str) -> Pron:
         if votes:
             (key, near), _ = votes.most_common(1)[0]
             return Pron(key, "?", near, guess_syllables(word), inferred=True)
-    raise LexiconError(f"cannot guess how '{word}' is pronounced; pick a word from the CMU pronouncing dictionary")
+    fix = "end the line on a word" if parameter == "line" else "pick a word"
+    raise LexiconError(f"{_named(word, parameter)} has no pronunciation to go by (not in CMU dict, and no CMU word "
+                       f"ends like it); {fix} from the CMU pronouncing dictionary", parameter)
 
 
 def is_homophone(a: list[Pron], b: list[Pron]) -> bool:
@@ -562,7 +573,7 @@ def is_rhyme(a: str, b: str, near: bool = False) -> bool:
     if a == b:
         return False
     check = near_rhymes_with if near else rhymes_with
-    return check(pronunciations(a), pronunciations(b))
+    return check(pronunciations(a, parameter="a"), pronunciations(b, parameter="b"))
 
 
 def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
@@ -660,7 +671,7 @@ def syllables(text: str) -> int:
     validate.text("text", text)
     if len(text.split()) > 1:  # (a phone's curly apostrophes are apostrophes: "I’m" is one word)
         return sum(syllable_count(w) for w in tokens(_plain_apostrophes(text)))
-    return pronunciations(normalize_word(text, "text"))[0].syllables
+    return pronunciations(text, parameter="text")[0].syllables
 
 
 def syllable_count(word: str) -> int:

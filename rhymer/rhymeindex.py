@@ -69,9 +69,9 @@ class RhymeIndex:
         return cls({w: tuple(v) for w, v in words.items()}, {w: [Pron(*p) for p in ps] for w, ps in prons.items()})
 
     # -- questions the verse layer asks -----------------------------------------------------------
-    def pronunciations(self, word: str, strict: bool = False) -> list[Pron]:
+    def pronunciations(self, word: str, strict: bool = False, parameter: str = "word") -> list[Pron]:
         """Pronunciations from the index, else from CMU dict, else a spelling guess (unless strict)."""
-        return self.prons.get(word) or lexicon.pronunciations(word, strict=strict)
+        return self.prons.get(word) or lexicon.pronunciations(word, strict=strict, parameter=parameter)
 
     def frequency(self, word: str) -> int:
         return self.words.get(word, (0, 0))[0]

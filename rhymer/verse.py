@@ -350,7 +350,7 @@ class Rhymer:
             raise GenerationError(f"a {form.name} sets each line's syllables {form.syllables}; drop the syllable target "
                                   "(target_syllables)", "rules")
         if seed_word is not None:
-            self.index.pronunciations(seed_word, strict=s.strict)  # refuse OOV words early under strict
+            self.index.pronunciations(seed_word, strict=s.strict, parameter="seed_word")  # refuse OOV words early under strict
             if rhymepolicy.ends_no_lines(self.index, seed_word):
                 raise GenerationError(f"seed_word {validate.shown(typed)} is a word that leads into others, and no line "
                                       "ends on it; pass one a line can end on (a noun, a verb, an adjective...)", "seed_word")
@@ -452,7 +452,7 @@ class Rhymer:
         s, seed, rng = self._prepare(temperature, candidates, top_p, variety, retries, rhyme, weights, rules, seed, strict,
                                       given)
         end = normalize_word(end, "line")
-        self.index.pronunciations(end, strict=s.strict)
+        self.index.pronunciations(end, strict=s.strict, parameter="line")
         encode(self.model, given, "line")  # refuses characters the model cannot read
         words, near = rhymepolicy.rhyme_choices(self.index, [end], [end], rng, s.rhyme, s.candidates,
                                                 fix="end the line on another word", parameter="line")
