@@ -21,6 +21,7 @@ def _default() -> Rhymer:
     return load()
 
 
+@validate.keywords
 def load(model: str | Path | None = None, kind: str | None = None) -> Rhymer:
     """Load a model: None/'default' (the shipped model), 'lstm', 'markov', or a model directory path.
 

@@ -559,6 +559,7 @@ def closest_first(distances: dict[str, float], frequency: Callable[[str], int]) 
     return sorted(distances, key=lambda w: (distances[w], -(frequency(w) or 0), w))
 
 
+@validate.keywords
 def is_rhyme(a: str, b: str, near: bool = False) -> bool:
     """Whether two words rhyme perfectly (or nearly, with ``near``); identical words never do.
 
@@ -655,6 +656,7 @@ def _shipped_corpus() -> dict[str, int]:
         raise LexiconError(f"the shipped rhyme index is unreadable ({err}); reinstall rhymer") from None
 
 
+@validate.keywords
 def syllables(text: str) -> int:
     """Syllables of a word's main pronunciation (CMU dict's first, else the spelling guess), or of a
     line's words summed: the counts ``couplet`` aims its lines at, so a bot can count its own lines.

@@ -140,6 +140,7 @@ def is_rhyme_word(word: str) -> bool:
     return len(word) >= MIN_RHYME_LETTERS and is_verse_word(word) and word not in ELIDED_WORDS
 
 
+@validate.keywords
 def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
     """CMU dict's rhymes of ``word`` (``lexicon.rhymes``, most common first) that may answer a rhyme
     (``is_rhyme_word``): not the letter names and contraction tails CMU dict also holds ("t" and "ve" for

@@ -35,6 +35,7 @@ MAX_VARIETY = 100.0  # as MAX_WEIGHT: beyond it the scores no longer choose
 ECHO_WORDS = 3  # a line that repeats a run of this many words from an earlier one echoes it (see echoes)
 
 
+@validate.keyword_init
 @dataclass(frozen=True)
 class Weights:
     """How the score combines its parts; exposed so users can tune the reranker.
@@ -65,6 +66,7 @@ class Weights:
             validate.number(name, getattr(self, name), 0.0, MAX_WEIGHT, error=GenerationError)
 
 
+@validate.keyword_init
 @dataclass(frozen=True)
 class Rules:
     """What a line is asked to be: the hard checks, which a line passes or fails by name (its word count,

@@ -20,6 +20,7 @@ from rhymer.errors import InvalidArgument, WrongType
 
 MAX_SHOWN = 40  # characters of a bad value quoted in a message
 F = TypeVar("F", bound=Callable)
+C = TypeVar("C", bound=type)
 
 
 def shown(value: object) -> str:
@@ -116,6 +117,13 @@ def keywords(method: F) -> F:
         return method(*args, **options(kwargs, method, named))
 
     return checked  # type: ignore[return-value]
+
+
+def keyword_init(cls: C) -> C:
+    """A class (a dataclass of settings) whose constructor checks its keywords as ``keywords`` does:
+    ``Rules(min_word=1)`` is a WrongType suggesting min_words, not Python's own TypeError."""
+    cls.__init__ = keywords(cls.__init__)
+    return cls
 
 
 def path(name: str, value: object) -> Path:

@@ -644,6 +644,7 @@ class Rhymer:
             memory.extend(kept[1].lines)
             yield kept[1]
 
+    @validate.keywords
     def rhymes(self, word: str, near: bool = False, strict: bool = False) -> list[str]:
         """Words of this model's corpus that rhyme with ``word``, most frequent first (near ones: closest first).
 
