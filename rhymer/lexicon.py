@@ -663,14 +663,20 @@ def syllables(text: str) -> int:
 
     A single word is checked as ``couplet(word)`` checks a seed word: WrongType for a non-string and
     LexiconError for what ``couplet`` refuses too. A line (words apart) is never refused for a word it
-    does not know.
+    does not know, but digits are refused: how "2" or "1999" is said is for the writer to spell out.
 
     >>> syllables("literally"), syllables("night"), syllables("glimmerlight")
     (4, 1, 3)
     >>> syllables("I walked along the shore at night")
     8
+    >>> syllables("I have 2 cats")
+    Traceback (most recent call last):
+    rhymer.errors.LexiconError: text 'I have 2 cats' has digits, whose syllables depend on how they are read; spell the numbers out (two, not 2)
     """
     validate.text("text", text)
+    if any(c.isdigit() for c in text):  # (the words of a line leave them out, so they would count nothing)
+        raise LexiconError(f"text {validate.shown(text)} has digits, whose syllables depend on how they are read; "
+                           "spell the numbers out (two, not 2)", "text")
     if len(text.split()) > 1:  # (a phone's curly apostrophes are apostrophes: "I’m" is one word)
         return sum(syllable_count(w) for w in tokens(_plain_apostrophes(text)))
     return pronunciations(text, parameter="text")[0].syllables

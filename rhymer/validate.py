@@ -71,11 +71,11 @@ def is_whole(text: str) -> bool:
 def texts(name: str, value: object) -> list[str]:
     """Strings given as a list, tuple or other iterable (never one bare string, which would be its characters)."""
     if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-        raise _wrong(name, value, "a list of strings")
+        raise _wrong(name, value, "a list (or other iterable) of strings")
     items = list(value)
     for item in items:
         if not isinstance(item, str):
-            raise _wrong(name, item, "a list of strings, holding only strings")
+            raise _wrong(name, item, "a list (or other iterable) of strings only")
         _encodable(name, item)
     return items
 
