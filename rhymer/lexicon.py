@@ -674,10 +674,10 @@ def syllables(text: str) -> int:
     rhymer.errors.LexiconError: text 'I have 2 cats' has digits, whose syllables depend on how they are read; spell the numbers out (two, not 2)
     """
     validate.text("text", text)
-    if any(c.isdigit() for c in text):  # (the words of a line leave them out, so they would count nothing)
-        raise LexiconError(f"text {validate.shown(text)} has digits, whose syllables depend on how they are read; "
-                           "spell the numbers out (two, not 2)", "text")
     if len(text.split()) > 1:  # (a phone's curly apostrophes are apostrophes: "I’m" is one word)
+        if any(c.isdigit() for c in text):  # (a line's words leave them out, so they would count nothing)
+            raise LexiconError(f"text {validate.shown(text)} has digits, whose syllables depend on how they are read; "
+                               "spell the numbers out (two, not 2)", "text")
         return sum(syllable_count(w) for w in tokens(_plain_apostrophes(text)))
     return pronunciations(text, parameter="text")[0].syllables
 
