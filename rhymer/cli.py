@@ -136,6 +136,8 @@ ReplySyllables = Annotated[int | None, typer.Option("--syllables", help="syllabl
 BestEffort = Annotated[bool, typer.Option("--best-effort", help="print lines that still break a rule and exit 0")]
 Punctuate = Annotated[bool, typer.Option("--punctuate/--no-punctuate",
                                          help="end lines with a comma and the last with a full stop (end-stopped lines), where the model knows the marks")]
+ReplyPunctuate = Annotated[bool, typer.Option("--punctuate/--no-punctuate",
+                                              help="end the answer with a full stop, where the model knows the mark")]
 
 
 @app.command()
@@ -182,12 +184,14 @@ def reply(
     model: Model = "default", temperature: Temperature = DEFAULT_TEMPERATURE, seed: Seed = None,
     count: ReplyCount = 1, as_json: ReplyAsJson = False, candidates: Candidates = DEFAULT_CANDIDATES, top_p: TopP = DEFAULT_TOP_P,
     variety: Variety = DEFAULT_VARIETY, rhyme: Rhyme = "auto", strict: ReplyStrict = False, min_words: MinWords = Rules.min_words,
-    max_words: MaxWords = Rules.max_words, syllables: ReplySyllables = None, best_effort: BestEffort = False,
+    max_words: MaxWords = Rules.max_words, syllables: ReplySyllables = None, meter: Meter = None,
+    best_effort: BestEffort = False, punctuate: ReplyPunctuate = True,
 ) -> None:
     """Answer a line: write the next line, rhyming with its last word and following from it."""
-    rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables)
+    rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables, meter=meter)
     answers = rhymer.load(model).replies(" ".join(line), count, temperature=temperature, seed=seed, candidates=candidates,
-                                         top_p=top_p, variety=variety, rhyme=rhyme, strict=strict, rules=rules)
+                                         top_p=top_p, variety=variety, rhyme=rhyme, strict=strict, rules=rules,
+                                         punctuate=punctuate)
     _echo_verses(answers, as_json, rules, best_effort)
 
 

@@ -417,6 +417,7 @@ class Rhymer:
         weights: Weights | None = None,
         rules: Rules | None = None,
         strict: bool = False,
+        punctuate: bool = True,
     ) -> list[Verse]:
         """Up to ``count`` different lines that answer ``line``, best first, for a songwriter to choose from: each
         rhymes with its last word and follows from it, none says again or echoes another (``scoring.repetition``)
@@ -426,7 +427,8 @@ class Rhymer:
         check), so fewer come back only where the candidates hold no more.
 
         In reversed text the given line comes after the new one, so candidates are ranked by how well
-        the backward model reads the given line after each of them (``weights.follow``). The line is read as
+        the backward model reads the given line after each of them (``weights.follow``). With ``punctuate`` an
+        answer ends with a full stop, as a verse's last line does (see ``verse``). The line is read as
         the model can read it (``plain_marks``): curly quotes, dashes and ellipses as plain ones, emoji and
         other marks it cannot read as spaces, invisible characters left out, accents it cannot read dropped.
         Raises as ``verse`` does; GenerationError for a line without a word to rhyme with or a ``count`` below 1.
@@ -440,6 +442,7 @@ class Rhymer:
         """
         count = validate.integer("count", count, 1, error=GenerationError)
         shown = validate.texts("avoid", avoid)
+        punctuate = validate.boolean("punctuate", punctuate)
         given = " ".join(plain_marks(self.model, validate.text("line", line)).split())
         if len(given) > MAX_LINE_CHARS:  # as long as a line the model writes at most (the page's limit too)
             raise GenerationError(f"the line to answer is {len(given)} characters long; pass one of at most {MAX_LINE_CHARS}", "line")
@@ -459,7 +462,7 @@ class Rhymer:
         # as long as the given line, or SHORTEST_REPLY for a short one (but no more than one per word allowed)
         shortest = min(SHORTEST_REPLY, s.rules.max_words)
         target = s.rules.target_syllables or max(syllable_count(self.index, given), shortest)
-        ending = self._readable(rhymepolicy.CLOSING_MARK)
+        ending = self._readable(rhymepolicy.CLOSING_MARK) if punctuate else ""
         answers = self._choices(words, near, target, [given, *shown], rng, s, None, follows=given, ending=ending,
                                 count=count)
         answers = self._on_other_rhymes(answers, count, end, words, target, [given, *shown], rng, s, given, ending)
