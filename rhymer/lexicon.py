@@ -371,9 +371,9 @@ def pronunciations(word: str, strict: bool = False, parameter: str = "word") -> 
     found = _cmu().get(word)
     if found:
         return _cmu_prons(word)
-    elided = _elided_phones(word)
-    if elided:  # (its syllables as a line's are counted: ``guess_syllables``, as the page counts them too)
-        return [p._replace(syllables=guess_syllables(word)) for p in _analysed(tuple(elided))]
+    elided = elided_pronunciations(word)
+    if elided:
+        return elided
     if strict:
         raise LexiconError(f"{_named(word, parameter)} is not in the CMU pronouncing dictionary; drop strict=True to "
                            "guess its rhyme from its spelling", parameter)
@@ -392,6 +392,17 @@ def _named(word: str, parameter: str) -> str:
 # the endings verse elides ("look'd", "heav'n", "o'er") -> the letters the apostrophe leaves unsaid, and the sounds
 # of CMU dict's word in full that go with them (belov'd: B IH0 L AH1 V D; heav'n: HH EH1 V N; o'er: AO1 R, as "oar")
 ELISIONS = {"'d": ("ed", r" (AH|IH)0 D$", " D"), "'n": ("en", r" (AH|IH|EH)0 N$", " N"), "'er": ("ver", r" V ER0$", " R")}
+
+
+def elided_pronunciations(word: str) -> list[Pron] | None:
+    """The pronunciations of an elided word as it is sung (``_elided_phones``), its syllables counted as a line's
+    are (``guess_syllables``, as the page counts them too); None for any other word (a lower-cased word).
+
+    >>> [(p.key, p.syllables) for p in elided_pronunciations("o'er")], elided_pronunciations("night")
+    ([('AO R', 1)], None)
+    """
+    elided = _elided_phones(word)
+    return [p._replace(syllables=guess_syllables(word)) for p in _analysed(tuple(elided))] if elided else None
 
 
 def _elided_phones(word: str) -> list[str] | None:

@@ -213,11 +213,13 @@ def word_facts(index: RhymeIndex, vocab: list[str], corpus: str) -> dict:
 def outside_pronunciations(index: RhymeIndex) -> dict:
     """The pronunciations (as words.json holds them) of CMU dict's words that the rhyme index lacks, so that
     the page answers a line ending in "phone" or "guitar" (or takes such a seed word) with a corpus word that
-    rhymes, as ``Rhymer.reply`` does. Only for that: candidates stay the index's own words. Words CMU dict
-    lacks are still refused (the library guesses their rhymes from the spelling; the page does not)."""
-    outside = sorted(w for w in lexicon.cmu_words() if w not in index.prons and tokens(w) == [w])
+    rhymes, as ``Rhymer.reply`` does, and of the elided words it holds without one ("o'er", "heav'n": the
+    library pronounces them as sung). Only for that: candidates stay the index's own words. Other words CMU
+    dict lacks are still refused (the library guesses their rhymes from the spelling; the page does not)."""
+    outside = {w for w in lexicon.cmu_words() if w not in index.prons and tokens(w) == [w]}
+    outside.update(w for w in index.words if "'" in w and w not in index.prons and lexicon.elided_pronunciations(w))
     return {"format": OUTSIDE_PRONS_FORMAT, "version": OUTSIDE_PRONS_VERSION,
-            "prons": {w: [p.as_list() for p in lexicon.pronunciations(w)] for w in outside}}
+            "prons": {w: [p.as_list() for p in index.pronunciations(w)] for w in sorted(outside)}}
 
 
 def openings(model: Path, kind: str, count: int = OPENINGS, progress: Steps = no_steps) -> list[dict]:

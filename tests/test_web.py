@@ -842,6 +842,13 @@ def test_page_answers_near_rhymes_and_curly_quotes(browser, default_site, index)
     assert answer["rhymes"][0] == "phone" and answer["rhymes"][1] in index.rhymes("phone"), answer
     c = page.evaluate("window.rhymerPage.couplet('markov', { seedWord: 'guitar' }, 3)")  # so is a seed word
     assert c["rhymeWords"][0] == "guitar" and c["rhymeWords"][1] in index.rhymes("guitar"), c
+    # an elided word the corpus writes (the index holds no pronunciation for it) rhymes as the library sings it
+    assert "o'er" in index.words and "o'er" not in index.prons and "more" in index.rhymes("o'er")
+    c = page.evaluate("window.rhymerPage.couplet('markov', { seedWord: \"o'er\" }, 3)")
+    assert c["rhymeWords"][0] == "o'er" and c["rhymeWords"][1] in index.rhymes("o'er"), c
+    assert _answer(page, "The lark flew singing o\u2019er") == ""  # a line ending in one, typed on a phone
+    answer = _answers(page)[0]
+    assert answer["rhymes"][0] == "o'er" and answer["rhymes"][1] in index.rhymes("o'er"), answer
     assert not errors
     page.close()
 
