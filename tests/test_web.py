@@ -142,6 +142,7 @@ def _resting(page):
 def test_page_writes_rhyming_couplets_offline(browser, default_site):
     page, requests, _, errors = _open(browser, default_site)
     assert page.evaluate("performance.getEntriesByName('rhymer:first-couplet').length") == 1  # the first couplet, unasked
+    assert page.inner_text("#count") in ("1 couplet", *(f"{n} couplets" for n in range(2, 50)))  # (more may have come)
     # it is on screen before ml5.js has started: the page opened on a couplet the library wrote
     assert page.evaluate("""['first-couplet', 'backend'].map(m => performance.getEntriesByName('rhymer:' + m)[0].startTime)
                             .reduce((first, backend) => first < backend)""")
@@ -894,6 +895,15 @@ def test_page_offline_refuses_only_words_outside_the_corpus_and_fetches_their_rh
     for _ in range(2):
         assert "Nothing rhymes with “phone”" in _answer(page, "I waited all night by the phone")
     assert len(asked) == 1
+    page.close()
+    page = browser.new_context(viewport=DESKTOP).new_page()  # no rhyme index at all: the word is not said in use
+    page.route("**/words.json", lambda route: route.fulfill(status=404))
+    page.goto(default_site + "?model=markov")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    _seed(page, "night", "any word (the rhymes could not be loaded: words.json: HTTP 404; press Enter to try again)")
+    assert page.inner_text("#seedNow").startswith("any word")
+    page.unroute("**/words.json")
+    _seed(page, "night", "“night”", exact=True)
     page.close()
 
 

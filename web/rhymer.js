@@ -890,7 +890,7 @@ function show(c, shared = false, asked = false) {
   state.recent.push(...c.lines);
   state.recent.splice(0, state.recent.length - state.site.page.series.memory);
   state.count += 1;
-  ui.count.textContent = String(state.count);
+  ui.count.textContent = `${state.count} couplet${state.count === 1 ? "" : "s"}`;
   if (state.count === 1) performance.mark("rhymer:first-couplet");
 }
 
@@ -1024,7 +1024,13 @@ async function saySeedWord() {
     ui.seedNow.textContent = `any word (no line ends on “${w}”: type another word)`;
     return;
   }
-  const index = w && await rhymeIndexFor(w);
+  let index;
+  try {
+    index = w && await rhymeIndexFor(w);
+  } catch (err) {  // the rhyme index itself (words.json) failed: the feed cannot rhyme on the word either
+    if (state.seedWord === w) ui.seedNow.textContent = `any word (the rhymes could not be loaded: ${err.message}; press Enter to try again)`;
+    return;
+  }
   if (w && !Object.keys(index.rhymeFor(w).rhymes).length && state.seedWord === w) {
     ui.seedNow.textContent = await rhymesUnloaded(index, w)
       ? `any word (the rhymes of “${w}” could not be loaded: offline? Press Enter to try again)`
