@@ -63,8 +63,11 @@ OUTSIDE_PRONS, OUTSIDE_PRONS_FORMAT, OUTSIDE_PRONS_VERSION = "prons.json.gz", "r
 MAX_PORT = 65535
 PAGE_MAX_WORDS = 10  # the page's "max words" slider starts here (up to Rules().max_words)
 # candidates the page samples per line: its first couplet (when there is no opening) as fast as it can, then the
-# best of 3 (ml5 writes a character in about 3 ms: more would slow the endless feed below reading speed)
-PAGE_CANDIDATES = {"first": 1, "rest": 3}
+# best of 3 (ml5 writes a character in about 3 ms: more would slow the endless feed below reading speed); an answer
+# to a typed line, asked for once, the best of 12, so that it keeps the line's syllables: 12 seeds in Chromium, an
+# 8-syllable line answered at 8 by 4 answers at 3, 11 at 12; a 6-syllable one (the model's lines run to eight) at 6
+# by 1 and 2, within one by 1 and 6; 1.3-2.1 s an answer on two busy cores, against 0.35-0.56 s
+PAGE_CANDIDATES = {"first": 1, "rest": 3, "answer": 12}
 # Couplets the library writes at export, at the page's first settings: the page opens on one of them (picked
 # by the visit's seed) at once, while ml5.js, which takes about a second to start, loads to write the rest.
 OPENINGS = 12

@@ -31,7 +31,7 @@ from rhymer.sampler import continuation_logprob, read_after
 from rhymer.scoring import LINE_SYLLABLES, Rules, Weights, echoes, judge, repetition
 from rhymer.verse import Rhymer
 from rhymer.vocabtrie import CAPITAL
-from rhymer.website import PAGE_MAX_WORDS, PAGE_TEMPERATURE
+from rhymer.website import PAGE_CANDIDATES, PAGE_MAX_WORDS, PAGE_TEMPERATURE
 from rhymer.wordruns import RunTries, WordRuns
 from rhymer.words import last_word, tokens
 from tests.conftest import ROOT, capitals_inside, run_cli
@@ -780,8 +780,9 @@ def test_page_answers_a_typed_line(browser, default_site, poets):
     assert line.endswith(".") and [w for w in tokens(line) if w not in poets["markov"].trie] == [], line
     assert page.evaluate("document.querySelector('#feed .couplet').classList.contains('answer')")  # on top, under the form
     assert "reply=" in answer["link"] and "model=markov" in answer["link"] and not errors
+    assert f"candidates={PAGE_CANDIDATES['answer']}&" in answer["link"] + "&"  # an answer's own, kept by its link
     # a short line is answered by one of SHORTEST_REPLY syllables, as Rhymer.reply answers it (three words
-    # seldom come in at the two of "Go home"), given candidates enough to find one (the form's are 3; the
+    # seldom come in at the two of "Go home"), given candidates enough to find one (the form's are 12; the
     # page samples once where the library samples again, so one of 16 may miss by one)
     off = []
     for seed in range(3):

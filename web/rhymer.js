@@ -1044,7 +1044,7 @@ async function answerLine(overrides) {
   ui.replyStatus.textContent = "writing the answer…";
   ui.reply.removeAttribute("aria-invalid");
   try {
-    await more(1, overrides);
+    await more(1, { candidates: state.site.page.candidates.answer, ...overrides });  // (a link's own, if it has one)
     ui.replyStatus.textContent = "";
   } catch (err) {
     const refused = err instanceof LineRefused;
@@ -1076,8 +1076,8 @@ function fromLink() {
   if (q.has("words")) setRange(ui.length, ui.lengthValue, q.get("words"), 0);
   ui.seed.value = (q.get("word") || "").slice(0, state.site.page.max_word_length);
   applySeedWord().catch(() => {});
-  const { first, rest } = state.site.page.candidates;
-  const k = Math.min(rest, Math.max(1, Math.round(Number(q.get("candidates"))) || first));
+  const { first, rest, answer } = state.site.page.candidates;
+  const k = Math.min(q.has("reply") ? answer : rest, Math.max(1, Math.round(Number(q.get("candidates"))) || first));
   state.seed = seed + 1;
   if (!q.has("reply")) return { seed, model, candidates: k };
   ui.reply.value = q.get("reply");  // as given: too long a line is refused with a message, not cut
