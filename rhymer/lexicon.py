@@ -383,10 +383,12 @@ def pronunciations(word: str, strict: bool = False, parameter: str = "word") -> 
 def _named(word: str, parameter: str) -> str:
     """A word in an error, after the argument that gave it (the CLI names that by its option).
 
-    >>> _named("qqq", "seed_word"), _named("qqq", "line")
-    ("seed_word 'qqq'", "the line's last word 'qqq'")
+    >>> _named("qqq", "seed_word"), _named("qqq", "line"), _named("qqq", "a")
+    ("seed_word 'qqq'", "the line's last word 'qqq'", "argument a ('qqq')")
     """
-    return f"the line's last word '{word}'" if parameter == "line" else f"{parameter} '{word}'"
+    if parameter == "line":
+        return f"the line's last word '{word}'"
+    return f"argument {parameter} ('{word}')" if len(parameter) == 1 else f"{parameter} '{word}'"  # is_rhyme's a, b
 
 
 # the endings verse elides ("look'd", "heav'n", "o'er") -> the letters the apostrophe leaves unsaid, and the sounds
@@ -686,11 +688,18 @@ def syllables(text: str) -> int:
     """
     validate.text("text", text)
     if len(text.split()) > 1:  # (a phone's curly apostrophes are apostrophes: "I’m" is one word)
-        if any(c.isdigit() for c in text):  # (a line's words leave them out, so they would count nothing)
-            raise LexiconError(f"text {validate.shown(text)} has digits, whose syllables depend on how they are read; "
-                               "spell the numbers out (two, not 2)", "text")
+        refuse_digits(text, "text")
         return sum(syllable_count(w) for w in tokens(_plain_apostrophes(text)))
     return pronunciations(text, parameter="text")[0].syllables
+
+
+def refuse_digits(line: str, parameter: str, named: str | None = None) -> None:
+    """Refuse a line with digits where its syllables are counted: a line's words leave them out, so "I have 2
+    cats" would count 3, and how "2" or "1999" is said is for the writer to spell out. ``named``: how the
+    message names the line (default: the parameter and the line)."""
+    if any(c.isdigit() for c in line):
+        raise LexiconError(f"{named or parameter + ' ' + validate.shown(line)} has digits, whose syllables depend on how "
+                           "they are read; spell the numbers out (two, not 2)", parameter)
 
 
 def syllable_count(word: str) -> int:

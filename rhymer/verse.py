@@ -21,7 +21,7 @@ from rhymer.blas import one_thread
 from rhymer.charmodel import CharModel, State, encode, plain_marks
 from rhymer.discriminator import Discriminator
 from rhymer.errors import GenerationError, InvalidArgument, ModelError
-from rhymer.lexicon import normalize_word, typed_spelling
+from rhymer.lexicon import normalize_word, refuse_digits, typed_spelling
 from rhymer.linemodel import term_or_none
 from rhymer.readermodel import ReaderModel
 from rhymer.rhymeindex import RhymeIndex
@@ -452,6 +452,7 @@ class Rhymer:
         if not is_word(end):
             raise GenerationError(f"the line to answer ends on {validate.shown(end)}, which is no English word to rhyme with; "
                                   "end it on a word (numbers written out)", "line")
+        refuse_digits(given, "line", "the line to answer")  # (its syllables are the answer's target)
         s, seed, rng = self._prepare(temperature, candidates, top_p, variety, retries, rhyme, weights, rules, seed, strict,
                                       given)
         end = normalize_word(end, "line")

@@ -46,6 +46,7 @@ BAD_CALLS = [
     (lambda r: r.couplet("xyzzqq"), ValueError, "seed_word"),  # no pronunciation to guess
     (lambda r: r.couplet("glimmerlight", strict=True), ValueError, "seed_word"),  # not in CMU dict
     (lambda r: r.reply("my name is Xyzzqq"), ValueError, "line"),
+    (lambda r: r.reply("In 1999 we partied through the night"), ValueError, "line"),  # its syllables are the target
     (lambda r: rhymer.rhymes("xyzzqq"), ValueError, "word"),
     (lambda r: rhymer.syllables("xyzzqq"), ValueError, "text"),
     (lambda r: rhymer.is_rhyme("night", "xyzzqq"), ValueError, "b"),
@@ -291,6 +292,7 @@ CLI_BAD = [
     (("couplet", "--rhyme", "slant"), "unknown rhyme"),
     (("couplet", "-w", "qqqq"), "error: --seed-word 'qqqq' has no pronunciation to go by"),
     (("reply", "my name is Qqqq"), "error: the line's last word 'qqqq' has no pronunciation to go by"),
+    (("reply", "In 1999 we partied through the night"), "error: the line to answer has digits"),
     (("couplet", "--bogus"), "No such option"),
     (("rhymes", ""), "word is empty"),
     (("rhymes", "glimmerlight", "--strict"), "dictionary; drop --strict to guess its rhyme"),

@@ -224,7 +224,6 @@ def test_reply_cli(cli):
     assert unquoted.returncode == 0 and unquoted.stdout.splitlines() == several.stdout.splitlines()[:1], unquoted.stderr
 
 
-
 def test_reply_takes_a_meter_and_may_end_bare_as_couplets_do(cli, markov):
     given = "I walked along the shore at night"
     bare = markov.replies(given, 3, seed=2, punctuate=False)
@@ -236,6 +235,7 @@ def test_reply_takes_a_meter_and_may_end_bare_as_couplets_do(cli, markov):
     assert out.stdout.splitlines() == [a.lines[0] for a in markov.replies(given, 3, seed=2, punctuate=False, rules=iambic)]
     bad = cli("reply", given, "--model", "markov", "--meter", "dactylic")
     assert bad.returncode == 2 and "unknown meter" in bad.stderr
+
 
 @pytest.mark.parametrize("given", ["I left my heart in Paris", "You're the only one I'm thinking of"])
 def test_replies_say_different_things_on_different_rhymes_first(lstm, given):

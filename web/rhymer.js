@@ -658,6 +658,7 @@ async function givenLine(text, engine) {
   const end = endWord(given);
   if (!end) throw new LineRefused("That line has no word to rhyme with: end it on a word.");
   if (!isWord(end)) throw new LineRefused(`That line ends on “${end}”, no English word to rhyme with: end it on a word (numbers written out).`);
+  if (/\p{Nd}/u.test(given)) throw new LineRefused("That line has digits, whose syllables depend on how they are read: spell the numbers out (two, not 2).");  // lexicon.refuse_digits
   const unreadable = [...new Set([...given].filter((c) => !engine.index.has(c)))];
   if (unreadable.length) {
     throw new LineRefused(`The model cannot read ${unreadable.map((c) => `“${c}”`).join(" ")}: write the line without ${unreadable.length > 1 ? "them" : "it"}.`);
@@ -885,7 +886,11 @@ function show(c, shared = false, asked = false) {
   else ui.feed.appendChild(item);
   if (asked) {  // the feed itself is no live region (it writes on and on): only what was asked for is said
     ui.announce.textContent = c.lines.join(" / ");
-    item.scrollIntoView({ block: "nearest" });  // the feed may run far below the screen
+    // the feed may run far below the screen; a couplet above is brought in below the sticky settings (on a phone
+    // they scroll away: style.css), however many lines they wrap to
+    const sticky = getComputedStyle(ui.controls).position === "sticky";
+    document.documentElement.style.scrollPaddingTop = sticky ? `${ui.controls.offsetHeight + 8}px` : "";
+    item.scrollIntoView({ block: "nearest" });
   }
   state.recent.push(...c.lines);
   state.recent.splice(0, state.recent.length - state.site.page.series.memory);
@@ -1028,7 +1033,7 @@ async function saySeedWord() {
   try {
     index = w && await rhymeIndexFor(w);
   } catch (err) {  // the rhyme index itself (words.json) failed: the feed cannot rhyme on the word either
-    if (state.seedWord === w) ui.seedNow.textContent = `any word (the rhymes could not be loaded: ${err.message}; press Enter to try again)`;
+    if (state.seedWord === w) ui.seedNow.textContent = `“${state.seedTyped || w}”, but the rhymes could not be loaded (${err.message}): press Enter to try again`;
     return;
   }
   if (w && !Object.keys(index.rhymeFor(w).rhymes).length && state.seedWord === w) {
@@ -1077,7 +1082,7 @@ function fromLink() {
   ui.seed.value = (q.get("word") || "").slice(0, state.site.page.max_word_length);
   applySeedWord().catch(() => {});
   const { first, rest, answer } = state.site.page.candidates;
-  const k = Math.min(q.has("reply") ? answer : rest, Math.max(1, Math.round(Number(q.get("candidates"))) || first));
+  const k = Math.min(q.has("reply") ? answer : rest, Math.max(1, Math.round(Number(q.get("candidates"))) || (q.has("reply") ? answer : first)));
   state.seed = seed + 1;
   if (!q.has("reply")) return { seed, model, candidates: k };
   ui.reply.value = q.get("reply");  // as given: too long a line is refused with a message, not cut
