@@ -12,6 +12,9 @@ from rhymer.errors import CorpusError
 def test_clean_normalises_quotes_dashes_and_drops_annotations():
     raw = "[Chorus]\n\u201cHello,\u201d she said \u2014 it\u2019s late.   \n\n\n\n[Verse 2: Someone]\nThe night  is [softly] long\t\n"
     assert clean(raw) == "\"Hello,\" she said - it's late.\n\nThe night is long\n"
+    # a web page's invisible characters (zero-width space, soft hyphen, joiners, a BOM mid-text) would each be a
+    # character of the model's vocabulary that no one sees
+    assert clean("Eased her\u200bat last, al\u00adone\u200d\ufeff \u2060night\n") == "Eased herat last, alone night\n"
 
 
 def test_clean_drops_marker_lines_and_keeps_stanza_breaks():
