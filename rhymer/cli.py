@@ -287,10 +287,24 @@ def train(
             f"wrote {out}: held-out {m['heldout_bpc']:.3f} bits/char read as one text (Markov baseline "
             f"{m['markov_heldout_bpc']:.3f}; the epoch lines' figure reads --seq-length windows, each from a fresh state), "
             f"best epoch {m['best_epoch']}, stopped by {m['stopped_by']}"
-            + ("; no epoch read the held-out text better than the parent, which is kept: try a lower --lr or more "
-               "minutes" if m["best_epoch"] == 0 else "")
+            + (f"; no epoch read the held-out text better than the parent, which is kept: {_parent_kept_fix(m['stopped_by'], lr)}"
+               if m["best_epoch"] == 0 else "")
             if m["heldout_bpc"] is not None else f"wrote {out}"
         )
+
+
+def _parent_kept_fix(stopped_by: str, lr: float) -> str:
+    """What to try when no epoch beat the parent: a run that stopped early will not improve with more minutes,
+    and --resume keeps the rate, so a lower one needs --force (a quarter: 0.002 overshot a small corpus the
+    parent had read much of, where 0.0005 improved on it).
+
+    >>> _parent_kept_fix("early_stopping", 0.002)
+    'the rate overshoots it on this corpus: train again with --force and a lower one, such as --lr 0.0005'
+    """
+    lower = f"--force and a lower one, such as --lr {lr / 4:g}"
+    if stopped_by == "early_stopping":
+        return f"the rate overshoots it on this corpus: train again with {lower}"
+    return f"give it more minutes (--resume continues), or train again with {lower.replace('one', 'rate', 1)}"
 
 
 @app.command()
