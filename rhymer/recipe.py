@@ -23,6 +23,7 @@ SOURCE_FIELDS = ("title", "path", "url", "sha256", "max_characters")
 RECIPE_CONVERT = ("convert it to UTF-8 first, with its real encoding (rhymer corpus clean FILE --encoding {0} --out NEW.txt, or corpus fetch "
                   "--encoding {0} for an address) and point the recipe's path and sha256 at the new file")
 CLEAN_FIELDS = ("drop_line_regex", "delete_regex")
+RECIPE_TABLES = ("source", "clean")  # [[source]] and [clean]: nothing else, so a misspelt [clen] is refused
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -54,6 +55,7 @@ def load(path: str | Path) -> tuple[list[Source], dict]:
         raise CorpusError(f"recipe '{path}' is not valid TOML ({err}); fix the file") from None
     except RecursionError:  # arrays nested thousands deep
         raise CorpusError(f"recipe '{path}' nests too deeply to be a recipe; fix the file") from None
+    _check_fields(path, "the recipe", data, RECIPE_TABLES, tables=True)  # a misspelt [clen] would be ignored
     entries = data.get("source", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise CorpusError(f"recipe '{path}': 'source' must be a list of [[source]] tables; fix the file")
@@ -67,10 +69,13 @@ def load(path: str | Path) -> tuple[list[Source], dict]:
     return sources, dict(options)
 
 
-def _check_fields(path: Path, where: str, table: dict, known: tuple[str, ...]) -> None:
+def _check_fields(path: Path, where: str, table: dict, known: tuple[str, ...], tables: bool = False) -> None:
     for key, value in table.items():
         if key not in known:
-            raise CorpusError(f"recipe '{path}': {where} has an unknown field '{key}'; use {', '.join(known)}")
+            what, named = ("table", [f"[{k}]" for k in known]) if tables else ("field", list(known))
+            raise CorpusError(f"recipe '{path}': {where} has an unknown {what} '{key}'; use {', '.join(named)}")
+        if tables:
+            continue
         if key == "max_characters":
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise CorpusError(f"recipe '{path}': {where} field 'max_characters' must be a positive integer; fix it")

@@ -231,7 +231,7 @@ def _check_config(c: TrainConfig) -> None:
         (c.epochs >= 1, f"--epochs {c.epochs} must be at least 1"),
         (c.patience >= 1, f"--patience {c.patience} must be at least 1"),
         (0 <= c.seed <= MAX_SEED, f"--seed {c.seed} must be between 0 and {MAX_SEED}"),
-        (0 < c.lr < 1, f"--lr {c.lr} must be between 0 and 1"),
+        (0 < c.lr < 1, f"--lr {c.lr} must be above 0 and below 1 (0.002 from scratch, 0.0005-0.001 to fine-tune)"),
         (c.clip_norm > 0, f"clip_norm {c.clip_norm} must be positive"),
         (0 <= c.dropout < 1, f"--dropout {c.dropout} must be in [0, 1)"),
         (0 <= c.val_fraction < 0.5, f"--val-fraction {c.val_fraction} must be in [0, 0.5)"),

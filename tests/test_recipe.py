@@ -65,9 +65,13 @@ def test_recipe_refuses_changed_sources_and_bad_toml(tmp_path):
     recipe.write_text("[[source]\n")
     with pytest.raises(CorpusError, match="not valid TOML"):
         build(recipe)
-    recipe.write_text("title = 'x'\n")
+    recipe.write_text("[clean]\n")
     with pytest.raises(CorpusError, match="no \\[\\[source\\]\\]"):
         build(recipe)
+    for misspelt in ("[clen]\ndrop_line_regex = 'x'\n", "title = 'x'\n"):  # refused, not silently left out
+        recipe.write_text(misspelt + '[[source]]\npath = "a.txt"\nsha256 = "' + "0" * 64 + '"\n')
+        with pytest.raises(CorpusError, match=r"unknown table '(clen|title)'; use \[source\], \[clean\]"):
+            build(recipe)
     recipe.write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n")  # deeper than Python's recursion limit
     with pytest.raises(CorpusError, match="nests too deeply"):
         build(recipe)
