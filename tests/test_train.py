@@ -88,7 +88,7 @@ def test_resume_refuses_other_corpus_or_settings(tiny_model, corpus_file, tmp_pa
         ("short\n" * 3, [], "shorter than one sequence"),
         ("".join(chr(0x4E00 + i) for i in range(400)) * 3, [], "over the limit of 256"),
         ("a line of verse\n" * 300, ["--batch-size", "4096"], "fewer than one batch"),
-        ("a line of verse\n" * 300, ["--lr", "0"], "--lr 0.0 must be between 0 and 1"),
+        ("a line of verse\n" * 300, ["--lr", "0"], "--lr 0.0 must be above 0 and below 1"),
     ],
 )
 def test_bad_training_input_is_refused(tmp_path, cli, text, args, message):
