@@ -338,9 +338,9 @@ def compare(
                                 candidates=candidates, top_p=top_p, plain=plain, train_lstm_minutes=train_lstm, out=out,
                                 command="rhymer " + " ".join(sys.argv[1:]), progress=steps)
     Console().print(reporting.terminal_table(report))
-    sweep = reporting.sweep_line(report)
-    if sweep:
-        typer.echo(sweep)
+    for line in [*reporting.model_notes(report), reporting.sweep_line(report)]:
+        if line:
+            typer.echo(line)
     if out:
         page, *others = reporting.write_outputs(report, out)
         typer.echo(f"wrote {page}, " + ", ".join(path.name for path in others))

@@ -151,7 +151,9 @@ def _loaded(spec: str, text: str, held: str, val_fraction: float) -> Contender:
     if meta.get("corpus_sha256") != sha256(text) or meta.get("val_fraction") != val_fraction:
         note = "trained on other text or another split: its held-out bpc may include trained-on text"
     elif (meta.get("parent") or {}).get("corpus_sha256") not in (None, sha256(text)):
-        note = "fine-tuned from a model trained on other text: its held-out bpc may include text the parent saw"
+        note = (f"fine-tuned from {meta['parent'].get('model', 'a model')}, trained on other text: its held-out bpc and "
+                "word perplexity may be flattered by text the parent read (the shipped model read 20 MB, the bundled "
+                "corpus among it)")
     size = modeldir.engine_bytes(r.path, r.model.kind)
     return Contender(r.name, r, 1, r.load_seconds, size, _bpc(r.model, held), note)
 

@@ -81,17 +81,18 @@ EXPLANATIONS = {
                      "also ends at one of the 15 words before it (runs of one vowel count 0), averaged over the "
                      "words: 0.2 means a two-vowel echo every tenth word (higher means more multi-syllable rhyme).",
     "word_perplexity": "Perplexity of the lines' words under a word trigram model of the held-out text, which no "
-                       "model was trained on: how unlike English word sequences the lines are (lower is better).",
+                       "model was trained on here (a model noted below may have read it elsewhere): how unlike English "
+                       "word sequences the lines are (lower is better).",
     "couplets_per_s": "Couplets written per second on the machine that ran the comparison.",
     "load_seconds": "Seconds to load the model from disk.",
     "size_bytes": "Size of the model files.",
 }
 HUMAN_NOTE = (
     "corpus (human): consecutive line pairs within the corpus' stanzas, a reference for syllables, diversity "
-    "and rhyme density. Few of them rhyme: much of the corpus is blank or free verse (Milton's Paradise Lost, "
-    "Whitman), which does not rhyme at all, and ABAB quatrains (the sonnets) rhyme lines 1 and 3, not 1 and 2; so a low "
-    "\"perfect rhymes\" here says how the corpus is written, not that rhyming is rare. K is the number of "
-    "candidate lines sampled per line, the best one kept (K=1: plain sampling)."
+    "and rhyme density. Where the corpus holds blank or free verse (the bundled one: Milton's Paradise Lost, Whitman), "
+    "which does not rhyme at all, or ABAB quatrains (the sonnets), which rhyme lines 1 and 3, not 1 and 2, few of them "
+    "rhyme; so a low \"perfect rhymes\" here says how the corpus is written, not that rhyming is rare. K is the number "
+    "of candidate lines sampled per line, the best one kept (K=1: plain sampling)."
 )
 
 
@@ -111,10 +112,17 @@ def terminal_table(report: Report) -> Table:
     """The results table as `rhymer compare` prints it (rich)."""
     table = Table(title=f"{report.couplets} couplets per model on {report.corpus}")
     for h in table_header(report):
-        table.add_column(h)
+        table.add_column(h, overflow="fold")  # a long model path wraps rather than ending in "…"
     for row in table_rows(report):
         table.add_row(*row)
     return table
+
+
+def model_notes(report: Report) -> list[str]:
+    """What flatters a model's figures, one line per model that has a note (a model folder trained on other
+    text, or fine-tuned from a model that was: it may have read the held-out text)."""
+    notes = {m["model"].removesuffix(" K=1"): m["note"] for m in report.models if m.get("note")}
+    return [f"{name}: {note}" for name, note in notes.items()]
 
 
 def sweep_line(report: Report) -> str | None:
@@ -140,6 +148,7 @@ def render_markdown(report: Report, images: list[str]) -> str:
         f"{sampling_note(report)}, the same seed words and seeds for every model.", "",
         "| " + " | ".join(head) + " |", "|" + "---|" * len(head),
         *["| " + " | ".join(r) + " |" for r in table_rows(report)], "",
+        *[f"- *{note}*" for note in model_notes(report)], *[""] * bool(model_notes(report)),
         *[f"- **{ROW_NAMES[k]}**: {text}" for k, text in EXPLANATIONS.items()], "", HUMAN_NOTE, "",
         *([sweep, ""] if sweep else []),
     ]
@@ -178,7 +187,7 @@ img{{max-width:100%;height:auto;margin:4px 0}}dt{{font-weight:bold;margin-top:.5
 .couplet span{{display:block;margin-left:1em}}.couplet{{margin:.4em 0}}</style>
 </head><body><h1>rhymer compare</h1><p><code>{esc(report.command)}</code> on <code>{esc(report.corpus)}</code>,
 {report.couplets} couplets per model, {esc(sampling_note(report))}.</p>
-<div class=scroll><table><tr>{head}</tr>{body}</table></div>
+<div class=scroll><table><tr>{head}</tr>{body}</table></div>{"".join(f"<p><i>{esc(n)}</i></p>" for n in model_notes(report))}
 <h2>What the rows mean</h2><dl>{explained}</dl><p>{esc(HUMAN_NOTE)}</p>{images}
 <h2>Samples: the same seed word and seed for every model</h2>{samples}</body></html>"""
 

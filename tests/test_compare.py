@@ -75,7 +75,9 @@ def test_compare_command_on_a_tiny_corpus(cli, tmp_path, small_corpus):
     assert report["top_p"] == DEFAULT_TOP_P and [m["top_p"] for m in report["models"]] == [DEFAULT_TOP_P] * 2 + [1.0] * 2
     fresh = report["models"][1]
     assert fresh["perfect_rhyme"] == 1.0 and fresh["heldout_bpc"] > 1.0
-    assert report["models"][0]["note"]  # the shipped model saw other text: said so
+    note = report["models"][0]["note"]  # the shipped model saw other text: said so, where the table is read
+    assert note and f"lstm: {note}" in r.stdout and f"- *lstm: {note}*" in (out / "report.md").read_text()
+    assert "markov-5:" not in r.stdout  # (built here, on this split: nothing to say)
     assert set(report["markov_order_sweep"]) == {"2", "3", "4"}
     assert report["markov_order_sweep"]["4"] < report["markov_order_sweep"]["2"]
     html = (out / "report.html").read_text()
