@@ -277,8 +277,9 @@ def train(
     command = "rhymer " + " ".join(sys.argv[1:])
     try:
         meta = run_training(corpus, out, config, resume=resume, force=force, progress=not quiet, command=command)
-    except KeyboardInterrupt:
-        typer.echo("interrupted; rerun with --resume" if modeldir.resumable(out) else
+    except KeyboardInterrupt as err:  # (train.Interrupted says whether this run left a checkpoint: a --force run
+        # cut short puts the earlier model back, and its checkpoint is that model's run, not this one's)
+        typer.echo("interrupted; rerun with --resume" if getattr(err, "resumable", False) else
                    "interrupted before the first epoch ended; nothing of this run was kept", err=True)
         raise typer.Exit(130) from None
     if meta:

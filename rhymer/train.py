@@ -105,6 +105,16 @@ def _filtered_stderr(drop: re.Pattern | None) -> Iterator[None]:
         os.close(saved)
 
 
+class Interrupted(KeyboardInterrupt):
+    """A training stopped by Ctrl-C (or SIGINT). ``resumable``: whether this run left a finished epoch's checkpoint
+    that ``--resume`` continues; if not, --out holds what it held before (an earlier model set aside by --force
+    is put back), and its checkpoint, if any, is that model's run."""
+
+    def __init__(self, resumable: bool) -> None:
+        super().__init__()
+        self.resumable = resumable
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Hyper-parameters: the classic char-rnn defaults, sized for a corpus of a few hundred KB."""
@@ -182,34 +192,42 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
 
     run = {"format": modeldir.RUN_FORMAT, "corpus_sha256": sha256(text), "config": config.identity()}
     aside = _prepare(out, run, resume, force) if chief else None  # other workers of a cluster write nothing into --out
-    keep = lambda: resume or modeldir.resumable(out)  # noqa: E731
-    with modeldir.replacing(out, aside, keep), modeldir.undo_on_failure(out, keep=keep, enabled=chief):
-        if chief and not resume:
-            write_json(out / CHECKPOINTS / RUN_FILE, run)
-        tf = _import_tensorflow()
-        try:
-            strategy, label = _strategy(tf, config.strategy)
-            precision = train_speed.choose_precision(config.precision, train_speed.cpu_flags(), _gpu_capabilities(tf))
-            describer = _Describer(out, text, config, vocab, command)
-            trainer = _Trainer(tf, strategy, chief, label, config, vocab, out, describer, parent=parent, precision=precision)
-            if not (out / modeldir.MARKOV).exists() and chief:
-                baseline = modeldir.write_baseline(out, text, order=config.markov_order,
-                                                   val_fraction=config.val_fraction, direction=config.direction,
-                                                   vocab=vocab)
-                write_json(out / modeldir.BASELINE, baseline)
-            trainer.restore(resume)
-            reporter = TrainingProgress(chief, progress, config.epochs, trainer.steps_per_epoch(windows),
-                                         config.max_minutes)
-            reporter.note(trainer.describe())
+    kept: list[bool] = []  # what keep() last found, before an earlier model set aside may come back into --out
+
+    def keep() -> bool:
+        kept.append(resume or modeldir.resumable(out))
+        return kept[-1]
+
+    try:
+        with modeldir.replacing(out, aside, keep), modeldir.undo_on_failure(out, keep=keep, enabled=chief):
+            if chief and not resume:
+                write_json(out / CHECKPOINTS / RUN_FILE, run)
+            tf = _import_tensorflow()
             try:
-                stop_reason = trainer.fit(train_ids, held_ids, reporter, time.perf_counter())
-            finally:
-                reporter.close()
-        except (tf.errors.ResourceExhaustedError, MemoryError):
-            raise TrainingError(_out_of_memory(config, len(vocab))) from None
-        if not chief:
-            return {}
-        return describer.finish(trainer, held_text, stop_reason)
+                strategy, label = _strategy(tf, config.strategy)
+                precision = train_speed.choose_precision(config.precision, train_speed.cpu_flags(), _gpu_capabilities(tf))
+                describer = _Describer(out, text, config, vocab, command)
+                trainer = _Trainer(tf, strategy, chief, label, config, vocab, out, describer, parent=parent, precision=precision)
+                if not (out / modeldir.MARKOV).exists() and chief:
+                    baseline = modeldir.write_baseline(out, text, order=config.markov_order,
+                                                       val_fraction=config.val_fraction, direction=config.direction,
+                                                       vocab=vocab)
+                    write_json(out / modeldir.BASELINE, baseline)
+                trainer.restore(resume)
+                reporter = TrainingProgress(chief, progress, config.epochs, trainer.steps_per_epoch(windows),
+                                             config.max_minutes)
+                reporter.note(trainer.describe())
+                try:
+                    stop_reason = trainer.fit(train_ids, held_ids, reporter, time.perf_counter())
+                finally:
+                    reporter.close()
+            except (tf.errors.ResourceExhaustedError, MemoryError):
+                raise TrainingError(_out_of_memory(config, len(vocab))) from None
+            if not chief:
+                return {}
+            return describer.finish(trainer, held_text, stop_reason)
+    except KeyboardInterrupt as err:
+        raise Interrupted(bool(kept and kept[-1])) from err
 
 
 # -- set-up ---------------------------------------------------------------------------------------

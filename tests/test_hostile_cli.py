@@ -334,6 +334,26 @@ def test_ctrl_c_says_how_to_resume_and_resume_continues(interrupted_run, cli):
     assert "epoch 2:" in r.stderr and "epoch 1:" not in r.stderr
 
 
+def test_a_forced_run_cut_short_over_a_resumable_one_does_not_say_resume(interrupted_run, tmp_path):
+    """The earlier run comes back whole, checkpoint and all, but it is not this run: --resume with this run's
+    settings would be refused, so Ctrl-C must not advise it."""
+    import shutil
+
+    corpus, out, _, _ = interrupted_run
+    copy = tmp_path / "m"
+    shutil.copytree(out, copy)
+    before = {p.relative_to(copy): p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+    cmd = [sys.executable, "-m", "rhymer", "train", str(corpus), "-o", str(copy), "--epochs", "30", "--lr", "0.001", "--force", *TINY]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while not (copy / ".replaced-by-a-forced-run").exists() and proc.poll() is None:  # the new run has begun
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "interrupted before the first epoch ended; nothing of this run was kept"
+    assert {p.relative_to(copy): p.read_bytes() for p in copy.rglob("*") if p.is_file()} == before
+
+
 def test_the_model_a_killed_forced_run_set_aside_goes_once_that_run_is_resumed_or_replaced(interrupted_run, tmp_path, cli):
     """A forced run killed outright (kill -9) after its first epoch left the model it replaced set aside:
     resumed, the run finishes and then that model goes; a new forced run removes it at once."""
