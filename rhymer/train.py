@@ -491,6 +491,12 @@ class _Trainer:
             self.checkpoint.restore(latest).assert_existing_objects_matched()
         except Exception as err:  # noqa: BLE001 - TF's reader raises OpError, IndexError, ValueError... on damage
             raise TrainingError(f"checkpoint '{latest}' is damaged ({type(err).__name__}); {fix}") from None
+        epoch, config = int(self.schedule_epoch.numpy()), self.config
+        done = train_speed.stop_reason(epoch, config.epochs, int(self.bad_epochs.numpy()), config.patience,
+                                       config.max_minutes, out_of_time=False)
+        if done:  # it would stop at once and rewrite the folder, having trained nothing
+            raise TrainingError(f"the run in '{self.out}' already finished ({done.replace('_', ' ')} after epoch {epoch}); "
+                                "to go on, resume with a higher --epochs or --patience, or start over with --force")
 
     def _make_train_step(self, xla: bool):
         tf, model, optimizer = self.tf, self.model, self.optimizer

@@ -82,6 +82,14 @@ def test_resume_refuses_other_corpus_or_settings(tiny_model, corpus_file, tmp_pa
     assert r.returncode == 2 and "other settings (rnn_size, seq_length)" in r.stderr, r.stderr
 
 
+def test_resume_of_a_finished_run_says_so_and_changes_nothing(tiny_model, corpus_file, cli):
+    out, _ = tiny_model  # two epochs of two: finished
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    r = cli("train", str(corpus_file), "--out", str(out), "--epochs", "2", "--resume", *TINY)
+    assert r.returncode == 2 and "already finished (epochs after epoch 2); to go on, resume with a higher --epochs" in r.stderr, r.stderr
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before  # rhymer.json (its command) not rewritten
+
+
 @pytest.mark.parametrize(
     "text, args, message",
     [
