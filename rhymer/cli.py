@@ -19,7 +19,7 @@ import typer
 import rhymer
 from rhymer import compare as comparison
 from rhymer import fetch, lexicon, modeldir
-from rhymer.corpus import DEFAULT_VAL_FRACTION, clean, join, looks_html, read_text, stats
+from rhymer.corpus import DEFAULT_VAL_FRACTION, clean, codec_name, join, looks_html, read_text, stats
 from rhymer.errors import CorpusError, GenerationError, RhymerError
 from rhymer.files import write_text
 from rhymer.markov import DEFAULT_ORDER
@@ -425,6 +425,7 @@ def corpus_clean(
 ) -> None:
     """Normalise Unicode and quotes, drop [annotations], tidy blank lines and spaces (idempotent); a saved web
     page becomes its text."""
+    codec_name(encoding)  # (before --out: one error at a time, in the order they are typed)
     check_file(out, [source], force=force)
     text = read_text(source, encoding, html=True)
     try:

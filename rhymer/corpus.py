@@ -89,6 +89,18 @@ def looks_html(text: str) -> bool:
     return bool(_HTML_START.match(text[:4096]))
 
 
+def codec_name(encoding: str) -> str:
+    """Python's name for an encoding (a command checks it before anything else); CorpusError for an unknown one.
+
+    >>> codec_name("Latin-1")
+    'iso8859-1'
+    """
+    try:
+        return codecs.lookup(encoding).name
+    except (LookupError, TypeError, ValueError):
+        raise CorpusError(f"unknown encoding '{encoding}'; pass a Python codec name such as utf-8 or latin-1") from None
+
+
 def decode(raw: bytes, name: str, encoding: str = "utf-8", convert: str | None = None) -> str:
     """Decode corpus bytes (a UTF-8 BOM is dropped); binary data, decoding errors and mojibake are refused.
 
@@ -97,10 +109,7 @@ def decode(raw: bytes, name: str, encoding: str = "utf-8", convert: str | None =
     to name where the command has no ``--encoding`` (a template for the encoding to convert from).
     """
     encoding_option = convert is None
-    try:
-        codec = codecs.lookup(encoding).name
-    except (LookupError, TypeError, ValueError):
-        raise CorpusError(f"unknown encoding '{encoding}'; pass a Python codec name such as utf-8 or latin-1") from None
+    codec = codec_name(encoding)
     utf8 = codec == "utf-8"
     wide = codec.startswith(("utf-16", "utf-32"))  # NUL bytes are part of these encodings' plain text
     if not wide and b"\x00" in raw[:BINARY_PROBE]:

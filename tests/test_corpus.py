@@ -61,6 +61,14 @@ def test_a_file_read_as_a_corpus_has_plain_line_breaks_and_is_no_web_page(tmp_pa
         read_text(latin, encoding_option=False)
 
 
+def test_cli_clean_names_a_bad_encoding_before_an_existing_out(cli, tmp_path):
+    (tmp_path / "in.txt").write_text("a line of verse\n")
+    (tmp_path / "out.txt").write_text("mine\n")
+    r = cli("corpus", "clean", str(tmp_path / "in.txt"), "--out", str(tmp_path / "out.txt"), "--encoding", "bogus")
+    assert r.returncode == 2 and r.stderr == "error: unknown encoding 'bogus'; pass a Python codec name such as utf-8 or latin-1\n"
+    assert (tmp_path / "out.txt").read_text() == "mine\n"
+
+
 def test_cli_clean_turns_a_saved_web_page_into_its_text_and_train_names_the_fix(cli, tmp_path):
     page = tmp_path / "page.html"
     page.write_text("<!DOCTYPE html><html><head><script>var a = 1;</script></head>"
