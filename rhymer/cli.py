@@ -278,8 +278,9 @@ def train(
     try:
         meta = run_training(corpus, out, config, resume=resume, force=force, progress=not quiet, command=command)
     except KeyboardInterrupt as err:  # (train.Interrupted says whether this run left a checkpoint: a --force run
-        # cut short puts the earlier model back, and its checkpoint is that model's run, not this one's)
-        typer.echo("interrupted; rerun with --resume" if getattr(err, "resumable", False) else
+        # cut short puts the earlier model back, and its checkpoint is that model's run, not this one's; before the
+        # run began, --out is as it was)
+        typer.echo("interrupted; rerun with --resume" if getattr(err, "resumable", resume) else
                    "interrupted before the first epoch ended; nothing of this run was kept", err=True)
         raise typer.Exit(130) from None
     if meta:
@@ -301,11 +302,14 @@ def _parent_kept_fix(stopped_by: str, lr: float) -> str:
 
     >>> _parent_kept_fix("early_stopping", 0.002)
     'the rate overshoots it on this corpus: train again with --force and a lower one, such as --lr 0.0005'
+    >>> _parent_kept_fix("epochs", 0.002)
+    'resume with a higher --epochs, or train again with --force and a lower rate, such as --lr 0.0005'
     """
-    lower = f"--force and a lower one, such as --lr {lr / 4:g}"
+    lower = f"--force and a lower rate, such as --lr {lr / 4:g}"
     if stopped_by == "early_stopping":
-        return f"the rate overshoots it on this corpus: train again with {lower}"
-    return f"give it more minutes (--resume continues), or train again with {lower.replace('one', 'rate', 1)}"
+        return f"the rate overshoots it on this corpus: train again with {lower.replace('rate', 'one', 1)}"
+    more = "give it more minutes (--resume continues)" if stopped_by == "time_budget" else "resume with a higher --epochs"
+    return f"{more}, or train again with {lower}"
 
 
 @app.command()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rhymer import metrics, modeldir
+from rhymer import metrics, modeldir, validate
 from rhymer.api import load
 from rhymer.charmodel import heldout_bpc
 from rhymer.corpus import DEFAULT_VAL_FRACTION, read_text, require_letters, sha256, split_heldout
@@ -150,10 +150,12 @@ def _loaded(spec: str, text: str, held: str, val_fraction: float) -> Contender:
     note = ""
     if meta.get("corpus_sha256") != sha256(text) or meta.get("val_fraction") != val_fraction:
         note = "trained on other text or another split: its held-out bpc may include trained-on text"
-    elif (meta.get("parent") or {}).get("corpus_sha256") not in (None, sha256(text)):
-        note = (f"fine-tuned from {meta['parent'].get('model', 'a model')}, trained on other text: its held-out bpc and "
-                "word perplexity may be flattered by text the parent read (the shipped model read 20 MB, the bundled "
-                "corpus among it)")
+    elif (meta.get("parent") or {}).get("corpus_sha256") not in (None, sha256(text)) and Path(r.path).resolve() != modeldir.DEFAULT_DIR.resolve():
+        # (the shipped model's parents left its corpus's held-out text out: docs/default-model.md)
+        parent = str(meta["parent"].get("model", "a model"))
+        shipped = " (the shipped model read 20 MB of other verse and prose, the bundled corpus among it)" * (parent == "default")
+        note = (f"fine-tuned from {validate.shown(parent)}, trained on other text: its held-out bpc and word perplexity "
+                f"may be flattered by text the parent read{shipped}")
     size = modeldir.engine_bytes(r.path, r.model.kind)
     return Contender(r.name, r, 1, r.load_seconds, size, _bpc(r.model, held), note)
 

@@ -28,7 +28,7 @@ import numpy as np
 from rhymer import ml5, modeldir, outputs, train_finetune, train_speed
 from rhymer.charmodel import heldout_bpc
 from rhymer.corpus import DEFAULT_VAL_FRACTION, read_text, require_letters, sha256, split_heldout
-from rhymer.errors import ModelError, OutputError, TrainingError
+from rhymer.errors import ModelError, OutputError, RhymerError, TrainingError
 from rhymer.files import read_model_json, write_json
 from rhymer.markov import DEFAULT_ORDER, MAX_ORDER, MIN_ORDER
 from rhymer.progress import TrainingProgress
@@ -226,8 +226,17 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
             if not chief:
                 return {}
             return describer.finish(trainer, held_text, stop_reason)
-    except KeyboardInterrupt as err:
-        raise Interrupted(bool(kept and kept[-1])) from err
+    except KeyboardInterrupt as err:  # (keep() is asked before an earlier model set aside comes back; a worker
+        # that is not the chief, or a run stopped before the block, leaves --out as it found it)
+        raise Interrupted(resume or (kept[-1] if kept else aside is None and modeldir.resumable(out))) from err
+
+
+def _finished(out: Path) -> bool:
+    """Whether the folder's metadata says its run ended (not "still training", as it does until the run's end)."""
+    try:
+        return modeldir.read_metadata(out).get("metrics", {}).get("stopped_by") not in (None, "still training")
+    except RhymerError:
+        return False
 
 
 # -- set-up ---------------------------------------------------------------------------------------
@@ -494,7 +503,8 @@ class _Trainer:
         epoch, config = int(self.schedule_epoch.numpy()), self.config
         done = train_speed.stop_reason(epoch, config.epochs, int(self.bad_epochs.numpy()), config.patience,
                                        config.max_minutes, out_of_time=False)
-        if done:  # it would stop at once and rewrite the folder, having trained nothing
+        if done and _finished(self.out):  # it would stop at once and rewrite the folder, having trained nothing (one
+            # cut short while it wrote its last metadata resumes, to write it)
             raise TrainingError(f"the run in '{self.out}' already finished ({done.replace('_', ' ')} after epoch {epoch}); "
                                 "to go on, resume with a higher --epochs or --patience, or start over with --force")
 

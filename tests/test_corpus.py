@@ -15,6 +15,7 @@ def test_clean_normalises_quotes_dashes_and_drops_annotations():
     # a web page's invisible characters (zero-width space, soft hyphen, joiners, a BOM mid-text) would each be a
     # character of the model's vocabulary that no one sees
     assert clean("Eased her\u200bat last, al\u00adone\u200d\ufeff \u2060night\n") == "Eased herat last, alone night\n"
+    assert clean("caf\u200be\u0301 A\u00ad\u030a") == "caf\u00e9 \u00c5\n"  # gone before the accents are composed
 
 
 def test_clean_drops_marker_lines_and_keeps_stanza_breaks():

@@ -90,6 +90,19 @@ def test_resume_of_a_finished_run_says_so_and_changes_nothing(tiny_model, corpus
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before  # rhymer.json (its command) not rewritten
 
 
+def test_resume_finishes_a_run_cut_short_while_it_wrote_its_last_metadata(tiny_model, corpus_file, tmp_path, cli):
+    import shutil
+
+    out = tmp_path / "cut"
+    shutil.copytree(tiny_model[0], out)
+    meta = json.loads((out / "rhymer.json").read_text())
+    meta["metrics"].update(stopped_by="still training", heldout_bpc=None)  # what the folder says until the run's end
+    (out / "rhymer.json").write_text(json.dumps(meta))
+    r = cli("train", str(corpus_file), "--out", str(out), "--epochs", "2", "--resume", *TINY)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((out / "rhymer.json").read_text())["metrics"]["stopped_by"] == "epochs"
+
+
 @pytest.mark.parametrize(
     "text, args, message",
     [
