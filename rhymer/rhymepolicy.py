@@ -257,14 +257,16 @@ def rhyme_choices(index: RhymeIndex, group: list[str], used: list[str], rng: np.
     return _weighted_sample(weights, rhyme_choices_for(candidates, max(1, available)), rng), near
 
 
-def _sounds(index: RhymeIndex, words: dict[str, int]) -> int:
-    """How many different sounds ``words`` end on: identical rhymes (liver, deliver) count once, since a line
-    ending on one leaves the other no rhyme for the group's later lines."""
+def _sounds(index: RhymeIndex, words: dict[str, int], enough: int | None = None) -> int:
+    """How many different sounds ``words`` end on (counted up to ``enough``): identical rhymes (liver, deliver)
+    count once, since a line ending on one leaves the other no rhyme for the group's later lines."""
     kept: list[list] = []
     for word in words:
         prons = index.pronunciations(word)
         if not any(lexicon.is_homophone(prons, k) for k in kept):
             kept.append(prons)
+            if len(kept) == enough:
+                break
     return len(kept)
 
 
@@ -302,7 +304,7 @@ def end_word_options(index: RhymeIndex, partners: int = 1, earlier: list = (), u
         prons = index.pronunciations(word)
         if len(word) < MIN_END_WORD_LETTERS or word in used or any(near_rhymes_with(prons, e) or prons == e for e in earlier):
             continue
-        if len(index.rhymes(word, avoid=list(used))) >= max(partners, 1):
+        if _sounds(index, index.rhymes(word, avoid=list(used)), enough=max(partners, 1)) >= max(partners, 1):
             options[word] = finals[word]
     return options
 
