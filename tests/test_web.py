@@ -179,6 +179,9 @@ def test_switch_and_sliders(browser, default_site):
     page.fill("#seed", "night")
     page.wait_for_function("document.querySelectorAll('#suggestions option').length > 3")
     assert "light" in page.evaluate("() => [...document.querySelectorAll('#suggestions option')].map(o => o.value)")
+    page.fill("#seed", "moon")  # a name among the rhymes is offered as the verse spells it
+    page.wait_for_function("[...document.querySelectorAll('#suggestions option')].some(o => o.value === 'June')")
+    page.fill("#seed", "night")
     assert page.evaluate("window.rhymerPage.options().seedWord") is None  # typing alone changes nothing...
     page.click("#more")  # ...the write button (or Enter) applies the word, and it sticks
     assert page.inner_text("#seedNow") == "“night”"

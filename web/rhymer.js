@@ -986,7 +986,7 @@ async function suggest() {
   ui.suggestions.replaceChildren();
   for (const r of Object.keys(found).sort((a, b) => found[b] - found[a]).slice(0, SUGGESTIONS)) {
     const o = document.createElement("option");
-    o.value = r;
+    o.value = state.names && Object.hasOwn(state.names, r) ? state.names[r] : r;  // "June", as the verse spells it
     ui.suggestions.appendChild(o);
   }
 }
