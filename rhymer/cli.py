@@ -413,6 +413,7 @@ def corpus_fetch(
     force: bool = typer.Option(False, "--force", help="replace an existing --out file"),
 ) -> None:
     """Download texts (HTML becomes plain text) and join them into one file."""
+    codec_name(encoding)  # (before --out, as corpus clean checks it)
     check_file(out, force=force)
     texts = [fetch.fetch_text(u, timeout=timeout, max_bytes=max_bytes, retries=retries, encoding=encoding) for u in urls]
     write_text(out, join(texts))

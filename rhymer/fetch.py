@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from rhymer.corpus import decode, looks_html
+from rhymer.corpus import codec_name, decode, looks_html
 from rhymer.errors import FetchError, RhymerError
 from rhymer.validate import shown
 
@@ -156,7 +156,9 @@ def _read(url: str, resp: requests.Response, timeout: float, deadline: float, ma
 
 def fetch_text(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = MAX_BYTES, retries: int = DEFAULT_RETRIES,
                encoding: str = "utf-8") -> str:
-    """Fetch ``url`` as text in ``encoding``; HTML pages become plain text with line breaks kept."""
+    """Fetch ``url`` as text in ``encoding`` (an unknown one is refused before anything is downloaded); HTML pages
+    become plain text with line breaks kept."""
+    codec_name(encoding)
     return body_to_text(*fetch_bytes(url, timeout, max_bytes, retries), url, encoding)
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from rhymer.errors import FetchError
+from rhymer.errors import CorpusError, FetchError
 from rhymer.fetch import fetch_text, html_to_text
 
 PAGE = b"""<!doctype html><html><head><title>t</title><style>p{color:red}</style>
@@ -63,6 +63,9 @@ def test_unreachable_address_is_one_clear_error(cli, tmp_path):
     for url in ("http://127.0.0.1:9/a\nb", "http://127.0.0.1:9/" + "a" * 70_000):  # every message quotes the address
         odd = cli("corpus", "fetch", url, "--out", str(out))
         assert odd.returncode == 2 and odd.stderr.count("\n") == 1 and len(odd.stderr) < 200, odd.stderr[:300]
+    # an unknown encoding is refused before anything is fetched: not "cannot reach" after the download's wait
+    with pytest.raises(CorpusError, match="unknown encoding 'bogus'"):
+        fetch_text("http://127.0.0.1:9/nothing", retries=0, encoding="bogus")
 
 
 def test_cli_fetch_writes_joined_text(cli, http_server, tmp_path):
