@@ -386,9 +386,10 @@ def _named(word: str, parameter: str) -> str:
     >>> _named("qqq", "seed_word"), _named("qqq", "line"), _named("qqq", "a")
     ("seed_word 'qqq'", "the line's last word 'qqq'", "argument a ('qqq')")
     """
+    said = validate.shown(word)  # (quoted as normalize_word quotes a word it refuses)
     if parameter == "line":
-        return f"the line's last word '{word}'"
-    return f"argument {parameter} ('{word}')" if len(parameter) == 1 else f"{parameter} '{word}'"  # is_rhyme's a, b
+        return f"the line's last word {said}"
+    return f"argument {parameter} ({said})" if len(parameter) == 1 else f"{parameter} {said}"  # is_rhyme's a, b
 
 
 # the endings verse elides ("look'd", "heav'n", "o'er") -> the letters the apostrophe leaves unsaid, and the sounds

@@ -799,8 +799,9 @@ const ml5Ready = () => lazily("ml5", async () => {
 
 // A rhyme word as the corpus writes it (verse.py Rhymer.spelling): names.json's "France", "'tis" where the
 // engine reads "'", and `cased` (the seed word as typed, where it keeps its capitals: casedSeed) for that word.
-const spelling = (w, engine, cased = null) => (Object.hasOwn(state.names, w) ? state.names[w]
-  : state.site.page.elided_words.includes(w) && engine.index.has("'") ? `'${w}` : cased?.toLowerCase() === w ? cased : w);
+const nameOf = (w) => (state.names && Object.hasOwn(state.names, w) ? state.names[w] : null);  // "June", or null
+const spelling = (w, engine, cased = null) => (nameOf(w)
+  ?? (state.site.page.elided_words.includes(w) && engine.index.has("'") ? `'${w}` : cased?.toLowerCase() === w ? cased : w));
 
 // The seed word as it was typed ("Paris"), where it keeps those capitals: a word the corpus never writes in small
 // letters mid-line or does not hold, whose every character the engine reads (verse.py Rhymer.spelling); else null.
@@ -986,7 +987,7 @@ async function suggest() {
   ui.suggestions.replaceChildren();
   for (const r of Object.keys(found).sort((a, b) => found[b] - found[a]).slice(0, SUGGESTIONS)) {
     const o = document.createElement("option");
-    o.value = state.names && Object.hasOwn(state.names, r) ? state.names[r] : r;  // "June", as the verse spells it
+    o.value = nameOf(r) ?? r;  // "June", as the verse spells it
     ui.suggestions.appendChild(o);
   }
 }
@@ -1082,9 +1083,10 @@ function fromLink() {
   ui.seed.value = (q.get("word") || "").slice(0, state.site.page.max_word_length);
   applySeedWord().catch(() => {});
   const { first, rest, answer } = state.site.page.candidates;
-  const k = Math.min(q.has("reply") ? answer : rest, Math.max(1, Math.round(Number(q.get("candidates"))) || (q.has("reply") ? answer : first)));
+  const reply = q.has("reply");  // an answer's link: the answer's own candidates, as the form writes it
+  const k = Math.min(reply ? answer : rest, Math.max(1, Math.round(Number(q.get("candidates"))) || (reply ? answer : first)));
   state.seed = seed + 1;
-  if (!q.has("reply")) return { seed, model, candidates: k };
+  if (!reply) return { seed, model, candidates: k };
   ui.reply.value = q.get("reply");  // as given: too long a line is refused with a message, not cut
   return { seed, model, candidates: k, reply: ui.reply.value };
 }
