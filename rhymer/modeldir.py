@@ -92,11 +92,13 @@ def prepare_out(out: Path, force: bool, set_aside: bool = False) -> Path | None:
 @contextmanager
 def replacing(out: Path, aside: Path | None, keep: Callable[[], bool]) -> Iterator[None]:
     """Around ``undo_on_failure``: the earlier model ``prepare_out`` set aside comes back when the block fails
-    while ``keep()`` is False, and is removed once the block ends, or fails with something to keep."""
+    while ``keep()`` is False (in place of what is left of the failed run's: a resumed one's, killed before its
+    first epoch, had no checkpoint), and is removed once the block ends, or fails with something to keep."""
     try:
         yield
     except BaseException:
         if aside is not None and not keep():
+            outputs.remove_own(out, OWN_FILES)
             outputs.put_back(out, aside, OWN_FILES)
         elif aside is not None:
             outputs.remove_aside(aside)
@@ -251,6 +253,10 @@ def read_metadata(path: Path) -> dict:
         if outputs.has_marker(path / SITE_FILE, SITE_FORMAT):  # an exported site
             raise ModelError(f"'{path}' is an exported site, not a model; serve it with 'rhymer web --site {path}', or "
                              "pass the model folder it was exported from")
+        if outputs.is_aside(path / REPLACED):  # a forced training killed outright before its first epoch
+            raise ModelError(f"'{path}' holds a training cut short before its first epoch, and the model it was replacing "
+                             f"is set aside in '{path / REPLACED}'; rerun that training with --resume, or with --force to "
+                             "start it again (either puts the earlier model back if it is cut short again)")
         raise ModelError(f"'{path}' is not a rhymer model (no {METADATA}); train one with 'rhymer train'")
     meta = read_model_json(file, FIX, fmt=FORMAT, version=VERSION)
     vocab = meta.get("vocab")

@@ -194,8 +194,8 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
     aside = _prepare(out, run, resume, force) if chief else None  # other workers of a cluster write nothing into --out
     kept: list[bool] = []  # what keep() last found, before an earlier model set aside may come back into --out
 
-    def keep() -> bool:
-        kept.append(resume or modeldir.resumable(out))
+    def keep() -> bool:  # a resumed forced run killed before its first epoch has nothing to keep over the model aside
+        kept.append(modeldir.resumable(out) or resume and aside is None)
         return kept[-1]
 
     try:
@@ -228,7 +228,7 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
             return describer.finish(trainer, held_text, stop_reason)
     except KeyboardInterrupt as err:  # (keep() is asked before an earlier model set aside comes back; a worker
         # that is not the chief, or a run stopped before the block, leaves --out as it found it)
-        raise Interrupted(resume or (kept[-1] if kept else aside is None and modeldir.resumable(out))) from err
+        raise Interrupted(kept[-1] if kept else aside is None and (resume or modeldir.resumable(out))) from err
 
 
 def _finished(out: Path) -> bool:

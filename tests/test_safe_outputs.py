@@ -200,6 +200,32 @@ def test_a_forced_training_cut_short_before_its_first_epoch_puts_the_earlier_mod
         (out / modeldir.REPLACED).unlink() if theirs == "link" else (out / modeldir.REPLACED).rmdir()
 
 
+def test_a_resumed_forced_run_cut_short_before_its_first_epoch_puts_the_earlier_model_back(tmp_path, corpus):
+    """A forced run killed outright (kill -9) before its first epoch leaves the earlier model set aside; a --resume
+    of it that fails before an epoch of its own has nothing to keep, so the earlier model comes back (it was deleted)."""
+    pytest.importorskip("tensorflow")
+    out = tmp_path / "model"
+    assert rhymer("markov", str(corpus), "--out", str(out), "--order", "2").returncode == 0  # an earlier model
+    (out / "photo.bin").write_bytes(b"mine")
+    before = snapshot(out)
+    args = ["train", str(corpus), "--out", str(out), *TINY_TRAINING]
+    proc = subprocess.Popen([sys.executable, "-m", "rhymer", *args, "--force"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    while not (out / "checkpoints" / "run.json").exists() and proc.poll() is None:  # set aside, TensorFlow loading
+        time.sleep(0.01)
+    proc.kill()
+    proc.wait(timeout=60)
+    assert outputs.is_aside(out / modeldir.REPLACED) and not (out / modeldir.METADATA).exists()
+    refused(rhymer("couplet", "--model", str(out), "-w", "night"), "cut short", modeldir.REPLACED, "--resume")
+    fake = tmp_path / "fake" / "tensorflow"  # a Ctrl-C while the resumed run loads TensorFlow
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise KeyboardInterrupt\n")
+    path = os.pathsep.join(filter(None, [str(fake.parent), os.environ.get("PYTHONPATH")]))
+    result = rhymer(*args, "--resume", env={"PYTHONPATH": path})
+    assert result.returncode == 130 and "nothing of this run was kept" in result.stderr, result.stderr
+    assert snapshot(out) == before
+
+
 def test_a_ctrl_c_while_a_set_aside_model_is_put_back_waits_until_it_is_whole(tmp_path, monkeypatch):
     out = tmp_path / "model"
     (out / "checkpoints").mkdir(parents=True)
