@@ -327,8 +327,11 @@ def compare(
     plain: bool = typer.Option(True, "--plain/--no-plain", help="also measure every model with K=1 (plain sampling)"),
     train_lstm: float | None = typer.Option(
         None, "--train-lstm",
-        help="also train an LSTM for this many minutes (fine-tuned from the shipped one, as 'rhymer train' does)"),
+        help="also train an LSTM for this many minutes (fine-tuned from the shipped one, as 'rhymer train' does), "
+             f"into {comparison.FRESH_LSTM} in --out, else here"),
     out: Path | None = typer.Option(None, "--out", "-o", help="write report.json, report.html, report.md here"),
+    force: bool = typer.Option(False, "--force", help="with --train-lstm: replace the model an earlier run trained into "
+                               f"{comparison.FRESH_LSTM} (in --out, else here)"),
 ) -> None:
     """Compare the LSTM and the Markov baseline side by side: bpc, rhyme, words, copying, diversity, speed."""
     from rich.console import Console
@@ -341,7 +344,7 @@ def compare(
     with StepProgress() as steps:
         report = comparison.run(corpus, models, couplets, markov_order, orders, temperature=temperature,
                                 candidates=candidates, top_p=top_p, plain=plain, train_lstm_minutes=train_lstm, out=out,
-                                command="rhymer " + " ".join(sys.argv[1:]), progress=steps)
+                                command="rhymer " + " ".join(sys.argv[1:]), progress=steps, force=force)
     Console().print(reporting.terminal_table(report))
     for line in [*reporting.model_notes(report), reporting.sweep_line(report)]:
         if line:

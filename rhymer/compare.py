@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rhymer import metrics, modeldir, validate
+from rhymer import metrics, modeldir, outputs, validate
 from rhymer.api import load
 from rhymer.charmodel import heldout_bpc
 from rhymer.corpus import DEFAULT_VAL_FRACTION, read_text, require_letters, sha256, split_heldout
@@ -96,14 +96,19 @@ def run(corpus: Path | None, models: list[str], couplets: int = DEFAULT_COUPLETS
         temperature: float = DEFAULT_TEMPERATURE, candidates: int = DEFAULT_CANDIDATES, top_p: float = DEFAULT_TOP_P,
         plain: bool = True,
         train_lstm_minutes: float | None = None, out: Path | None = None, command: str = "",
-        progress: Steps = no_steps) -> Report:
+        progress: Steps = no_steps, force: bool = False) -> Report:
     """Build, generate, measure; returns the report, which report.write_outputs writes.
 
     ``corpus`` None means the shipped model's corpus, so the comparison runs from any folder. A fresh
-    LSTM (``train_lstm_minutes``) is trained into ``out``/lstm-fresh (``out`` None: the current folder).
+    LSTM (``train_lstm_minutes``) is trained into ``out``/lstm-fresh (``out`` None: the current folder), which
+    must be new or empty unless ``force`` lets it replace the model an earlier such run left there.
     """
     if couplets < 1:
         raise InvalidArgument(f"couplets {couplets} is below 1; pass a positive number", "couplets")
+    fresh = (out or Path(".")) / FRESH_LSTM
+    if train_lstm_minutes:  # a model trained for hours is not replaced unasked
+        outputs.check_folder(fresh, modeldir.is_model_folder, force=force, what="model folder", option="--out",
+                             force_hint=f"--force to replace the model in it (--train-lstm trains into {FRESH_LSTM})")
     temperature, candidates, top_p = check_settings(temperature, candidates, top_p)  # before any work
     for order in [markov_order, *(markov_orders or [])]:
         check_order(order)
@@ -115,7 +120,7 @@ def run(corpus: Path | None, models: list[str], couplets: int = DEFAULT_COUPLETS
     vocab = sorted(set(text))
     contenders: list[Contender] = []
     if train_lstm_minutes:
-        models = [*models, str(_train_fresh_lstm(corpus, text, out, val_fraction, train_lstm_minutes))]
+        models = [*models, str(_train_fresh_lstm(corpus, text, fresh, val_fraction, train_lstm_minutes, force))]
     for spec in models or ["lstm"]:
         with progress(f"loading {spec}, measuring held-out bpc", None):
             contenders.append(_loaded(spec, text, held, val_fraction))
@@ -188,15 +193,15 @@ def _bpc(model, held: str) -> float | None:
     return round(float(heldout_bpc(model, modeldir.orient(held, "backward"))), 4)
 
 
-def _train_fresh_lstm(corpus: Path | None, text: str, out: Path | None, val_fraction: float, minutes: float) -> Path:
+def _train_fresh_lstm(corpus: Path | None, text: str, target: Path, val_fraction: float, minutes: float,
+                      force: bool) -> Path:
     from rhymer.train import TrainConfig, train
 
-    target = (out or Path(".")) / FRESH_LSTM
     with tempfile.TemporaryDirectory() as tmp:
         if corpus is None:  # training reads a file: the shipped corpus, unpacked
             corpus = Path(tmp) / "corpus.txt"
             corpus.write_text(text, encoding="utf-8")
-        train(corpus, target, TrainConfig(val_fraction=val_fraction, max_minutes=minutes), force=True, progress=False)
+        train(corpus, target, TrainConfig(val_fraction=val_fraction, max_minutes=minutes), force=force, progress=False)
     return target
 
 

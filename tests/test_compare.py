@@ -111,3 +111,8 @@ def test_compare_can_train_a_fresh_lstm_within_a_budget(cli, tmp_path, small_cor
     assert len(fresh) == 1 and "parent" in fresh[0]["note"]
     assert fresh[0]["heldout_bpc"] > 1.0 and fresh[0]["perfect_rhyme"] == 1.0
     assert (out / "lstm-fresh" / "manifest.json").exists()
+    trained = {p.name: p.read_bytes() for p in (out / "lstm-fresh").iterdir() if p.is_file()}
+    again = cli("compare", "--corpus", str(corpus), "--couplets", "3", "--train-lstm", "0.05", "--out", str(out))
+    assert again.returncode == 2 and again.stderr.count("\n") == 1, again.stderr  # refused before any work
+    assert "lstm-fresh' is not empty; pass --force to replace the model in it" in again.stderr
+    assert {p.name: p.read_bytes() for p in (out / "lstm-fresh").iterdir() if p.is_file()} == trained
