@@ -84,10 +84,11 @@ def read_model_file(path: str | Path, limit: int, fix: str, size: int | None = N
         raise ModelError(f"'{path}' does not exist; {fix}") from None
     except OSError as err:
         raise ModelError(f"'{path}' cannot be read ({err.strerror}); {fix}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):  # (before fdopen, which refuses a folder with a traceback)
+        os.close(fd)
+        raise ModelError(f"'{path}' is not a regular file; {fix}")
     with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ModelError(f"'{path}' is not a regular file; {fix}")
         if info.st_size > limit:
             raise ModelError(f"'{path}' has {info.st_size} bytes, over the limit of {limit}; {fix}")
         if size is not None and info.st_size != size:

@@ -71,6 +71,14 @@ def _fifo(folder: Path) -> None:
     os.mkfifo(folder / BIN)
 
 
+def _folder(name: str):
+    """A folder where a file should be (os.open accepts one; reading it was a traceback)."""
+    def tamper(folder: Path) -> None:
+        (folder / name).unlink()
+        (folder / name).mkdir()
+    return tamper
+
+
 def _link(target):
     def tamper(folder: Path) -> None:
         (folder / BIN).unlink()
@@ -108,6 +116,8 @@ def _gzip_bomb(size: int = 200 * 1024 * 1024):
 CASES = [
     ("fifo-bin", _fifo, BIN, None),
     ("bin-to-dev-zero", _link("/dev/zero"), BIN, None),
+    ("words-a-folder", _folder("words.json"), "words.json", None),
+    ("reader-a-folder", _folder("reader.json"), "reader.json", None),
     ("bin-links-out", _link(_outside_copy), BIN, None),
     ("filename-dotdot", _manifest(lambda e: e.update(filename="../" + BIN)), "manifest.json", None),
     ("filename-absolute", _manifest(lambda e: e.update(filename=str(DEFAULT / BIN))), "manifest.json", None),
