@@ -83,6 +83,16 @@ def check_folder(out: str | Path, is_ours: Callable[[Path], bool], *, force: boo
     return True
 
 
+def check_names(folder: Path, names: Iterable[str], option: str) -> None:
+    """Refuse an output folder where one of the files a command writes into it is a folder, a link or another
+    thing that is not a regular file: checked before anything is written, so no output is left half-rewritten."""
+    for name in names:
+        found = kind(Path(folder) / name)
+        if found not in (None, "file"):
+            raise OutputError(f"'{Path(folder) / name}' is {_described(found)}, not a regular file, and rhymer does not "
+                              f"replace it; move it away or pass another {option}")
+
+
 def remove_own(folder: Path, names: Iterable[str]) -> None:
     """Delete the files rhymer wrote in ``folder``, given as relative names or glob patterns; nothing else.
 

@@ -18,6 +18,7 @@ from rhymer.files import write_bytes, write_json, write_text
 
 REPORT_FILE, REPORT_FORMAT = "report.json", "rhymer-report"  # report.json marks a report folder rhymer wrote
 HTML_FILE, MARKDOWN_FILE = "report.html", "report.md"
+CHARTS = ("bpc", "metrics", "rhyme_density")  # the PNG charts beside them (none without matplotlib)
 METRIC_NAMES = {
     "perfect_rhyme": "perfect rhymes", "near_rhyme": "near rhymes only", "real_words": "real words",
     "copied_verbatim": "copied (verbatim)", "copied_overlap": "copied (overlap rule)",
@@ -29,7 +30,12 @@ METRIC_NAMES = {
 
 def check_out(out: Path) -> None:
     """Before any work: --out must be new, empty, or an earlier report of rhymer's (its files are rewritten)."""
-    outputs.check_folder(out, is_report, force=True, what="report folder", option="--out")
+    if outputs.check_folder(out, is_report, force=True, what="report folder", option="--out"):
+        outputs.check_names(out, _names(), "--out")
+
+
+def _names() -> list[str]:
+    return [REPORT_FILE, HTML_FILE, MARKDOWN_FILE, *(f"{name}.png" for name in CHARTS)]
 
 
 def is_report(path: Path) -> bool:
@@ -39,13 +45,15 @@ def is_report(path: Path) -> bool:
 def write_outputs(report: Report, out: Path) -> list[Path]:
     """Write report.json (the marker), its charts, report.html and report.md into ``out``, which
     ``check_out`` accepted before the comparison ran; returns the files written, the page first."""
+    charts = _charts(report)  # everything rendered, and every name checked again, before the first file is written
+    page, markdown = render_html(report, charts), render_markdown(report, [f"{name}.png" for name in charts])
+    outputs.check_names(out, _names(), "--out")
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / REPORT_FILE, {"format": REPORT_FORMAT, **report.to_json()})
-    charts = _charts(report)
     for name, png in charts.items():
         write_bytes(out / f"{name}.png", png)
-    write_text(out / HTML_FILE, render_html(report, charts))
-    write_text(out / MARKDOWN_FILE, render_markdown(report, [f"{name}.png" for name in charts]))
+    write_text(out / HTML_FILE, page)
+    write_text(out / MARKDOWN_FILE, markdown)
     return [out / HTML_FILE, out / REPORT_FILE, out / MARKDOWN_FILE, *(out / f"{name}.png" for name in charts)]
 
 

@@ -507,3 +507,28 @@ def test_written_files_take_the_umask_in_force_when_written(tmp_path):
     with pytest.raises(OutputError):
         files.write_text(tmp_path / "folder.txt", "refused")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.txt", "plain.txt", "private.txt"]
+
+
+def test_a_report_folder_with_a_folder_where_a_report_file_goes_is_refused_whole(tmp_path):
+    """compare --out rewrites an earlier report's files: one of them a folder (or a link) is refused before the
+    comparison runs, and again before the first file is written, so no report is left half-rewritten."""
+    from rhymer import report as reporting
+    from rhymer.compare import Report
+    from tests.conftest import ROOT
+
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / reporting.REPORT_FILE).write_text(json.dumps({"format": reporting.REPORT_FORMAT}))
+    (out / reporting.HTML_FILE).write_text("the earlier page")
+    (out / reporting.MARKDOWN_FILE).mkdir()
+    before = snapshot(out)
+    refused(rhymer("compare", "--couplets", "1", "--out", str(out)), "report.md' is a folder", "move it away")
+    assert snapshot(out) == before
+    earlier = Report.from_json(json.loads((ROOT / "docs" / "results" / "report.json").read_text()))
+    with pytest.raises(OutputError, match="report.md' is a folder"):
+        reporting.write_outputs(earlier, out)
+    assert snapshot(out) == before
+    (out / reporting.MARKDOWN_FILE).rmdir()
+    written = reporting.write_outputs(earlier, out)
+    assert sorted(p.name for p in written) == sorted(p.name for p in out.iterdir())
+    assert {p.stem for p in out.glob("*.png")} in (set(), set(reporting.CHARTS))  # (none without matplotlib)
