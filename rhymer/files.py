@@ -48,13 +48,15 @@ def write_bytes(path: str | Path, data: bytes) -> None:
 
 
 def write_text(path: str | Path, text: str) -> None:
-    """Atomically write UTF-8 text."""
-    write_bytes(path, text.encode("utf-8"))
+    """Atomically write UTF-8 text. A file name that is not UTF-8 (Python holds its bytes as lone surrogates,
+    "\\udcff") is written escaped so, as Python shows it, instead of failing once all the work is done."""
+    write_bytes(path, text.encode("utf-8", "backslashreplace"))
 
 
 def write_json(path: str | Path, obj: Any, *, compress: bool = False) -> None:
-    """Atomically write compact JSON (gzip-compressed when ``compress``)."""
-    data = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """Atomically write compact JSON (gzip-compressed when ``compress``); a lone surrogate from a file name that
+    is not UTF-8 is written as JSON's own escape for it ("\\udcff"), which reads back as it was."""
+    data = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
     write_bytes(path, gzip.compress(data, mtime=0) if compress else data)
 
 

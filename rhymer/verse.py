@@ -221,7 +221,9 @@ class Rhymer:
             raise ModelError(f"cannot read model folder {validate.shown(str(path))} ({err.strerror}); pass another") from None
         index = RhymeIndex.load(path / modeldir.WORDS)
         corpus = modeldir.read_corpus(path, meta["corpus_sha256"])
-        name = model.kind if path == modeldir.DEFAULT_DIR else f"{model.kind}:{path}"
+        # (a folder name that is not UTF-8 is shown as Python shows it, "\\udcff": a verse, a report or a chart
+        # can print it and write it)
+        name = model.kind if path == modeldir.DEFAULT_DIR else f"{model.kind}:{path}".encode("utf-8", "backslashreplace").decode()
         self._hold(model, index, CopyChecker(corpus), name, modeldir.read_word_model(path),
                    modeldir.read_discriminator(path), modeldir.read_word_runs(path), modeldir.read_reader(path))
         self.path: Path | None = path

@@ -532,3 +532,20 @@ def test_a_report_folder_with_a_folder_where_a_report_file_goes_is_refused_whole
     written = reporting.write_outputs(earlier, out)
     assert sorted(p.name for p in written) == sorted(p.name for p in out.iterdir())
     assert {p.stem for p in out.glob("*.png")} in (set(), set(reporting.CHARTS))  # (none without matplotlib)
+
+
+def test_a_file_name_that_is_not_utf8_is_written_escaped_not_a_late_traceback(tmp_path):
+    """Python holds a name's undecodable bytes as lone surrogates, which UTF-8 cannot encode: a training's
+    command in rhymer.json and a model's name in a report failed after all the work was done."""
+    from rhymer.api import load
+    from rhymer.files import read_json, write_json, write_text
+
+    command = {"command": "rhymer train sm\udcff.txt"}
+    write_json(tmp_path / "run.json", command)
+    assert read_json(tmp_path / "run.json") == command  # JSON's own escape, read back as it was
+    write_text(tmp_path / "report.md", "model lstm:t\udcff")
+    assert (tmp_path / "report.md").read_bytes() == b"model lstm:t\\udcff"
+    folder = Path(os.fsdecode(bytes(tmp_path) + b"/t\xff"))
+    shutil.copytree(modeldir.DEFAULT_DIR, folder)
+    loaded = load(folder)
+    assert loaded.name.endswith("/t\\udcff") and loaded.name.encode("utf-8")  # printable and writable
