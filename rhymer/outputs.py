@@ -44,7 +44,7 @@ def check_file(out: str | Path, inputs: Iterable[str | Path] = (), option: str =
     if reason:
         raise OutputError(f"'{out}' is {reason}; pass another path to {option}")
     for source in inputs:
-        if found and Path(source).exists() and os.path.samefile(out, source):
+        if found and _same_file(out, source):
             raise OutputError(f"'{out}' is the input '{source}' itself; write to another path with {option}")
     if found and not force:
         raise OutputError(f"'{out}' exists and rhymer cannot tell it from a file of yours; pass --force to replace it, or a new file to {option}")
@@ -81,6 +81,14 @@ def check_folder(out: str | Path, is_ours: Callable[[Path], bool], *, force: boo
     if not force:
         raise OutputError(f"'{out}' is not empty; pass {force_hint}, or another {option}")
     return True
+
+
+def _same_file(a: Path, b: str | Path) -> bool:
+    """Whether two paths are one file; False for an input that cannot be looked up (missing, a name too long)."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
 
 
 def check_names(folder: Path, names: Iterable[str], option: str) -> None:

@@ -47,6 +47,7 @@ def _files(tmp_path: Path, small_corpus: str) -> None:
         "absolute": f'[[source]]\npath = "/etc/hostname"\nsha256 = "{SHA}"\n',
         "both": f'[[source]]\npath = "c.txt"\nurl = "http://127.0.0.1:9/x"\nsha256 = "{SHA}"\n',
         "dir_source": f'[[source]]\npath = "folder.toml"\nsha256 = "{SHA}"\n',
+        "long_path": f'[[source]]\npath = "{"a" * 5000}"\nsha256 = "{SHA}"\n',  # over the system's limit for a name
     }
     for name, text in recipes.items():
         (tmp_path / f"{name}.toml").write_text(text)
@@ -105,8 +106,9 @@ HOSTILE = [
     *[["corpus", "build", f"{name}.toml", "-o", "out.txt"] for name in (
         "sha_int", "path_int", "title_list", "source_str", "clean_int", "regex_int", "regex_bad", "unknown",
         "no_sha", "url_file", "url_scheme", "escape", "absolute", "both", "dir_source", "bin", "folder",
-        "missing",
+        "missing", "long_path",
     )],
+    ["corpus", "build", "long_path.toml", "-o", "keep.txt", "--force"],  # (keep.txt compared with the recipe's path)
     # corpus stats
     ["corpus", "stats", "curly.txt", "--encoding", "utf-16"],
     ["corpus", "stats", "folder.toml"],
