@@ -140,6 +140,11 @@ def _read(url: str, resp: requests.Response, timeout: float, deadline: float, ma
     ctype = resp.headers.get("Content-Type", "text/plain").split(";")[0].strip().lower()
     if not ctype.startswith(TEXT_TYPES):
         raise FetchError(f"'{url}' is {ctype}, not text; pass the address of a plain-text or HTML page")
+    packed = [c.strip() for c in resp.headers.get("Content-Encoding", "").lower().split(",") if c.strip() not in ("", "identity")]
+    unknown = [c for c in packed if c not in urllib3.response.HTTPResponse.CONTENT_DECODERS]
+    if unknown:  # (read as it is, the packed bytes were saved as the text)
+        raise FetchError(f"'{url}' is sent packed as {unknown[0][:20]!r}, which rhymer cannot unpack; fetch it with another "
+                         "tool and pass the file")
     body = bytearray()
     try:
         while chunk := resp.raw.read1(65536, decode_content=True):
@@ -149,6 +154,9 @@ def _read(url: str, resp: requests.Response, timeout: float, deadline: float, ma
             _remaining(url, timeout, deadline)
     except urllib3.exceptions.ReadTimeoutError:
         raise _late(url, timeout) from None
+    except urllib3.exceptions.DecodeError:  # (packed more often than urllib3 unpacks, or damaged: a retry cannot help)
+        raise FetchError(f"'{url}' cannot be unpacked as its Content-Encoding says; fetch it with another tool and pass "
+                         "the file") from None
     except (urllib3.exceptions.HTTPError, OSError) as err:
         raise FetchError(f"'{url}' broke off mid-download ({type(err).__name__}); try again") from None
     return bytes(body), ctype if ctype else "text/plain"

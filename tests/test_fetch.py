@@ -41,6 +41,23 @@ def test_fetch_refuses_non_text_oversized_and_errors(http_server):
         fetch_text("file:///etc/passwd")
 
 
+def test_fetch_unpacks_gzip_and_refuses_a_packing_it_cannot_unpack(http_server):
+    import gzip
+
+    text = {"Content-Type": "text/plain"}
+    http_server.routes["/gz"] = (200, {**text, "Content-Encoding": "gzip"}, gzip.compress(b"packed\n"))
+    http_server.routes["/br"] = (200, {**text, "Content-Encoding": "br"}, b"\x0b\x02\x80hi\n\x03")  # (brotli's "hi")
+    packed = b"nested\n"
+    for _ in range(50):
+        packed = gzip.compress(packed)
+    http_server.routes["/deep"] = (200, {**text, "Content-Encoding": ", ".join(["gzip"] * 50)}, packed)
+    assert fetch_text(http_server.base + "/gz") == "packed\n"
+    with pytest.raises(FetchError, match="packed as 'br', which rhymer cannot unpack"):  # was saved packed, as text
+        fetch_text(http_server.base + "/br")
+    with pytest.raises(FetchError, match="cannot be unpacked as its Content-Encoding says"):  # was "try again"
+        fetch_text(http_server.base + "/deep", retries=0)
+
+
 def test_fetch_follows_http_redirects_but_not_to_other_schemes(http_server):
     http_server.routes["/old"] = (302, {"Location": "/poem.txt"}, b"")
     http_server.routes["/poem.txt"] = (200, {"Content-Type": "text/plain"}, b"moved\n")
