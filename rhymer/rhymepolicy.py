@@ -47,7 +47,7 @@ def rhyme_choices_for(candidates: int, available: int = RHYME_CHOICES) -> int:
 END_WORD_POOL = 400  # drawn from this many of the most frequent line-final words, by frequency
 MIN_END_WORD_LETTERS = 3  # short words ("me", "so") make weak line ends
 # words that only lead into what follows them, so no line ends on one; refused as a seed word (ends_no_lines)
-UNENDING_WORDS = frozenset("a an the and or nor than thy your our their its".split())
+UNENDING_WORDS = frozenset("a an the and or nor than my thy your our their its".split())
 
 # -- seed words: the first lines' end words when comparing models ----------------------------------
 SEED_WORDS = (
@@ -144,12 +144,12 @@ def is_rhyme_word(word: str) -> bool:
 def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
     """CMU dict's rhymes of ``word`` (``lexicon.rhymes``, most common first) that may answer a rhyme
     (``is_rhyme_word``): not the letter names and contraction tails CMU dict also holds ("t" and "ve" for
-    "see", "a" for "day"), which no line of rhymer's ends in either.
+    "see", "a" for "day"), which no line of rhymer's ends in either, nor the UNENDING_WORDS ("and" for "hand").
 
-    >>> rhymes("see")[:8], rhymes("day")[:3]
-    (['he', 'me', 'be', 'she', 'we', 'thee', 'ye', 'tree'], ['they', 'may', 'away'])
+    >>> rhymes("see")[:8], rhymes("day")[:3], rhymes("hand")[:3]
+    (['he', 'me', 'be', 'she', 'we', 'thee', 'ye', 'tree'], ['they', 'may', 'away'], ['land', 'stand', 'band'])
     """
-    return [w for w in lexicon.rhymes(word, near=near, strict=strict) if is_rhyme_word(w)]
+    return [w for w in lexicon.rhymes(word, near=near, strict=strict) if is_rhyme_word(w) and w not in UNENDING_WORDS]
 
 
 def ends_lines(uses: int, line_ends: int) -> bool:
@@ -295,8 +295,8 @@ def end_word_options(index: RhymeIndex, partners: int = 1, earlier: list = (), u
     >>> from rhymer import modeldir
     >>> from rhymer.rhymeindex import RhymeIndex
     >>> options = end_word_options(RhymeIndex.load(modeldir.DEFAULT_DIR / modeldir.WORDS))
-    >>> len(options) > 100, all(len(w) >= MIN_END_WORD_LETTERS for w in options)
-    (True, True)
+    >>> len(options) > 100, all(len(w) >= MIN_END_WORD_LETTERS for w in options), "and" in options
+    (True, True, False)
     """
     finals = index.line_final_words()
     options = {}
@@ -336,8 +336,9 @@ def most_frequent(counts: dict[str, int]) -> list[str]:
 
 
 def _frequent_line_ends(index: RhymeIndex, limit: int) -> list[str]:
-    """The ``limit`` words that end the most corpus lines."""
-    return most_frequent(index.line_final_words())[:limit]
+    """The ``limit`` words that end the most corpus lines, of those that may end one as a rhyme (``ends_lines``:
+    "and" ends 17 lines of the bundled corpus, and was a first line's end word, but 5,500 uses make that chance)."""
+    return [w for w in most_frequent(index.line_final_words()) if index.ends_lines(w)][:limit]
 
 
 def _weighted_sample(weights: dict[str, int], count: int, rng: np.random.Generator) -> tuple[str, ...]:
