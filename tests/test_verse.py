@@ -175,7 +175,7 @@ def test_target_syllables_from_the_cli(cli):
 
 def test_a_broken_rule_names_only_the_options_that_loosen_it(cli):
     # a limerick's syllables are its own (--syllables is refused for it): its note does not offer them
-    limerick = cli("verse", "--scheme", "Limerick", "-w", "day", "--seed", "1", "-k", "8")  # the default 256 mostly meet it
+    limerick = cli("verse", "--scheme", "Limerick", "-w", "day", "--seed", "4", "-k", "8")  # the default 256 mostly meet it
     assert limerick.returncode == 2 and "wanted 5±1" in limerick.stderr and "--syllables" not in limerick.stderr
     assert "raise --candidates, or pass --best-effort" in limerick.stderr
     short = cli("couplet", "-w", "night", "-k", "1", "--max-words", "3", "--seed", "1", "--model", "markov")
