@@ -35,7 +35,7 @@ from rhymer.sampler import (
     MIN_TEMPERATURE,
     MIN_TOP_P,
 )
-from rhymer.scoring import DEFAULT_VARIETY, LINE_SYLLABLES, MAX_VARIETY, SHORTEST_REPLY, Rules
+from rhymer.scoring import DEFAULT_VARIETY, LINE_SYLLABLES, LONGEST_REPLY, MAX_VARIETY, SHORTEST_REPLY, Rules
 from rhymer.train import TrainConfig
 from rhymer.train import train as run_training
 from rhymer.verse import REPLY, Verse, failure_note
@@ -91,8 +91,8 @@ def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effo
             if note and not i:
                 typer.echo(f"# {note}", err=True)
         for number, line in enumerate(verse.details, 1):
-            if line.failed:
-                failures.append(failure_note(line, number, rules))
+            if line.failed:  # (an answer to a line is no "line 1": the user's own line is that)
+                failures.append(failure_note(line, number if verse.scheme != REPLY else f"answer {i + 1}", rules))
                 failed.update(line.failed)
                 fixed = fixed or verse.scheme != REPLY and parse_scheme(verse.scheme).syllables is not None
                 if best_effort and not as_json:
@@ -130,9 +130,10 @@ ReplyStrict = Annotated[bool, typer.Option("--strict", help="refuse a line whose
 MinWords = Annotated[int, typer.Option("--min-words", help="fewest words in a line")]
 MaxWords = Annotated[int, typer.Option("--max-words", help="most words in a line")]
 Meter = Annotated[str | None, typer.Option("--meter", help="prefer lines in this meter: iambic or trochaic")]
-Syllables = Annotated[int | None, typer.Option("--syllables", help=f"syllables per line; default: {LINE_SYLLABLES} (a limerick's own)")]
+Syllables = Annotated[int | None, typer.Option("--syllables", help=f"syllables per line; default: {LINE_SYLLABLES} "
+                                               "(a form with its own, such as a limerick, keeps them)")]
 ReplySyllables = Annotated[int | None, typer.Option("--syllables", help="syllables of the answer; default: the given line's, at least "
-                                                    f"{SHORTEST_REPLY}")]
+                                                    f"{SHORTEST_REPLY} and at most {LONGEST_REPLY}")]
 BestEffort = Annotated[bool, typer.Option("--best-effort", help="print lines that still break a rule and exit 0")]
 Punctuate = Annotated[bool, typer.Option("--punctuate/--no-punctuate",
                                          help="end lines with a comma and the last with a full stop (end-stopped lines), where the model knows the marks")]

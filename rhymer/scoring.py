@@ -25,6 +25,9 @@ METERS = {"iambic": 1, "trochaic": 0}  # the parity of the stressed positions, c
 # line of at least min_words (3) words seldom comes in at two to four, and "I love you" is answered as a
 # singer would, by a line of about six
 SHORTEST_REPLY = 6
+# ...and a reply to a longer line at this many: the model's lines run to 8-12 syllables, so 256 candidates seldom
+# hold a line of 14 (a reply to one failed 1 seed in 6) and never one of 29 (a 112-character line: every seed failed)
+LONGEST_REPLY = 12
 # the Gumbel noise (score units) on each candidate's score when a line is chosen: the choice is drawn from the
 # softmax of the scores at this temperature. 0 always takes the best score, so one seed word often gets the
 # same line whatever the seed ("love": one line in 10 of 12 seeds; over seeds 0-5 for 20 seed words, 87.9% of
@@ -195,6 +198,16 @@ def _stresses(word: str) -> str:
     if len(stress) > 1:
         return stress
     return "x" * (1 if stress else guess_syllables(word))
+
+
+def reply_syllables(given: int, max_words: int) -> int:
+    """The syllables an answer to a line of ``given`` syllables aims at: as many, but at least SHORTEST_REPLY (no
+    more than one a word ``max_words`` allows) and at most LONGEST_REPLY.
+
+    >>> [reply_syllables(n, 14) for n in (3, 8, 29)], reply_syllables(3, 2)
+    ([6, 8, 12], 3)
+    """
+    return min(max(given, min(SHORTEST_REPLY, max_words)), LONGEST_REPLY)
 
 
 def syllable_count(index: RhymeIndex, line: str) -> int:

@@ -42,7 +42,6 @@ from rhymer.scoring import (
     ECHO_WORDS,
     LINE_SYLLABLES,
     MAX_VARIETY,
-    SHORTEST_REPLY,
     CopyChecker,
     Judgement,
     Rules,
@@ -50,6 +49,7 @@ from rhymer.scoring import (
     choice_order,
     judge,
     repetition,
+    reply_syllables,
     syllable_count,
 )
 from rhymer.vocabtrie import VocabTrie
@@ -462,9 +462,7 @@ class Rhymer:
         encode(self.model, given, "line")  # refuses characters the model cannot read
         words, near = rhymepolicy.rhyme_choices(self.index, [end], [end], rng, s.rhyme, s.candidates,
                                                 fix="end the line on another word", parameter="line")
-        # as long as the given line, or SHORTEST_REPLY for a short one (but no more than one per word allowed)
-        shortest = min(SHORTEST_REPLY, s.rules.max_words)
-        target = s.rules.target_syllables or max(syllable_count(self.index, given), shortest)
+        target = s.rules.target_syllables or reply_syllables(syllable_count(self.index, given), s.rules.max_words)
         ending = self._readable(rhymepolicy.CLOSING_MARK) if punctuate else ""
         answers = self._choices(words, near, target, [given, *shown], rng, s, None, follows=given, ending=ending,
                                 count=count)
@@ -681,9 +679,10 @@ def _line_of(j: Judgement, word: str, near: bool, attempts: int, target: int | N
                 attempts, target, rules.syllable_tolerance)
 
 
-def failure_note(line: Line, number: int, rules: Rules = Rules()) -> str:
+def failure_note(line: Line, number: int | str, rules: Rules = Rules()) -> str:
     """What a returned line still gets wrong, in plain words: what was wanted and what was written, e.g.
-    "line 3 ('... of the force') has 9 syllables, wanted 5±1". ``rules`` are the ones the verse was written with."""
+    "line 3 ('... of the force') has 9 syllables, wanted 5±1". ``rules`` are the ones the verse was written with;
+    ``number`` is the line's in its verse, or what to call it ("the answer")."""
     words, written = tokens(line.text), line.text.split()
     shown = ("... " if len(written) > NOTE_WORDS else "") + " ".join(written[-NOTE_WORDS:])
     said = {
@@ -696,4 +695,4 @@ def failure_note(line: Line, number: int, rules: Rules = Rules()) -> str:
         "unbalanced_quote": "has a quotation mark with no partner",
         "copied": "copies the corpus (a long run of its words)",
     }
-    return f"line {number} ('{shown}') " + ("; ".join(said.get(f, f) for f in line.failed) or "passes every check")
+    return f"{f'line {number}' if isinstance(number, int) else number} ('{shown}') " + ("; ".join(said.get(f, f) for f in line.failed) or "passes every check")

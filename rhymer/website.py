@@ -37,7 +37,7 @@ from rhymer.errors import GenerationError, InvalidArgument, ModelError, OutputEr
 from rhymer.files import write_json, write_text
 from rhymer.progress import Steps, no_steps
 from rhymer.rhymeindex import RhymeIndex
-from rhymer.scoring import ECHO_WORDS, LINE_SYLLABLES, SHORTEST_REPLY, Rules, Weights
+from rhymer.scoring import ECHO_WORDS, LINE_SYLLABLES, LONGEST_REPLY, SHORTEST_REPLY, Rules, Weights
 from rhymer.verse import SERIES_MEMORY, SERIES_TRIES, Rhymer
 from rhymer.vocabtrie import BOUNDARIES, CAPITAL_ONLY_WORDS, VocabTrie
 from rhymer.wordruns import CONTEXT_WORDS, MAX_REMEMBERED
@@ -137,8 +137,8 @@ PAGE_TEMPERATURE = 0.5
 
 def page_settings(index: RhymeIndex) -> dict:
     """What rhymer.js must do as the library does, read from the library: the defaults of ``Rules`` and
-    ``Weights`` it judges with, the line length limit, the syllables an answer to a short line aims at
-    (``scoring.SHORTEST_REPLY``), the syllables other lines aim at (``scoring.LINE_SYLLABLES``), the rhymes a
+    ``Weights`` it judges with, the line length limit, the syllables an answer to a short or long line aims at
+    (``scoring.SHORTEST_REPLY``, ``LONGEST_REPLY``), the syllables other lines aim at (``scoring.LINE_SYLLABLES``), the rhymes a
     partner line is written for (``rhymepolicy.RHYME_CHOICES``), its temperature (PAGE_TEMPERATURE), which words may end
     a line as a rhyme (``RhymeIndex.ends_lines``, and never those of the index that ``rhymepolicy.is_rhyme_word`` refuses) and
     which a seed word may not be (``rhymepolicy.ends_no_lines``), the
@@ -154,6 +154,7 @@ def page_settings(index: RhymeIndex) -> dict:
         "weights": {name: getattr(weights, name) for name in PAGE_WEIGHTS},
         "max_chars": sampler.MAX_LINE_CHARS,
         "shortest_reply": SHORTEST_REPLY,  # the syllables an answer to a shorter line aims at
+        "longest_reply": LONGEST_REPLY,  # ...and to a longer one
         "line_syllables": LINE_SYLLABLES,  # the syllables a couplet's lines aim at
         "rhyme_choices": rhymepolicy.RHYME_CHOICES,  # the rhymes a partner line is written for, the best kept
         "max_words": PAGE_MAX_WORDS,

@@ -16,6 +16,7 @@ from rhymer.errors import GenerationError, ModelError
 from rhymer.rhymepolicy import RHYME_CHOICES
 from rhymer.sampler import continuation_logprob, nucleus, read_after, sample_lines
 from rhymer.scoring import (
+    LONGEST_REPLY,
     SHORTEST_REPLY,
     Judgement,
     Rules,
@@ -144,6 +145,15 @@ def test_a_short_line_is_answered_by_a_line_of_about_shortest_reply_syllables(ls
     assert rhymer.is_rhyme(last_word(given), line.end_word)
     (two,) = lstm.reply(given, seed=3, rules=Rules(min_words=1, max_words=2), retries=0).details
     assert two.target_syllables == max(2, syllable_count(lstm.index, given))
+
+
+def test_a_long_line_is_answered_by_a_line_of_longest_reply_syllables(lstm, cli):
+    # 29 syllables: the answer aimed at them, which no candidate of the model's comes near, and failed
+    given = "And all the while the river ran beside the mill where we had played as children in the summer of our golden days"
+    (line,) = lstm.reply(given, seed=2).details
+    assert line.target_syllables == LONGEST_REPLY and line.failed == ()
+    failed = cli("reply", given, "--seed", "2", "-k", "1", "-p", "1")  # plain sampling seldom meets it: named as the answer
+    assert failed.returncode == 2 and failed.stderr.startswith("error: answer 1 ('"), failed.stderr
 
 
 def test_reply_prefers_the_line_the_given_line_reads_best_after(markov):

@@ -794,6 +794,11 @@ def test_page_answers_a_typed_line(browser, default_site, poets):
         short = page.evaluate(f"async () => (await window.rhymerPage.answer('markov', {{candidates: 16}}, 'Go home', {seed})).lines[1]")
         off.append(abs(scoring.syllable_count(poets["markov"].index, short) - scoring.SHORTEST_REPLY))
     assert Rules().syllable_tolerance == 0 and off.count(0) >= 2 and max(off) <= 1, off
+    given = "And all the while the river ran beside the mill where we had played as children in the summer days"
+    answers = [page.evaluate(f"async () => (await window.rhymerPage.answer('markov', {{candidates: 16}}, '{given}', {seed})).lines[1]")
+               for seed in range(3)]  # 25 syllables: answered at LONGEST_REPLY, as Rhymer.reply answers it
+    off = [abs(scoring.syllable_count(poets["markov"].index, a) - scoring.LONGEST_REPLY) for a in answers]
+    assert off.count(0) >= 2 and max(off) <= 1, (off, answers)
     long = "y" * 100  # a long word quoted in a message wraps: the page never scrolls sideways
     assert f"“{long}”" in _answer(page, f"I love {long}")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.evaluate("document.documentElement.scrollWidth")

@@ -678,7 +678,7 @@ async function givenLine(text, engine) {
 
 // The page's answer to a line, as rhymer/verse.py reply writes it: a rhyme of its last word (the best line
 // of those written for the rhymes drawn as a couplet's second rhyme words), its syllables as the target (at
-// least page.shortest_reply, or the most words allowed), the line itself as a line not to repeat, the closing mark, and each candidate judged
+// least page.shortest_reply, or the most words allowed, and at most page.longest_reply: scoring.reply_syllables), the line itself as a line not to repeat, the closing mark, and each candidate judged
 // also by how well the model reads the given line after it. Shown as a couplet: the given line, then the
 // answer.
 async function answer(engine, opts, seed) {
@@ -689,7 +689,8 @@ async function answer(engine, opts, seed) {
   const tries = opts.knownWords ? await knownWords(engine) : null;
   engine.begin();
   try {
-    const target = Math.max(lineSyllables(tokens(given), facts), Math.min(state.site.page.shortest_reply, opts.maxWords));
+    const { shortest_reply: shortest, longest_reply: longest } = state.site.page;
+    const target = Math.min(Math.max(lineSyllables(tokens(given), facts), Math.min(shortest, opts.maxWords)), longest);
     const b = await writeLine(engine, facts, tries, words, opts, rng, target, [given], null,
                               readable(engine, state.site.page.marks.closing), given);
     return { lines: [given, b.text], rhymeWords: [end, b.word], near, seed, model: engine.kind, opts: { ...opts, reply: given } };
