@@ -333,11 +333,11 @@ class Rhymer:
 
         >>> import rhymer
         >>> print(rhymer.load("markov").verse("limerick", "night", seed=3))
-        There is the plumage of the night,
-        That thou shalt find thy piercing light,
-        The sight of Malcolm Graeme,
-        But here in the same,
-        Thy tears that patience is quite.
+        And he beside another night,
+        And almost upon the Greeks to fight,
+        But thou art the grave,
+        The nations of the wave,
+        For, as she lies down to the height.
         """
         form = parse_scheme(scheme)
         shown = validate.texts("avoid", avoid)
