@@ -213,7 +213,9 @@ def rhymes(
         found, note = rhymer.rhymes(word, near=near, strict=strict), lexicon.unknown_note(word)
     if note and not as_json:
         typer.echo(f"# {note}", err=True)
-    shown = found[:limit] if limit else found
+    # the most common: those verse uses (with --model, all: its corpus has each), unless all are asked for
+    common = found if model else lexicon.in_verse(found)
+    shown = common[:limit] if limit else found
     if as_json:
         typer.echo(json.dumps(shown))
     elif shown:
@@ -222,7 +224,8 @@ def rhymes(
         typer.echo(f"# no {'near ' if near else ''}rhymes found for '{word}'{'' if near else '; --near lists near rhymes'}", err=True)
     elif len(shown) < len(found) and not as_json:
         order = "closest" if near else "most common"
-        typer.echo(f"# the {len(shown)} {order} of {len(found)}; --limit 0 shows all", err=True)
+        rare = f" ({len(found) - len(common)} of them names or words verse never uses)" if len(common) < len(found) else ""
+        typer.echo(f"# the {len(shown)} {order} of {len(found)}{rare}; --limit 0 shows all", err=True)
 
 
 @app.command()

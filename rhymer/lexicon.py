@@ -623,6 +623,17 @@ def rhymes(word: str, near: bool = False, strict: bool = False) -> list[str]:
     return closest_first(found, commonness().get)
 
 
+def in_verse(words: list[str]) -> list[str]:
+    """Those of ``words`` that verse writes in small letters (``commonness``), in their order: CMU dict's rhymes
+    less the surnames and oddities it also lists, which a songwriter asking for the common ones does not want.
+
+    >>> rhymes("baby")[:3], in_verse(rhymes("baby"))
+    (['maybe', 'achebe', 'cabey'], ['maybe'])
+    """
+    counts = commonness()
+    return [w for w in words if counts.get(w, 0) > 0]
+
+
 def unknown_note(word: str, known: Collection[str] | None = None) -> str | None:
     """What to tell a user whose word neither CMU dict nor ``known`` (a model's corpus words; the shipped
     corpus's by default) holds: its rhymes are guessed from its spelling, so a typo rhymes as it is typed. Names
