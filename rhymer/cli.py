@@ -39,6 +39,7 @@ from rhymer.scoring import DEFAULT_VARIETY, LINE_SYLLABLES, LONGEST_REPLY, MAX_V
 from rhymer.train import TrainConfig
 from rhymer.train import train as run_training
 from rhymer.verse import REPLY, Verse, failure_note
+from rhymer.words import end_word
 
 app = typer.Typer(  # (its help is the docstring of _options, below)
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -86,7 +87,7 @@ def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effo
             typer.echo(str(verse))
             if verse.near_rhymes and not near:  # once: answers to one line, or a series on one word, share it
                 words = ", ".join(dict.fromkeys(d.end_word for d in verse.details if d.near_rhyme))
-                typer.echo(f"# no perfect rhyme was available: near rhymes used ({words})", err=True)
+                typer.echo(f"# no perfect rhyme among the words the model writes: near rhymes used ({words})", err=True)
                 near = True
             if note and not i:
                 typer.echo(f"# {note}", err=True)
@@ -190,10 +191,13 @@ def reply(
 ) -> None:
     """Answer a line: write the next line, rhyming with its last word and following from it."""
     rules = Rules(min_words=min_words, max_words=max_words, target_syllables=syllables, meter=meter)
-    answers = rhymer.load(model).replies(" ".join(line), count, temperature=temperature, seed=seed, candidates=candidates,
-                                         top_p=top_p, variety=variety, rhyme=rhyme, strict=strict, rules=rules,
-                                         punctuate=punctuate)
-    _echo_verses(answers, as_json, rules, best_effort)
+    poet = rhymer.load(model)
+    answers = poet.replies(" ".join(line), count, temperature=temperature, seed=seed, candidates=candidates,
+                           top_p=top_p, variety=variety, rhyme=rhyme, strict=strict, rules=rules, punctuate=punctuate)
+    note = None
+    with contextlib.suppress(RhymerError):  # as couplet says of its seed word: the line's last word's rhymes are guessed
+        note = lexicon.unknown_note(end_word(answers[0].answers), poet.index.words)
+    _echo_verses(answers, as_json, rules, best_effort, note)
 
 
 @app.command()

@@ -76,7 +76,7 @@ class Line:
     logprob: float
     real_words: float
     syllables: int
-    near_rhyme: bool = False  # its end word only near-rhymes (no perfect rhyme was available)
+    near_rhyme: bool = False  # its end word only near-rhymes (no perfect rhyme among the model's words)
     failed: tuple[str, ...] = ()  # checks the returned line still fails (empty when it passed all)
     attempts: int = 1  # samplings of this line (of K candidates each) in the verse that was kept
     target_syllables: int | None = None  # the syllable count it was asked for, if any...

@@ -150,6 +150,8 @@ def test_a_word_no_dictionary_knows_is_said_to_be_guessed_with_the_words_it_may_
     assert written.returncode == 0 and note in written.stderr.splitlines() and "nigth" in written.stdout
     quiet = cli("couplet", "-w", "nigth", "-m", "markov", "--seed", "1", "--json")  # JSON output: no notes
     assert quiet.returncode == 0 and "guessed" not in quiet.stderr
+    answered = cli("reply", "Out in the cold nigth", "-m", "markov", "--seed", "1")  # a line ending on it, the same
+    assert answered.returncode == 0 and note in answered.stderr.splitlines(), answered.stderr
     assert lexicon.unknown_note("night") is None and lexicon.unknown_note("thee") is None
 
 
