@@ -70,11 +70,12 @@ def _read(path: Path) -> str | None:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
     except OSError:  # none yet, a link, a folder we may not enter
         return None
+    info = os.fstat(fd)
+    mine = not hasattr(os, "geteuid") or info.st_uid == os.geteuid()
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES or not mine:  # (before fdopen: a folder raises there)
+        os.close(fd)
+        return None
     with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fd)
-        mine = not hasattr(os, "geteuid") or info.st_uid == os.geteuid()
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES or not mine:
-            return None
         try:
             return fh.read(MAX_BYTES + 1).decode("utf-8")
         except (OSError, UnicodeDecodeError):

@@ -67,7 +67,7 @@ MODEL_HELP = "lstm, markov, or a model directory (default: the shipped model)"
 OPTION_OF = {"target_syllables": "--syllables", "min_words": "--min-words", "max_words": "--max-words",
              "seed_word": "--seed-word", "temperature": "--temperature", "candidates": "--candidates", "top_p": "--top-p",
              "variety": "--variety", "rhyme": "--rhyme", "seed": "--seed", "count": "--count", "strict": "--strict",
-             "couplets": "--couplets", "markov_orders": "--markov-orders", "port": "--port"}
+             "couplets": "--couplets", "markov_orders": "--markov-orders", "port": "--port", "train_lstm_minutes": "--train-lstm"}
 RHYMES_SHOWN = 20  # `rhymer rhymes` lists the most common rhymes only, unless --limit says otherwise
 
 
@@ -87,7 +87,7 @@ def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effo
             typer.echo(str(verse))
             if verse.near_rhymes and not near:  # once: answers to one line, or a series on one word, share it
                 words = ", ".join(dict.fromkeys(d.end_word for d in verse.details if d.near_rhyme))
-                typer.echo(f"# no perfect rhyme among the words the model writes: near rhymes used ({words})", err=True)
+                typer.echo(f"# no perfect rhyme left among the words the model writes: near rhymes used ({words})", err=True)
                 near = True
             if note and not i:
                 typer.echo(f"# {note}", err=True)
@@ -217,15 +217,18 @@ def rhymes(
         found, note = rhymer.rhymes(word, near=near, strict=strict), lexicon.unknown_note(word)
     if note and not as_json:
         typer.echo(f"# {note}", err=True)
-    # the most common: those verse uses (with --model, all: its corpus has each), unless all are asked for
+    # the most common: those verse uses (with --model, all: its corpus has each), unless all are asked for or
+    # verse uses none of them
     common = found if model else lexicon.in_verse(found)
-    shown = common[:limit] if limit else found
+    shown = (common or found)[:limit] if limit else found
     if as_json:
         typer.echo(json.dumps(shown))
     elif shown:
         typer.echo("\n".join(shown))
     if not found:
         typer.echo(f"# no {'near ' if near else ''}rhymes found for '{word}'{'' if near else '; --near lists near rhymes'}", err=True)
+    elif not common and not as_json:
+        typer.echo("# verse uses none of them: names and rare words", err=True)
     elif len(shown) < len(found) and not as_json:
         order = "closest" if near else "most common"
         rare = f" ({len(found) - len(common)} of them names or words verse never uses)" if len(common) < len(found) else ""
@@ -540,6 +543,9 @@ def main() -> None:
     """Entry point: every RhymerError or usage error, and output that cannot be written (a full disk), becomes
     one line on stderr and exit code 2, never a traceback (typer's usage errors are boxes of several lines); a
     bare command prints its help. A closed pipe ("rhymer couplet -n 9 | head -2") is quiet: typer ends it."""
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 ("\\udcff") is printed escaped, never a traceback
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     stops = (signal.SIGTERM, signal.SIGHUP)
     previous = [signal.signal(stop, _exit_on_signal) for stop in stops]
     try:

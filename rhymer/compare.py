@@ -29,6 +29,7 @@ DEFAULT_CORPUS = "the shipped model's corpus"  # what --corpus means when not gi
 DEFAULT_COUPLETS = 200  # per model: enough for rates to within a few percent, a few minutes in all
 SAMPLES = 8  # couplets per model shown side by side in the report
 FRESH_LSTM = "lstm-fresh"  # the folder a freshly trained LSTM is kept in
+MIN_TRAINING_MINUTES, MAX_TRAINING_MINUTES = 0.01, 7 * 24 * 60  # what --train-lstm may ask: a second to a week
 
 
 @dataclass(frozen=True)
@@ -106,9 +107,10 @@ def run(corpus: Path | None, models: list[str], couplets: int = DEFAULT_COUPLETS
     if couplets < 1:
         raise InvalidArgument(f"couplets {couplets} is below 1; pass a positive number", "couplets")
     fresh = (out or Path(".")) / FRESH_LSTM
-    if train_lstm_minutes:  # a model trained for hours is not replaced unasked
+    if train_lstm_minutes is not None:  # a model trained for hours is not replaced unasked, nor one compared here
+        validate.number("train_lstm_minutes", train_lstm_minutes, MIN_TRAINING_MINUTES, MAX_TRAINING_MINUTES)
         outputs.check_folder(fresh, modeldir.is_model_folder, force=force, what="model folder", option="--out",
-                             force_hint=f"--force to replace the model in it (--train-lstm trains into {FRESH_LSTM})")
+                             inputs=models, force_hint=f"--force to replace the model in it (--train-lstm trains into {FRESH_LSTM})")
     temperature, candidates, top_p = check_settings(temperature, candidates, top_p)  # before any work
     for order in [markov_order, *(markov_orders or [])]:
         check_order(order)

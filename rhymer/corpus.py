@@ -55,11 +55,15 @@ def read_text(path: str | Path, encoding: str = "utf-8", *, encoding_option: boo
     ``html`` (the caller converts it: ``corpus clean``). ``encoding_option``: the command has ``--encoding`` to
     suggest (else the fix is ``corpus clean``'s)."""
     path = Path(path)
-    if not path.is_file():
-        raise CorpusError(f"corpus file '{path}' does not exist; pass the path of a UTF-8 text file")
-    if path.stat().st_size > 4 * MAX_CORPUS_BYTES:  # (before reading it: a 3 GB file is a MemoryError; 4: UTF-32)
-        raise _too_large(path, path.stat().st_size)
-    raw = path.read_bytes()
+    try:
+        if not path.is_file():
+            raise CorpusError(f"corpus file '{path}' does not exist; pass the path of a UTF-8 text file")
+        if path.stat().st_size > 4 * MAX_CORPUS_BYTES:  # (before reading it: a 3 GB file is a MemoryError; 4: UTF-32)
+            raise _too_large(path, path.stat().st_size)
+        raw = path.read_bytes()
+    except OSError as err:  # a name over the system's limit, a file that cannot be read
+        raise CorpusError(f"corpus file '{str(path)[:200]}' cannot be read ({err.strerror}); pass the path of a UTF-8 "
+                          "text file") from None
     convert = None if encoding_option else CLEAN_FIRST.format(name=path)
     text = plain_line_breaks(decode(raw, str(path), encoding, convert))
     if 4 * len(text) > MAX_CORPUS_BYTES and (size := len(text.encode("utf-8"))) > MAX_CORPUS_BYTES:  # what a model keeps

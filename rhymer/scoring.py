@@ -200,14 +200,16 @@ def _stresses(word: str) -> str:
     return "x" * (1 if stress else guess_syllables(word))
 
 
-def reply_syllables(given: int, max_words: int) -> int:
-    """The syllables an answer to a line of ``given`` syllables aims at: as many, but at least SHORTEST_REPLY (no
-    more than one a word ``max_words`` allows) and at most LONGEST_REPLY.
+def reply_syllables(given: int, rules: Rules) -> int:
+    """The syllables an answer to a line of ``given`` syllables aims at: as many, but at least SHORTEST_REPLY and
+    at most LONGEST_REPLY, so long as the words ``rules`` allow can hold them (one syllable a word at least).
 
-    >>> [reply_syllables(n, 14) for n in (3, 8, 29)], reply_syllables(3, 2)
+    >>> [reply_syllables(n, Rules()) for n in (3, 8, 29)], reply_syllables(3, Rules(min_words=1, max_words=2))
     ([6, 8, 12], 3)
+    >>> reply_syllables(29, Rules(min_words=13, max_words=20))
+    13
     """
-    return min(max(given, min(SHORTEST_REPLY, max_words)), LONGEST_REPLY)
+    return max(min(max(given, min(SHORTEST_REPLY, rules.max_words)), LONGEST_REPLY), rules.min_words)
 
 
 def syllable_count(index: RhymeIndex, line: str) -> int:

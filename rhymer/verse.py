@@ -76,7 +76,7 @@ class Line:
     logprob: float
     real_words: float
     syllables: int
-    near_rhyme: bool = False  # its end word only near-rhymes (no perfect rhyme among the model's words)
+    near_rhyme: bool = False  # its end word only near-rhymes (no perfect rhyme left: none among the model's words, or all used)
     failed: tuple[str, ...] = ()  # checks the returned line still fails (empty when it passed all)
     attempts: int = 1  # samplings of this line (of K candidates each) in the verse that was kept
     target_syllables: int | None = None  # the syllable count it was asked for, if any...
@@ -462,7 +462,7 @@ class Rhymer:
         encode(self.model, given, "line")  # refuses characters the model cannot read
         words, near = rhymepolicy.rhyme_choices(self.index, [end], [end], rng, s.rhyme, s.candidates,
                                                 fix="end the line on another word", parameter="line")
-        target = s.rules.target_syllables or reply_syllables(syllable_count(self.index, given), s.rules.max_words)
+        target = s.rules.target_syllables or reply_syllables(syllable_count(self.index, given), s.rules)
         ending = self._readable(rhymepolicy.CLOSING_MARK) if punctuate else ""
         answers = self._choices(words, near, target, [given, *shown], rng, s, None, follows=given, ending=ending,
                                 count=count)

@@ -90,6 +90,9 @@ def test_only_a_regular_file_of_the_users_own_is_read(folder):
     entry.unlink()
     os.mkfifo(entry)
     assert cache.lines("words", ["x"], derive) == ["a", "b"] and len(calls) == 4
+    entry.unlink()
+    entry.mkdir()  # a folder (os.open opens one: reading it was an IsADirectoryError)
+    assert cache.lines("words", ["x"], derive) == ["a", "b"] and len(calls) == 5 and entry.is_dir()
 
 
 def test_the_folder_follows_the_environment(tmp_path, monkeypatch):

@@ -115,4 +115,7 @@ def test_compare_can_train_a_fresh_lstm_within_a_budget(cli, tmp_path, small_cor
     again = cli("compare", "--corpus", str(corpus), "--couplets", "3", "--train-lstm", "0.05", "--out", str(out))
     assert again.returncode == 2 and again.stderr.count("\n") == 1, again.stderr  # refused before any work
     assert "lstm-fresh' is not empty; pass --force to replace the model in it" in again.stderr
+    compared = cli("compare", "--corpus", str(corpus), "--model", str(out / "lstm-fresh"), "--train-lstm", "0.05",
+                   "--out", str(out), "--force")  # --force replaces an earlier run's model, never one it compares
+    assert compared.returncode == 2 and "lstm-fresh' is the input" in compared.stderr, compared.stderr
     assert {p.name: p.read_bytes() for p in (out / "lstm-fresh").iterdir() if p.is_file()} == trained

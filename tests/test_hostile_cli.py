@@ -112,6 +112,8 @@ HOSTILE = [
     # corpus stats
     ["corpus", "stats", "curly.txt", "--encoding", "utf-16"],
     ["corpus", "stats", "folder.toml"],
+    ["corpus", "stats", "a" * 5000],  # a name over the system's limit
+    ["markov", "a" * 5000, "-o", "m"],
     # compare: the order sweep is checked before anything is built
     ["compare", "-c", "c.txt", "--markov-orders", "1-1000000000"],
     ["compare", "-c", "c.txt", "--markov-orders", "8-3"],
@@ -120,6 +122,7 @@ HOSTILE = [
     ["compare", "-c", "c.txt", "--markov-orders", "three"],
     ["compare", "-c", "c.txt", "--markov-order", "99"],
     ["compare", "-c", "punct.txt"],
+    ["compare", "-c", "c.txt", "--train-lstm", "-1"],  # named as the option, not as training's --max-minutes
 ]
 
 

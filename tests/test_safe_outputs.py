@@ -534,7 +534,7 @@ def test_a_report_folder_with_a_folder_where_a_report_file_goes_is_refused_whole
     assert {p.stem for p in out.glob("*.png")} in (set(), set(reporting.CHARTS))  # (none without matplotlib)
 
 
-def test_a_file_name_that_is_not_utf8_is_written_escaped_not_a_late_traceback(tmp_path):
+def test_a_file_name_that_is_not_utf8_is_written_escaped_not_a_late_traceback(tmp_path, corpus):
     """Python holds a name's undecodable bytes as lone surrogates, which UTF-8 cannot encode: a training's
     command in rhymer.json and a model's name in a report failed after all the work was done."""
     from rhymer.api import load
@@ -549,3 +549,6 @@ def test_a_file_name_that_is_not_utf8_is_written_escaped_not_a_late_traceback(tm
     shutil.copytree(modeldir.DEFAULT_DIR, folder)
     loaded = load(folder)
     assert loaded.name.endswith("/t\\udcff") and loaded.name.encode("utf-8")  # printable and writable
+    out = Path(os.fsdecode(bytes(tmp_path) + b"/m\xff"))  # printed on a strict UTF-8 stdout (a locale other than C's)
+    made = rhymer("markov", str(corpus), "--out", str(out), "--order", "2", env={"PYTHONIOENCODING": "utf-8:strict"})
+    assert made.returncode == 0 and made.stdout.startswith(f"wrote {tmp_path}/m\\udcff: order 2"), made.stderr

@@ -107,6 +107,8 @@ def test_rhymes_are_ranked_by_commonness_and_limited():
     baby = _rhymes("baby")  # the common ones are those verse uses: not CMU dict's surnames (achebe, cabey...)
     assert baby.stdout.split() == ["maybe"] and "1 most common of 11 (10 of them names or words verse never uses)" in baby.stderr
     assert _rhymes("baby", "--limit", "0").stdout.split() == rhymer.rhymes("baby")
+    rare = _rhymes("chimney")  # verse uses none of its rhymes: they are shown, and said to be rare
+    assert rare.stdout.split() == rhymer.rhymes("chimney") != [] and "verse uses none of them" in rare.stderr
     assert json.loads(_rhymes("night", "--limit", "0", "--json").stdout) == found
     assert _rhymes("night", "-l", "3").stdout.split() == found[:3]
     assert _rhymes("night", "--limit", "-1").exit_code != 0

@@ -689,8 +689,9 @@ async function answer(engine, opts, seed) {
   const tries = opts.knownWords ? await knownWords(engine) : null;
   engine.begin();
   try {
-    const { shortest_reply: shortest, longest_reply: longest } = state.site.page;
-    const target = Math.min(Math.max(lineSyllables(tokens(given), facts), Math.min(shortest, opts.maxWords)), longest);
+    const { shortest_reply: shortest, longest_reply: longest, rules } = state.site.page;
+    const target = Math.max(Math.min(Math.max(lineSyllables(tokens(given), facts), Math.min(shortest, opts.maxWords)), longest),
+                            rules.min_words);
     const b = await writeLine(engine, facts, tries, words, opts, rng, target, [given], null,
                               readable(engine, state.site.page.marks.closing), given);
     return { lines: [given, b.text], rhymeWords: [end, b.word], near, seed, model: engine.kind, opts: { ...opts, reply: given } };
