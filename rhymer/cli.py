@@ -304,6 +304,15 @@ def train(
                if m["best_epoch"] == 0 else "")
             if m["heldout_bpc"] is not None else f"wrote {out}"
         )
+        if m.get("heldout_read_by_parent"):
+            typer.echo(read_by_parent_note(m["heldout_read_by_parent"]), err=True)
+
+
+def read_by_parent_note(share: float) -> str:
+    """What a fine-tune of the shipped model should know of a held-out text it has partly read."""
+    return (f"# {share:.0%} of the held-out lines are in the bundled corpus the shipped model (this model's parent) "
+            "was trained on, so the held-out figures are flattered; for a fair comparison with the Markov baseline "
+            "hold out text it has not read, or train --from none")
 
 
 def _parent_kept_fix(stopped_by: str, lr: float) -> str:

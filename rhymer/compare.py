@@ -20,6 +20,7 @@ from rhymer.rhymeindex import RhymeIndex
 from rhymer.rhymepolicy import seed_words
 from rhymer.sampler import DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, check_settings
 from rhymer.scoring import CopyChecker
+from rhymer.train_finetune import from_shipped, read_by_shipped
 from rhymer.verse import Rhymer
 from rhymer.wordmodel import WordModel
 from rhymer.wordruns import WordRuns
@@ -159,10 +160,17 @@ def _loaded(spec: str, text: str, held: str, val_fraction: float) -> Contender:
         note = "trained on other text or another split: its held-out bpc may include trained-on text"
     elif (meta.get("parent") or {}).get("corpus_sha256") not in (None, sha256(text)) and Path(r.path).resolve() != modeldir.DEFAULT_DIR.resolve():
         # (the shipped model's parents left its corpus's held-out text out: docs/default-model.md)
-        parent = str(meta["parent"].get("model", "a model"))
-        shipped = " (the shipped model read 20 MB of other verse and prose, the bundled corpus among it)" * (parent == "default")
-        note = (f"fine-tuned from {validate.shown(parent)}, trained on other text: its held-out bpc and word perplexity "
-                f"may be flattered by text the parent read{shipped}")
+        parent = validate.shown(str(meta["parent"].get("model", "a model")))
+        note = f"fine-tuned from {parent}, which was trained on other text: its held-out bpc and word perplexity may be flattered"
+        if from_shipped(meta["parent"]):  # the bundled corpus, the one text of the parent's at hand, is measured
+            read = read_by_shipped(held)
+            note = (f"fine-tuned from {parent}, the shipped model, which was trained on {read:.0%} of these held-out lines "
+                    "(they are in the bundled corpus) and read 20 MB of other verse and prose: its held-out bpc and word "
+                    "perplexity are flattered" + (" by that share" if read else " if that verse held them")
+                    + "; hold out text it has not read, or train --from none, for a fair comparison")
+    if meta.get("parent") and (meta.get("metrics") or {}).get("best_epoch") == 0:  # ("best epoch 0", as train says)
+        note = "; ".join(filter(None, [note, "no epoch of its training read the held-out text better than its parent, "
+                                             "whose weights it kept (rhymer train --lr 0.0005 may do better)"]))
     size = modeldir.engine_bytes(r.path, r.model.kind)
     return Contender(r.name, r, 1, r.load_seconds, size, _bpc(r.model, held), note)
 

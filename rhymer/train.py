@@ -661,5 +661,8 @@ class _Describer:
         engine = LSTMModel.load(self.out)
         text = modeldir.orient(held_text, self.config.direction)
         bpc = float(heldout_bpc(engine, text)) if held_text else None
+        parent = trainer.parent.record() if trainer.parent else None
+        read = train_finetune.read_by_shipped(held_text) if held_text and train_finetune.from_shipped(parent) else None
         return self.write(trainer, {"heldout_bpc": bpc, "heldout_bpc_windowed": best["heldout_bpc_windowed"],
-                                    "best_epoch": best["epoch"], "stopped_by": stop_reason})
+                                    "best_epoch": best["epoch"], "stopped_by": stop_reason,
+                                    "heldout_read_by_parent": read})

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from rhymer import ml5, modeldir
+from rhymer.corpus import split_heldout
 from rhymer.errors import ModelError, TrainingError
 
 FROM_AUTO, FROM_NONE, FROM_DEFAULT = "auto", "none", "default"
@@ -47,6 +48,23 @@ class Parent:
         """What rhymer.json says about the parent."""
         return {"model": self.label, "corpus_sha256": self.corpus_sha256, "rhymer_version": self.rhymer_version,
                 "direction": self.direction, "vocab_size": len(self.vocab)}
+
+
+def read_by_shipped(held: str) -> float:
+    """The share of ``held``'s lines that the shipped model was fine-tuned on (the bundled corpus less its held-out
+    part): a model fine-tuned from it has read them, and its held-out figures on them are flattered. A user's first
+    corpus is often made of the bundled texts (corpora/texts/), whose lines it all holds."""
+    meta = modeldir.read_metadata(modeldir.DEFAULT_DIR)
+    trained, _ = split_heldout(modeldir.read_corpus(modeldir.DEFAULT_DIR, meta["corpus_sha256"]), meta["val_fraction"])
+    read = {line.strip() for line in trained.splitlines()}
+    lines = [line.strip() for line in held.splitlines() if line.strip()]
+    return sum(line in read for line in lines) / len(lines) if lines else 0.0
+
+
+def from_shipped(parent: dict | None) -> bool:
+    """Whether a model's ``parent`` record (rhymer.json) is the shipped model, by the corpus it was trained on."""
+    shipped = modeldir.read_metadata(modeldir.DEFAULT_DIR)["corpus_sha256"]
+    return bool(parent) and parent.get("corpus_sha256") == shipped
 
 
 def resolve_parent(spec: str, rnn_size: int, direction: str, cross_direction: bool = False) -> Parent | None:
