@@ -30,7 +30,7 @@ from rhymer._version import __version__
 from rhymer.charmodel import CharModel, heldout_bpc
 from rhymer.corpus import DEFAULT_VAL_FRACTION, MAX_CORPUS_BYTES, read_text, require_letters, sha256, split_heldout
 from rhymer.discriminator import Discriminator
-from rhymer.errors import ModelError, OutputError
+from rhymer.errors import ModelError, OutputError, RhymerError
 from rhymer.files import gunzip_limited, read_model_file, read_model_json, write_bytes, write_json
 from rhymer.markov import DEFAULT_ORDER, MarkovModel, check_order
 from rhymer.readermodel import ReaderModel
@@ -60,7 +60,7 @@ MAX_STATE_BYTES = 1024 * 1024  # a training's run.json, baseline.json, best.json
 FIX = "re-export the model"
 
 
-def prepare_out(out: Path, force: bool, set_aside: bool = False) -> Path | None:
+def prepare_out(out: Path, force: bool, set_aside: bool = False, resumable: bool = False) -> Path | None:
     """Accept a new or empty --out, or (with force) clear the files an earlier rhymer run wrote there: removed, or
     with ``set_aside`` moved into REPLACED (returned), for ``replacing`` to put back if the run fails before it
     has anything to keep (a training run: hours of an earlier model are not lost to a Ctrl-C in a new one).
@@ -68,8 +68,11 @@ def prepare_out(out: Path, force: bool, set_aside: bool = False) -> Path | None:
     Called before ``undo_on_failure``, which then sees the cleared folder: a write that fails removes
     what it wrote, rewritten names included, and leaves no half-written model behind.
     """
-    in_progress = (out / CHECKPOINTS / RUN_FILE).is_file()
-    hint = "--resume to continue it, --force to overwrite" if in_progress else "--force to overwrite"
+    held = _model_held(out)
+    if held == IN_PROGRESS and resumable:  # (a training can resume it; `rhymer markov` has no --resume)
+        hint = "--resume to continue it, --force to overwrite"
+    else:
+        hint = f"--force to overwrite {held} in it" if held else "--force to overwrite"
     if not outputs.check_folder(out, is_model_folder, force=force, what="model folder", option="--out",
                                 force_hint=hint):
         return None
@@ -87,6 +90,21 @@ def prepare_out(out: Path, force: bool, set_aside: bool = False) -> Path | None:
         return None
     outputs.set_aside(out, OWN_FILES, aside)
     return aside
+
+
+IN_PROGRESS = "the training in progress"
+
+
+def _model_held(out: Path) -> str | None:
+    """What a folder holds, in words ("the LSTM model", IN_PROGRESS), for a refusal to overwrite it: a training
+    keeps its run file once it has ended, and its metadata says whether it has."""
+    try:
+        meta = read_metadata(out) if (out / METADATA).is_file() else {}
+    except (RhymerError, OSError):
+        meta = {}
+    if meta.get("kind") == "markov" or (meta.get("metrics") or {}).get("stopped_by") not in (None, "still training"):
+        return f"the {'LSTM' if meta['kind'] == 'lstm' else 'Markov'} model"
+    return IN_PROGRESS if (out / CHECKPOINTS / RUN_FILE).is_file() else None
 
 
 @contextmanager

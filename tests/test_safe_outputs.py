@@ -552,3 +552,18 @@ def test_a_file_name_that_is_not_utf8_is_written_escaped_not_a_late_traceback(tm
     out = Path(os.fsdecode(bytes(tmp_path) + b"/m\xff"))  # printed on a strict UTF-8 stdout (a locale other than C's)
     made = rhymer("markov", str(corpus), "--out", str(out), "--order", "2", env={"PYTHONIOENCODING": "utf-8:strict"})
     assert made.returncode == 0 and made.stdout.startswith(f"wrote {tmp_path}/m\\udcff: order 2"), made.stderr
+
+
+def test_a_refusal_to_overwrite_a_model_says_what_it_holds_and_offers_only_the_commands_options(tmp_path, corpus):
+    """`rhymer markov` offered --resume (train's option) for a training's folder, and said nothing of the LSTM
+    its --force would replace."""
+    markov = tmp_path / "markov"
+    assert rhymer("markov", str(corpus), "--out", str(markov), "--order", "2").returncode == 0
+    refused(rhymer("markov", str(corpus), "--out", str(markov)), "pass --force to overwrite the Markov model in it")
+    training = tmp_path / "training"
+    (training / "checkpoints").mkdir(parents=True)
+    (training / "checkpoints" / "run.json").write_text(json.dumps(
+        {"format": modeldir.RUN_FORMAT, "config": {}, "corpus_sha256": "0" * 64}))
+    refused(rhymer("markov", str(corpus), "--out", str(training)), "--force to overwrite the training in progress in it")
+    assert "--resume" not in rhymer("markov", str(corpus), "--out", str(training)).stderr
+    refused(rhymer("train", str(corpus), "--out", str(training), *TINY_TRAINING), "--resume to continue it")
