@@ -146,10 +146,12 @@ class TrainingProgress:
             self.progress.update(self.task, advance=1, figures=figures(loss_nats / math.log(2), self.last_val, cps),
                                  times=self.times())
 
-    def end_epoch(self, epoch: int, train_bpc: float, val: float) -> None:
+    def end_epoch(self, epoch: int, train_bpc: float, val: float | None) -> None:
+        """An epoch's line; ``val`` None where nothing is held out (--val-fraction 0)."""
         self.epoch_seconds.append(self.clock() - self.epoch_started)
         self.epoch, self.done, self.last_val, self.between = epoch, 0, val, True
-        line = f"epoch {epoch}: train {train_bpc:.3f} bpc, held-out {val:.3f} bpc, {self.times().replace(' · ', ', ')}"
+        held = f"held-out {val:.3f} bpc, " if val is not None else ""
+        line = f"epoch {epoch}: train {train_bpc:.3f} bpc, {held}{self.times().replace(' · ', ', ')}"
         if self.enabled:
             self.progress.update(self.task, figures=figures(train_bpc, val, None), times=self.times())
             self.progress.console.print(line)

@@ -599,7 +599,9 @@ class _Trainer:
                 if out_of_time() and _cluster_workers() == 1:
                     break
             epoch += 1
-            val = self.heldout_bpc(held_ids) if len(held_ids) else loss_sum / max(steps, 1) / math.log(2)
+            train_bpc = loss_sum / max(steps, 1) / math.log(2)
+            held = self.heldout_bpc(held_ids) if len(held_ids) else None  # (nothing held out: the training figure chooses)
+            val = train_bpc if held is None else held
             improved = val < float(self.best.numpy()) - 1e-4
             self.schedule_epoch.assign(epoch)
             self.seconds.assign(base_seconds + time.perf_counter() - started)
@@ -607,15 +609,15 @@ class _Trainer:
                 self.best.assign(val)
                 self.bad_epochs.assign(0)
                 if self.chief:
-                    self._export(epoch, val)
+                    self._export(epoch, held)
             else:
                 self.bad_epochs.assign_add(1)
             self.manager.save(checkpoint_number=epoch)
-            reporter.end_epoch(epoch, loss_sum / max(steps, 1) / math.log(2), val)
+            reporter.end_epoch(epoch, train_bpc, held)
             reason = stop(epoch, bad_epochs=int(self.bad_epochs.numpy()), out_of_time=out_of_time())
         return reason
 
-    def _export(self, epoch: int, val: float) -> None:
+    def _export(self, epoch: int, val: float | None) -> None:
         layers, w, b = export_weights(self.model)
         ml5.write(self.out, layers, w, b, self.vocab, tag=f"e{epoch:03d}")
         write_json(self.out / modeldir.BEST, {"epoch": epoch, "heldout_bpc_windowed": val})

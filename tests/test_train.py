@@ -121,6 +121,15 @@ def test_bad_training_input_is_refused(tmp_path, cli, text, args, message):
     assert not out.exists() or not any(out.iterdir())
 
 
+def test_with_nothing_held_out_no_figure_is_called_held_out(corpus_file, tmp_path, cli):
+    # the epochs' training figures were printed, and kept in rhymer.json, as held-out ones
+    out = tmp_path / "all"
+    r = cli("train", str(corpus_file), "--out", str(out), "--val-fraction", "0", "--epochs", "2", *TINY)
+    assert r.returncode == 0 and r.stderr.count("epoch 2: train ") == 1 and "held-out" not in r.stderr, r.stderr
+    metrics = json.loads((out / "rhymer.json").read_text())["metrics"]
+    assert metrics["heldout_bpc"] is None and metrics["heldout_bpc_windowed"] is None and metrics["best_epoch"] == 2
+
+
 def test_resume_after_kill_9_continues_from_the_last_checkpoint(corpus_file, tmp_path, cli):
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "rhymer", "train", str(corpus_file), "--out", str(out), "--epochs", "6", *TINY]
