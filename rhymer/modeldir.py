@@ -68,10 +68,10 @@ def prepare_out(out: Path, force: bool, set_aside: bool = False, resumable: bool
     Called before ``undo_on_failure``, which then sees the cleared folder: a write that fails removes
     what it wrote, rewritten names included, and leaves no half-written model behind.
     """
-    held = _model_held(out)
-    if held == IN_PROGRESS and resumable:  # (a training can resume it; `rhymer markov` has no --resume)
+    if resumable and (out / CHECKPOINTS / RUN_FILE).is_file():  # a training's, ended or not (`rhymer markov` has no --resume)
         hint = "--resume to continue it, --force to overwrite"
     else:
+        held = _model_held(out)
         hint = f"--force to overwrite {held} in it" if held else "--force to overwrite"
     if not outputs.check_folder(out, is_model_folder, force=force, what="model folder", option="--out",
                                 force_hint=hint):
@@ -92,11 +92,8 @@ def prepare_out(out: Path, force: bool, set_aside: bool = False, resumable: bool
     return aside
 
 
-IN_PROGRESS = "the training in progress"
-
-
 def _model_held(out: Path) -> str | None:
-    """What a folder holds, in words ("the LSTM model", IN_PROGRESS), for a refusal to overwrite it: a training
+    """What a folder holds, in words ("the LSTM model", "the training in progress"), for a refusal to overwrite it: a training
     keeps its run file once it has ended, and its metadata says whether it has."""
     try:
         meta = read_metadata(out) if (out / METADATA).is_file() else {}
@@ -104,7 +101,7 @@ def _model_held(out: Path) -> str | None:
         meta = {}
     if meta.get("kind") == "markov" or (meta.get("metrics") or {}).get("stopped_by") not in (None, "still training"):
         return f"the {'LSTM' if meta['kind'] == 'lstm' else 'Markov'} model"
-    return IN_PROGRESS if (out / CHECKPOINTS / RUN_FILE).is_file() else None
+    return "the training in progress" if (out / CHECKPOINTS / RUN_FILE).is_file() else None
 
 
 @contextmanager

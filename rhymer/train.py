@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rhymer import ml5, modeldir, outputs, train_finetune, train_speed
+from rhymer import ml5, modeldir, outputs, train_finetune, train_speed, validate
 from rhymer.charmodel import heldout_bpc
 from rhymer.corpus import DEFAULT_VAL_FRACTION, read_text, require_letters, sha256, split_heldout
 from rhymer.errors import ModelError, OutputError, RhymerError, TrainingError
@@ -336,8 +336,11 @@ def _prepare(out: Path, run: dict, resume: bool, force: bool) -> Path | None:
         if previous["corpus_sha256"] != run["corpus_sha256"]:
             raise TrainingError(f"'{out}' was trained on a different corpus; resume with the same corpus or use another --out")
         changed = sorted(k for k in run["config"] if previous["config"].get(k) != run["config"][k])
-        if changed:
-            raise TrainingError(f"'{out}' was trained with other settings ({', '.join(changed)}); resume with the same ones or use another --out")
+        if changed:  # each with its value then and now, so the command can be mended
+            settings = ", ".join(f"{k} {validate.shown(previous['config'].get(k))}, now {validate.shown(run['config'][k])}"
+                                 for k in changed)
+            raise TrainingError(f"'{out}' was trained with other settings ({settings}); resume with the same ones or use "
+                                "another --out")
         # a forced run killed outright after an epoch, resumed: the model it replaced goes when this run ends
         return out / modeldir.REPLACED if outputs.is_aside(out / modeldir.REPLACED) else None
     return modeldir.prepare_out(out, force, set_aside=True, resumable=True)  # --force touches only what an earlier run wrote

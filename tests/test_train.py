@@ -79,7 +79,7 @@ def test_resume_refuses_other_corpus_or_settings(tiny_model, corpus_file, tmp_pa
     assert r.returncode == 2 and "different corpus" in r.stderr
     tiny = [a if a != "32" else "33" for a in TINY]
     r = cli("train", str(corpus_file), "--out", str(out), "--resume", *tiny)
-    assert r.returncode == 2 and "other settings (rnn_size, seq_length)" in r.stderr, r.stderr
+    assert r.returncode == 2 and "other settings (rnn_size 32, now 33, seq_length 32, now 33)" in r.stderr, r.stderr
 
 
 def test_resume_of_a_finished_run_says_so_and_changes_nothing(tiny_model, corpus_file, cli):
