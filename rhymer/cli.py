@@ -71,10 +71,11 @@ OPTION_OF = {"target_syllables": "--syllables", "min_words": "--min-words", "max
 RHYMES_SHOWN = 20  # `rhymer rhymes` lists the most common rhymes only, unless --limit says otherwise
 
 
-def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effort: bool = False, note: str | None = None) -> None:
+def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effort: bool = False, note: str | None = None,
+                 asked: int | None = None) -> None:
     """Print each verse; lines that still break a rule are an error at the end unless ``best_effort``. A ``note``
     (about the seed word) follows the first verse, once it is written, and the seeds of several verses follow the
-    last, in text only."""
+    last, in text only, as does the seed of one that is not the ``asked`` one (its verse gave way: Rhymer.series)."""
     failures, failed, fixed = [], set(), False  # notes, the checks failed, whether a form set the syllables
     seeds, near = [], False
     for i, verse in enumerate(verses):
@@ -100,6 +101,9 @@ def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effo
                     typer.echo(f"# {failures[-1]}", err=True)
     if len(set(seeds)) > 1 and not as_json:  # a series, which is written again from its first seed
         typer.echo(f"# seeds {', '.join(map(str, seeds))}: --seed {seeds[0]} -n {len(seeds)} writes them again", err=True)
+    elif seeds and asked is not None and seeds[0] != asked and not as_json:
+        typer.echo(f"# seed {asked}'s verse broke a rule, so this is seed {seeds[0]}'s (--seed {seeds[0]} writes it again)",
+                   err=True)
     if failures and not best_effort:
         more = f" (and {len(failures) - 1} more line{'s' * (len(failures) > 2)}: --best-effort says each)" if len(failures) > 1 else ""
         loosen = ["--min-words"] * ("too_short" in failed) + ["--max-words"] * ("too_long" in failed)
@@ -175,7 +179,7 @@ def verse(
     note = None
     with contextlib.suppress(RhymerError):  # a word the library refuses is refused with its own message
         note = seed_word and lexicon.unknown_note(seed_word, r.index.words)
-    _echo_verses(verses, as_json, rules, best_effort, note)
+    _echo_verses(verses, as_json, rules, best_effort, note, asked=seed)
 
 
 @app.command()

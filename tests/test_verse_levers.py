@@ -652,6 +652,13 @@ def test_a_line_with_a_quotation_mark_left_without_its_partner_fails_a_check():
     assert all(line.count('"') % 2 == 0 for line in verse.lines), verse.lines
 
 
+def test_a_verse_that_gave_way_to_the_next_seeds_says_so(cli):
+    # a verse that breaks a rule gives way to the next seed's (Rhymer.series): --json said so, the text nothing
+    gave = cli("verse", "--scheme", "limerick", "-w", "day", "--seed", "2", "-k", "8", "-m", "markov")
+    assert gave.returncode == 0 and "# seed 2's verse broke a rule, so this is seed 3's (--seed 3 writes it again)" in gave.stderr
+    assert cli("verse", "--scheme", "limerick", "-w", "day", "--seed", "3", "-k", "8", "-m", "markov").stdout == gave.stdout
+
+
 def test_count_cli_writes_a_series(cli):
     result = cli("couplet", "-w", "night", "--seed", "7", "-n", "4", "--json")
     assert result.returncode == 0, result.stderr
