@@ -249,13 +249,23 @@ def measure(couplets: list[tuple[str, str]], corpus: str, index: RhymeIndex, cop
 
 
 def corpus_couplets(text: str, n: int) -> list[tuple[str, str]]:
-    """Consecutive line pairs within a stanza, spread evenly over the corpus: the human reference."""
-    pairs = []
+    """Consecutive line pairs within a stanza, spread evenly over the corpus: the human reference. A pair whose
+    lines do not rhyme where its second line rhymes with the next is taken one line on: a text with no blank lines
+    between its stanzas (or a title line) pairs each couplet's second line with the next one's first.
+
+    >>> corpus_couplets("a one\\nb two\\n\\ntitle\\nthe night\\nthe light\\n", 10)
+    [('a one', 'b two'), ('the night', 'the light')]
+    """
+    spots = []  # (a stanza's lines, where a pair starts)
     for stanza in text.split("\n\n"):
         lines = [line for line in stanza.split("\n") if tokens(line)]
-        pairs += [(lines[i], lines[i + 1]) for i in range(0, len(lines) - 1, 2)]
-    step = max(1, len(pairs) // n)
-    return pairs[::step][:n]
+        spots += [(lines, i) for i in range(0, len(lines) - 1, 2)]
+    pairs = []
+    for lines, i in spots[:: max(1, len(spots) // n)][:n]:
+        if i + 2 < len(lines) and not metrics.rhymes_perfectly(lines[i : i + 2]) and metrics.rhymes_perfectly(lines[i + 1 : i + 3]):
+            i += 1
+        pairs.append((lines[i], lines[i + 1]))
+    return pairs
 
 
 def _report(text: str, contenders: list[Contender], sweep: dict[int, float | None], words: list[str], index: RhymeIndex,
