@@ -101,7 +101,7 @@ def _echo_verses(verses: Iterable[Verse], as_json: bool, rules: Rules, best_effo
                     typer.echo(f"# {failures[-1]}", err=True)
     if len(set(seeds)) > 1 and not as_json:  # a series, which is written again from its first seed
         typer.echo(f"# seeds {', '.join(map(str, seeds))}: --seed {seeds[0]} -n {len(seeds)} writes them again", err=True)
-    elif seeds and asked is not None and seeds[0] != asked and not as_json:
+    elif seeds and asked is not None and seeds[0] != asked and not failures and not as_json:  # (kept: it passes)
         typer.echo(f"# seed {asked}'s verse broke a rule, so this is seed {seeds[0]}'s (--seed {seeds[0]} writes it again)",
                    err=True)
     if failures and not best_effort:
@@ -138,7 +138,7 @@ Meter = Annotated[str | None, typer.Option("--meter", help="prefer lines in this
 Syllables = Annotated[int | None, typer.Option("--syllables", help=f"syllables per line; default: {LINE_SYLLABLES} "
                                                "(a form with its own, such as a limerick, keeps them)")]
 ReplySyllables = Annotated[int | None, typer.Option("--syllables", help="syllables of the answer; default: the given line's, at least "
-                                                    f"{SHORTEST_REPLY} and at most {LONGEST_REPLY}")]
+                                                    f"{SHORTEST_REPLY} and at most {LONGEST_REPLY} (and one a word --min-words asks)")]
 BestEffort = Annotated[bool, typer.Option("--best-effort", help="print lines that still break a rule and exit 0")]
 Punctuate = Annotated[bool, typer.Option("--punctuate/--no-punctuate",
                                          help="end lines with a comma and the last with a full stop (end-stopped lines), where the model knows the marks")]
@@ -232,7 +232,8 @@ def rhymes(
     if not found:
         typer.echo(f"# no {'near ' if near else ''}rhymes found for '{word}'{'' if near else '; --near lists near rhymes'}", err=True)
     elif not common and not as_json:
-        typer.echo("# verse uses none of them: names and rare words", err=True)
+        more = f"; the first {len(shown)} of {len(found)}, --limit 0 shows all" if len(shown) < len(found) else ""
+        typer.echo(f"# verse uses none of them: names and rare words{more}", err=True)
     elif len(shown) < len(found) and not as_json:
         order = "closest" if near else "most common"
         rare = f" ({len(found) - len(common)} of them names or words verse never uses)" if len(common) < len(found) else ""

@@ -169,8 +169,11 @@ def _loaded(spec: str, text: str, held: str, val_fraction: float) -> Contender:
                     "perplexity are flattered" + (" by that share" if read else " if that verse held them")
                     + "; hold out text it has not read, or train --from none, for a fair comparison")
     if meta.get("parent") and (meta.get("metrics") or {}).get("best_epoch") == 0:  # ("best epoch 0", as train says)
+        lr = (meta.get("hyperparameters") or {}).get("lr")
+        lower = f", such as --lr {lr / 4:g}," if isinstance(lr, float) else ""  # (train's own hint: a quarter)
         note = "; ".join(filter(None, [note, "no epoch of its training read the held-out text better than its parent, "
-                                             "whose weights it kept (rhymer train --lr 0.0005 may do better)"]))
+                                             f"whose weights it kept (training it again with --force at a lower rate{lower} "
+                                             "may do better)"]))
     size = modeldir.engine_bytes(r.path, r.model.kind)
     return Contender(r.name, r, 1, r.load_seconds, size, _bpc(r.model, held), note)
 
@@ -249,23 +252,13 @@ def measure(couplets: list[tuple[str, str]], corpus: str, index: RhymeIndex, cop
 
 
 def corpus_couplets(text: str, n: int) -> list[tuple[str, str]]:
-    """Consecutive line pairs within a stanza, spread evenly over the corpus: the human reference. A pair whose
-    lines do not rhyme where its second line rhymes with the next is taken one line on: a text with no blank lines
-    between its stanzas (or a title line) pairs each couplet's second line with the next one's first.
-
-    >>> corpus_couplets("a one\\nb two\\n\\ntitle\\nthe night\\nthe light\\n", 10)
-    [('a one', 'b two'), ('the night', 'the light')]
-    """
-    spots = []  # (a stanza's lines, where a pair starts)
+    """Consecutive line pairs within a stanza, spread evenly over the corpus: the human reference."""
+    pairs = []
     for stanza in text.split("\n\n"):
         lines = [line for line in stanza.split("\n") if tokens(line)]
-        spots += [(lines, i) for i in range(0, len(lines) - 1, 2)]
-    pairs = []
-    for lines, i in spots[:: max(1, len(spots) // n)][:n]:
-        if i + 2 < len(lines) and not metrics.rhymes_perfectly(lines[i : i + 2]) and metrics.rhymes_perfectly(lines[i + 1 : i + 3]):
-            i += 1
-        pairs.append((lines[i], lines[i + 1]))
-    return pairs
+        pairs += [(lines[i], lines[i + 1]) for i in range(0, len(lines) - 1, 2)]
+    step = max(1, len(pairs) // n)
+    return pairs[::step][:n]
 
 
 def _report(text: str, contenders: list[Contender], sweep: dict[int, float | None], words: list[str], index: RhymeIndex,

@@ -24,18 +24,9 @@ def _rhyme(a: str | None, b: str | None, near: bool = False) -> bool:
         return False
 
 
-def rhymes_perfectly(couplet: Couplet) -> bool:
-    """Whether a couplet's end words rhyme perfectly (identical words and homophones do not).
-
-    >>> rhymes_perfectly(["The sun is bright", "and so is night"]), rhymes_perfectly(["by night", "by night"])
-    (True, False)
-    """
-    return _rhyme(*_ends(couplet))
-
-
 def perfect_rhyme_rate(couplets: Sequence[Couplet]) -> float:
     """Share of couplets whose end words rhyme perfectly (identical words and homophones fail)."""
-    ok = [rhymes_perfectly(c) for c in couplets]
+    ok = [_rhyme(a, b) for a, b in map(_ends, couplets)]
     return sum(ok) / len(ok) if ok else 0.0
 
 

@@ -99,7 +99,8 @@ def _model_held(out: Path) -> str | None:
         meta = read_metadata(out) if (out / METADATA).is_file() else {}
     except (RhymerError, OSError):
         meta = {}
-    if meta.get("kind") == "markov" or (meta.get("metrics") or {}).get("stopped_by") not in (None, "still training"):
+    metrics = meta.get("metrics") if isinstance(meta.get("metrics"), dict) else {}  # (read_metadata leaves it unchecked)
+    if meta.get("kind") == "markov" or metrics.get("stopped_by") not in (None, "still training"):
         return f"the {'LSTM' if meta['kind'] == 'lstm' else 'Markov'} model"
     return "the training in progress" if (out / CHECKPOINTS / RUN_FILE).is_file() else None
 

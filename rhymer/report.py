@@ -96,9 +96,8 @@ EXPLANATIONS = {
     "size_bytes": "Size of the model files.",
 }
 HUMAN_NOTE = (
-    "corpus (human): consecutive line pairs within the corpus' stanzas (taken a line on where that pairs rhyming "
-    "lines), a reference for syllables, diversity and rhyme density. Where the corpus holds blank or free verse (in "
-    "the bundled one, Milton's Paradise Lost and Whitman), "
+    "corpus (human): consecutive line pairs within the corpus' stanzas, a reference for syllables, diversity "
+    "and rhyme density. Where the corpus holds blank or free verse (the bundled one: Milton's Paradise Lost, Whitman), "
     "which does not rhyme at all, or ABAB quatrains (the sonnets), which rhyme lines 1 and 3, not 1 and 2, few of them "
     "rhyme; so a low \"perfect rhymes\" here says how the corpus is written, not that rhyming is rare. K is the number "
     "of candidate lines sampled per line, the best one kept (K=1: plain sampling)."

@@ -61,10 +61,9 @@ def read_by_shipped(held: str) -> float:
     return sum(line in read for line in lines) / len(lines) if lines else 0.0
 
 
-def from_shipped(parent: dict | None) -> bool:
-    """Whether a model's ``parent`` record (rhymer.json) is the shipped model, by the corpus it was trained on."""
-    shipped = modeldir.read_metadata(modeldir.DEFAULT_DIR)["corpus_sha256"]
-    return bool(parent) and parent.get("corpus_sha256") == shipped
+def from_shipped(parent: object) -> bool:
+    """Whether a model's ``parent`` record (rhymer.json's, as ``Parent.record`` writes it) is the shipped model."""
+    return isinstance(parent, dict) and parent.get("model") == FROM_DEFAULT
 
 
 def resolve_parent(spec: str, rnn_size: int, direction: str, cross_direction: bool = False) -> Parent | None:

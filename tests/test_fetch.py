@@ -48,7 +48,7 @@ def test_fetch_unpacks_gzip_and_refuses_a_packing_it_cannot_unpack(http_server):
 
     text = {"Content-Type": "text/plain"}
     http_server.routes["/gz"] = (200, {**text, "Content-Encoding": "gzip"}, gzip.compress(b"packed\n"))
-    http_server.routes["/br"] = (200, {**text, "Content-Encoding": "br"}, b"\x0b\x02\x80hi\n\x03")  # (brotli's "hi")
+    http_server.routes["/br"] = (200, {**text, "Content-Encoding": "br"}, b"\x0b\x01\x80hi\n\x03")  # (brotli's "hi")
     packed = b"nested\n"
     for _ in range(50):
         packed = gzip.compress(packed)

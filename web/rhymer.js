@@ -678,7 +678,8 @@ async function givenLine(text, engine) {
 
 // The page's answer to a line, as rhymer/verse.py reply writes it: a rhyme of its last word (the best line
 // of those written for the rhymes drawn as a couplet's second rhyme words), its syllables as the target (at
-// least page.shortest_reply, or the most words allowed, and at most page.longest_reply: scoring.reply_syllables), the line itself as a line not to repeat, the closing mark, and each candidate judged
+// least page.shortest_reply, or the most words allowed, and at most page.longest_reply, but one a word min_words asks:
+// scoring.reply_syllables), the line itself as a line not to repeat, the closing mark, and each candidate judged
 // also by how well the model reads the given line after it. Shown as a couplet: the given line, then the
 // answer.
 async function answer(engine, opts, seed) {
