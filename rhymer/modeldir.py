@@ -60,7 +60,7 @@ MAX_STATE_BYTES = 1024 * 1024  # a training's run.json, baseline.json, best.json
 FIX = "re-export the model"
 
 
-def prepare_out(out: Path, force: bool, set_aside: bool = False, resumable: bool = False) -> Path | None:
+def prepare_out(out: Path, force: bool, set_aside: bool = False, offer_resume: bool = False) -> Path | None:
     """Accept a new or empty --out, or (with force) clear the files an earlier rhymer run wrote there: removed, or
     with ``set_aside`` moved into REPLACED (returned), for ``replacing`` to put back if the run fails before it
     has anything to keep (a training run: hours of an earlier model are not lost to a Ctrl-C in a new one).
@@ -68,7 +68,7 @@ def prepare_out(out: Path, force: bool, set_aside: bool = False, resumable: bool
     Called before ``undo_on_failure``, which then sees the cleared folder: a write that fails removes
     what it wrote, rewritten names included, and leaves no half-written model behind.
     """
-    if resumable and (out / CHECKPOINTS / RUN_FILE).is_file():  # a training's, ended or not (`rhymer markov` has no --resume)
+    if offer_resume and (out / CHECKPOINTS / RUN_FILE).is_file():  # a training's, ended or not (`rhymer markov` has none)
         hint = "--resume to continue it, --force to overwrite"
     else:
         held = _model_held(out)

@@ -343,7 +343,7 @@ def _prepare(out: Path, run: dict, resume: bool, force: bool) -> Path | None:
                                 "another --out")
         # a forced run killed outright after an epoch, resumed: the model it replaced goes when this run ends
         return out / modeldir.REPLACED if outputs.is_aside(out / modeldir.REPLACED) else None
-    return modeldir.prepare_out(out, force, set_aside=True, resumable=True)  # --force touches only what an earlier run wrote
+    return modeldir.prepare_out(out, force, set_aside=True, offer_resume=True)  # --force touches only what an earlier run wrote
 
 
 def _read_state(path: Path) -> dict:
