@@ -297,8 +297,8 @@ def judge(
         failed.append("syllables")
     if any(text.strip().lower() == p.strip().lower() for p in previous):
         failed.append("repeated_line")
-    if text.count('"') % 2:  # a quotation opened and never closed, or closed and never opened, reads as a slip
-        failed.append("unbalanced_quote")
+    if text.count('"') % 2 or text.count("(") != text.count(")"):  # a quotation or an aside left open, or closed
+        failed.append("unbalanced_marks")  # and never opened, reads as a slip
     score = weights.logprob * logprob + weights.real_words * real - weights.syllables * off
     if weights.echo and echoes(text, previous):
         score -= weights.echo

@@ -692,7 +692,7 @@ def failure_note(line: Line, number: int | str, rules: Rules = Rules()) -> str:
         "too_long": f"has {len(words)} words, wanted at most {rules.max_words}",
         "unfinished": "was cut off: the model had not begun it within the length limit",
         "repeated_line": "repeats an earlier line",
-        "unbalanced_quote": "has a quotation mark with no partner",
+        "unbalanced_marks": "has a quotation mark or a bracket with no partner",
         "copied": "copies the corpus (a long run of its words)",
     }
     return f"{f'line {number}' if isinstance(number, int) else number} ('{shown}') " + ("; ".join(said.get(f, f) for f in line.failed) or "passes every check")

@@ -642,11 +642,13 @@ def test_a_lines_echo_of_the_verses_other_lines_costs_its_score():
     assert not echoed.failed and not plain.failed
 
 
-def test_a_line_with_a_quotation_mark_left_without_its_partner_fails_a_check():
+def test_a_line_with_a_quotation_mark_or_bracket_left_without_its_partner_fails_a_check():
     index = rhymer.load("markov").index
     args = (-1.0, True, index, Rules(), Weights(), [])
-    assert judge('"It was such pleasure to be done.', *args).failed == ("unbalanced_quote",)
-    assert judge('The current of her breast?" she cried,', *args).failed == ("unbalanced_quote",)
+    assert judge('"It was such pleasure to be done.', *args).failed == ("unbalanced_marks",)
+    assert judge('The current of her breast?" she cried,', *args).failed == ("unbalanced_marks",)
+    assert judge("Though (hateful; I myself when by.", *args).failed == ("unbalanced_marks",)
+    assert judge("The night (so still) was come,", *args).failed == ()
     assert judge('"Come," she said, "to me tonight."', *args).failed == ()
     verse = rhymer.load().couplet("month", seed=1)  # its second line was '"It was such pleasure to be done.'
     assert all(line.count('"') % 2 == 0 for line in verse.lines), verse.lines

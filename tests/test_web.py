@@ -267,7 +267,8 @@ def test_page_judges_candidates_like_python(browser, default_site, index, verse_
     page, *_ = _open(browser, default_site)
     lines = [line for line in verse_text.splitlines() if line.strip()][::997][:40]
     lines += ["  The rountinemitated suffiction of the table  ", "Night and day", "Fair night", "a " * 20 + "night", "NIGHT AND DAY",
-              '"It was such pleasure to be done.', 'The current of her breast?" she cried,', '"Come," she said, "to night.']
+              '"It was such pleasure to be done.', 'The current of her breast?" she cried,', '"Come," she said, "to night.',
+              "Though (hateful; I myself when by.", "The night (so still) was come,"]
     cands = [{"text": t, "logprob": -1.5 + (i % 7) * 0.13, "finished": i % 5 != 0} for i, t in enumerate(lines)]
     for i, cand in enumerate(cands[::3]):  # an answer's candidates: how well the given line reads after them
         cand["follow"] = -2.1 + (i % 5) * 0.17
@@ -282,7 +283,7 @@ def test_page_judges_candidates_like_python(browser, default_site, index, verse_
             assert abs(js["score"] - py.score) <= 1e-9, (cand, target)
             seen.update(py.failed)
             echoes_seen += echoes(cand["text"], previous) and cand["text"].strip().lower() != previous[-1].lower()
-    assert seen == {"unfinished", "too_short", "too_long", "syllables", "repeated_line", "unbalanced_quote"}  # every check was met
+    assert seen == {"unfinished", "too_short", "too_long", "syllables", "repeated_line", "unbalanced_marks"}  # every check was met
     assert echoes_seen  # and the echo penalty, on a line that only echoes
     page.close()
 

@@ -539,7 +539,8 @@ function judge(cand, facts, rules, weights, target, previous) {
   if (off > rules.syllable_tolerance) failed.push("syllables");
   const text = cand.text.trim();
   if (previous.some((p) => p.trim().toLowerCase() === text.toLowerCase())) failed.push("repeated_line");
-  if (text.split('"').length % 2 === 0) failed.push("unbalanced_quote");  // an odd number of quotation marks
+  const count = (mark) => text.split(mark).length - 1;
+  if (count('"') % 2 || count("(") !== count(")")) failed.push("unbalanced_marks");  // a quotation or an aside left open
   const follow = cand.follow == null ? 0 : weights.follow * cand.follow;  // as scoring.py: None adds nothing
   let score = weights.logprob * cand.logprob + weights.real_words * real - weights.syllables * off;
   if (weights.echo && echoes(text, previous)) score -= weights.echo;
