@@ -92,6 +92,13 @@ def prepare_out(out: Path, force: bool, set_aside: bool = False, offer_resume: b
     return aside
 
 
+def training_ended(meta: dict) -> bool:
+    """Whether a model's metadata says its training ended: it says "still training" until the run's end (and
+    nothing at all for a Markov model, which no run trains)."""
+    metrics = meta.get("metrics") if isinstance(meta.get("metrics"), dict) else {}  # (read_metadata leaves it unchecked)
+    return metrics.get("stopped_by") not in (None, "still training")
+
+
 def _model_held(out: Path) -> str | None:
     """What a folder holds, in words ("the LSTM model", "the training in progress"), for a refusal to overwrite it: a training
     keeps its run file once it has ended, and its metadata says whether it has."""
@@ -99,8 +106,7 @@ def _model_held(out: Path) -> str | None:
         meta = read_metadata(out) if (out / METADATA).is_file() else {}
     except (RhymerError, OSError):
         meta = {}
-    metrics = meta.get("metrics") if isinstance(meta.get("metrics"), dict) else {}  # (read_metadata leaves it unchecked)
-    if meta.get("kind") == "markov" or metrics.get("stopped_by") not in (None, "still training"):
+    if meta.get("kind") == "markov" or training_ended(meta):
         return f"the {'LSTM' if meta['kind'] == 'lstm' else 'Markov'} model"
     return "the training in progress" if (out / CHECKPOINTS / RUN_FILE).is_file() else None
 

@@ -234,7 +234,7 @@ def train(corpus: Path, out: Path, config: TrainConfig = TrainConfig(), *, resum
 def _finished(out: Path) -> bool:
     """Whether the folder's metadata says its run ended (not "still training", as it does until the run's end)."""
     try:
-        return modeldir.read_metadata(out).get("metrics", {}).get("stopped_by") not in (None, "still training")
+        return modeldir.training_ended(modeldir.read_metadata(out))
     except RhymerError:
         return False
 
